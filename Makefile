@@ -1,0 +1,74 @@
+# Two commands for a newcomer: `make demo` and `make test`. Everything else is what they call.
+SHELL := /bin/bash
+ROOT := $(CURDIR)
+
+# Newest ansible-core wants Python >= 3.12; the oldest one we support (requires_ansible) runs on 3.11.
+find_python = $(shell for v in $(1); do for p in $(HOME)/.pyenv/versions/$$v*/bin/python$$v $$(command -v python$$v); do \
+  if [ -x "$$p" ] && "$$p" -c 'import venv' >/dev/null 2>&1; then echo "$$p"; exit 0; fi; done; done)
+PYTHON ?= $(call find_python,3.12 3.13)
+PYTHON_OLDEST ?= $(call find_python,3.11 3.12)
+
+VENV := $(ROOT)/.venv
+VENV_OLDEST := $(ROOT)/.venv-oldest
+BUILD := $(ROOT)/build
+COLLECTIONS := $(BUILD)/collections
+SANITY_TREE := $(BUILD)/sanity/ansible_collections/scalingo/cloud
+py_version = $(shell $(1)/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export ANSIBLE_NOCOLOR := 1
+
+.PHONY: demo test sanity sanity-oldest units integration integration-oldest bench venv venv-oldest collection clean
+
+demo: venv collection
+	$(VENV)/bin/python tests/utils/with_simulator.py -- $(VENV)/bin/ansible-playbook playbooks/demo.yml
+
+test: sanity units integration sanity-oldest integration-oldest
+
+$(VENV)/.installed: tests/requirements.txt simulator/pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (python3.12 / python3.13 on PATH or in pyenv)"; exit 1; }
+	rm -rf $(VENV) && $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -e simulator
+	touch $@
+
+$(VENV_OLDEST)/.installed: tests/requirements-oldest.txt
+	@test -n "$(PYTHON_OLDEST)" || { echo "Python 3.11 is needed for the oldest ansible-core"; exit 1; }
+	rm -rf $(VENV_OLDEST) && $(PYTHON_OLDEST) -m venv $(VENV_OLDEST)
+	$(VENV_OLDEST)/bin/pip install --quiet --disable-pip-version-check -r tests/requirements-oldest.txt
+	touch $@
+
+venv: $(VENV)/.installed
+venv-oldest: $(VENV_OLDEST)/.installed
+
+collection:
+	@$(VENV)/bin/python tests/utils/collection_tree.py --link $(COLLECTIONS)
+
+# ansible-test downloads a pip bootstrap script from a host that may be unreachable: give it ours.
+define sanity_run
+	$(1)/bin/python tests/utils/collection_tree.py $(BUILD)/sanity
+	@pip_version=$$($(1)/bin/python -c 'import re, ansible_test, os; print(re.search(r"pip=.([0-9.]+)", open(os.path.join(os.path.dirname(ansible_test.__file__), "_internal/python_requirements.py")).read()).group(1))'); \
+	  mkdir -p $(HOME)/.ansible/test/cache && cp tests/utils/get_pip.py $(HOME)/.ansible/test/cache/get_pip_$${pip_version//./_}.py
+	cd $(SANITY_TREE) && PATH=$(1)/bin:$$PATH ansible-test sanity --venv --python $(call py_version,$(1)) --color no
+endef
+
+sanity: venv
+	$(call sanity_run,$(VENV))
+
+sanity-oldest: venv-oldest venv
+	$(call sanity_run,$(VENV_OLDEST))
+
+units: venv collection
+	PYTHONPATH=$(COLLECTIONS) $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/unit simulator/tests
+
+integration: venv collection
+	$(VENV)/bin/python -m pytest -q tests/integration
+
+integration-oldest: venv venv-oldest collection
+	ANSIBLE_BIN=$(VENV_OLDEST)/bin $(VENV)/bin/python -m pytest -q tests/integration
+
+bench: venv collection
+	$(VENV)/bin/python bench/run.py
+
+clean:
+	rm -rf $(BUILD) tests/output

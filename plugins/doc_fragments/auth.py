@@ -1,0 +1,72 @@
+# Copyright: contributors to the scalingo.cloud collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    # The options built by auth_argument_spec() in plugins/module_utils/_base.py.
+    DOCUMENTATION = r"""
+options:
+  api_token:
+    description:
+      - Scalingo API token (C(tk-us-...)), exchanged for a short-lived bearer token before the first request.
+      - Falls back to the E(SCALINGO_API_TOKEN) environment variable.
+      - Required, through the option or the environment variable.
+    type: str
+  region:
+    description:
+      - Scalingo region whose API is used, as C(https://api.<region>.scalingo.com).
+      - Falls back to the E(SCALINGO_REGION) environment variable.
+      - Ignored when O(api_url) is set.
+    type: str
+    default: osc-fr1
+  api_url:
+    description:
+      - Base URL of the regional API, without C(/v1). Overrides O(region).
+      - Falls back to the E(SCALINGO_API_URL) environment variable.
+      - Point it at the local simulator (C(python -m scalingo_sim)) to try the collection without an account.
+    type: str
+  auth_url:
+    description:
+      - Base URL of the Scalingo authentication service, without C(/v1).
+      - Falls back to the E(SCALINGO_AUTH_URL) environment variable.
+    type: str
+    default: https://auth.scalingo.com
+  validate_certs:
+    description:
+      - Verify the TLS certificates of the API. Turning it off prints a warning.
+    type: bool
+    default: true
+  api_timeout:
+    description:
+      - Seconds to wait for each HTTP answer.
+    type: int
+    default: 30
+  bearer_cache:
+    description:
+      - Keep the bearer token between tasks, until 5 minutes before it expires, so that a task
+        which changes nothing costs one API request instead of two.
+      - The bearer is stored in C($XDG_CACHE_HOME/scalingo-ansible/) (default C(~/.cache/scalingo-ansible/)) on the
+        host that runs the module, in a file readable only by its owner (mode 0600) and named after a SHA-256 hash
+        of the auth URL and the API token. The API token itself is never written.
+      - A cached bearer the API refuses is dropped and exchanged again once.
+      - Falls back to the E(SCALINGO_BEARER_CACHE) environment variable.
+    type: bool
+    default: true
+  rate_limit_retry_timeout:
+    description:
+      - Seconds during which requests refused with HTTP 429 (rate limit), answered with 502, 503 or 504, or
+        lost on the network are retried, with exponential backoff and jitter, honouring C(Retry-After).
+      - Only requests that are safe to repeat are repeated; a lost answer to a creating request is never re-sent.
+      - V(0) turns retries off.
+    type: int
+    default: 60
+requirements:
+  - requests
+seealso:
+  - name: Scalingo API reference
+    description: The HTTP API these modules call.
+    link: https://developers.scalingo.com/
+"""

@@ -1,0 +1,283 @@
+#!/usr/bin/python
+# Copyright: contributors to the scalingo.cloud collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: scalingo_app
+short_description: Create, configure, rename and delete Scalingo applications
+description:
+  - Makes a Scalingo application exist with the given settings, or not exist.
+  - Only the options you give are managed; the others are left as they are on Scalingo.
+  - Settings changes are sent in one request. A task that changes nothing sends one GET (plus a token
+    exchange when no bearer is cached, see O(bearer_cache)).
+author:
+  - scalingo.cloud contributors (@scalingo-cloud)
+options:
+  name:
+    description:
+      - Name of the application. Between 6 and 48 characters, lowercase letters, digits and hyphens; no
+        hyphen at either end and no two hyphens in a row. Checked before any request.
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) creates the app when it does not exist, then applies the settings.
+      - V(absent) deletes the app (this deletes its data and cannot be undone).
+    type: str
+    choices: [present, absent]
+    default: present
+  rename_from:
+    description:
+      - Current name of an app to rename to O(name).
+      - When O(name) exists already (and O(rename_from) does not), there is nothing to rename.
+      - Fails when neither exists, and when both exist.
+      - Only with O(state=present).
+    type: str
+  owner:
+    description:
+      - Email of the owner. A different value transfers the app to that user, who must be a collaborator.
+    type: str
+  force_https:
+    description: Redirect HTTP traffic to HTTPS.
+    type: bool
+  sticky_session:
+    description: Route a client's requests to the same web container.
+    type: bool
+  router_logs:
+    description: Add the router's logs to the app's logs.
+    type: bool
+  stack_id:
+    description: Stack (base image) the app is built on, for example C(st-scalingo-22).
+    type: str
+  project_id:
+    description: Project the app belongs to (C(pr-...)).
+    type: str
+  git_source:
+    description:
+      - URL of the GitHub repository to deploy from. Used only when the app is created; a different value on
+        an existing app gives a warning and changes nothing.
+    type: str
+  hds_resource:
+    description:
+      - Host the app on health-data (HDS) infrastructure. Used only when the app is created; a different value
+        on an existing app gives a warning and changes nothing.
+    type: bool
+extends_documentation_fragment:
+  - scalingo.cloud.auth
+  - scalingo.cloud.attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - A creation is sent with C(X-Dry-Run) so Scalingo validates it, and the predicted app is returned.
+  diff_mode:
+    support: full
+    details:
+      - The diff holds the app's state, its name and the managed settings only.
+notes:
+  - Ownership transfer sends the app's current name as the API requires.
+"""
+
+EXAMPLES = r"""
+- name: Create an app with HTTPS forced
+  scalingo.cloud.scalingo_app:
+    name: my-shop-staging
+    force_https: true
+    router_logs: true
+
+- name: Rename an app (once renamed, the task changes nothing)
+  scalingo.cloud.scalingo_app:
+    name: my-shop-preprod
+    rename_from: my-shop-staging
+
+- name: Transfer an app to a collaborator
+  scalingo.cloud.scalingo_app:
+    name: my-shop-preprod
+    owner: lead@example.com
+
+- name: Share the connection settings between tasks
+  module_defaults:
+    group/scalingo.cloud.all:
+      region: osc-secnum-fr1
+      api_token: "{{ vault_scalingo_token }}"
+  block:
+    - name: Delete an app
+      scalingo.cloud.scalingo_app:
+        name: my-shop-preprod
+        state: absent
+"""
+
+RETURN = r"""
+app:
+  description:
+    - The app as the API returns it after the change, or as predicted in check mode.
+    - V({}) after O(state=absent).
+  returned: always
+  type: dict
+  sample:
+    id: 5ed12fa6f112e2000f9f93f7
+    name: my-shop-staging
+    status: new
+    url: https://my-shop-staging.osc-fr1.scalingo.io
+    force_https: true
+    sticky_session: false
+    router_logs: true
+    stack_id: st-scalingo-22
+    project: {id: pr-0c5e7c1a-2b3d-4e5f-8a9b-0c1d2e3f4a5b, name: default}
+    owner: {email: owner@example.com, username: owner}
+"""
+
+import copy
+import re
+
+from ansible_collections.scalingo.cloud.plugins.module_utils._base import ScalingoModule, differences
+
+FLAGS = ("force_https", "sticky_session", "router_logs", "stack_id")
+CREATE_FIELDS = ("git_source", "hds_resource", "stack_id", "project_id")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def view(app):
+    """The managed fields of an app object, flat."""
+    return dict(
+        {flag: app.get(flag) for flag in FLAGS},
+        name=app["name"],
+        project_id=(app.get("project") or {}).get("id"),
+        owner=(app.get("owner") or {}).get("email"),
+    )
+
+
+def predict(app, changes):
+    app = copy.deepcopy(app)
+    for key, value in changes.items():
+        if key == "project_id":
+            app["project"] = {"id": value}
+        elif key == "owner":
+            app["owner"] = {"email": value}
+        else:
+            app[key] = value
+    return app
+
+
+class App:
+    def __init__(self, m):
+        self.m = m
+        self.client = m.client
+        self.name = m.params["name"]
+        self.desired = {key: m.params[key] for key in FLAGS + ("project_id", "owner")}
+
+    def shown(self, app):
+        """Diff side of an existing app: its state, name and the managed fields only."""
+        if app is None:
+            return {"state": "absent", "name": self.name}
+        fields = view(app)
+        return dict({key: fields[key] for key, value in self.desired.items() if value is not None}, state="present", name=fields["name"])
+
+    def lookup(self):
+        """(app named `name`, app to rename from): one request either way."""
+        source_name = self.m.params["rename_from"]
+        if not source_name:
+            return self.client.find_app(self.name), None
+        apps = {app["name"]: app for app in self.client.get("/apps", action="could not list apps")["apps"]}
+        current, source = apps.get(self.name), apps.get(source_name)
+        if current and source:
+            self.m.fail(f"cannot rename app '{source_name}' to '{self.name}': both apps exist; delete one or drop rename_from")
+        if not current and not source:
+            self.m.fail(f"cannot rename app '{source_name}' to '{self.name}': neither app exists")
+        return current, source
+
+    def create(self):
+        body = {"name": self.name}
+        body.update({key: self.m.params[key] for key in CREATE_FIELDS if self.m.params[key] is not None})
+        headers = {"X-Dry-Run": "true"} if self.m.check_mode else None
+        reply = self.client.request("POST", "/apps", {"app": body}, headers=headers, ok=(201,),
+                                    action=f"could not create app '{self.name}'")
+        return reply.data["app"]
+
+    def rename(self, app):
+        old = app["name"]
+        reply = self.m.act(
+            lambda: None,
+            lambda: self.client.request("POST", f"/apps/{old}/rename", {"current_name": old, "new_name": self.name},
+                                        action=f"could not rename app '{old}' to '{self.name}'"),
+        )
+        return reply.data["app"] if reply else predict(app, {"name": self.name})
+
+    def update(self, app, changes):
+        body = {"app": changes}
+        if "owner" in changes:
+            body["current_name"] = app["name"]
+        reply = self.m.act(
+            lambda: None,
+            lambda: self.client.request("PATCH", f"/apps/{app['name']}", body,
+                                        action=f"could not update app '{app['name']}'"),
+        )
+        return reply.data["app"] if reply else predict(app, changes)
+
+    def warn_create_only(self, app):
+        for key in ("git_source", "hds_resource"):
+            wanted = self.m.params[key]
+            if wanted is not None and app.get(key) != wanted:
+                self.m.warn(f"{key} is only used when an app is created: app '{app['name']}' keeps {key}={app.get(key)!r}")
+
+    def present(self):
+        current, source = self.lookup()
+        before = current or source
+        if before is None:
+            app = self.create()
+        else:
+            self.warn_create_only(before)
+            app = before if current else self.rename(source)
+        settings = differences(view(app), self.desired)
+        if settings:
+            app = self.update(app, settings)
+        changed = before is None or source is not None or bool(settings)
+        self.m.exit(changed, self.shown(before), self.shown(app), app=app)
+
+    def absent(self):
+        app = self.client.find_app(self.name)
+        if app is not None:
+            self.m.act(lambda: None, lambda: self.client.request(
+                "DELETE", f"/apps/{self.name}", params={"current_name": self.name}, ok=(204,),
+                action=f"could not delete app '{self.name}'"))
+        self.m.exit(app is not None, self.shown(app), self.shown(None), app={})
+
+
+def main():
+    m = ScalingoModule(
+        argument_spec={
+            "name": {"type": "str", "required": True},
+            "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+            "rename_from": {"type": "str"},
+            "owner": {"type": "str"},
+            "force_https": {"type": "bool"},
+            "sticky_session": {"type": "bool"},
+            "router_logs": {"type": "bool"},
+            "stack_id": {"type": "str"},
+            "project_id": {"type": "str"},
+            "git_source": {"type": "str"},
+            "hds_resource": {"type": "bool"},
+        },
+    )
+    p = m.params
+    m.check_app_name("name", p["name"])
+    if p["rename_from"] is not None:
+        if p["state"] == "absent":
+            m.fail("rename_from is only used with state=present")
+        m.check_app_name("rename_from", p["rename_from"])
+        if p["rename_from"] == p["name"]:
+            m.fail(f"rename_from and name are both '{p['name']}': give the app's current name in rename_from")
+    if p["owner"] is not None and not EMAIL.match(p["owner"]):
+        m.fail(f"owner '{p['owner']}' is invalid: give the email address of a collaborator of the app")
+    for key in ("stack_id", "project_id", "git_source"):
+        if p[key] is not None and not p[key].strip():
+            m.fail(f"{key} must not be empty: leave it out to keep the current value")
+    app = App(m)
+    m.run(app.present if p["state"] == "present" else app.absent)
+
+
+if __name__ == "__main__":
+    main()

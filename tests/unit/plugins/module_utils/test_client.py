@@ -1,0 +1,301 @@
+from __future__ import annotations
+
+import base64
+import json
+import os
+import stat
+import time
+
+import pytest
+import requests
+import responses
+from responses import matchers
+
+from ansible_collections.scalingo.cloud.plugins.module_utils import _client
+from ansible_collections.scalingo.cloud.plugins.module_utils._client import (
+    BearerCache,
+    Client,
+    ScalingoError,
+    app_name_problems,
+    bearer_expiry,
+)
+
+API = "https://api.test.example"
+AUTH = "https://auth.test.example"
+TOKEN = "tk-us-unit-secret-token"
+
+
+def jwt(exp):
+    def part(obj):
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'HS512', 'typ': 'JWT'})}.{part({'exp': exp, 'iss': 'Scalingo'})}.c2lnbmF0dXJl"
+
+
+class FakeTime:
+    def __init__(self):
+        self.now = 1_000_000.0
+        self.slept = []
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.now += seconds
+
+    def clock(self):
+        return self.now
+
+
+@pytest.fixture(autouse=True)
+def cache_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    return tmp_path
+
+
+@pytest.fixture
+def fake_time():
+    return FakeTime()
+
+
+def make_client(fake_time, **kwargs):
+    options = dict(api_token=TOKEN, api_url=API, auth_url=AUTH, sleep=fake_time.sleep, clock=time.time, monotonic=fake_time.clock)
+    options.update(kwargs)
+    return Client(**options)
+
+
+def add_exchange(rsps, exp=None):
+    bearer = jwt(exp or time.time() + 3600)
+    auth = base64.b64encode(f":{TOKEN}".encode()).decode()
+    rsps.add(responses.POST, f"{AUTH}/v1/tokens/exchange", json={"token": bearer},
+             match=[matchers.header_matcher({"Authorization": f"Basic {auth}"})])
+    return bearer
+
+
+@responses.activate
+def test_exchanges_the_token_then_sends_the_bearer_and_user_agent(fake_time):
+    bearer = add_exchange(responses)
+    responses.add(responses.GET, f"{API}/v1/apps/my-app", json={"app": {"name": "my-app"}},
+                  match=[matchers.header_matcher({"Authorization": f"Bearer {bearer}"})])
+    app = make_client(fake_time).find_app("my-app")
+    assert app == {"name": "my-app"}
+    assert responses.calls[1].request.headers["User-Agent"] == f"scalingo.cloud-ansible/{_client.VERSION}"
+
+
+@responses.activate
+def test_cached_bearer_is_reused_by_the_next_client_and_file_is_private(fake_time, cache_home):
+    add_exchange(responses)
+    responses.add(responses.GET, f"{API}/v1/apps/my-app", json={"app": {"name": "my-app"}})
+    make_client(fake_time).find_app("my-app")
+    make_client(fake_time).find_app("my-app")
+    assert [c.request.url.split("/v1")[1] for c in responses.calls] == ["/tokens/exchange", "/apps/my-app", "/apps/my-app"]
+    files = list((cache_home / "scalingo-ansible").iterdir())
+    assert len(files) == 1
+    assert stat.S_IMODE(files[0].stat().st_mode) == 0o600
+    assert TOKEN not in files[0].read_text() and TOKEN not in files[0].name
+
+
+@responses.activate
+def test_bearer_cache_off_exchanges_every_time(fake_time, cache_home):
+    add_exchange(responses)
+    responses.add(responses.GET, f"{API}/v1/apps/my-app", json={"app": {"name": "my-app"}})
+    make_client(fake_time, bearer_cache=False).find_app("my-app")
+    make_client(fake_time, bearer_cache=False).find_app("my-app")
+    assert len(responses.calls) == 4
+    assert not (cache_home / "scalingo-ansible").exists()
+
+
+@responses.activate
+def test_bearer_close_to_expiry_is_not_reused(fake_time):
+    add_exchange(responses, exp=time.time() + 200)  # inside the 5 minute margin
+    responses.add(responses.GET, f"{API}/v1/apps/my-app", json={"app": {"name": "my-app"}})
+    make_client(fake_time).find_app("my-app")
+    make_client(fake_time).find_app("my-app")
+    assert len([c for c in responses.calls if c.request.url.endswith("/exchange")]) == 2
+
+
+def test_cache_file_readable_by_others_is_ignored(cache_home):
+    cache = BearerCache(AUTH, TOKEN)
+    cache.save(jwt(time.time() + 3600), time.time() + 3600)
+    assert cache.load(time.time())
+    os.chmod(cache.path, 0o644)
+    assert cache.load(time.time()) is None
+
+
+@responses.activate
+def test_revoked_cached_bearer_is_exchanged_again_once(fake_time):
+    BearerCache(AUTH, TOKEN).save("revoked.bearer.x", time.time() + 3600)
+    add_exchange(responses)
+    responses.add(responses.GET, f"{API}/v1/apps/my-app", status=401, json={"error": "expired"},
+                  match=[matchers.header_matcher({"Authorization": "Bearer revoked.bearer.x"})])
+    responses.add(responses.GET, f"{API}/v1/apps/my-app", json={"app": {"name": "my-app"}})
+    assert make_client(fake_time).find_app("my-app") == {"name": "my-app"}
+    assert len(responses.calls) == 3
+
+
+@responses.activate
+def test_invalid_token_message_is_actionable_and_secret_free(fake_time):
+    responses.add(responses.POST, f"{AUTH}/v1/tokens/exchange", status=401, json={"error": "Invalid credentials"})
+    with pytest.raises(ScalingoError) as caught:
+        make_client(fake_time).find_app("my-app")
+    assert "Invalid credentials" in caught.value.message and "api_token" in caught.value.message
+    assert TOKEN not in caught.value.message
+    assert caught.value.status == 401
+
+
+@responses.activate
+def test_422_errors_map_becomes_one_line_and_failure_dict(fake_time):
+    add_exchange(responses)
+    responses.add(responses.POST, f"{API}/v1/apps", status=422, headers={"X-Request-ID": "req-42"},
+                  json={"errors": {"name": ["can't end with an hyphen", "can't contain 2 consecutive hyphens"]}})
+    with pytest.raises(ScalingoError) as caught:
+        make_client(fake_time).request("POST", "/apps", {"app": {"name": "bad--name-"}}, ok=(201,), action="could not create app 'bad--name-'")
+    exc = caught.value
+    assert exc.message == ("could not create app 'bad--name-': name can't end with an hyphen, can't contain 2 consecutive hyphens "
+                           "(HTTP 422, request id req-42)")
+    assert "\n" not in exc.message
+    assert exc.failure == {"status": 422, "error": None, "errors": {"name": ["can't end with an hyphen", "can't contain 2 consecutive hyphens"]},
+                           "request_id": "req-42", "resource": None}
+
+
+@responses.activate
+def test_402_keeps_the_billing_url(fake_time):
+    add_exchange(responses)
+    responses.add(responses.POST, f"{API}/v1/apps", status=402,
+                  json={"error": "Sorry, you need to verify your account", "url": "https://my.scalingo.com/apps/billing"})
+    with pytest.raises(ScalingoError) as caught:
+        make_client(fake_time).request("POST", "/apps", {}, ok=(201,), action="could not create app 'x'")
+    assert "https://my.scalingo.com/apps/billing" in caught.value.message and caught.value.status == 402
+
+
+@responses.activate
+def test_html_and_plain_text_bodies_do_not_crash(fake_time):
+    add_exchange(responses)
+    responses.add(responses.GET, f"{API}/v1/apps/a", status=503, content_type="text/html",
+                  body="<html><body><h1>503 Service Unavailable</h1></body></html>")
+    responses.add(responses.GET, f"{API}/v1/apps/b", status=429, content_type="text/plain", body="Retry later")
+    client = make_client(fake_time, retry_timeout=0)
+    with pytest.raises(ScalingoError) as html:
+        client.get("/apps/a")
+    with pytest.raises(ScalingoError) as plain:
+        client.get("/apps/b")
+    assert "<html>" not in html.value.message and "Service Unavailable" in html.value.message
+    assert "Retry later" in plain.value.message and plain.value.status == 429
+
+
+@responses.activate
+def test_get_is_retried_on_503_with_backoff(fake_time):
+    add_exchange(responses)
+    responses.add(responses.GET, f"{API}/v1/apps", status=503, body="down")
+    responses.add(responses.GET, f"{API}/v1/apps", json={"apps": []})
+    assert make_client(fake_time).get("/apps") == {"apps": []}
+    assert len(fake_time.slept) == 1
+
+
+@responses.activate
+def test_post_is_not_retried_on_503_but_is_on_429_with_retry_after(fake_time):
+    add_exchange(responses)
+    responses.add(responses.POST, f"{API}/v1/apps/a/scale", status=503, body="down")
+    with pytest.raises(ScalingoError):
+        make_client(fake_time).request("POST", "/apps/a/scale", {})
+    assert len([c for c in responses.calls if c.request.url.endswith("/scale")]) == 1
+
+    responses.reset()
+    responses.add(responses.POST, f"{API}/v1/apps/a/restart", status=429, body="Retry later", headers={"Retry-After": "7"})
+    responses.add(responses.POST, f"{API}/v1/apps/a/restart", status=202)
+    assert make_client(fake_time).request("POST", "/apps/a/restart", {}, ok=(202,)).status == 202
+    assert fake_time.slept[-1] >= 7
+
+
+@responses.activate
+def test_lost_answer_to_a_post_is_reported_not_resent(fake_time):
+    add_exchange(responses)
+    responses.add(responses.POST, f"{API}/v1/apps", body=requests.ConnectionError("reset by peer"))
+    with pytest.raises(ScalingoError) as caught:
+        make_client(fake_time).request("POST", "/apps", {"app": {"name": "abcdef"}}, ok=(201,), action="could not create app 'abcdef'")
+    assert "may or may not have been applied" in caught.value.message
+    assert len([c for c in responses.calls if c.request.url.endswith("/apps")]) == 1
+
+
+@responses.activate
+def test_retry_budget_is_bounded(fake_time):
+    add_exchange(responses)
+    responses.add(responses.GET, f"{API}/v1/apps", status=429, body="Retry later")
+    with pytest.raises(ScalingoError):
+        make_client(fake_time, retry_timeout=10).get("/apps")
+    assert sum(fake_time.slept) <= 10
+
+
+@pytest.mark.parametrize("style", ["rails", "go"])
+@responses.activate
+def test_paginate_follows_every_page(fake_time, style):
+    add_exchange(responses)
+    for page in (1, 2, 3):
+        if style == "rails":
+            meta = {"current_page": page, "previous_page": page - 1 or None, "next_page": page + 1 if page < 3 else None, "total_pages": 3}
+        else:
+            meta = {"current_page": page, "prev_page": max(page - 1, 1), "next_page": min(page + 1, 3), "total_pages": 3}
+        responses.add(responses.GET, f"{API}/v1/apps/p/child_apps", json={"child_apps": [{"name": f"c{page}"}], "meta": {"pagination": meta}},
+                      match=[matchers.query_param_matcher({"page": str(page), "per_page": "50"})])
+    items = make_client(fake_time).paginate("/apps/p/child_apps", "child_apps")
+    assert [i["name"] for i in items] == ["c1", "c2", "c3"]
+    assert len(responses.calls) == 4
+
+
+@responses.activate
+def test_wait_operation_polls_with_growing_delay_until_done(fake_time):
+    add_exchange(responses)
+    url = f"{API}/v1/apps/a/operations/op1"
+    for _poll in range(7):
+        responses.add(responses.GET, url, json={"operation": {"id": "op1", "status": "running"}})
+    responses.add(responses.GET, url, json={"operation": {"id": "op1", "status": "done"}})
+    operation, polls, finished = make_client(fake_time).wait_operation(url, timeout=300, app="a")
+    assert finished and operation["status"] == "done" and polls == 8
+    assert fake_time.slept[0] == 0.5
+    assert fake_time.slept == sorted(fake_time.slept)
+    assert all(1.0 <= d <= 5.0 for d in fake_time.slept[1:])
+
+
+@responses.activate
+def test_wait_operation_stops_at_the_timeout(fake_time):
+    add_exchange(responses)
+    url = f"{API}/v1/apps/a/operations/op1"
+    responses.add(responses.GET, url, json={"operation": {"id": "op1", "status": "running"}})
+    operation, polls, finished = make_client(fake_time).wait_operation(url, timeout=10, app="a")
+    assert not finished and operation["status"] == "running"
+    assert sum(fake_time.slept) == pytest.approx(10, abs=0.01)
+
+
+@responses.activate
+def test_find_app_is_none_on_404_app_and_refuses_an_id(fake_time):
+    add_exchange(responses)
+    responses.add(responses.GET, f"{API}/v1/apps/gone-app", status=404, json={"resource": "app", "error": "not found"})
+    responses.add(responses.GET, f"{API}/v1/apps/5ed12fa6f112e2000f9f93f7", json={"app": {"name": "other-app"}})
+    client = make_client(fake_time)
+    assert client.find_app("gone-app") is None
+    with pytest.raises(ScalingoError, match="is the id of app 'other-app'"):
+        client.find_app("5ed12fa6f112e2000f9f93f7")
+
+
+@pytest.mark.parametrize("name, problems", [
+    ("my-app", []),
+    ("abc", ["should have between 6 and 48 characters"]),
+    ("a" * 49, ["should have between 6 and 48 characters"]),
+    ("MyApp_1", ["should contain only lowercase letters, digits and hyphens"]),
+    ("-my-app", ["can't start with a hyphen"]),
+    ("my-app-", ["can't end with a hyphen"]),
+    ("my--app", ["can't contain 2 consecutive hyphens"]),
+    ("ééééééé", ["should contain only lowercase letters, digits and hyphens"]),
+])
+def test_app_name_rules(name, problems):
+    assert app_name_problems(name) == problems
+
+
+def test_bearer_expiry_reads_exp_and_tolerates_garbage():
+    assert bearer_expiry(jwt(1234)) == 1234
+    assert bearer_expiry("not-a-jwt") is None
+    assert bearer_expiry("a.!!!.c") is None
+
+
+def test_version_matches_galaxy_yml():
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+    with open(os.path.join(root, "galaxy.yml"), encoding="utf-8") as handle:
+        assert f"version: {_client.VERSION}\n" in handle.read()
