@@ -11,6 +11,7 @@ check mode. Nothing here is a public API; it may change in any release.
 from __future__ import annotations
 
 import re
+import time
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
@@ -37,6 +38,7 @@ def wait_argument_spec():
     }
 
 
+BUSY = ("scaling", "restarting")
 URL = re.compile(r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
 
 
@@ -52,6 +54,7 @@ class ScalingoModule:
         self.params = self.module.params
         self.check_mode = self.module.check_mode
         self._client = None
+        self.started = time.monotonic()
         self._check_shared_options()
 
     def _check_shared_options(self):
@@ -110,6 +113,46 @@ class ScalingoModule:
     def act(self, predict, perform):
         """The one fork between check mode and a real run: the prediction, or the API's answer."""
         return predict() if self.check_mode else perform()
+
+    def remaining(self):
+        return self.params["wait_timeout"] - (time.monotonic() - self.started)
+
+    def settle(self, app, refusal):
+        """After the API refused an operation, wait while the app is busy with another one.
+
+        Returns when the app is free again (the caller re-reads and retries); re-raises `refusal`
+        when the app was not busy, so the API's own reason reaches the user.
+        """
+        status = self.client.get(f"/apps/{app}", action=f"could not read app '{app}'")["app"].get("status")
+        if status not in BUSY:
+            raise refusal
+        if not self.params["wait"]:
+            self.fail(f"app '{app}' is busy ({status}): another operation is in progress; retry later or set wait=true")
+        delay = 1.0
+        while status in BUSY:
+            if self.remaining() <= delay:
+                self.fail(f"app '{app}' was still {status} (another operation in progress) after wait_timeout={self.params['wait_timeout']} s")
+            time.sleep(delay)
+            delay = min(5.0, delay * 1.5)
+            status = self.client.get(f"/apps/{app}", action=f"could not read app '{app}'")["app"].get("status")
+
+    def follow(self, location, app, what):
+        """Wait on the operation at `location`: returns (operation, duration) or fails with changed=True."""
+        sent = time.monotonic()
+        if not location:
+            return None, 0.0
+        if not self.params["wait"]:
+            return {"id": location.rstrip("/").rsplit("/", 1)[-1], "url": location}, 0.0
+        operation, polls, finished = self.client.wait_operation(location, max(self.remaining(), 0.0), app=app)
+        duration = round(time.monotonic() - sent, 3)
+        if not finished:
+            self.fail(f"{what} on app '{app}' was sent but its operation {operation.get('id')} is still "
+                      f"{operation.get('status')} after wait_timeout={self.params['wait_timeout']} s",
+                      changed=True, operation=operation, duration=duration)
+        if operation.get("status") == "error":
+            self.fail(f"{what} on app '{app}' failed: {operation.get('error') or 'the operation ended in error'}"
+                      f" (operation {operation.get('id')})", changed=True, operation=operation, duration=duration)
+        return operation, duration
 
     def exit(self, changed, before=None, after=None, **result):
         if self.module._diff and (before is not None or after is not None):

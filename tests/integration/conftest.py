@@ -13,12 +13,15 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "utils"))
 
 import with_simulator  # noqa: E402
 
+COLLECTIONS = os.path.join(ROOT, "build", "collections")
+
 # Anything that looks like a secret this suite uses: the API tokens, any JWT (bearer), auth headers.
 SECRETS = re.compile(r"tk-us-[A-Za-z0-9_-]+|eyJ[A-Za-z0-9_-]{8,}\.eyJ|Bearer [A-Za-z0-9]|Basic [A-Za-z0-9]|\bAuthorization\b|s3cr3t-env-value")
 
 
 @pytest.fixture(scope="session")
 def simulator():
+    subprocess.run([sys.executable, os.path.join(ROOT, "tests", "utils", "collection_tree.py"), "--link", COLLECTIONS], check=True)
     process, url = with_simulator.start()
     yield url
     with_simulator.stop(process)
@@ -37,6 +40,7 @@ def run_playbook(url, cache_dir, playbook, *args, verbosity=4):
     env = with_simulator.environment(url, cache_dir)
     env.update(
         ANSIBLE_ROLES_PATH=os.path.join(HERE, "targets"),
+        ANSIBLE_COLLECTIONS_PATH=COLLECTIONS,
         ANSIBLE_NOCOLOR="1",
         ANSIBLE_FORCE_COLOR="0",
         ANSIBLE_RETRY_FILES_ENABLED="0",
@@ -49,8 +53,15 @@ def run_playbook(url, cache_dir, playbook, *args, verbosity=4):
     return subprocess.run(command, env=env, capture_output=True, text=True, cwd=ROOT, check=False)
 
 
+def failures(output):
+    """The failed tasks of an -vvvv run (not those whose failure was ignored), for the test report."""
+    blocks = re.split(r"\n(?=TASK \[|PLAY RECAP)", output)
+    failed = [b for b in blocks if re.search(r"^(fatal|failed):|\[ERROR\]", b, re.M) and "...ignoring" not in b]
+    return "\n".join(b[:4000] for b in failed[-3:]) or output[-6000:]
+
+
 def assert_ok_and_secret_free(result):
     output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-6000:]
+    assert result.returncode == 0, failures(output)
     leaks = sorted(set(SECRETS.findall(output)))
     assert not leaks, f"secrets in the output: {leaks}"

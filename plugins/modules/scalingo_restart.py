@@ -1,0 +1,119 @@
+#!/usr/bin/python
+# Copyright: contributors to the scalingo.cloud collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: scalingo_restart
+short_description: Restart the containers of a Scalingo application
+description:
+  - Restarts all the containers of an app, or only some container types or containers.
+  - A restart is an action, not a state: it reports C(changed) every time it runs.
+author:
+  - scalingo.cloud contributors (@scalingo-cloud)
+options:
+  app:
+    description: Name of the application.
+    type: str
+    required: true
+  scope:
+    description:
+      - Container types (V(web)) or single containers (V(web-1)) to restart. All containers when omitted or empty.
+    type: list
+    elements: str
+extends_documentation_fragment:
+  - scalingo.cloud.auth
+  - scalingo.cloud.wait
+  - scalingo.cloud.attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Reports C(changed) and sends nothing that restarts; it reads the formation to check O(scope).
+  diff_mode:
+    support: none
+"""
+
+EXAMPLES = r"""
+- name: Restart every container and wait until they run again
+  scalingo.cloud.scalingo_restart:
+    app: my-shop
+
+- name: Restart the workers and the first web container, without waiting
+  scalingo.cloud.scalingo_restart:
+    app: my-shop
+    scope: [worker, web-1]
+    wait: false
+"""
+
+RETURN = r"""
+operation:
+  description: The last state seen of the restart operation; only its V(id) and V(url) when O(wait=false).
+  returned: success and not in check mode
+  type: dict
+  sample: {id: 5ed11f2c884fef000f5e502e, status: done, type: restart}
+duration:
+  description: Seconds spent waiting for the operation.
+  returned: success
+  type: float
+  sample: 6.1
+"""
+
+import re
+
+from ansible_collections.scalingo.cloud.plugins.module_utils._base import ScalingoModule
+from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError
+
+
+def unknown_scope(scope, formation):
+    """Scope items that name neither a container type nor one of its running containers."""
+    amounts = {c["name"]: c["amount"] for c in formation}
+    unknown = []
+    for item in scope:
+        match = re.match(r"^(.+)-(\d+)$", item)
+        if item in amounts or (match and match.group(1) in amounts and 1 <= int(match.group(2)) <= amounts[match.group(1)]):
+            continue
+        unknown.append(item)
+    return unknown
+
+
+def restart(m):
+    app, scope = m.params["app"], m.params["scope"] or []
+    if m.check_mode:
+        formation = m.client.get(f"/apps/{app}/containers", action=f"could not read the formation of app '{app}'")["containers"]
+        unknown = unknown_scope(scope, formation)
+        if unknown:
+            m.fail(f"could not restart app '{app}': scope {', '.join(unknown)} is no container type or container of the app;"
+                   f" its types are: {', '.join(c['name'] for c in formation)}")
+        return m.exit(True, operation=None, duration=0.0)
+    while True:
+        try:
+            reply = m.client.request("POST", f"/apps/{app}/restart", {"scope": scope} if scope else {}, ok=(202,),
+                                     action=f"could not restart app '{app}'")
+            break
+        except ScalingoError as exc:
+            if exc.status != 422 or "scope" in (exc.errors or {}):
+                raise
+            m.settle(app, exc)
+    operation, duration = m.follow(reply.headers.get("Location"), app, "the restart")
+    m.exit(True, operation=operation, duration=duration)
+
+
+def main():
+    m = ScalingoModule(
+        argument_spec={
+            "app": {"type": "str", "required": True},
+            "scope": {"type": "list", "elements": "str"},
+        },
+        wait=True,
+    )
+    m.check_app_name("app", m.params["app"])
+    if any(not item.strip() for item in m.params["scope"] or []):
+        m.fail("scope items must be container types (web) or containers (web-1), not empty strings")
+    m.run(lambda: restart(m))
+
+
+if __name__ == "__main__":
+    main()

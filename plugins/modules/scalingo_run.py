@@ -1,0 +1,127 @@
+#!/usr/bin/python
+# Copyright: contributors to the scalingo.cloud collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: scalingo_run
+short_description: Start a detached one-off container on a Scalingo application
+description:
+  - Starts a one-off container in the app's environment to run a batch or administrative job
+    (a migration, a data fix), detached from any terminal. Its output goes to the app's logs.
+  - Like C(scalingo run --detached). Attached (interactive) one-offs are not supported.
+  - Running a job is an action, not a state: it reports C(changed) every time it runs.
+author:
+  - scalingo.cloud contributors (@scalingo-cloud)
+options:
+  app:
+    description: Name of the application.
+    type: str
+    required: true
+  command:
+    description: Command line to run, for example V(bundle exec rake db:migrate).
+    type: str
+    required: true
+  env:
+    description:
+      - Environment variables added to the app's own for this container.
+      - Values are treated as secrets: they are sent to Scalingo and never shown in results, diffs or logs.
+    type: dict
+  size:
+    description: Container size (V(S), V(M), V(L), ...). Scalingo's default (V(M)) when omitted.
+    type: str
+extends_documentation_fragment:
+  - scalingo.cloud.auth
+  - scalingo.cloud.wait
+  - scalingo.cloud.attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Reports C(changed) and sends nothing.
+  diff_mode:
+    support: none
+notes:
+  - With O(wait=true) the module waits until the container has started, not until the job ends; follow the
+    job in the app's logs.
+"""
+
+EXAMPLES = r"""
+- name: Run the database migrations
+  scalingo.cloud.scalingo_run:
+    app: my-shop
+    command: bundle exec rake db:migrate
+    size: L
+
+- name: Run a data fix with a secret it needs
+  scalingo.cloud.scalingo_run:
+    app: my-shop
+    command: python manage.py reindex
+    env:
+      SEARCH_ADMIN_KEY: "{{ vault_search_admin_key }}"
+"""
+
+RETURN = r"""
+container:
+  description: The one-off container as Scalingo started it.
+  returned: success and not in check mode
+  type: dict
+  sample: {id: 5250424112dba4edf0000024, type: one-off, label: one-off-1234, state: booting}
+operation:
+  description: The last state seen of the start operation; only its V(id) and V(url) when O(wait=false).
+  returned: success and not in check mode
+  type: dict
+  sample: {id: 675bf2409307d58e1b1bc595, status: done, type: start-one-off}
+duration:
+  description: Seconds spent waiting for the container to start.
+  returned: success
+  type: float
+  sample: 1.5
+"""
+
+from ansible_collections.scalingo.cloud.plugins.module_utils._base import ScalingoModule
+
+
+def run(m):
+    p = m.params
+    if m.check_mode:
+        return m.exit(True, container=None, operation=None, duration=0.0)
+    body = {"command": p["command"], "detached": True}
+    if p["env"]:
+        body["env"] = {str(key): str(value) for key, value in p["env"].items()}
+    if p["size"] is not None:
+        body["size"] = p["size"]
+    reply = m.client.request("POST", f"/apps/{p['app']}/run", body, ok=(200, 201, 202),
+                             action=f"could not start a one-off container on app '{p['app']}'")
+    data = reply.data or {}
+    location = data.get("operation_url") or reply.headers.get("Location")
+    operation, duration = m.follow(location, p["app"], "the one-off container")
+    m.exit(True, container=data.get("container"), operation=operation, duration=duration)
+
+
+def main():
+    m = ScalingoModule(
+        argument_spec={
+            "app": {"type": "str", "required": True},
+            "command": {"type": "str", "required": True},
+            "env": {"type": "dict", "no_log": True},
+            "size": {"type": "str"},
+        },
+        wait=True,
+    )
+    p = m.params
+    m.check_app_name("app", p["app"])
+    if not p["command"].strip():
+        m.fail("command must not be empty: give the command line to run")
+    bad = sorted(str(k) for k in (p["env"] or {}) if not str(k).strip() or "=" in str(k))
+    if bad:
+        m.fail(f"env has invalid variable names: {', '.join(bad)}")
+    if p["size"] is not None and not p["size"].strip():
+        m.fail("size must not be empty: leave it out for Scalingo's default")
+    m.run(lambda: run(m))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,205 @@
+#!/usr/bin/python
+# Copyright: contributors to the scalingo.cloud collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: scalingo_scale
+short_description: Set the container formation of a Scalingo application
+description:
+  - Sets how many containers of each type (V(web), V(worker), ...) an app runs, and their size.
+  - Reads the formation and sends a scale request only for the types that differ. An unchanged formation
+    costs one request and sends no write (Scalingo refuses a scale that changes nothing).
+  - Container types come from the app's Procfile; types not listed in O(containers) are left as they are.
+author:
+  - scalingo.cloud contributors (@scalingo-cloud)
+options:
+  app:
+    description: Name of the application.
+    type: str
+    required: true
+  containers:
+    description:
+      - The container types to set. Each type must exist in the app's formation.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      name:
+        description: Container type, as in the Procfile.
+        type: str
+        required: true
+      amount:
+        description: Number of containers of this type, V(0) or more. Scalingo allows up to 10 per type by default.
+        type: int
+        required: true
+      size:
+        description:
+          - Container size (V(S), V(M), V(L), V(XL), V(2XL), ...). Left as it is when omitted.
+          - Checked against the sizes Scalingo offers, only when it would change.
+        type: str
+extends_documentation_fragment:
+  - scalingo.cloud.auth
+  - scalingo.cloud.wait
+  - scalingo.cloud.attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Returns the predicted formation; sends nothing that changes it.
+  diff_mode:
+    support: full
+    details:
+      - The diff shows the amount and size of the types in O(containers).
+"""
+
+EXAMPLES = r"""
+- name: Run two web containers and one worker
+  scalingo.cloud.scalingo_scale:
+    app: my-shop
+    containers:
+      - name: web
+        amount: 2
+      - name: worker
+        amount: 1
+
+- name: Move web containers to size L without waiting for the operation
+  scalingo.cloud.scalingo_scale:
+    app: my-shop
+    containers:
+      - name: web
+        amount: 2
+        size: L
+    wait: false
+"""
+
+RETURN = r"""
+containers:
+  description: The whole formation after the change, or as predicted in check mode.
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - {name: web, amount: 2, size: L, command: ""}
+    - {name: worker, amount: 1, size: M, command: "bundle exec sidekiq"}
+operation:
+  description:
+    - The last state seen of the scale operation; only its V(id) and V(url) when O(wait=false).
+    - V(null) when nothing was sent, or when the app was never deployed (Scalingo scales it at once).
+  returned: success
+  type: dict
+  sample: {id: 5ed10dd1f112e2000f9f93e1, status: done, type: scale}
+duration:
+  description: Seconds spent waiting for the operation.
+  returned: success
+  type: float
+  sample: 4.2
+"""
+
+import copy
+
+from ansible_collections.scalingo.cloud.plugins.module_utils._base import ScalingoModule
+from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError
+
+
+def shown(formation, names):
+    return {c["name"]: {"amount": c["amount"], "size": c.get("size")} for c in formation if c["name"] in names}
+
+
+class Scale:
+    def __init__(self, m):
+        self.m = m
+        self.app = m.params["app"]
+        self.wanted = {c["name"]: c for c in m.params["containers"]}
+
+    def read(self):
+        return self.m.client.get(f"/apps/{self.app}/containers", action=f"could not read the formation of app '{self.app}'")["containers"]
+
+    def changes(self, formation):
+        current = {c["name"]: c for c in formation}
+        unknown = sorted(set(self.wanted) - set(current))
+        if unknown:
+            self.m.fail(f"app '{self.app}' has no container type {', '.join(unknown)}; its types are: {', '.join(sorted(current)) or 'none (deploy it first)'}")
+        changes = []
+        for name, want in self.wanted.items():
+            size_changes = want["size"] is not None and want["size"] != current[name].get("size")
+            if want["amount"] != current[name]["amount"] or size_changes:
+                changes.append({key: want[key] for key in ("name", "amount", "size") if want[key] is not None})
+        return changes
+
+    def check_sizes(self, changes):
+        sizes = {c["size"] for c in changes if "size" in c}
+        if not sizes:
+            return
+        offered = [s["name"] for s in self.m.client.get("/features/container_sizes", action="could not read the container sizes")["container_sizes"]]
+        unknown = sorted(sizes - set(offered))
+        if unknown:
+            self.m.fail(f"container size {', '.join(unknown)} is not offered by Scalingo; sizes: {', '.join(offered)}")
+
+    def run(self):
+        no_change = None
+        while True:
+            formation = self.read()
+            changes = self.changes(formation)
+            if not changes:
+                return self.m.exit(False, containers=formation, operation=None, duration=0.0)
+            self.check_sizes(changes)
+            predicted = copy.deepcopy(formation)
+            for container in predicted:
+                container.update(next((c for c in changes if c["name"] == container["name"]), {}))
+            before, after = shown(formation, self.wanted), shown(predicted, self.wanted)
+            if self.m.check_mode:
+                return self.m.exit(True, before, after, containers=predicted, operation=None, duration=0.0)
+            try:
+                reply = self.m.client.request("POST", f"/apps/{self.app}/scale", {"containers": changes}, ok=(200, 202),
+                                              action=f"could not scale app '{self.app}'")
+            except ScalingoError as exc:
+                if exc.status == 400 and "no change" in (exc.error or "") and no_change is None:
+                    no_change = exc  # the formation changed under us: read it again, once
+                    continue
+                if exc.status != 422:
+                    raise
+                self.m.settle(self.app, exc)
+                continue
+            operation, duration = self.m.follow(reply.headers.get("Location"), self.app, "the scale")
+            containers = (reply.data or {}).get("containers") or predicted
+            return self.m.exit(True, before, shown(containers, self.wanted), containers=containers, operation=operation, duration=duration)
+
+
+def main():
+    m = ScalingoModule(
+        argument_spec={
+            "app": {"type": "str", "required": True},
+            "containers": {
+                "type": "list",
+                "elements": "dict",
+                "required": True,
+                "options": {
+                    "name": {"type": "str", "required": True},
+                    "amount": {"type": "int", "required": True},
+                    "size": {"type": "str"},
+                },
+            },
+        },
+        wait=True,
+    )
+    m.check_app_name("app", m.params["app"])
+    names = [c["name"] for c in m.params["containers"]]
+    if not names:
+        m.fail("containers must list at least one container type")
+    if len(set(names)) != len(names):
+        m.fail(f"containers lists a type more than once: {', '.join(sorted({n for n in names if names.count(n) > 1}))}")
+    for container in m.params["containers"]:
+        if not container["name"].strip():
+            m.fail("containers: every name must be a container type such as web or worker")
+        if container["amount"] < 0:
+            m.fail(f"containers: amount of '{container['name']}' must be 0 or more, got {container['amount']}")
+        if container["size"] is not None and not container["size"].strip():
+            m.fail(f"containers: size of '{container['name']}' must not be empty: leave it out to keep the current size")
+    m.run(Scale(m).run)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,346 @@
+"""Admin API under /_sim/: drive the simulator from tests. No auth, not logged."""
+
+import time
+
+from flask import Blueprint, request
+
+from . import catalog, errors
+from .render import app_json, iso, user_json
+from .responses import json_response
+from .state import ContainerType, State
+from .web import json_object, state
+
+bp = Blueprint("admin", __name__, url_prefix="/_sim")
+
+FAULT_ACTIONS = ("status", "delay", "drop", "drop_after_write")
+OUTCOMES = ("done", "error", "never")
+
+
+def bad_request(text: str):
+    return errors.error(400, text)
+
+
+def admin_app(ident: str):
+    app = state().find_app(ident)
+    if app is None:
+        errors.abort(errors.not_found("app"))
+    return app
+
+
+def is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def is_count(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+# ------------------------------------------------------------------ state
+@bp.post("/reset")
+def reset():
+    state().reset()
+    return json_response({"reset": True})
+
+
+CONFIG_CHECKS = {
+    "operation_duration": (lambda v: is_number(v) and v >= 0, "a number of seconds >= 0"),
+    "bearer_ttl": (lambda v: is_number(v) and v > 0, "a number of seconds > 0"),
+    "rate_limit": (lambda v: v is None or is_count(v), "null or an integer >= 1"),
+    "pagination_style": (lambda v: v in ("rails", "go"), '"rails" or "go"'),
+    "max_per_page": (is_count, "an integer >= 1"),
+}
+
+
+@bp.route("/config", methods=["GET", "POST"])
+def config():
+    s = state()
+    if request.method == "POST":
+        changes = json_object()
+        for key, value in changes.items():
+            if key not in CONFIG_CHECKS:
+                return bad_request(f"unknown setting {key!r}")
+            valid, expected = CONFIG_CHECKS[key]
+            if not valid(value):
+                return bad_request(f"{key} must be {expected}")
+        with s.lock:
+            s.config.update(changes)
+    return json_response(dict(s.config))
+
+
+@bp.route("/requests", methods=["GET", "DELETE"])
+def requests_log():
+    s = state()
+    if request.method == "DELETE":
+        s.clear_requests()
+        return json_response({"requests": []})
+    try:
+        since = int(request.args.get("since", 0))
+    except ValueError:
+        return bad_request("since must be an integer")
+    return json_response({"requests": s.requests_since(since)})
+
+
+# ---------------------------------------------------------- users, auth
+def user_admin_json(user) -> dict:
+    return {
+        **user_json(user),
+        "free_trial": user.free_trial,
+        "projects": [{"id": p.id, "name": p.name} for p in user.projects],
+    }
+
+
+@bp.route("/users", methods=["GET", "POST"])
+def users():
+    s = state()
+    if request.method == "GET":
+        return json_response({"users": [user_admin_json(u) for u in s.users.values()]})
+    body = json_object()
+    email, username, token = body.get("email"), body.get("username"), body.get("token")
+    if not (isinstance(email, str) and email and isinstance(username, str) and username):
+        return bad_request("email and username are required")
+    if token is not None and not (isinstance(token, str) and token):
+        return bad_request("token must be a non-empty string")
+    try:
+        user = s.add_user(email, username, token, free_trial=bool(body.get("free_trial", False)))
+    except ValueError as exc:
+        return errors.error(409, str(exc))
+    return json_response({"user": user_admin_json(user)}, 201)
+
+
+@bp.get("/projects")
+def projects():
+    s = state()
+    with s.lock:
+        return json_response({"projects": [
+            {"id": p.id, "name": p.name, "owner": {"id": u.id, "email": u.email}}
+            for u in s.users.values()
+            for p in u.projects
+        ]})
+
+
+@bp.post("/bearers/revoke")
+def revoke_bearers():
+    return json_response({"revoked": state().revoke_bearers()})
+
+
+# ------------------------------------------------------------------ apps
+def formation_from(containers):
+    """ContainerTypes from [{"name","amount","size"?}], or a text saying what is wrong."""
+    if not isinstance(containers, list):
+        return "containers must be a list"
+    formation = []
+    for item in containers:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not item["name"]:
+            return "each container needs a name"
+        amount = item.get("amount", 1)
+        if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
+            return f"container {item['name']}: amount must be an integer >= 0"
+        size = item.get("size") or catalog.DEFAULT_SIZE
+        if size not in catalog.CONTAINER_SIZES:
+            return f"container {item['name']}: unknown size {size!r}"
+        formation.append(ContainerType(item["name"], amount, size, item.get("command") or ""))
+    return formation
+
+
+@bp.post("/apps/<ident>/deploy")
+def deploy(ident):
+    body = json_object()
+    s = state()
+    with s.lock:
+        app = admin_app(ident)
+        if "containers" in body:
+            formation = formation_from(body["containers"])
+            if isinstance(formation, str):
+                return bad_request(formation)
+        else:
+            formation = app.formation
+        s.deploy(app, formation)
+        return json_response({"app": app_json(s, app, time.time())})
+
+
+@bp.post("/apps/<ident>/collaborators")
+def add_collaborator(ident):
+    email = json_object().get("email")
+    if not isinstance(email, str) or "@" not in email:
+        return bad_request("email is required")
+    s = state()
+    with s.lock:
+        app = admin_app(ident)
+        if email != s.owner_of(app).email and email not in app.collaborators:
+            app.collaborators.append(email)
+        return json_response({"collaborators": list(app.collaborators)}, 201)
+
+
+def bulk_names(body: dict):
+    if "names" in body:
+        names = body["names"]
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            return "names must be a list of strings"
+        return names
+    prefix, count = body.get("prefix"), body.get("count")
+    if not isinstance(prefix, str) or not is_count(count):
+        return 'give "names", or "prefix" and "count"'
+    width = len(str(count))  # zero-padded, so names sort in creation order
+    return [f"{prefix}-{i:0{width}d}" for i in range(1, count + 1)]
+
+
+def bulk_create(s: State, body: dict, parent=None):
+    names = bulk_names(body)
+    if isinstance(names, str):
+        return bad_request(names)
+    formation = None
+    if "deploy" in body:
+        formation = formation_from(body["deploy"])
+        if isinstance(formation, str):
+            return bad_request(formation)
+    with s.lock:
+        if parent is not None:
+            owner = s.owner_of(parent)
+        elif body.get("owner"):
+            owner = s.user_by_email(body["owner"])
+            if owner is None:
+                return errors.not_found("user")
+        else:
+            owner = s.users[s.default_user_id]
+        problems, seen = {}, set()
+        for name in names:
+            name_errors = catalog.app_name_errors(name, s.name_taken(name) or name in seen)
+            if name_errors:
+                problems[name] = name_errors
+            seen.add(name)
+        if problems:
+            return errors.unprocessable(problems)
+        created = []
+        for name in names:
+            app = s.store_app(s.build_app(name, owner, parent=parent,
+                                          stack_id=parent.stack_id if parent else None,
+                                          project_id=parent.project_id if parent else None))
+            if formation is not None:
+                s.deploy(app, [ContainerType(c.name, c.amount, c.size, c.command) for c in formation])
+            created.append(app)
+        now = time.time()
+        return json_response({"apps": [app_json(s, a, now) for a in created]}, 201)
+
+
+@bp.post("/apps")
+def bulk_apps():
+    return bulk_create(state(), json_object())
+
+
+@bp.post("/apps/<ident>/child_apps")
+def bulk_child_apps(ident):
+    s = state()
+    return bulk_create(s, json_object(), parent=admin_app(ident))
+
+
+@bp.post("/apps/<ident>/logs_archives")
+def seed_archives(ident):
+    count = json_object().get("count", 1)
+    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        return bad_request("count must be an integer >= 0")
+    s = state()
+    with s.lock:
+        app = admin_app(ident)
+        s.seed_archives(app, count)
+        return json_response({"archives": len(app.archives)})
+
+
+@bp.post("/apps/<ident>/status")
+def force_status(ident):
+    status = json_object().get("status")
+    if status is not None and status not in catalog.APP_STATUSES:
+        return bad_request(f"status must be null or one of {', '.join(catalog.APP_STATUSES)}")
+    s = state()
+    with s.lock:
+        app = admin_app(ident)
+        app.forced_status = status
+        return json_response({"app": app_json(s, app, time.time())})
+
+
+@bp.delete("/apps/<ident>/one_offs")
+def clear_one_offs(ident):
+    s = state()
+    with s.lock:
+        return json_response({"removed": s.clear_one_offs(admin_app(ident))})
+
+
+@bp.get("/attach/<one_off_id>")
+def attach(one_off_id):
+    s = state()
+    with s.lock:
+        one_off = s.one_offs.get(one_off_id)
+        if one_off is None:
+            return errors.not_found("container")
+        return json_response({"container": {
+            "id": one_off.id,
+            "label": one_off.label,
+            "app_id": one_off.app_id,
+            "command": one_off.command,
+            "size": one_off.size,
+            "detached": one_off.detached,
+            "created_at": iso(one_off.created_at),
+        }})
+
+
+# ------------------------------------------------------- operations, faults
+@bp.post("/next_operation")
+def next_operation():
+    body = json_object()
+    duration, outcome, error = body.get("duration"), body.get("outcome", "done"), body.get("error")
+    if duration is not None and not (is_number(duration) and duration >= 0):
+        return bad_request("duration must be a number of seconds >= 0")
+    if outcome not in OUTCOMES:
+        return bad_request(f"outcome must be one of {', '.join(OUTCOMES)}")
+    if error is not None and not isinstance(error, str):
+        return bad_request("error must be a string")
+    s = state()
+    with s.lock:
+        s.next_operation = {"duration": duration, "outcome": outcome, "error": error}
+        return json_response({"next_operation": s.next_operation})
+
+
+def fault_from(body: dict):
+    """A normalized fault, or a text saying what is wrong."""
+    method = body.get("method", "*")
+    path = body.get("path")
+    count = body.get("count", 1)
+    if not isinstance(method, str) or not isinstance(path, str) or not path:
+        return "method and path are required strings"
+    if not is_count(count):
+        return "count must be an integer >= 1"
+    actions = [a for a in FAULT_ACTIONS if body.get(a) not in (None, False)]
+    if len(actions) != 1:
+        return f"give exactly one of {', '.join(FAULT_ACTIONS)}"
+    fault = {"method": method.upper(), "path": path, "count": count}
+    action = actions[0]
+    if action == "status":
+        status = body["status"]
+        if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+            return "status must be an HTTP status code"
+        if body.get("body") is not None and not isinstance(body["body"], (str, dict, list)):
+            return "body must be a string or a JSON object"
+        if body.get("headers") is not None and not isinstance(body["headers"], dict):
+            return "headers must be an object"
+        fault.update({k: body[k] for k in ("status", "body", "content_type", "headers") if body.get(k) is not None})
+    elif action == "delay":
+        if not (is_number(body["delay"]) and body["delay"] >= 0):
+            return "delay must be a number of seconds >= 0"
+        fault["delay"] = body["delay"]
+    else:
+        fault[action] = True
+    return fault
+
+
+@bp.route("/faults", methods=["GET", "POST", "DELETE"])
+def faults():
+    s = state()
+    with s.lock:
+        if request.method == "POST":
+            fault = fault_from(json_object())
+            if isinstance(fault, str):
+                return bad_request(fault)
+            s.add_fault(fault)
+            return json_response({"fault": fault, "faults": list(s.faults)}, 201)
+        if request.method == "DELETE":
+            s.faults = []
+        return json_response({"faults": [dict(f) for f in s.faults]})

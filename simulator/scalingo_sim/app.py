@@ -1,0 +1,38 @@
+"""Flask application factory."""
+
+from flask import Flask, current_app
+from werkzeug.exceptions import HTTPException
+
+from . import admin, apps, auth, errors, formation, info, middleware
+from .state import State
+from .web import EXTENSION
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """config keys: tokens (list of API tokens of the default user),
+    operation_duration (s), bearer_ttl (s)."""
+    config = config or {}
+    app = Flask(__name__)
+    app.extensions[EXTENSION] = State(
+        tokens=config.get("tokens"),
+        operation_duration=config.get("operation_duration", 2.0),
+        bearer_ttl=config.get("bearer_ttl", 3600),
+    )
+    for blueprint in (auth.bp, apps.bp, formation.bp, info.bp, info.logs_bp, admin.bp):
+        app.register_blueprint(blueprint)
+    middleware.install(app)
+    app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(Exception, unexpected_error)
+    return app
+
+
+def http_error(exc: HTTPException):
+    """Unknown routes and methods answer JSON like the rest of the API."""
+    if exc.code == 404:
+        return errors.not_found()
+    return errors.error(exc.code or 500, (exc.name or "error").lower())
+
+
+def unexpected_error(exc: Exception):
+    current_app.logger.exception("unexpected error", exc_info=exc)
+    return errors.internal_error()

@@ -1,0 +1,169 @@
+"""What happens around every request outside /_sim/: request id, injected
+faults, bearer check, rate limit, request log and connection drops."""
+
+import json
+import socket
+import time
+import uuid
+
+from flask import g, request
+from werkzeug.http import HTTP_STATUS_CODES
+
+from . import bearer, errors
+from .responses import JSON_TYPE, TEXT_TYPE, text_response
+from .web import parse_body, state
+
+EXCHANGE_PATH = "/v1/tokens/exchange"
+
+# Regional routes reachable without a bearer.
+PUBLIC_ENDPOINTS = {"auth.exchange", "info.container_sizes"}
+DROP_FLAG = "scalingo_sim.drop"
+REDACTED_QUERY_KEYS = {"token"}
+
+
+class ConnectionDropped(ConnectionAbortedError):
+    """Raised to the WSGI server so that it writes nothing back."""
+
+
+def install(app) -> None:
+    app.before_request(before_request)
+    app.after_request(after_request)
+    app.wsgi_app = DropConnections(app.wsgi_app)
+
+
+def is_admin_path() -> bool:
+    return request.path == "/_sim" or request.path.startswith("/_sim/")
+
+
+def before_request():
+    if is_admin_path():
+        return None
+    s = state()
+    g.started = time.time()
+    g.request_id = request.headers.get("X-Request-ID") or str(uuid.uuid4())
+    g.user = g.basic_user = None
+
+    fault = s.take_fault(request.method, request.path)
+    if fault is not None:
+        if "delay" in fault:
+            time.sleep(fault["delay"])
+        elif fault.get("drop"):
+            request.environ[DROP_FLAG] = True
+            return text_response("")
+        elif fault.get("drop_after_write"):
+            request.environ[DROP_FLAG] = True
+        else:
+            return fault_response(fault)
+
+    g.user = bearer_user(s)
+    g.basic_user = basic_user(s)
+    if request.path.startswith("/v1/") and request.endpoint not in PUBLIC_ENDPOINTS and g.user is None:
+        return errors.unauthorized()
+    caller = g.user or g.basic_user
+    if caller is not None and not s.admit(caller.id, time.time()):
+        return errors.retry_later()
+    return None
+
+
+def bearer_user(s):
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    payload = bearer.verify(s.secret, token.strip())
+    if payload is None or not s.bearer_usable(str(payload.get("rnd", ""))):
+        return None
+    return s.users.get(payload.get("uuid"))
+
+
+def basic_user(s):
+    auth = request.authorization
+    if auth is None or auth.type != "basic":
+        return None
+    return s.user_by_token(auth.password or "")
+
+
+def fault_response(fault: dict):
+    status = fault["status"]
+    body = fault.get("body")
+    if body is None and status == 429:
+        response = errors.retry_later()
+    elif body is None:
+        response = errors.html_page(status, HTTP_STATUS_CODES.get(status, "Error"))
+    elif isinstance(body, (dict, list)):
+        response = text_response(json.dumps(body), status, content_type=JSON_TYPE)
+    else:
+        response = text_response(str(body), status, content_type=TEXT_TYPE)
+    if fault.get("content_type"):
+        response.headers["Content-Type"] = fault["content_type"]
+    for name, value in (fault.get("headers") or {}).items():
+        response.headers[name] = str(value)
+    return response
+
+
+def auth_kind() -> str:
+    scheme = request.headers.get("Authorization", "").partition(" ")[0].lower()
+    return scheme if scheme in ("bearer", "basic") else "none"
+
+
+def logged_body():
+    ok, value = parse_body()
+    if ok:
+        return value
+    return request.get_data(cache=True).decode("utf-8", errors="replace")
+
+
+def after_request(response):
+    if is_admin_path():
+        return response
+    request_id = g.get("request_id") or str(uuid.uuid4())
+    response.headers["X-Request-ID"] = request_id
+    # Rails' reason phrases ("201 Created"), not werkzeug's upper-cased ones.
+    code = response.status_code
+    response.status = f"{code} {HTTP_STATUS_CODES.get(code, 'Unknown')}"
+    dry_run = request.headers.get("X-Dry-Run", "").lower() == "true"
+    dropped = request.environ.get(DROP_FLAG, False)
+    state().log_request({
+        "time": g.get("started", time.time()),
+        "method": request.method,
+        "path": request.path,
+        "query": {k: ("[redacted]" if k in REDACTED_QUERY_KEYS else v) for k, v in request.args.items()},
+        "status": 0 if dropped else response.status_code,
+        "dry_run": dry_run,
+        # The token exchange is a POST that changes nothing a client manages.
+        "mutating": request.method not in ("GET", "HEAD", "OPTIONS") and not dry_run and request.path != EXCHANGE_PATH,
+        "auth": auth_kind(),
+        "body": logged_body(),
+        "user_agent": request.headers.get("User-Agent", ""),
+        "request_id": request_id,
+    })
+    return response
+
+
+class DropConnections:
+    """WSGI wrapper: when a drop fault fired, send nothing and close the socket.
+
+    Raising a ConnectionError makes werkzeug's server treat the request as
+    aborted by the peer, so it writes no status line at all.
+    """
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        def hold_start_response(status, headers, exc_info=None):
+            if environ.get(DROP_FLAG):
+                return lambda data: None
+            return start_response(status, headers, exc_info)
+
+        result = self.wsgi_app(environ, hold_start_response)
+        if not environ.get(DROP_FLAG):
+            return result
+        if hasattr(result, "close"):
+            result.close()
+        sock = environ.get("werkzeug.socket")
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        raise ConnectionDropped("connection dropped by an injected fault")

@@ -1,0 +1,485 @@
+"""All simulator state, behind one re-entrant lock.
+
+Views that read, check and then write hold `state.lock` for the whole
+sequence; every public method here also takes it, so single calls are safe.
+No Flask here: this module is plain data and rules that depend on time.
+"""
+
+from __future__ import annotations
+
+import collections
+import fnmatch
+import secrets
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from . import catalog
+
+DEFAULT_TOKEN = "tk-us-simulator"
+DEFAULT_EMAIL = "owner@example.com"
+DEFAULT_USERNAME = "owner"
+RATE_WINDOW = 60.0
+PENDING_SHARE, PENDING_CAP = 0.1, 0.2
+DEFAULT_OPERATION_ERROR = "container web-1 failed to start"
+
+
+def new_hex_id() -> str:
+    """24 hex chars like a Mongo ObjectId: time prefix, so ids sort by creation."""
+    return f"{int(time.time()):08x}{secrets.token_hex(8)}"
+
+
+@dataclass
+class Project:
+    id: str
+    name: str
+
+
+@dataclass
+class User:
+    id: str
+    email: str
+    username: str
+    free_trial: bool = False
+    projects: list[Project] = field(default_factory=list)
+
+    def project(self, project_id: str) -> Project | None:
+        return next((p for p in self.projects if p.id == project_id), None)
+
+
+@dataclass
+class ContainerType:
+    name: str
+    amount: int
+    size: str = catalog.DEFAULT_SIZE
+    command: str = ""
+
+
+@dataclass
+class OneOff:
+    id: str
+    app_id: str
+    type_index: int
+    command: str
+    env: dict
+    size: str
+    detached: bool
+    created_at: float
+    operation_id: str
+
+    @property
+    def label(self) -> str:
+        return f"one-off-{self.type_index}"
+
+
+@dataclass
+class Operation:
+    id: str
+    app_id: str
+    type: str
+    created_at: float
+    duration: float
+    outcome: str = "done"  # done | error | never
+    error: str | None = None
+    one_off_id: str | None = None
+
+    def status(self, now: float) -> str:
+        elapsed = now - self.created_at
+        if self.outcome != "never" and elapsed >= self.duration:
+            return "error" if self.outcome == "error" else "done"
+        pending_for = min(self.duration * PENDING_SHARE, PENDING_CAP)
+        return "pending" if elapsed < pending_for else "running"
+
+    def finished(self, now: float) -> bool:
+        return self.status(now) in ("done", "error")
+
+    @property
+    def finished_at(self) -> float:
+        return self.created_at + self.duration
+
+
+@dataclass
+class App:
+    id: str
+    name: str
+    owner_id: str
+    project_id: str
+    stack_id: str
+    created_at: float
+    uuid: str = field(default_factory=lambda: f"ap-{uuid.uuid4()}")
+    updated_at: float = 0.0
+    parent_id: str | None = None
+    parent_name: str = ""
+    git_source: str | None = None
+    hds_resource: bool = False
+    force_https: bool = False
+    sticky_session: bool = False
+    router_logs: bool = False
+    formation: list[ContainerType] = field(
+        default_factory=lambda: [ContainerType("web", 1, catalog.DEFAULT_SIZE)]
+    )
+    deployed: bool = False
+    last_deployed_at: float | None = None
+    last_deployed_by: str | None = None
+    last_deployment_id: str | None = None
+    containers_started_at: float | None = None
+    forced_status: str | None = None
+    collaborators: list[str] = field(default_factory=list)
+    active_operation_id: str | None = None
+    one_offs: list[OneOff] = field(default_factory=list)
+    one_off_counter: int = 0
+    archives: list[dict] = field(default_factory=list)
+
+    def __post_init__(self):
+        if not self.updated_at:
+            self.updated_at = self.created_at
+
+    def container_type(self, name: str) -> ContainerType | None:
+        return next((c for c in self.formation if c.name == name), None)
+
+
+def default_config(operation_duration: float, bearer_ttl: float) -> dict:
+    return {
+        "operation_duration": float(operation_duration),
+        "bearer_ttl": bearer_ttl,
+        "rate_limit": None,
+        "pagination_style": "rails",
+        "max_per_page": 50,
+    }
+
+
+class State:
+    def __init__(self, tokens=None, operation_duration=2.0, bearer_ttl=3600):
+        self.lock = threading.RLock()
+        self._start_tokens = list(tokens) if tokens else [DEFAULT_TOKEN]
+        self._start_config = default_config(operation_duration, bearer_ttl)
+        # Kept across resets: a bearer issued before a reset stays valid for
+        # the default user, so test harnesses can reset between cases.
+        self.secret = secrets.token_bytes(64)
+        self.default_user_id = f"us-{uuid.uuid4()}"
+        self._issued_bearers: set[str] = set()
+        self._revoked_bearers: set[str] = set()
+        self.reset()
+
+    # ----------------------------------------------------------------- reset
+    def reset(self) -> None:
+        with self.lock:
+            self.config = dict(self._start_config)
+            self.users: dict[str, User] = {}
+            self.tokens: dict[str, str] = {}
+            self.apps: dict[str, App] = {}
+            self.app_ids_by_name: dict[str, str] = {}
+            self.operations: dict[str, Operation] = {}
+            self.one_offs: dict[str, OneOff] = {}
+            self.logs_tokens: dict[str, str] = {}
+            self.faults: list[dict] = []
+            self.next_operation: dict | None = None
+            self.request_log: list[dict] = []
+            self.seq = 0
+            self.rate_windows: dict[str, collections.deque] = {}
+            default = self._new_user(DEFAULT_EMAIL, DEFAULT_USERNAME, user_id=self.default_user_id)
+            for token in self._start_tokens:
+                self.tokens[token] = default.id
+
+    # ----------------------------------------------------------------- users
+    def _new_user(self, email, username, free_trial=False, user_id=None) -> User:
+        user = User(
+            id=user_id or f"us-{uuid.uuid4()}",
+            email=email,
+            username=username,
+            free_trial=free_trial,
+            projects=[Project(f"pr-{uuid.uuid4()}", "default"), Project(f"pr-{uuid.uuid4()}", "staging")],
+        )
+        self.users[user.id] = user
+        return user
+
+    def add_user(self, email: str, username: str, token: str | None, free_trial=False) -> User:
+        """Raises ValueError with a reason when email, username or token is in use."""
+        with self.lock:
+            if self.user_by_email(email):
+                raise ValueError("email already used")
+            if any(u.username == username for u in self.users.values()):
+                raise ValueError("username already used")
+            if token and token in self.tokens:
+                raise ValueError("token already used")
+            user = self._new_user(email, username, free_trial)
+            if token:
+                self.tokens[token] = user.id
+            return user
+
+    def user_by_token(self, token: str) -> User | None:
+        with self.lock:
+            return self.users.get(self.tokens.get(token, ""))
+
+    def find_project(self, project_id: str) -> Project | None:
+        with self.lock:
+            for user in self.users.values():
+                project = user.project(project_id)
+                if project is not None:
+                    return project
+            return None
+
+    def user_by_email(self, email: str) -> User | None:
+        with self.lock:
+            return next((u for u in self.users.values() if u.email == email), None)
+
+    def user_for_collaborator(self, email: str) -> User:
+        """Collaborators may be unknown to the simulator: give them a tokenless user."""
+        with self.lock:
+            user = self.user_by_email(email)
+            if user is None:
+                base = email.split("@", 1)[0] or "user"
+                username, n = base, 1
+                while any(u.username == username for u in self.users.values()):
+                    n += 1
+                    username = f"{base}{n}"
+                user = self._new_user(email, username)
+            return user
+
+    # ------------------------------------------------------------ bearers
+    def register_bearer(self, rnd: str) -> None:
+        with self.lock:
+            self._issued_bearers.add(rnd)
+
+    def revoke_bearers(self) -> int:
+        with self.lock:
+            newly = self._issued_bearers - self._revoked_bearers
+            self._revoked_bearers |= self._issued_bearers
+            return len(newly)
+
+    def bearer_usable(self, rnd: str) -> bool:
+        with self.lock:
+            return rnd in self._issued_bearers and rnd not in self._revoked_bearers
+
+    # ------------------------------------------------------------------ apps
+    def find_app(self, ident: str) -> App | None:
+        with self.lock:
+            app = self.apps.get(ident)
+            if app is None and ident in self.app_ids_by_name:
+                app = self.apps[self.app_ids_by_name[ident]]
+            return app
+
+    @staticmethod
+    def can_see(user: User, app: App) -> bool:
+        return app.owner_id == user.id or user.email in app.collaborators
+
+    def visible_apps(self, user: User) -> list[App]:
+        with self.lock:
+            return [a for a in self.apps.values() if self.can_see(user, a)]
+
+    def name_taken(self, name: str, exclude_id: str | None = None) -> bool:
+        with self.lock:
+            owner = self.app_ids_by_name.get(name)
+            return owner is not None and owner != exclude_id
+
+    def owned_count(self, user: User) -> int:
+        with self.lock:
+            return sum(1 for a in self.apps.values() if a.owner_id == user.id)
+
+    def build_app(self, name: str, owner: User, project_id=None, stack_id=None, parent: App | None = None, **extra) -> App:
+        """An app object that is not stored yet (dry runs stop here)."""
+        now = time.time()
+        app = App(
+            id=new_hex_id(),
+            name=name,
+            owner_id=owner.id,
+            project_id=project_id or owner.projects[0].id,
+            stack_id=stack_id or catalog.DEFAULT_STACK,
+            created_at=now,
+            **extra,
+        )
+        if parent is not None:
+            app.parent_id = parent.id
+            app.parent_name = parent.name
+            app.collaborators = list(parent.collaborators)
+        return app
+
+    def store_app(self, app: App) -> App:
+        with self.lock:
+            self.apps[app.id] = app
+            self.app_ids_by_name[app.name] = app.id
+            return app
+
+    def delete_app(self, app: App) -> None:
+        with self.lock:
+            self.apps.pop(app.id, None)
+            self.app_ids_by_name.pop(app.name, None)
+            for one_off in app.one_offs:
+                self.one_offs.pop(one_off.id, None)
+
+    def rename_app(self, app: App, new_name: str) -> None:
+        with self.lock:
+            self.app_ids_by_name.pop(app.name, None)
+            app.name = new_name
+            self.app_ids_by_name[new_name] = app.id
+            for child in self.apps.values():
+                if child.parent_id == app.id:
+                    child.parent_name = new_name
+            app.updated_at = time.time()
+
+    def children(self, parent: App) -> list[App]:
+        with self.lock:
+            return [a for a in self.apps.values() if a.parent_id == parent.id]
+
+    def owner_of(self, app: App) -> User:
+        return self.users[app.owner_id]
+
+    def deploy(self, app: App, formation: list[ContainerType]) -> None:
+        with self.lock:
+            now = time.time()
+            app.formation = formation
+            app.deployed = True
+            app.forced_status = None
+            app.last_deployed_at = now
+            app.last_deployed_by = self.owner_of(app).username
+            app.last_deployment_id = new_hex_id()
+            app.containers_started_at = now
+            app.updated_at = now
+
+    def seed_archives(self, app: App, count: int) -> None:
+        with self.lock:
+            day = 86400
+            anchor = int(time.time()) // 3600 * 3600
+            start = len(app.archives)
+            for i in range(start, start + count):
+                app.archives.append({
+                    "url": f"https://logs-archives.{catalog.REGION}.scalingo.com/{app.id}/{i + 1}.log.gz",
+                    "size": 10000 + (i * 7919) % 90000,
+                    "from": anchor - (i + 1) * day,
+                    "to": anchor - i * day,
+                })
+
+    def new_logs_token(self, app: App) -> str:
+        with self.lock:
+            token = secrets.token_urlsafe(48)
+            self.logs_tokens[token] = app.id
+            return token
+
+    # ------------------------------------------------------------ statuses
+    def busy_operation(self, app: App, now: float) -> Operation | None:
+        """The unfinished scale/restart operation of the app, if any."""
+        with self.lock:
+            op = self.operations.get(app.active_operation_id or "")
+            if op is None or op.finished(now):
+                return None
+            return op
+
+    def app_status(self, app: App, now: float) -> str:
+        op = self.busy_operation(app, now)
+        if op is not None:
+            return "scaling" if op.type == "scale" else "restarting"
+        if app.forced_status:
+            return app.forced_status
+        if not app.deployed:
+            return "new"
+        if all(c.amount == 0 for c in app.formation):
+            return "stopped"
+        return "running"
+
+    # ---------------------------------------------------------- operations
+    def start_operation(self, app: App, op_type: str) -> Operation:
+        with self.lock:
+            override, self.next_operation = self.next_operation, None
+            override = override or {}
+            duration = override.get("duration")
+            if duration is None:
+                duration = self.config["operation_duration"]
+            outcome = override.get("outcome") or "done"
+            op = Operation(
+                id=new_hex_id(),
+                app_id=app.id,
+                type=op_type,
+                created_at=time.time(),
+                duration=float(duration),
+                outcome=outcome,
+                error=(override.get("error") or DEFAULT_OPERATION_ERROR) if outcome == "error" else None,
+            )
+            self.operations[op.id] = op
+            if op_type in ("scale", "restart"):
+                app.active_operation_id = op.id
+                app.containers_started_at = op.created_at
+            return op
+
+    def add_one_off(self, app: App, command: str, env: dict, size: str, detached: bool) -> tuple[OneOff, Operation]:
+        with self.lock:
+            op = self.start_operation(app, "start-one-off")
+            app.one_off_counter += 1
+            one_off = OneOff(
+                id=new_hex_id(),
+                app_id=app.id,
+                type_index=app.one_off_counter,
+                command=command,
+                env=dict(env),
+                size=size,
+                detached=detached,
+                created_at=op.created_at,
+                operation_id=op.id,
+            )
+            op.one_off_id = one_off.id
+            app.one_offs.append(one_off)
+            self.one_offs[one_off.id] = one_off
+            return one_off, op
+
+    def live_one_offs(self, app: App, now: float) -> list[OneOff]:
+        """One-offs whose start did not fail; they live until reset or cleared."""
+        with self.lock:
+            return [o for o in app.one_offs if self.operations[o.operation_id].status(now) != "error"]
+
+    def clear_one_offs(self, app: App) -> int:
+        with self.lock:
+            count = len(app.one_offs)
+            for one_off in app.one_offs:
+                self.one_offs.pop(one_off.id, None)
+            app.one_offs = []
+            return count
+
+    # --------------------------------------------------------------- faults
+    def add_fault(self, fault: dict) -> None:
+        with self.lock:
+            self.faults.append(fault)
+
+    def take_fault(self, method: str, path: str) -> dict | None:
+        """The first pending fault matching the request, its count consumed."""
+        with self.lock:
+            for fault in self.faults:
+                if fault["method"] not in ("*", method):
+                    continue
+                if not fnmatch.fnmatchcase(path, fault["path"]):
+                    continue
+                fault["count"] -= 1
+                if fault["count"] <= 0:
+                    self.faults.remove(fault)
+                return dict(fault)
+            return None
+
+    # ----------------------------------------------------------- rate limit
+    def admit(self, user_id: str, now: float) -> bool:
+        """Sliding-window limiter; refused requests do not count."""
+        with self.lock:
+            limit = self.config.get("rate_limit")
+            if not limit:
+                return True
+            window = self.rate_windows.setdefault(user_id, collections.deque())
+            while window and window[0] <= now - RATE_WINDOW:
+                window.popleft()
+            if len(window) >= limit:
+                return False
+            window.append(now)
+            return True
+
+    # ---------------------------------------------------------- request log
+    def log_request(self, entry: dict) -> dict:
+        with self.lock:
+            self.seq += 1
+            entry = {"seq": self.seq, **entry}
+            self.request_log.append(entry)
+            return entry
+
+    def requests_since(self, seq: int) -> list[dict]:
+        with self.lock:
+            return [e for e in self.request_log if e["seq"] > seq]
+
+    def clear_requests(self) -> None:
+        with self.lock:
+            self.request_log = []

@@ -1,0 +1,55 @@
+"""Small request/response helpers shared by the blueprints."""
+
+import json
+
+from flask import current_app, g, request
+
+from . import errors
+
+EXTENSION = "scalingo_sim"
+
+
+def state():
+    return current_app.extensions[EXTENSION]
+
+
+def current_user():
+    """The user of the request's valid bearer (set by the middleware)."""
+    return g.user
+
+
+def base_url() -> str:
+    return request.host_url.rstrip("/")
+
+
+def parse_body():
+    """(ok, value): the JSON body, None when empty, ok False when not JSON."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return True, None
+    try:
+        return True, json.loads(raw)
+    except ValueError as exc:
+        return False, str(exc)
+
+
+def json_body():
+    """The JSON body of the request (None when empty); 400 when malformed."""
+    ok, value = parse_body()
+    if not ok:
+        errors.abort(errors.bad_json(value))
+    return value
+
+
+def json_object():
+    """The JSON body when it is an object, else an empty dict."""
+    body = json_body()
+    return body if isinstance(body, dict) else {}
+
+
+def visible_app(ident: str):
+    """The app (by id or name) the current user owns or collaborates on; 404 otherwise."""
+    app = state().find_app(ident)
+    if app is None or not state().can_see(current_user(), app):
+        errors.abort(errors.not_found("app"))
+    return app

@@ -1,0 +1,97 @@
+"""The real server in a subprocess, spoken to over HTTP with requests."""
+
+import os
+import signal
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+
+SIMULATOR_DIR = Path(__file__).resolve().parents[1]
+BASIC = ("", "tk-us-simulator")
+
+
+def start(*args):
+    env = {**os.environ, "PYTHONPATH": str(SIMULATOR_DIR)}
+    return subprocess.Popen([sys.executable, "-m", "scalingo_sim", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    url_file = tmp_path_factory.mktemp("sim") / "url"
+    process = start("--port", "0", "--operation-duration", "0.2", "--url-file", str(url_file))
+    line = process.stdout.readline()
+    assert line.startswith("Scalingo simulator listening on http://127.0.0.1:"), line
+    url = line.split(" on ", 1)[1].strip()
+    assert url_file.read_text() == url
+    yield url, process
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=5) == 0
+    assert process.stderr.read() == ""  # no access log, no traceback
+
+
+@pytest.fixture
+def api(server):
+    url = server[0]
+    requests.post(f"{url}/_sim/reset", timeout=5)
+    session = requests.Session()
+    token = session.post(f"{url}/v1/tokens/exchange", auth=BASIC, timeout=5).json()["token"]
+    session.headers["Authorization"] = f"Bearer {token}"
+    return url, session
+
+
+def test_serves_real_http(api):
+    url, session = api
+    response = session.post(f"{url}/v1/apps", json={"app": {"name": "real-app"}}, timeout=5)
+    assert response.status_code == 201 and response.reason == "Created"
+    assert response.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert response.headers["X-Request-ID"]
+    assert session.get(f"{url}/v1/regions", timeout=5).json()["regions"][0]["api"] == url
+    requests.post(f"{url}/_sim/apps/real-app/deploy", json={}, timeout=5)
+    response = session.post(f"{url}/v1/apps/real-app/restart", timeout=5)
+    assert response.status_code == 202 and response.headers["Location"].startswith(f"{url}/v1/apps/real-app/operations/")
+
+
+def test_drop_closes_connection_without_processing(api):
+    url, session = api
+    requests.post(f"{url}/_sim/faults", json={"method": "POST", "path": "/v1/apps", "drop": True}, timeout=5)
+    with pytest.raises(requests.ConnectionError):
+        session.post(f"{url}/v1/apps", json={"app": {"name": "dropped-app"}}, timeout=5)
+    assert session.get(f"{url}/v1/apps/dropped-app", timeout=5).status_code == 404
+    log = requests.get(f"{url}/_sim/requests", timeout=5).json()["requests"]
+    assert [e["status"] for e in log if e["path"] == "/v1/apps"] == [0]
+
+
+def test_drop_after_write_processes_then_closes(api):
+    url, session = api
+    requests.post(f"{url}/_sim/faults", json={"method": "POST", "path": "/v1/apps", "drop_after_write": True}, timeout=5)
+    with pytest.raises(requests.ConnectionError):
+        session.post(f"{url}/v1/apps", json={"app": {"name": "written-app"}}, timeout=5)
+    assert session.get(f"{url}/v1/apps/written-app", timeout=5).status_code == 200
+    # the same session keeps working after the drop
+    assert session.get(f"{url}/v1/apps", timeout=5).status_code == 200
+
+
+def test_refuses_non_local_host():
+    process = start("--host", "0.0.0.0", "--port", "0")
+    assert process.wait(timeout=10) == 2
+    assert "refusing" in process.stderr.read()
+    process.stdout.close()
+    process.stderr.close()
+
+
+def test_concurrent_restarts_start_one_operation(api):
+    url, session = api
+    token = session.headers["Authorization"]
+    requests.post(f"{url}/_sim/apps", json={"names": ["busy-app"], "deploy": [{"name": "web", "amount": 1}]}, timeout=5)
+
+    def restart(_):
+        return requests.post(f"{url}/v1/apps/busy-app/restart", headers={"Authorization": token}, timeout=5).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = sorted(pool.map(restart, range(8)))
+    assert statuses == [202] + [422] * 7
