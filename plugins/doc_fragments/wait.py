@@ -19,7 +19,7 @@ options:
   wait_timeout:
     description:
       - Seconds to wait in all, for a busy app and for the operation.
-      - When the change was sent but did not finish in time, the task fails with C(changed: true).
+      - When the change was sent but did not finish in time, the task fails and reports a change (C(changed=true)).
     type: int
     default: 300
 """

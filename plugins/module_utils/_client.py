@@ -291,6 +291,18 @@ class Client:
                 return items
             page = next_page
 
+    def cursor_pages(self, path, key, limit=None, action=None):
+        """Items of a cursor-paginated collection (logs archives), following next_cursor up to `limit` items."""
+        items, cursor = [], None
+        while True:
+            data = self.get(path, params={"cursor": cursor} if cursor else None, action=action) or {}
+            items.extend(data.get(key) or [])
+            if limit is not None and len(items) >= limit:
+                return items[:limit]
+            cursor = data.get("next_cursor")
+            if not data.get("has_more") or not cursor:
+                return items
+
     def wait_operation(self, url, timeout, app=None):
         """Poll an operation until it is done; returns (operation, polls, finished).
 

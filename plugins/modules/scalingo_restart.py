@@ -10,7 +10,7 @@ module: scalingo_restart
 short_description: Restart the containers of a Scalingo application
 description:
   - Restarts all the containers of an app, or only some container types or containers.
-  - A restart is an action, not a state: it reports C(changed) every time it runs.
+  - A restart is an action, not a state; it reports C(changed) every time it runs.
 author:
   - scalingo.cloud contributors (@scalingo-cloud)
 options:

@@ -12,7 +12,7 @@ description:
   - Starts a one-off container in the app's environment to run a batch or administrative job
     (a migration, a data fix), detached from any terminal. Its output goes to the app's logs.
   - Like C(scalingo run --detached). Attached (interactive) one-offs are not supported.
-  - Running a job is an action, not a state: it reports C(changed) every time it runs.
+  - Running a job is an action, not a state; it reports C(changed) every time it runs.
 author:
   - scalingo.cloud contributors (@scalingo-cloud)
 options:
@@ -27,7 +27,7 @@ options:
   env:
     description:
       - Environment variables added to the app's own for this container.
-      - Values are treated as secrets: they are sent to Scalingo and never shown in results, diffs or logs.
+      - Values are treated as secrets; they are sent to Scalingo and never shown in results, diffs or logs.
     type: dict
   size:
     description: Container size (V(S), V(M), V(L), ...). Scalingo's default (V(M)) when omitted.

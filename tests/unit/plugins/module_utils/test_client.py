@@ -241,6 +241,23 @@ def test_paginate_follows_every_page(fake_time, style):
 
 
 @responses.activate
+def test_cursor_pages_follow_next_cursor_and_stop_at_the_limit(fake_time):
+    add_exchange(responses)
+    url = f"{API}/v1/apps/a/logs_archives"
+    responses.add(responses.GET, url, json={"next_cursor": "c2", "has_more": True, "archives": [{"url": "1"}, {"url": "2"}]},
+                  match=[matchers.query_param_matcher({})])
+    responses.add(responses.GET, url, json={"next_cursor": "c3", "has_more": True, "archives": [{"url": "3"}, {"url": "4"}]},
+                  match=[matchers.query_param_matcher({"cursor": "c2"})])
+    responses.add(responses.GET, url, json={"next_cursor": "", "has_more": False, "archives": [{"url": "5"}]},
+                  match=[matchers.query_param_matcher({"cursor": "c3"})])
+    client = make_client(fake_time)
+    assert [a["url"] for a in client.cursor_pages("/apps/a/logs_archives", "archives")] == ["1", "2", "3", "4", "5"]
+    calls = len(responses.calls)
+    assert [a["url"] for a in client.cursor_pages("/apps/a/logs_archives", "archives", limit=3)] == ["1", "2", "3"]
+    assert len(responses.calls) - calls == 2
+
+
+@responses.activate
 def test_wait_operation_polls_with_growing_delay_until_done(fake_time):
     add_exchange(responses)
     url = f"{API}/v1/apps/a/operations/op1"
