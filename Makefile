@@ -25,10 +25,10 @@ demo: venv collection
 
 test: sanity units integration sanity-oldest integration-oldest
 
-$(VENV)/.installed: tests/requirements.txt simulator/pyproject.toml
+$(VENV)/.installed: tests/requirements.txt tests/requirements-ecosystem.txt simulator/pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (python3.12 / python3.13 on PATH or in pyenv)"; exit 1; }
 	rm -rf $(VENV) && $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt -r tests/requirements-ecosystem.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -e simulator
 	touch $@
 
