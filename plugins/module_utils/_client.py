@@ -73,7 +73,7 @@ class ScalingoError(Exception):
             error = " ".join(response.text.split())[:200] or None
         status = response.status_code
         if errors:
-            reason = "; ".join(f"{field} {', '.join(str(m) for m in msgs) if isinstance(msgs, list) else msgs}" for field, msgs in errors.items())
+            reason = "; ".join(_field_errors(field, msgs) for field, msgs in errors.items())
         elif resource and status == 404:
             reason = f"{resource} not found"
         elif status == 401:
@@ -83,6 +83,12 @@ class ScalingoError(Exception):
         request_id = response.headers.get("X-Request-ID")
         suffix = f" (HTTP {status}" + (f", request id {request_id})" if request_id else ")")
         return cls(f"{action}: {reason}{suffix}", status=status, error=error, errors=errors, request_id=request_id, resource=resource)
+
+
+def _field_errors(field, messages):
+    text = ", ".join(str(m) for m in messages) if isinstance(messages, list) else str(messages)
+    # Errors about the whole app (or Rails' "base") read as sentences on their own.
+    return text if field in ("app", "base") else f"{field} {text}"
 
 
 def _json_or_none(response):

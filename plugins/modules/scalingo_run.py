@@ -28,6 +28,8 @@ options:
     description:
       - Environment variables added to the app's own for this container.
       - Values are treated as secrets; they are sent to Scalingo and never shown in results, diffs or logs.
+        As with any C(no_log) value, Ansible masks every occurrence of a value in the task's output, so very
+        short values (V(1), V(true)) also hide unrelated text.
     type: dict
   size:
     description: Container size (V(S), V(M), V(L), ...). Scalingo's default (V(M)) when omitted.

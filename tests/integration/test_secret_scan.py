@@ -1,0 +1,37 @@
+"""The secret scan that every target's -vvvv output goes through must catch a real leak."""
+
+from __future__ import annotations
+
+import glob
+import os
+
+from conftest import SECRETS, run_playbook
+
+
+def test_scan_catches_each_kind_of_secret():
+    samples = ["tk-us-abcdef123", "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzUxMiJ9.eyJpc3MiOiJTY2FsaW5nbyJ9.sig",
+               "Authorization: x", "Bearer abc", "Basic OnRr", "s3cr3t-env-value-7"]
+    assert [bool(SECRETS.search(s)) for s in samples] == [True] * len(samples)
+    assert not SECRETS.search("VALUE_SPECIFIED_IN_NO_LOG_PARAMETER app-lifecycle changed=true")
+
+
+def test_scan_catches_a_bearer_printed_by_a_playbook(simulator, cache_dir, tmp_path):
+    playbook = tmp_path / "leak.yml"
+    playbook.write_text("""
+- hosts: localhost
+  connection: local
+  gather_facts: false
+  vars:
+    ansible_python_interpreter: "{{ ansible_playbook_python }}"
+  tasks:
+    - scalingo.cloud.scalingo_app:
+        name: leak-check-app
+        state: absent
+    - ansible.builtin.debug:
+        msg: "{{ lookup('ansible.builtin.file', item) }}"
+      loop: "{{ query('ansible.builtin.fileglob', lookup('ansible.builtin.env', 'XDG_CACHE_HOME') ~ '/scalingo-ansible/bearer-*.json') }}"
+""")
+    result = run_playbook(simulator, cache_dir, str(playbook), verbosity=0)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert glob.glob(os.path.join(cache_dir, "scalingo-ansible", "bearer-*.json"))
+    assert SECRETS.search(result.stdout), "the bearer printed by the debug task was not caught"
