@@ -108,7 +108,31 @@ class ScalingoModule:
         try:
             action()
         except ScalingoError as exc:
-            self.fail(exc.message, failure=exc.failure, changed=bool(exc.changed))
+            # A write that may have been applied is reported as a change, never as "ok".
+            self.fail(exc.message, failure=exc.failure, changed=bool(exc.changed or exc.unknown_outcome))
+
+    def write(self, send, landed):
+        """Send a write whose answer may be lost without ever applying it twice.
+
+        When the outcome is unknown (connection lost, gateway error), `landed()` reads the state
+        again and returns the result if the write took effect, else None; only then is it sent once
+        more. If that fails too, the state is read a last time before giving up.
+        """
+        try:
+            return send()
+        except ScalingoError as exc:
+            if not exc.unknown_outcome:
+                raise
+            result = landed()
+            if result is not None:
+                return result
+        try:
+            return send()
+        except ScalingoError:
+            result = landed()
+            if result is None:
+                raise
+            return result
 
     def act(self, predict, perform):
         """The one fork between check mode and a real run: the prediction, or the API's answer."""
@@ -117,24 +141,31 @@ class ScalingoModule:
     def remaining(self):
         return self.params["wait_timeout"] - (time.monotonic() - self.started)
 
+    def app_status(self, app):
+        return self.client.get(f"/apps/{app}", action=f"could not read app '{app}'")["app"].get("status")
+
     def settle(self, app, refusal):
         """After the API refused an operation, wait while the app is busy with another one.
 
         Returns when the app is free again (the caller re-reads and retries); re-raises `refusal`
         when the app was not busy, so the API's own reason reaches the user.
         """
-        status = self.client.get(f"/apps/{app}", action=f"could not read app '{app}'")["app"].get("status")
+        status = self.app_status(app)
         if status not in BUSY:
             raise refusal
         if not self.params["wait"]:
             self.fail(f"app '{app}' is busy ({status}): another operation is in progress; retry later or set wait=true")
+        self.wait_idle(app, status)
+
+    def wait_idle(self, app, status):
+        """Poll the app while its status is busy, within wait_timeout."""
         delay = 1.0
         while status in BUSY:
             if self.remaining() <= delay:
                 self.fail(f"app '{app}' was still {status} (another operation in progress) after wait_timeout={self.params['wait_timeout']} s")
             time.sleep(delay)
             delay = min(5.0, delay * 1.5)
-            status = self.client.get(f"/apps/{app}", action=f"could not read app '{app}'")["app"].get("status")
+            status = self.app_status(app)
 
     def follow(self, location, app, what):
         """Wait on the operation at `location`: returns (operation, duration) or fails with changed=True."""

@@ -32,14 +32,18 @@ USER_AGENT = f"scalingo.cloud-ansible/{VERSION}"
 
 # Re-exchange the API token this long before the bearer's own expiry.
 BEARER_MARGIN = 300
-SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "PUT", "DELETE")
+# Only reads are repeated as they are; a write whose answer was lost is the module's to settle,
+# by reading the state again (see ScalingoModule.write).
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 RETRY_STATUSES = (429, 502, 503, 504)
+GATEWAY_STATUSES = (502, 503, 504)
 
 
 class ScalingoError(Exception):
     """Any failure talking to Scalingo, with what a person needs to act on it."""
 
-    def __init__(self, message, status=None, error=None, errors=None, request_id=None, resource=None, changed=False):
+    def __init__(self, message, status=None, error=None, errors=None, request_id=None, resource=None, changed=False,
+                 unknown_outcome=False):
         super().__init__(message)
         self.message = message
         self.status = status
@@ -48,6 +52,8 @@ class ScalingoError(Exception):
         self.request_id = request_id
         self.resource = resource
         self.changed = changed
+        # True when a write was sent but its answer was lost: it may or may not have been applied.
+        self.unknown_outcome = unknown_outcome
 
     @property
     def failure(self):
@@ -189,7 +195,7 @@ class Client:
 
     def _exchange(self):
         response = self._send("POST", f"{self.auth_url}/v1/tokens/exchange", auth=("", self.api_token),
-                              action="could not exchange the API token for a bearer token")
+                              action="could not exchange the API token for a bearer token", repeatable=True)
         if response.status_code != 200:
             raise ScalingoError.from_response(response, "could not exchange the API token for a bearer token")
         data = _json_or_none(response) or {}
@@ -210,23 +216,27 @@ class Client:
 
     # -- transport ----------------------------------------------------------
 
-    def _send(self, method, url, action, **kwargs):
-        """Send once, retrying only what is safe: refused (429) or failed idempotent requests."""
+    def _send(self, method, url, action, repeatable=False, **kwargs):
+        """Send once, retrying only what is safe: refused (429) or failed reads (and the token exchange)."""
+        repeatable = repeatable or method in SAFE_METHODS
         deadline = self.monotonic() + self.retry_timeout
         attempt = 0
         while True:
             attempt += 1
             try:
                 response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+            except requests.exceptions.SSLError:
+                raise ScalingoError(f"{action}: the TLS certificate of {url.split('/v1')[0]} could not be verified; fix the "
+                                    "certificate chain, or set validate_certs=false for a test endpoint only") from None
             except (requests.ConnectionError, requests.Timeout) as exc:
-                if method not in SAFE_METHODS:
+                if not repeatable:
                     raise ScalingoError(
-                        f"{action}: the connection failed before an answer came back ({type(exc).__name__}); "
-                        "the request may or may not have been applied", changed=None) from None
+                        f"{action}: the answer was lost ({type(exc).__name__}); "
+                        "the request may or may not have been applied", unknown_outcome=True) from None
                 if not self._pause(attempt, deadline, None):
                     raise ScalingoError(f"{action}: could not reach {url.split('/v1')[0]} ({type(exc).__name__})") from None
                 continue
-            if response.status_code in RETRY_STATUSES and (response.status_code == 429 or method in SAFE_METHODS):
+            if response.status_code in RETRY_STATUSES and (response.status_code == 429 or repeatable):
                 if self._pause(attempt, deadline, response.headers.get("Retry-After")):
                     continue
             return response
@@ -259,7 +269,11 @@ class Client:
                 continue
             break
         if response.status_code not in ok:
-            raise ScalingoError.from_response(response, action)
+            exc = ScalingoError.from_response(response, action)
+            if response.status_code in GATEWAY_STATUSES and method not in SAFE_METHODS:
+                exc.unknown_outcome = True
+                exc.message += "; the request may or may not have been applied"
+            raise exc
         return Reply(response.status_code, response.headers, _json_or_none(response))
 
     def get(self, path, params=None, action=None):

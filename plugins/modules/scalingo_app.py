@@ -193,29 +193,33 @@ class App:
         body = {"name": self.name}
         body.update({key: self.m.params[key] for key in CREATE_FIELDS if self.m.params[key] is not None})
         headers = {"X-Dry-Run": "true"} if self.m.check_mode else None
-        reply = self.client.request("POST", "/apps", {"app": body}, headers=headers, ok=(201,),
-                                    action=f"could not create app '{self.name}'")
-        return reply.data["app"]
+        return self.m.write(
+            lambda: self.client.request("POST", "/apps", {"app": body}, headers=headers, ok=(201,),
+                                        action=f"could not create app '{self.name}'").data["app"],
+            lambda: None if self.m.check_mode else self.client.find_app(self.name),
+        )
 
     def rename(self, app):
         old = app["name"]
-        reply = self.m.act(
-            lambda: None,
+        return self.m.act(lambda: predict(app, {"name": self.name}), lambda: self.m.write(
             lambda: self.client.request("POST", f"/apps/{old}/rename", {"current_name": old, "new_name": self.name},
-                                        action=f"could not rename app '{old}' to '{self.name}'"),
-        )
-        return reply.data["app"] if reply else predict(app, {"name": self.name})
+                                        action=f"could not rename app '{old}' to '{self.name}'").data["app"],
+            lambda: self.client.find_app(self.name),
+        ))
 
     def update(self, app, changes):
         body = {"app": changes}
         if "owner" in changes:
             body["current_name"] = app["name"]
-        reply = self.m.act(
-            lambda: None,
-            lambda: self.client.request("PATCH", f"/apps/{app['name']}", body,
-                                        action=f"could not update app '{app['name']}'"),
-        )
-        return reply.data["app"] if reply else predict(app, changes)
+
+        def landed():
+            now = self.client.find_app(app["name"])
+            return now if now is not None and not differences(view(now), changes) else None
+
+        return self.m.act(lambda: predict(app, changes), lambda: self.m.write(
+            lambda: self.client.request("PATCH", f"/apps/{app['name']}", body, action=f"could not update app '{app['name']}'").data["app"],
+            landed,
+        ))
 
     def warn_create_only(self, app):
         for key in ("git_source", "hds_resource"):
@@ -240,9 +244,11 @@ class App:
     def absent(self):
         app = self.client.find_app(self.name)
         if app is not None:
-            self.m.act(lambda: None, lambda: self.client.request(
-                "DELETE", f"/apps/{self.name}", params={"current_name": self.name}, ok=(204,),
-                action=f"could not delete app '{self.name}'"))
+            self.m.act(lambda: None, lambda: self.m.write(
+                lambda: self.client.request("DELETE", f"/apps/{self.name}", params={"current_name": self.name}, ok=(204,),
+                                            action=f"could not delete app '{self.name}'"),
+                lambda: {} if self.client.find_app(self.name) is None else None,
+            ))
         self.m.exit(app is not None, self.shown(app), self.shown(None), app={})
 
 

@@ -100,7 +100,7 @@ duration:
 
 import copy
 
-from ansible_collections.scalingo.cloud.plugins.module_utils._base import ScalingoModule
+from ansible_collections.scalingo.cloud.plugins.module_utils._base import BUSY, ScalingoModule
 from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError
 
 
@@ -139,11 +139,13 @@ class Scale:
             self.m.fail(f"container size {', '.join(unknown)} is not offered by Scalingo; sizes: {', '.join(offered)}")
 
     def run(self):
-        no_change = None
+        no_change = lost = None
         while True:
             formation = self.read()
             changes = self.changes(formation)
             if not changes:
+                if lost:
+                    return self.landed(formation, *lost)
                 return self.m.exit(False, containers=formation, operation=None, duration=0.0)
             self.check_sizes(changes)
             predicted = copy.deepcopy(formation)
@@ -156,6 +158,9 @@ class Scale:
                 reply = self.m.client.request("POST", f"/apps/{self.app}/scale", {"containers": changes}, ok=(200, 202),
                                               action=f"could not scale app '{self.app}'")
             except ScalingoError as exc:
+                if exc.unknown_outcome and lost is None:
+                    lost = (exc, before)  # read the formation again before deciding to send it twice
+                    continue
                 if exc.status == 400 and "no change" in (exc.error or "") and no_change is None:
                     no_change = exc  # the formation changed under us: read it again, once
                     continue
@@ -166,6 +171,15 @@ class Scale:
             operation, duration = self.m.follow(reply.headers.get("Location"), self.app, "the scale")
             containers = (reply.data or {}).get("containers") or predicted
             return self.m.exit(True, before, shown(containers, self.wanted), containers=containers, operation=operation, duration=duration)
+
+    def landed(self, formation, exc, before):
+        """The scale whose answer was lost did apply: wait for the app, as its operation can't be followed."""
+        status = self.m.app_status(self.app)
+        if self.m.params["wait"] and status in BUSY:
+            self.m.wait_idle(self.app, status)
+        self.m.warn(f"the answer to the scale of app '{self.app}' was lost ({exc.message.split(': ', 1)[-1]}); the formation "
+                    "read afterwards shows it was applied")
+        return self.m.exit(True, before, shown(formation, self.wanted), containers=formation, operation=None, duration=0.0)
 
 
 def main():

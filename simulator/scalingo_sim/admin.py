@@ -46,6 +46,7 @@ CONFIG_CHECKS = {
     "operation_duration": (lambda v: is_number(v) and v >= 0, "a number of seconds >= 0"),
     "bearer_ttl": (lambda v: is_number(v) and v > 0, "a number of seconds > 0"),
     "rate_limit": (lambda v: v is None or is_count(v), "null or an integer >= 1"),
+    "rate_window": (lambda v: is_number(v) and v > 0, "a number of seconds > 0"),
     "pagination_style": (lambda v: v in ("rails", "go"), '"rails" or "go"'),
     "max_per_page": (is_count, "an integer >= 1"),
 }

@@ -50,7 +50,8 @@ def test_reset_restores_initial_state(client, sim):
     assert sim.exchange("tk-us-x").status_code == 401
     assert sim.admin("/faults", method="GET") == {"faults": []}
     assert sim.admin("/config", method="GET") == {
-        "operation_duration": 0.2, "bearer_ttl": 3600, "rate_limit": None, "pagination_style": "rails", "max_per_page": 50}
+        "operation_duration": 0.2, "bearer_ttl": 3600, "rate_limit": None, "rate_window": 60.0, "pagination_style": "rails",
+        "max_per_page": 50}
 
 
 def test_config_validation(client):
@@ -122,6 +123,13 @@ def test_rate_limit_sliding_window(client, sim):
     sim.admin("/users", {"email": "b@example.com", "username": "b", "token": "tk-us-b"})
     assert Sim(client, "tk-us-b").get("/v1/apps").status_code == 200  # per user
     sim.admin("/config", {"rate_limit": None})
+    assert sim.get("/v1/apps").status_code == 200
+
+
+def test_rate_window_can_be_shortened(client, sim):
+    sim.admin("/config", {"rate_limit": 2, "rate_window": 0.2})
+    assert [sim.get("/v1/apps").status_code for _ in range(3)] == [200, 200, 429]
+    time.sleep(0.25)
     assert sim.get("/v1/apps").status_code == 200
 
 

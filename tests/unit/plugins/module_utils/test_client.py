@@ -212,7 +212,49 @@ def test_lost_answer_to_a_post_is_reported_not_resent(fake_time):
     with pytest.raises(ScalingoError) as caught:
         make_client(fake_time).request("POST", "/apps", {"app": {"name": "abcdef"}}, ok=(201,), action="could not create app 'abcdef'")
     assert "may or may not have been applied" in caught.value.message
+    assert caught.value.unknown_outcome
     assert len([c for c in responses.calls if c.request.url.endswith("/apps")]) == 1
+
+
+@responses.activate
+def test_gateway_error_on_a_write_is_an_unknown_outcome_but_a_422_is_not(fake_time):
+    add_exchange(responses)
+    responses.add(responses.POST, f"{API}/v1/apps/a/scale", status=502, content_type="text/html", body="<html>bad gateway</html>")
+    responses.add(responses.POST, f"{API}/v1/apps/b/scale", status=422, json={"errors": {"app": ["busy"]}})
+    client = make_client(fake_time)
+    with pytest.raises(ScalingoError) as gateway:
+        client.request("POST", "/apps/a/scale", {}, ok=(202,))
+    with pytest.raises(ScalingoError) as refused:
+        client.request("POST", "/apps/b/scale", {}, ok=(202,))
+    assert gateway.value.unknown_outcome and "may or may not" in gateway.value.message
+    assert not refused.value.unknown_outcome and refused.value.message.startswith("POST /apps/b/scale failed: busy (HTTP 422")
+
+
+@responses.activate
+def test_writes_other_than_refusals_are_never_resent_by_the_client(fake_time):
+    add_exchange(responses)
+    for method in (responses.DELETE, responses.PATCH, responses.PUT):
+        responses.add(method, f"{API}/v1/apps/a", body=requests.ConnectionError("reset"))
+    client = make_client(fake_time)
+    for method in ("DELETE", "PATCH", "PUT"):
+        with pytest.raises(ScalingoError) as caught:
+            client.request(method, "/apps/a", {})
+        assert caught.value.unknown_outcome
+    assert len(responses.calls) == 4 and fake_time.slept == []
+
+
+@responses.activate
+def test_tls_failure_says_what_to_do(fake_time):
+    responses.add(responses.POST, f"{AUTH}/v1/tokens/exchange", body=requests.exceptions.SSLError("certificate verify failed"))
+    with pytest.raises(ScalingoError) as caught:
+        make_client(fake_time).get("/apps")
+    assert "TLS certificate of https://auth.test.example could not be verified" in caught.value.message
+    assert "validate_certs=false" in caught.value.message
+
+
+def test_certificates_are_verified_unless_turned_off(fake_time):
+    assert make_client(fake_time).session.verify is True
+    assert make_client(fake_time, validate_certs=False).session.verify is False
 
 
 @responses.activate
