@@ -36,7 +36,8 @@ BEARER_MARGIN = 300
 # by reading the state again (see ScalingoModule.write).
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 RETRY_STATUSES = (429, 502, 503, 504)
-GATEWAY_STATUSES = (502, 503, 504)
+# A write answered with one of these may have been applied before the failure.
+UNKNOWN_OUTCOME_STATUSES = (500, 502, 503, 504)
 
 
 class ScalingoError(Exception):
@@ -270,7 +271,7 @@ class Client:
             break
         if response.status_code not in ok:
             exc = ScalingoError.from_response(response, action)
-            if response.status_code in GATEWAY_STATUSES and method not in SAFE_METHODS:
+            if response.status_code in UNKNOWN_OUTCOME_STATUSES and method not in SAFE_METHODS:
                 exc.unknown_outcome = True
                 exc.message += "; the request may or may not have been applied"
             raise exc

@@ -337,9 +337,14 @@ def faults():
     s = state()
     with s.lock:
         if request.method == "POST":
-            fault = fault_from(json_object())
+            body = json_object()
+            fresh = body.pop("fresh", False)
+            fault = fault_from(body)
             if isinstance(fault, str):
                 return bad_request(fault)
+            if fresh:  # a test scenario's start: no earlier faults, an empty request log
+                s.faults = []
+                s.clear_requests()
             s.add_fault(fault)
             return json_response({"fault": fault, "faults": list(s.faults)}, 201)
         if request.method == "DELETE":

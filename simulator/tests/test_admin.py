@@ -167,3 +167,11 @@ def test_attach_url(sim, deployed):
     body = sim.post("/v1/apps/deployed-app/run", json={"command": "bash", "env": {"K": "secret-v"}}).get_json()
     attach = sim.client.get(body["attach_url"].replace("http://localhost", "")).get_json()
     assert attach["container"]["command"] == "bash" and "secret-v" not in str(attach)
+
+
+def test_fresh_fault_clears_earlier_faults_and_the_log(client, sim):
+    sim.get("/v1/apps")
+    client.post("/_sim/faults", json={"path": "/x", "status": 500, "count": 5})
+    answer = client.post("/_sim/faults", json={"path": "/v1/apps", "status": 503, "fresh": True}).get_json()
+    assert [f["path"] for f in answer["faults"]] == ["/v1/apps"]
+    assert client.get("/_sim/requests").get_json() == {"requests": []}
