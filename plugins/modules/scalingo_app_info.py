@@ -1,0 +1,360 @@
+#!/usr/bin/python
+# Copyright: contributors to the scalingo.cloud collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: scalingo_app_info
+short_description: Read Scalingo applications, their containers, stats, logs access, child apps and metrics
+description:
+  - Returns one application, or every application the token can see, with the extra sections you ask for.
+  - Only what is asked for is fetched. One app without O(gather) or O(metrics) costs one request (plus a token
+    exchange when no bearer is cached, see O(bearer_cache)); each section costs one request per app, or one per
+    page for O(gather=child_apps) and O(gather=logs_archives).
+  - Never changes anything.
+author:
+  - scalingo.cloud contributors (@scalingo-cloud)
+options:
+  name:
+    description:
+      - Name of the application to read.
+      - Without it, every application the token can see (apps it owns and those it collaborates on).
+      - When no app has this name, RV(apps) is empty and the task does not fail.
+    type: str
+  gather:
+    description:
+      - Extra sections to read for each app, each returned under a key of the same name in the app.
+      - V(containers) is the formation (container types, amounts and sizes).
+      - V(stats) is the real-time usage of each running container.
+      - V(logs_url) is a URL to read the app's logs from. It embeds a token that gives read access to the logs,
+        see the notes.
+      - V(logs_archives) lists the app's logs archives, in Scalingo's order, up to O(logs_archives_limit). Their
+        download URLs are signed and valid for an hour.
+      - V(child_apps) lists the app's child apps (review apps), following every page.
+    type: list
+    elements: str
+    choices: [containers, stats, logs_url, logs_archives, child_apps]
+    default: []
+  logs_archives_limit:
+    description:
+      - Most logs archives to read per app (archives come in pages of Scalingo's choosing; pages past the
+        limit are not requested). Without it, every archive is read.
+      - Only used with O(gather=logs_archives).
+    type: int
+  metrics:
+    description:
+      - Metric queries on the app named O(name) (required with this option). Each query's answer is returned in
+        RV(metrics), in the same order.
+      - Checked before any request.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description:
+          - The metric. Time series are V(cpu), V(memory), V(swap) (per container type) and V(router) (requests).
+          - With O(metrics[].recommended=true), the value Scalingo recommends for autoscaling on V(cpu),
+            V(memory), V(swap), V(5XX) (requests answered with a server error), V(all) (requests per minute),
+            V(rpm_per_container) or V(p95_response_time).
+        type: str
+        required: true
+        choices: [cpu, memory, swap, router, 5XX, all, rpm_per_container, p95_response_time]
+      container_type:
+        description:
+          - Container type (V(web), V(worker), ...). Required for V(cpu), V(memory) and V(swap); not used with
+            V(router).
+        type: str
+      index:
+        description:
+          - Number of one container of O(metrics[].container_type) (V(1) for C(web-1)), V(1) or more. Without it,
+            the mean over the containers of that type.
+          - Not used with V(router) nor O(metrics[].recommended=true).
+        type: int
+      since:
+        description:
+          - Hours of history, from V(1) to V(71). Scalingo's default (the last hour) when omitted.
+          - Not used with O(metrics[].recommended=true).
+        type: int
+      status_code:
+        description:
+          - Only with V(router), to count only the requests answered with this class of status code.
+        type: str
+        choices: [1XX, 2XX, 3XX, 4XX, 5XX, all]
+      recommended:
+        description:
+          - Read the value Scalingo recommends for autoscaling on this metric instead of its time series.
+        type: bool
+        default: false
+extends_documentation_fragment:
+  - scalingo.cloud.auth
+  - scalingo.cloud.attributes
+  - scalingo.cloud.attributes.INFO_MODULE
+notes:
+  - The URL from O(gather=logs_url) is a credential for the app's logs; this module returns it only when it is
+    asked for, and never puts it in a message or a warning. Register it with C(no_log) on the task when the output
+    is shown or kept (C(-v) prints registered results), and do not write it to files others can read.
+  - A metric Scalingo has no data for (an app never deployed, a router without traffic) gives an empty series, or
+    V(null) for a recommended value; it does not fail.
+seealso:
+  - module: scalingo.cloud.scalingo_app
+  - module: scalingo.cloud.scalingo_child_app
+"""
+
+EXAMPLES = r"""
+- name: Every app the token can see
+  scalingo.cloud.scalingo_app_info:
+  register: all_apps
+
+- name: Names of the apps that crashed
+  ansible.builtin.debug:
+    msg: "{{ all_apps.apps | selectattr('status', 'eq', 'crashed') | map(attribute='name') | list }}"
+
+- name: One app with its formation and review apps
+  scalingo.cloud.scalingo_app_info:
+    name: my-shop-staging
+    gather: [containers, child_apps]
+  register: shop
+
+- name: The last 5 logs archives
+  scalingo.cloud.scalingo_app_info:
+    name: my-shop-staging
+    gather: [logs_archives]
+    logs_archives_limit: 5
+
+- name: CPU of web-1 over two days, 5XX responses, and the recommended memory for workers
+  scalingo.cloud.scalingo_app_info:
+    name: my-shop-staging
+    metrics:
+      - {name: cpu, container_type: web, index: 1, since: 48}
+      - {name: router, status_code: 5XX}
+      - {name: memory, container_type: worker, recommended: true}
+  register: shop_metrics
+
+- name: The last 100 log lines (the logs URL is a credential, hence no_log)
+  no_log: true
+  block:
+    - name: Get the logs URL
+      scalingo.cloud.scalingo_app_info:
+        name: my-shop-staging
+        gather: [logs_url]
+      register: shop_logs
+    - name: Read the logs
+      ansible.builtin.uri:
+        url: "{{ shop_logs.apps[0].logs_url }}&n=100"
+        return_content: true
+"""
+
+RETURN = r"""
+apps:
+  description:
+    - The apps, each as the API returns it, with the O(gather) sections under keys of the same names.
+    - Empty when O(name) names no app.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    containers:
+      description: The formation (O(gather=containers)).
+      returned: when asked for
+      type: list
+      elements: dict
+      sample: [{name: web, amount: 2, size: M, command: ""}]
+    stats:
+      description: Real-time usage of each running container (O(gather=stats)).
+      returned: when asked for
+      type: list
+      elements: dict
+      sample: [{id: web-1, cpu_usage: 3, memory_usage: 200105984, memory_limit: 536870912, swap_usage: 0}]
+    logs_url:
+      description: URL of the app's logs, embedding a token that gives read access to them (O(gather=logs_url)).
+      returned: when asked for
+      type: str
+      sample: https://logs.osc-fr1.scalingo.com/apps/5ed12fa6f112e2000f9f93f7/logs?token=...
+    logs_archives:
+      description: Logs archives, at most O(logs_archives_limit) (O(gather=logs_archives)).
+      returned: when asked for
+      type: list
+      elements: dict
+      sample: [{url: "https://...", size: 98765, from: "Fri Mar 24 14:00:00 +0000 UTC 2017", to: "Sun Mar 26 14:00:00 +0000 UTC 2017"}]
+    child_apps:
+      description: The child apps, from every page (O(gather=child_apps)).
+      returned: when asked for
+      type: list
+      elements: dict
+      sample: [{name: my-shop-staging-pr42, parent_app_name: my-shop-staging, status: running}]
+  sample:
+    - id: 5ed12fa6f112e2000f9f93f7
+      name: my-shop-staging
+      parent_app_name: ""
+      status: running
+      url: https://my-shop-staging.osc-fr1.scalingo.io
+      containers: [{name: web, amount: 2, size: M, command: ""}]
+metrics:
+  description:
+    - The O(metrics) queries, in order, each with its answer in V(data).
+    - V(data) is a list of points (V(time), V(value)) for a time series, empty when Scalingo has no data; for
+      O(metrics[].recommended=true) a V(time) and V(value), or V(null) when Scalingo has no data.
+    - Empty when O(name) names no app.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - name: cpu
+      container_type: web
+      index: 1
+      since: 48
+      status_code: null
+      recommended: false
+      data: [{time: "2016-07-26T15:34:00Z", value: 5.92}, {time: "2016-07-26T15:35:00Z", value: 6.56}]
+    - {name: memory, container_type: worker, index: null, since: null, status_code: null, recommended: true,
+       data: {time: "2018-05-24T00:00:00Z", value: 0.9}}
+"""
+
+import re
+
+from ansible_collections.scalingo.cloud.plugins.module_utils._base import ScalingoModule
+from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError
+
+GATHER = ("containers", "stats", "logs_url", "logs_archives", "child_apps")
+SERIES = ("cpu", "memory", "swap", "router")
+RECOMMENDED = ("cpu", "memory", "swap", "5XX", "all", "rpm_per_container", "p95_response_time")
+PER_CONTAINER = ("cpu", "memory", "swap")
+MAX_SINCE = 71
+CHILD_APPS_PER_PAGE = 50
+CONTAINER_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+
+def metric_problem(query):
+    """Why a metric query can't be sent (in the user's terms), or None."""
+    name, kind = query["name"], query.get("container_type")
+    if query.get("recommended"):
+        if name not in RECOMMENDED:
+            return f"'{name}' has no recommended value; those metrics are: {', '.join(RECOMMENDED)}"
+        unused = [key for key in ("index", "since", "status_code") if query.get(key) is not None]
+        if unused:
+            return f"{' and '.join(unused)} can't be used with recommended=true"
+    elif name not in SERIES:
+        return f"'{name}' is only available with recommended=true; time series are: {', '.join(SERIES)}"
+    if name == "router":
+        unused = [key for key in ("container_type", "index") if query.get(key) is not None]
+        if unused:
+            return f"{' and '.join(unused)} can't be used with the router metric (it covers every container)"
+    elif query.get("status_code") is not None:
+        return "status_code is only used with the router metric"
+    if name in PER_CONTAINER and not kind:
+        return f"'{name}' needs container_type (web, worker, ...)"
+    if kind is not None and not CONTAINER_TYPE.match(kind):
+        return f"container_type '{kind}' is invalid: give a container type of the app, such as web or worker"
+    if query.get("index") is not None and query["index"] < 1:
+        return f"index must be 1 or more, got {query['index']}"
+    if query.get("index") is not None and not kind:
+        return "index needs container_type"
+    since = query.get("since")
+    if since is not None and not 1 <= since <= MAX_SINCE:
+        return f"since must be between 1 and {MAX_SINCE} hours, got {since}"
+    return None
+
+
+def metric_request(app, query):
+    """(path, params) of a metric query that metric_problem() accepted."""
+    path = f"/apps/{app}/stats/{query['name']}"
+    if query.get("recommended"):
+        kind = query.get("container_type")
+        return f"{path}/recommended_value", ({"container_type": kind} if kind else None)
+    for part in ("container_type", "index"):
+        if query.get(part) is not None:
+            path += f"/{query[part]}"
+    params = {key: query[key] for key in ("since", "status_code") if query.get(key) is not None}
+    return path, params or None
+
+
+def no_data(exc):
+    """A 404 that only says Scalingo has no points: an empty answer, not a failure."""
+    return exc.status == 404 and not exc.resource and (exc.error or "").lower() == "no metrics found"
+
+
+class AppInfo:
+    def __init__(self, m):
+        self.m = m
+        self.client = m.client
+        self.gather = [section for section in GATHER if section in m.params["gather"]]
+
+    def section(self, name, section):
+        what = f"could not read the {section.replace('_', ' ')} of app '{name}'"
+        base = f"/apps/{name}"
+        if section == "containers":
+            return self.client.get(f"{base}/containers", action=what)["containers"]
+        if section == "stats":
+            return self.client.get(f"{base}/stats", action=what)["stats"]
+        if section == "logs_url":
+            return self.client.get(f"{base}/logs", action=what)["logs_url"]
+        if section == "logs_archives":
+            return self.client.cursor_pages(f"{base}/logs_archives", "archives", limit=self.m.params["logs_archives_limit"], action=what)
+        return self.client.paginate(f"{base}/child_apps", "child_apps", per_page=CHILD_APPS_PER_PAGE, action=what)
+
+    def metric(self, name, query):
+        path, params = metric_request(name, query)
+        try:
+            return self.client.get(path, params=params, action=f"could not read metric '{query['name']}' of app '{name}'")
+        except ScalingoError as exc:
+            if no_data(exc):
+                return None if query["recommended"] else []
+            raise
+
+    def run(self):
+        name = self.m.params["name"]
+        if name:
+            app = self.client.find_app(name)
+            apps = [app] if app is not None else []
+        else:
+            apps = self.client.get("/apps", action="could not list apps")["apps"]
+        for app in apps:
+            for section in self.gather:
+                app[section] = self.section(app["name"], section)
+        metrics = [dict(query, data=self.metric(name, query)) for query in self.m.params["metrics"]] if apps else []
+        self.m.exit(False, apps=apps, metrics=metrics)
+
+
+def main():
+    m = ScalingoModule(
+        argument_spec={
+            "name": {"type": "str"},
+            "gather": {"type": "list", "elements": "str", "choices": list(GATHER), "default": []},
+            "logs_archives_limit": {"type": "int"},
+            "metrics": {
+                "type": "list",
+                "elements": "dict",
+                "default": [],
+                "options": {
+                    "name": {"type": "str", "required": True, "choices": list(dict.fromkeys(SERIES + RECOMMENDED))},
+                    "container_type": {"type": "str"},
+                    "index": {"type": "int"},
+                    "since": {"type": "int"},
+                    "status_code": {"type": "str", "choices": ["1XX", "2XX", "3XX", "4XX", "5XX", "all"]},
+                    "recommended": {"type": "bool", "default": False},
+                },
+            },
+        },
+    )
+    p = m.params
+    if p["name"] is not None:
+        m.check_app_name("name", p["name"])
+    if p["metrics"] and not p["name"]:
+        m.fail("metrics are read for one app: give its name")
+    for number, query in enumerate(p["metrics"]):
+        problem = metric_problem(query)
+        if problem:
+            m.fail(f"metrics[{number}] ({query['name']}): {problem}")
+    limit = p["logs_archives_limit"]
+    if limit is not None:
+        if limit < 1:
+            m.fail(f"logs_archives_limit must be 1 or more, got {limit}: leave logs_archives out of gather to read none")
+        if "logs_archives" not in p["gather"]:
+            m.warn("logs_archives_limit is only used with gather=logs_archives")
+    m.run(AppInfo(m).run)
+
+
+if __name__ == "__main__":
+    main()

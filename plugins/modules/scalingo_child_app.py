@@ -1,0 +1,188 @@
+#!/usr/bin/python
+# Copyright: contributors to the scalingo.cloud collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: scalingo_child_app
+short_description: Create and delete child applications (the base of review apps) on Scalingo
+description:
+  - Makes a child application of a parent app exist, or not exist.
+  - A child app is created from its parent with the parent's owner and stack. Scalingo does not deploy it.
+  - Only a child of O(parent) is ever left alone or deleted. When an app named O(name) exists but is not a
+    child of O(parent) (a standalone app, or the child of another app), the task fails and touches nothing.
+  - A task that changes nothing sends one GET (plus a token exchange when no bearer is cached, see O(bearer_cache)).
+author:
+  - scalingo.cloud contributors (@scalingo-cloud)
+options:
+  parent:
+    description:
+      - Name of the parent application. It must exist when the child is created.
+    type: str
+    required: true
+  name:
+    description:
+      - Name of the child application. Between 6 and 48 characters, lowercase letters, digits and hyphens; no
+        hyphen at either end and no two hyphens in a row. Checked before any request.
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) creates the child app when no app has that name.
+      - V(absent) deletes the child app (this deletes its data and cannot be undone).
+    type: str
+    choices: [present, absent]
+    default: present
+extends_documentation_fragment:
+  - scalingo.cloud.auth
+  - scalingo.cloud.attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Scalingo has no dry run for child apps. Check mode reads the parent (it fails when the parent does not
+        exist) and predicts the child from it, locally; it sends nothing that changes anything.
+  diff_mode:
+    support: full
+    details:
+      - The diff holds the child's state, name and parent.
+notes:
+  - The deletion sends the child's current name as the API requires.
+seealso:
+  - module: scalingo.cloud.scalingo_app
+  - module: scalingo.cloud.scalingo_app_info
+    description: Lists the child apps of an app (O(scalingo.cloud.scalingo_app_info#module:gather=[child_apps])).
+"""
+
+EXAMPLES = r"""
+- name: Create a review app for pull request 42
+  scalingo.cloud.scalingo_child_app:
+    parent: my-shop-staging
+    name: my-shop-staging-pr42
+
+- name: Delete it once the pull request is merged
+  scalingo.cloud.scalingo_child_app:
+    parent: my-shop-staging
+    name: my-shop-staging-pr42
+    state: absent
+"""
+
+RETURN = r"""
+app:
+  description:
+    - The child app as the API returns it after the change.
+    - In check mode, a creation returns a prediction with only V(name), V(parent_app_name), V(owner),
+      V(stack_id) and V(status).
+    - V({}) after O(state=absent).
+  returned: always
+  type: dict
+  sample:
+    id: 58c2d99563b9fe00019298e2
+    name: my-shop-staging-pr42
+    parent_app_name: my-shop-staging
+    status: new
+    url: https://my-shop-staging-pr42.osc-fr1.scalingo.io
+    stack_id: st-scalingo-22
+    owner: {email: owner@example.com, username: owner}
+"""
+
+from ansible_collections.scalingo.cloud.plugins.module_utils._base import ScalingoModule
+from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError
+
+
+def predict(parent_app, name):
+    """The child as Scalingo would create it: the parent's owner and stack, not deployed."""
+    return {
+        "name": name,
+        "parent_app_name": parent_app["name"],
+        "owner": parent_app.get("owner"),
+        "stack_id": parent_app.get("stack_id"),
+        "status": "new",
+    }
+
+
+class ChildApp:
+    def __init__(self, m):
+        self.m = m
+        self.client = m.client
+        self.parent = m.params["parent"]
+        self.name = m.params["name"]
+
+    def shown(self, present):
+        return {"state": "present" if present else "absent", "name": self.name, "parent": self.parent}
+
+    def lookup(self):
+        """The child, or None when no app has its name; fails on an app that is not a child of `parent`."""
+        app = self.client.find_app(self.name)
+        if app is not None and app.get("parent_app_name") != self.parent:
+            other = app.get("parent_app_name")
+            what = f"a child of app '{other}'" if other else "not a child app"
+            self.m.fail(f"app '{self.name}' exists and is {what}, not a child of '{self.parent}': "
+                        "it is left untouched; choose another name")
+        return app
+
+    def parent_missing(self):
+        self.m.fail(f"could not create child app '{self.name}': parent app '{self.parent}' does not exist")
+
+    def predicted(self):
+        parent_app = self.client.find_app(self.parent)
+        if parent_app is None:
+            self.parent_missing()
+        return predict(parent_app, self.name)
+
+    def landed(self):
+        """After a lost answer: the child if the creation took effect, else None (then it is sent once more)."""
+        app = self.client.find_app(self.name)
+        return app if app is not None and app.get("parent_app_name") == self.parent else None
+
+    def send_create(self):
+        try:
+            reply = self.client.request("POST", f"/apps/{self.parent}/child_apps", {"app": {"name": self.name}}, ok=(201,),
+                                        action=f"could not create child app '{self.name}' of app '{self.parent}'")
+        except ScalingoError as exc:
+            if exc.status == 404 and exc.resource == "app":
+                self.parent_missing()
+            raise
+        return reply.data["app"]
+
+    def create(self):
+        return self.m.write(self.send_create, self.landed)
+
+    def present(self):
+        app = self.lookup()
+        if app is not None:
+            return self.m.exit(False, self.shown(True), self.shown(True), app=app)
+        app = self.m.act(self.predicted, self.create)
+        self.m.exit(True, self.shown(False), self.shown(True), app=app)
+
+    def absent(self):
+        app = self.lookup()
+        if app is not None:
+            self.m.act(lambda: None, lambda: self.m.write(
+                lambda: self.client.request("DELETE", f"/apps/{self.name}", params={"current_name": self.name}, ok=(204,),
+                                            action=f"could not delete child app '{self.name}'"),
+                lambda: {} if self.client.find_app(self.name) is None else None,
+            ))
+        self.m.exit(app is not None, self.shown(app is not None), self.shown(False), app={})
+
+
+def main():
+    m = ScalingoModule(
+        argument_spec={
+            "parent": {"type": "str", "required": True},
+            "name": {"type": "str", "required": True},
+            "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+        },
+    )
+    m.check_app_name("parent", m.params["parent"])
+    m.check_app_name("name", m.params["name"])
+    if m.params["name"] == m.params["parent"]:
+        m.fail(f"name and parent are both '{m.params['name']}': a child app needs a name of its own")
+    child = ChildApp(m)
+    m.run(child.present if m.params["state"] == "present" else child.absent)
+
+
+if __name__ == "__main__":
+    main()
