@@ -18,7 +18,7 @@ py_version = $(shell $(1)/bin/python -c 'import sys; print("%d.%d" % sys.version
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_NOCOLOR := 1
 
-.PHONY: demo test sanity sanity-oldest units integration integration-oldest bench venv venv-oldest collection clean
+.PHONY: demo test sanity sanity-oldest units integration integration-oldest lint bench venv venv-oldest collection clean
 
 demo: venv collection
 	$(VENV)/bin/python tests/utils/with_simulator.py -- $(VENV)/bin/ansible-playbook playbooks/demo.yml
@@ -65,7 +65,11 @@ integration: venv collection
 	$(VENV)/bin/python -m pytest -q tests/integration
 
 integration-oldest: venv venv-oldest collection
-	ANSIBLE_BIN=$(VENV_OLDEST)/bin $(VENV)/bin/python -m pytest -q tests/integration
+	ANSIBLE_BIN=$(VENV_OLDEST)/bin $(VENV)/bin/python -m pytest -q -m "not newest_only" tests/integration
+
+lint: venv collection
+	$(VENV)/bin/ansible-lint --offline roles/ playbooks/
+	$(VENV)/bin/antsibull-docs lint-collection-docs --plugin-docs $(COLLECTIONS)/ansible_collections/scalingo/cloud
 
 bench: venv collection
 	$(VENV)/bin/python bench/run.py

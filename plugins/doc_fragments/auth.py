@@ -19,7 +19,7 @@ options:
     description:
       - Scalingo region whose API is used, as C(https://api.<region>.scalingo.com).
       - Falls back to the E(SCALINGO_REGION) environment variable.
-      - Ignored when O(api_url) is set.
+      - Ignored when O(api_url) is set. An empty value means the default.
     type: str
     default: osc-fr1
   api_url:
@@ -27,11 +27,12 @@ options:
       - Base URL of the regional API, without C(/v1). Overrides O(region).
       - Falls back to the E(SCALINGO_API_URL) environment variable.
       - Point it at the local simulator (C(python -m scalingo_sim)) to try the collection without an account.
+      - An empty value means not set.
     type: str
   auth_url:
     description:
       - Base URL of the Scalingo authentication service, without C(/v1).
-      - Falls back to the E(SCALINGO_AUTH_URL) environment variable.
+      - Falls back to the E(SCALINGO_AUTH_URL) environment variable. An empty value means the default.
     type: str
     default: https://auth.scalingo.com
   validate_certs:

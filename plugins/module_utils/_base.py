@@ -59,6 +59,10 @@ class ScalingoModule:
 
     def _check_shared_options(self):
         p = self.params
+        # An empty value (as AWX injects for an empty credential field) means "not set".
+        p["api_url"] = p["api_url"] or None
+        p["auth_url"] = p["auth_url"] or "https://auth.scalingo.com"
+        p["region"] = p["region"] or "osc-fr1"
         if not p["api_token"]:
             self.fail("api_token is required: set the option or the SCALINGO_API_TOKEN environment variable")
         if not re.match(r"^[a-z0-9-]+$", p["region"] or ""):

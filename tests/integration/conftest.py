@@ -19,6 +19,10 @@ COLLECTIONS = os.path.join(ROOT, "build", "collections")
 SECRETS = re.compile(r"tk-us-[A-Za-z0-9_-]+|eyJ[A-Za-z0-9_-]{8,}\.eyJ|Bearer [A-Za-z0-9]|Basic [A-Za-z0-9]|\bAuthorization\b|s3cr3t-env-value")
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "newest_only: runs with the newest ansible-core only (tool checks)")
+
+
 @pytest.fixture(scope="session")
 def simulator():
     subprocess.run([sys.executable, os.path.join(ROOT, "tests", "utils", "collection_tree.py"), "--link", COLLECTIONS], check=True)

@@ -1,0 +1,182 @@
+"""The community's quality tools over the collection, as `make test` runs them.
+
+ansible-lint (production profile, no skipped rule) over roles/ and playbooks/, antsibull-docs over the
+plugin and role docs, ansible-doc over every plugin and role, antsibull-changelog lint, the `all` action
+group, and module_defaults for group/scalingo.cloud.all against the simulator.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from conftest import COLLECTIONS, ROOT, ansible_bin, assert_ok_and_secret_free
+
+COLLECTION = os.path.join(COLLECTIONS, "ansible_collections", "scalingo", "cloud")
+VENV_BIN = os.path.dirname(sys.executable)
+MODULES = sorted(name[:-3] for name in os.listdir(os.path.join(ROOT, "plugins", "modules")) if name.endswith(".py") and name != "__init__.py")
+INVENTORY_PLUGINS = sorted(name[:-3] for name in os.listdir(os.path.join(ROOT, "plugins", "inventory")) if name.endswith(".py") and name != "__init__.py")
+# These tools run from the newest venv whatever ANSIBLE_BIN says: the oldest-core run would only repeat them.
+# Tools whose result does not depend on ansible-core: `make integration-oldest` deselects them.
+NEWEST_ONLY = pytest.mark.newest_only
+ROLES = sorted(name for name in os.listdir(os.path.join(ROOT, "roles")) if os.path.isdir(os.path.join(ROOT, "roles", name)))
+
+
+def tool(*command, cwd=ROOT, env=None, binary_dir=VENV_BIN):
+    """Run a tool of the venv with the collection on the collections path; returns the CompletedProcess."""
+    full_env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1", NO_COLOR="1",
+                    PATH=binary_dir + os.pathsep + os.environ.get("PATH", ""))
+    full_env.update(env or {})
+    return subprocess.run([os.path.join(binary_dir, command[0]), *command[1:]], cwd=cwd, env=full_env,
+                          capture_output=True, text=True, check=False)
+
+
+@pytest.fixture(scope="module")
+def collection_tree():
+    subprocess.run([sys.executable, os.path.join(ROOT, "tests", "utils", "collection_tree.py"), "--link", COLLECTIONS], check=True)
+    return COLLECTION
+
+
+@NEWEST_ONLY
+def test_ansible_lint_production_profile(collection_tree):
+    with open(os.path.join(ROOT, ".ansible-lint"), encoding="utf-8") as handle:
+        config = yaml.safe_load(handle)
+    assert config["profile"] == "production"
+    assert not {"skip_list", "warn_list", "enable_list"} & set(config), "the production profile runs whole: no skipped or warned rule"
+    result = tool("ansible-lint", "--offline", "roles/", "playbooks/")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "Profile 'production' was required, and it passed" in output, output
+
+
+@NEWEST_ONLY
+def test_antsibull_docs_lint(collection_tree):
+    result = tool("antsibull-docs", "lint-collection-docs", "--plugin-docs", "--validate-collection-refs", "all", collection_tree)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == "", result.stdout
+
+
+@pytest.mark.parametrize("kind, name", [("module", m) for m in MODULES] + [("inventory", p) for p in INVENTORY_PLUGINS]
+                         + [("role", r) for r in ROLES])
+def test_ansible_doc_renders(collection_tree, kind, name):
+    # ansible-doc of the ansible-core under test (ANSIBLE_BIN: the oldest one in `make integration-oldest`).
+    result = tool("ansible-doc", "-t", kind, f"scalingo.cloud.{name}", binary_dir=os.path.dirname(ansible_bin("ansible-doc")))
+    assert result.returncode == 0, result.stderr
+    assert f"scalingo.cloud.{name}" in result.stdout
+    # ansible-core's own internal collection warns that it has no version when roles are listed: not ours.
+    problems = [line for line in result.stderr.splitlines() if ("ERROR" in line or "WARNING" in line) and "_protomatter" not in line]
+    assert not problems, result.stderr
+    if kind != "role":
+        assert "EXAMPLES" in result.stdout or "EXAMPLES" in result.stdout.upper(), result.stdout[:2000]
+
+
+@NEWEST_ONLY
+def test_antsibull_changelog_lint(collection_tree):
+    fragments = [name for name in os.listdir(os.path.join(ROOT, "changelogs", "fragments")) if name.endswith((".yml", ".yaml"))]
+    assert fragments, "every change comes with a changelog fragment"
+    result = tool("antsibull-changelog", "lint")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == "", result.stdout
+
+
+def documentation(module):
+    with open(os.path.join(ROOT, "plugins", "modules", f"{module}.py"), encoding="utf-8") as handle:
+        tree = ast.parse(handle.read())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "DOCUMENTATION" for t in node.targets):
+            return yaml.safe_load(node.value.value)
+    raise AssertionError(f"{module} has no DOCUMENTATION")
+
+
+def test_every_module_is_in_the_all_action_group():
+    with open(os.path.join(ROOT, "meta", "runtime.yml"), encoding="utf-8") as handle:
+        runtime = yaml.safe_load(handle)
+    group = runtime["action_groups"]["all"]
+    assert sorted(group) == MODULES, f"meta/runtime.yml action_groups.all must list exactly the modules: {MODULES}"
+    for module in MODULES:
+        # The attributes fragment documents the action_group attribute (membership scalingo.cloud.all).
+        assert "scalingo.cloud.attributes" in documentation(module).get("extends_documentation_fragment", []), module
+
+
+MODULE_DEFAULTS_PLAY = """
+- name: Every module takes its connection settings from module_defaults
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  vars:
+    ansible_python_interpreter: "{{ ansible_playbook_python }}"
+    sim: "{{ lookup('ansible.builtin.env', 'MODULE_DEFAULTS_SIM_URL') }}"
+  module_defaults:
+    group/scalingo.cloud.all:
+      api_url: "{{ sim }}"
+      auth_url: "{{ sim }}"
+      api_token: "{{ lookup('ansible.builtin.env', 'MODULE_DEFAULTS_TOKEN') }}"
+      bearer_cache: false
+  tasks:
+    - name: Nothing from the environment
+      ansible.builtin.assert:
+        that: lookup('ansible.builtin.env', 'SCALINGO_API_TOKEN', default='') == ''
+    - name: Start from an empty simulator with short operations
+      ansible.builtin.uri:
+        url: "{{ sim }}/_sim/{{ item.path }}"
+        method: POST
+        body_format: json
+        body: "{{ item.body }}"
+      loop:
+        - {path: reset, body: {}}
+        - {path: config, body: {operation_duration: 0.2}}
+    - name: Create an app (scalingo_app)
+      scalingo.cloud.scalingo_app:
+        name: defaults-app
+        force_https: true
+    - name: Deploy it
+      ansible.builtin.uri:
+        url: "{{ sim }}/_sim/apps/defaults-app/deploy"
+        method: POST
+        body_format: json
+        body: {}
+    - name: Scale it (scalingo_scale)
+      scalingo.cloud.scalingo_scale:
+        app: defaults-app
+        containers: [{name: web, amount: 2}]
+    - name: Restart it (scalingo_restart)
+      scalingo.cloud.scalingo_restart:
+        app: defaults-app
+    - name: Run a one-off (scalingo_run)
+      scalingo.cloud.scalingo_run:
+        app: defaults-app
+        command: "true"
+    - name: Create a child app (scalingo_child_app)
+      scalingo.cloud.scalingo_child_app:
+        parent: defaults-app
+        name: defaults-app-pr1
+    - name: Read them (scalingo_app_info)
+      scalingo.cloud.scalingo_app_info:
+        name: defaults-app
+        gather: [child_apps]
+      register: defaults_read
+    - name: Every module worked
+      ansible.builtin.assert:
+        that: defaults_read.apps[0].child_apps | map(attribute='name') | list == ['defaults-app-pr1']
+"""
+
+COVERED = {"scalingo_app", "scalingo_scale", "scalingo_restart", "scalingo_run", "scalingo_child_app", "scalingo_app_info"}
+
+
+def test_module_defaults_group(simulator, cache_dir, tmp_path):
+    assert set(MODULES) <= COVERED, f"add a task for {sorted(set(MODULES) - COVERED)} to MODULE_DEFAULTS_PLAY"
+    playbook = tmp_path / "module_defaults.yml"
+    playbook.write_text(MODULE_DEFAULTS_PLAY, encoding="utf-8")
+    # No SCALINGO_* variable reaches the modules: only module_defaults can give them their settings.
+    env = {name: value for name, value in os.environ.items() if not name.startswith("SCALINGO_")}
+    env.update(MODULE_DEFAULTS_SIM_URL=simulator, MODULE_DEFAULTS_TOKEN="tk-us-simulator", XDG_CACHE_HOME=cache_dir,
+               ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="0",
+               ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
+    result = subprocess.run([ansible_bin("ansible-playbook"), str(playbook), "-vvvv"], env=env, cwd=ROOT,
+                            capture_output=True, text=True, check=False)
+    assert_ok_and_secret_free(result)
