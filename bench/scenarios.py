@@ -1,0 +1,327 @@
+"""The five scenarios of the benchmark. Each returns a dict of raw numbers (see bench/README.md)."""
+
+from __future__ import annotations
+
+import glob
+import math
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+import lib
+
+APP = "scalingo.cloud.scalingo_app"
+SCALE = "scalingo.cloud.scalingo_scale"
+INFO = "scalingo.cloud.scalingo_app_info"
+INFO_MODULE = "scalingo_app_info"
+WEB = [{"name": "web", "amount": 1}]
+
+
+def task(title, module, args=None, ignore_errors=False):
+    entry = {"name": title, module: args or {}}
+    if ignore_errors:
+        entry["ignore_errors"] = True
+    return entry
+
+
+def summary(run, name):
+    """Requests, polls and seconds of the task called `name` in `run`."""
+    event, log = lib.task_requests(run, name)
+    return {
+        "requests": len(log),
+        "polls": sum(1 for r in log if lib.is_poll(r)),
+        "exchanges": sum(1 for r in log if r["path"] == "/v1/tokens/exchange"),
+        "seconds": round(event["end"] - event["start"], 3),
+        "status": event.get("status"),
+        "changed": event.get("result", {}).get("changed"),
+        "msg": event.get("result", {}).get("msg"),
+        "result_bytes": event.get("result_bytes"),
+        "calls": [f"{r['method']} {r['path']}" for r in log],
+    }
+
+
+# ---------------------------------------------------------------- 1. requests per task
+BEARERS = {"cached": {}, "none": {"bearer_cache": False}}
+
+
+def request_cases(app, new, extra, info):
+    """(case, module, args) of scenario 1, on app `app` (deployed, web: 1, force_https false)."""
+    scale = {"app": app, "containers": [{"name": "web", "amount": 2}]}
+    cases = [
+        ("app_changed", APP, dict(name=app, force_https=True)),
+        ("app_unchanged", APP, dict(name=app, force_https=True)),
+        ("app_created", APP, dict(name=new)),
+        ("app_created_with_setting", APP, dict(name=f"{new}-s", force_https=True)),
+        ("scale_changed", SCALE, scale),
+        ("scale_unchanged", SCALE, scale),
+    ]
+    if info:
+        cases.append(("app_info", INFO, dict(name=app, gather=[])))
+    return [(case, module, dict(args, **extra)) for case, module, args in cases]
+
+
+def requests_per_task(sim, collections, repeats, operation=2):
+    info = lib.module_available(collections, INFO_MODULE)
+    runs = {}
+    for _ in range(repeats):
+        sim.reset(operation_duration=operation)
+        sim.create_apps(names=[f"bench-{b}" for b in BEARERS], deploy=WEB)
+        tasks = [task("warm-up (fills the bearer cache)", APP, {"name": "bench-cached"})]
+        for bearer, extra in BEARERS.items():
+            for case, module, args in request_cases(f"bench-{bearer}", f"bench-new-{bearer}", extra, info):
+                tasks.append(task(f"{bearer}:{case}", module, args, ignore_errors=module == INFO))
+        run = lib.run_play(sim, collections, tasks)
+        for bearer in BEARERS:
+            for case, _, _ in request_cases("x", "x", {}, info):
+                runs.setdefault(f"{bearer}:{case}", []).append(summary(run, f"{bearer}:{case}"))
+    return {"repeats": repeats, "operation_seconds": operation, "app_info_available": info, "cases": runs}
+
+
+# ---------------------------------------------------------------- 2. task time
+def ping_tasks(count):
+    tasks = [task("warm-up", "ansible.builtin.ping")]
+    return tasks + [task(f"check {i:02d}", "ansible.builtin.ping") for i in range(1, count + 1)]
+
+
+def app_tasks(count):
+    tasks = [task("warm-up (fills the bearer cache)", APP, {"name": "bench-01"})]
+    return tasks + [task(f"check {i:02d}", APP, {"name": f"bench-{i:02d}", "force_https": False}) for i in range(1, count + 1)]
+
+
+def uri_tasks(url, count):
+    """What a user without the collection writes: exchange once, then GET and compare in Jinja."""
+    exchange = {
+        "name": "exchange the API token",
+        "ansible.builtin.uri": {
+            "url": f"{url}/v1/tokens/exchange", "method": "POST",
+            "headers": {"Authorization": "Basic {{ (':' ~ api_token) | b64encode }}"},
+        },
+        "vars": {"api_token": lib.with_simulator.TOKEN},
+        "register": "exchange",
+        "no_log": True,
+    }
+    checks = [{
+        "name": f"check {i:02d}",
+        "ansible.builtin.uri": {
+            "url": f"{url}/v1/apps/bench-{i:02d}",
+            "headers": {"Authorization": "Bearer {{ exchange.json.token }}"},
+        },
+        "register": "app",
+        "changed_when": "app.json.app.force_https != false",
+    } for i in range(1, count + 1)]
+    return [exchange] + checks
+
+
+def check_span(run):
+    """Seconds from the first `check` task's start to the last one's end, and their requests."""
+    checks = [e for e in run["events"] if e["task"].startswith("check ")]
+    start, end = checks[0]["start"], checks[-1]["end"]
+    return end - start, len([r for r in run["log"] if start <= r["time"] <= end]), len(checks)
+
+
+def task_time(sim, collections, repeats, count=30, compare=None):
+    """Plays of `count` checks, `repeats` times in rotating order.
+
+    Per task: wall time (first check's start to last check's end, over `count`) and CPU time of all the
+    play's processes beyond those of a one-task play run in the same round, over `count`. With `compare`
+    (another collections path, e.g. a patched copy), its scalingo_app play joins the rotation.
+    """
+    sim.reset()
+    sim.create_apps(prefix="bench", count=count)
+    plays = {"ping": (collections, ping_tasks(count)), "scalingo_app": (collections, app_tasks(count)),
+             "uri": (collections, uri_tasks(sim.url, count))}
+    if compare:
+        plays["scalingo_app_compared"] = (compare, app_tasks(count))
+    results = {name: [] for name in plays}
+    for rep in range(repeats):
+        names = list(plays)
+        names = names[rep % len(names):] + names[:rep % len(names)]  # rotate the order: no play always first
+        baseline = lib.run_play(sim, collections, ping_tasks(0))["cpu"]
+        for name in names:
+            where, tasks = plays[name]
+            run = lib.run_play(sim, where, tasks)
+            span, requests, checks = check_span(run)
+            results[name].append({"wall": round(run["wall"], 3), "span": round(span, 3), "per_task": round(span / checks, 4),
+                                  "cpu_per_task": round((run["cpu"] - baseline) / checks, 4),
+                                  "check_requests": requests, "play_requests": len(run["log"])})
+    return {"tasks": count, "plays": results, "compared": compare}
+
+
+# ---------------------------------------------------------------- 3. waiting
+def wait_tasks(url, durations, first_amount):
+    tasks, amount = [], first_amount
+    for duration in durations:
+        tasks.append({"name": f"next operation lasts {duration} s", "ansible.builtin.uri": {
+            "url": f"{url}/_sim/next_operation", "method": "POST", "body_format": "json", "body": {"duration": duration}}})
+        tasks.append(task(f"scale {duration}", SCALE, {"app": "bench-wait", "containers": [{"name": "web", "amount": amount}]}))
+        amount = 3 - amount
+    return tasks
+
+
+def wait_summary(run, duration):
+    event, log = lib.task_requests(run, f"scale {duration}")
+    operation = event["result"].get("operation") or {}
+    created = lib.epoch(operation["created_at"])
+    finished = lib.epoch(operation["finished_at"]) if operation.get("finished_at") else created + duration
+    polls = [r for r in log if lib.is_poll(r)]
+    return {
+        "status": operation.get("status"),
+        "polls": len(polls),
+        "requests": len(log),
+        "poll_offsets": [round(r["time"] - created, 3) for r in polls],
+        "late_last_poll": round(polls[-1]["time"] - finished, 3) if polls else None,
+        "late_task_end": round(event["end"] - finished, 3),
+        "task_seconds": round(event["end"] - event["start"], 3),
+    }
+
+
+def waiting(sim, collections, repeats, durations=(1, 5, 30)):
+    sim.reset()
+    sim.create_apps(names=["bench-wait"], deploy=WEB)
+    results, amount = {str(d): [] for d in durations}, 1
+    for _ in range(repeats):
+        tasks = wait_tasks(sim.url, durations, 3 - amount)
+        amount = tasks[-1][SCALE]["containers"][0]["amount"]
+        run = lib.run_play(sim, collections, tasks)
+        for duration in durations:
+            results[str(duration)].append(wait_summary(run, duration))
+    return {"durations": results}
+
+
+# ---------------------------------------------------------------- 4. scale of work
+def info_run(sim, collections, args, repeats):
+    tasks = [task("warm-up", INFO, args)] + [task(f"info {i}", INFO, args) for i in range(repeats)]
+    run = lib.run_play(sim, collections, tasks)
+    return [summary(run, f"info {i}") for i in range(repeats)]
+
+
+def scale_of_work(sim, collections, repeats, sizes=(10, 100, 1000), children=500):
+    if not lib.module_available(collections, INFO_MODULE):
+        return {"available": False}
+    results = {"available": True, "apps": {}, "api_seconds": {}, "max_per_page": None}
+    for size in sizes:
+        sim.reset()
+        sim.create_apps(prefix="bench", count=size)
+        results["apps"][str(size)] = info_run(sim, collections, {"gather": []}, repeats)
+        results["api_seconds"][str(size)] = [round(sim.timed_get("/v1/apps"), 4) for _ in range(repeats)]
+    sim.reset()
+    sim.create_apps(names=["bench-parent"])
+    sim.create_children("bench-parent", prefix="bench-child", count=children)
+    results["max_per_page"] = sim.admin("GET", "config")["max_per_page"]
+    results["children"] = {"count": children, "pages": math.ceil(children / results["max_per_page"]),
+                           "runs": info_run(sim, collections, {"name": "bench-parent", "gather": ["child_apps"]}, repeats)}
+    return results
+
+
+# ---------------------------------------------------------------- 5. module start-up
+def adhoc(sim, collections, module, args, keep_dir=None):
+    extra = {"ANSIBLE_KEEP_REMOTE_FILES": "1", "ANSIBLE_REMOTE_TMP": keep_dir} if keep_dir else {}
+    env = lib.ansible_env(sim, collections, **extra)
+    command = [os.path.join(lib.BIN, "ansible"), "localhost", "-m", module] + (["-a", args] if args else [])
+    cpu, started = lib.cpu_of_children(), time.monotonic()
+    proc = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"ansible {module} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}")
+    return time.monotonic() - started, lib.cpu_of_children() - cpu
+
+
+def payload(sim, collections, module, args, keep):
+    """Path of the AnsiballZ file Ansible sends for `module` (kept with ANSIBLE_KEEP_REMOTE_FILES in `keep`)."""
+    adhoc(sim, collections, module, args, keep_dir=keep)
+    return glob.glob(os.path.join(keep, "*", "AnsiballZ_*.py"))[0]
+
+
+def run_payload(sim, path, importtime=False):
+    env = lib.with_simulator.environment(sim.url, sim.cache_dir)
+    command = [sys.executable] + (["-X", "importtime"] if importtime else []) + [path]
+    cpu, started = lib.cpu_of_children(), time.monotonic()
+    proc = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{path} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}")
+    return time.monotonic() - started, lib.cpu_of_children() - cpu, proc.stderr
+
+
+IMPORT_LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)$")
+
+
+def parse_importtime(stderr):
+    """[(module, self µs, cumulative µs, depth)] in the order Python printed them."""
+    rows = []
+    for line in stderr.splitlines():
+        match = IMPORT_LINE.match(line)
+        if match:
+            rows.append((match[4], int(match[1]), int(match[2]), len(match[3]) // 2))
+    return rows
+
+
+def by_package(rows, names=None):
+    """Self time (ms) grouped by top-level package, optionally only for modules in `names`."""
+    totals = {}
+    for name, own, _, _ in rows:
+        if names is None or name in names:
+            root = name.split(".")[0]
+            if name.startswith("ansible_collections."):
+                root = ".".join(name.split(".")[:5])
+            totals[root] = totals.get(root, 0) + own
+    return {k: round(v / 1000, 1) for k, v in sorted(totals.items(), key=lambda kv: -kv[1])[:15]}
+
+
+def import_cost(statement):
+    """Milliseconds `statement` adds after `import ansible.module_utils.basic`, from -X importtime."""
+    code = f"import ansible.module_utils.basic\n{statement}"
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, check=True)
+    rows = parse_importtime(proc.stderr)
+    basic = next(i for i, row in enumerate(rows) if row[0] == "ansible.module_utils.basic")
+    return round(sum(own for _, own, _, _ in rows[basic + 1:]) / 1000, 1)
+
+
+ALTERNATIVES = {
+    "requests (today)": "import requests",
+    "urllib3 alone": "import urllib3",
+    "ansible.module_utils.urls (what uri uses)": "import ansible.module_utils.urls",
+    "urllib.request (stdlib, proxies)": "import urllib.request",
+    "http.client + ssl (stdlib)": "import http.client, ssl",
+}
+
+
+def module_startup(sim, collections, module, args, keep, repeats):
+    """Ad-hoc runs, payload runs and -X importtime of one module (wall and CPU seconds; import rows)."""
+    path = payload(sim, collections, module, args, keep)
+    times = [adhoc(sim, collections, module, args) for _ in range(repeats)]
+    direct = [run_payload(sim, path)[:2] for _ in range(repeats)]
+    imports = [parse_importtime(run_payload(sim, path, importtime=True)[2]) for _ in range(repeats)]
+    return {"adhoc": [round(t, 3) for t, _ in times], "adhoc_cpu": [round(c, 3) for _, c in times],
+            "payload_run": [round(t, 3) for t, _ in direct], "payload_cpu": [round(c, 3) for _, c in direct],
+            "payload_bytes": os.path.getsize(path), "imports": imports}
+
+
+def import_summary(imports, ping_names):
+    """The run with the least import time: its total, by package, what ping does not import, the largest."""
+    best = min(imports, key=lambda rows: sum(r[1] for r in rows))
+    extra = {row[0] for row in best} - ping_names
+    return {
+        "import_ms": round(sum(r[1] for r in best) / 1000, 1),
+        "by_package": by_package(best),
+        "extra_over_ping_ms": round(sum(r[1] for r in best if r[0] in extra) / 1000, 1),
+        "extra_by_package": by_package(best, extra),
+        "top_cumulative": [(r[0], round(r[2] / 1000, 1)) for r in sorted(best, key=lambda r: -r[2]) if r[3] <= 2][:12],
+    }
+
+
+def startup(sim, collections, repeats):
+    sim.reset()
+    sim.create_apps(names=["bench-start"])
+    modules = {"ping": ("ansible.builtin.ping", ""), "scalingo_app": (APP, "name=bench-start")}
+    result = {}
+    for name, (module, args) in modules.items():
+        adhoc(sim, collections, module, args)  # warm the bearer cache and the OS file cache
+        with tempfile.TemporaryDirectory(prefix="scalingo-bench-ansiballz-") as keep:
+            result[name] = module_startup(sim, collections, module, args, keep, repeats)
+    ping_names = {row[0] for rows in result["ping"]["imports"] for row in rows}
+    for name in modules:
+        result[name].update(import_summary(result[name].pop("imports"), ping_names))
+    result["alternatives_after_basic_ms"] = {name: min(import_cost(code) for _ in range(3)) for name, code in ALTERNATIVES.items()}
+    return result
