@@ -20,8 +20,11 @@ export ANSIBLE_NOCOLOR := 1
 
 .PHONY: demo test sanity sanity-oldest units integration integration-oldest lint bench venv venv-oldest collection clean
 
-demo: venv collection
-	$(VENV)/bin/python tests/utils/with_simulator.py -- $(VENV)/bin/ansible-playbook playbooks/demo.yml
+# The demo runs the collection as users get it: built into a tarball and installed from it.
+demo: venv
+	$(VENV)/bin/ansible-galaxy collection build --force --output-path $(BUILD)/dist
+	ANSIBLE_COLLECTIONS_PATH=$(BUILD)/installed $(VENV)/bin/ansible-galaxy collection install --force -p $(BUILD)/installed $(BUILD)/dist/scalingo-cloud-$$(sed -n 's/^version: //p' galaxy.yml).tar.gz
+	ANSIBLE_COLLECTIONS_PATH=$(BUILD)/installed $(VENV)/bin/python tests/utils/with_simulator.py -- $(VENV)/bin/ansible-playbook -i localhost, playbooks/demo.yml
 
 test: sanity units integration sanity-oldest integration-oldest
 
