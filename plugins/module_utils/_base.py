@@ -113,7 +113,7 @@ class ScalingoModule:
             action()
         except ScalingoError as exc:
             # A write that may have been applied is reported as a change, never as "ok".
-            self.fail(exc.message, failure=exc.failure, changed=bool(exc.changed or exc.unknown_outcome))
+            self.fail(exc.message, failure=exc.failure, changed=exc.unknown_outcome)
 
     def write(self, send, landed):
         """Send a write whose answer may be lost without ever applying it twice.

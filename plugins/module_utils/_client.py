@@ -43,8 +43,7 @@ UNKNOWN_OUTCOME_STATUSES = (500, 502, 503, 504)
 class ScalingoError(Exception):
     """Any failure talking to Scalingo, with what a person needs to act on it."""
 
-    def __init__(self, message, status=None, error=None, errors=None, request_id=None, resource=None, changed=False,
-                 unknown_outcome=False):
+    def __init__(self, message, status=None, error=None, errors=None, request_id=None, resource=None, unknown_outcome=False):
         super().__init__(message)
         self.message = message
         self.status = status
@@ -52,7 +51,6 @@ class ScalingoError(Exception):
         self.errors = errors
         self.request_id = request_id
         self.resource = resource
-        self.changed = changed
         # True when a write was sent but its answer was lost: it may or may not have been applied.
         self.unknown_outcome = unknown_outcome
 
