@@ -1,5 +1,5 @@
 """Local simulator of the Scalingo PaaS HTTP API."""
 
-from .app import create_app
+from .app import close_trap, create_app
 
-__all__ = ["create_app"]
+__all__ = ["close_trap", "create_app"]

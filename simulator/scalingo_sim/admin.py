@@ -5,14 +5,15 @@ import time
 from flask import Blueprint, request
 
 from . import catalog, errors
+from .middleware import LOCATION_FIELDS, LOCATION_PLACEHOLDER
 from .render import app_json, iso, user_json
 from .responses import json_response
 from .state import ContainerType, State
-from .web import json_object, state
+from .web import json_object, state, trap
 
 bp = Blueprint("admin", __name__, url_prefix="/_sim")
 
-FAULT_ACTIONS = ("status", "delay", "drop", "drop_after_write")
+FAULT_ACTIONS = ("status", "delay", "drop", "drop_after_write", "truncate_after_write", "location")
 OUTCOMES = ("done", "error", "never")
 
 
@@ -49,6 +50,7 @@ CONFIG_CHECKS = {
     "rate_window": (lambda v: is_number(v) and v > 0, "a number of seconds > 0"),
     "pagination_style": (lambda v: v in ("rails", "go"), '"rails" or "go"'),
     "max_per_page": (is_count, "an integer >= 1"),
+    "repeat_cursor": (lambda v: isinstance(v, bool), "true or false"),
 }
 
 
@@ -66,6 +68,15 @@ def config():
         with s.lock:
             s.config.update(changes)
     return json_response(dict(s.config))
+
+
+@bp.route("/trap", methods=["GET", "DELETE"])
+def trap_log():
+    s = state()
+    listener = trap()
+    if request.method == "DELETE":
+        s.clear_trap_log()
+    return json_response({"url": listener.url if listener else None, "requests": s.trap_requests()})
 
 
 @bp.route("/requests", methods=["GET", "DELETE"])
@@ -314,22 +325,44 @@ def fault_from(body: dict):
         return f"give exactly one of {', '.join(FAULT_ACTIONS)}"
     fault = {"method": method.upper(), "path": path, "count": count}
     action = actions[0]
+    if "json" in body and action != "status":
+        return "json goes with a status fault"
     if action == "status":
         status = body["status"]
         if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
             return "status must be an HTTP status code"
         if body.get("body") is not None and not isinstance(body["body"], (str, dict, list)):
             return "body must be a string or a JSON object"
+        if "json" in body and body.get("body") is not None:
+            return "give body or json, not both"
         if body.get("headers") is not None and not isinstance(body["headers"], dict):
             return "headers must be an object"
         fault.update({k: body[k] for k in ("status", "body", "content_type", "headers") if body.get(k) is not None})
+        if "json" in body:  # any JSON value, null included
+            fault["json"] = body["json"]
     elif action == "delay":
         if not (is_number(body["delay"]) and body["delay"] >= 0):
             return "delay must be a number of seconds >= 0"
         fault["delay"] = body["delay"]
+    elif action == "location":
+        problem = location_problem(body["location"])
+        if problem:
+            return problem
+        fault["location"] = body["location"]
     else:
         fault[action] = True
     return fault
+
+
+def location_problem(template) -> str | None:
+    if not isinstance(template, str) or not template:
+        return "location must be a non-empty string"
+    unknown = [name for name in LOCATION_PLACEHOLDER.findall(template) if name not in LOCATION_FIELDS]
+    if unknown:
+        return f"location: unknown placeholder {{{unknown[0]}}}; use {{trap}}, {{path}} or {{port}}"
+    if "{trap}" in template and trap() is None:
+        return "location uses {trap} but this simulator has no trap listener"
+    return None
 
 
 @bp.route("/faults", methods=["GET", "POST", "DELETE"])

@@ -5,25 +5,36 @@ from werkzeug.exceptions import HTTPException
 
 from . import admin, apps, auth, errors, formation, info, middleware
 from .state import State
-from .web import EXTENSION
+from .trap import Trap
+from .web import EXTENSION, TRAP_EXTENSION
 
 
 def create_app(config: dict | None = None) -> Flask:
     """config keys: tokens (list of API tokens of the default user),
-    operation_duration (s), bearer_ttl (s)."""
+    operation_duration (s), bearer_ttl (s), trap (true: start the trap
+    listener; stop it with close_trap(app))."""
     config = config or {}
     app = Flask(__name__)
-    app.extensions[EXTENSION] = State(
+    state = app.extensions[EXTENSION] = State(
         tokens=config.get("tokens"),
         operation_duration=config.get("operation_duration", 2.0),
         bearer_ttl=config.get("bearer_ttl", 3600),
     )
+    if config.get("trap"):
+        app.extensions[TRAP_EXTENSION] = Trap(state.log_trap_request)
     for blueprint in (auth.bp, apps.bp, formation.bp, info.bp, info.logs_bp, admin.bp):
         app.register_blueprint(blueprint)
     middleware.install(app)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Exception, unexpected_error)
     return app
+
+
+def close_trap(app: Flask) -> None:
+    """Stop the app's trap listener, if it has one."""
+    trap = app.extensions.pop(TRAP_EXTENSION, None)
+    if trap is not None:
+        trap.close()
 
 
 def http_error(exc: HTTPException):

@@ -8,7 +8,7 @@ import sys
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from .app import create_app
+from .app import close_trap, create_app
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
@@ -48,8 +48,13 @@ def main(argv=None) -> int:
         "tokens": args.token,
         "operation_duration": args.operation_duration,
         "bearer_ttl": args.bearer_ttl,
+        "trap": True,
     })
-    server = make_server(args.host, args.port, app, threaded=True, request_handler=QuietHandler)
+    try:
+        server = make_server(args.host, args.port, app, threaded=True, request_handler=QuietHandler)
+    except BaseException:
+        close_trap(app)
+        raise
     url = base_url(args.host, server.server_port)
     if args.url_file:
         # Written then renamed, so a watcher never reads a partial URL.
@@ -66,4 +71,5 @@ def main(argv=None) -> int:
         pass
     finally:
         server.server_close()
+        close_trap(app)
     return 0

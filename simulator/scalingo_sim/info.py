@@ -15,6 +15,7 @@ bp = Blueprint("info", __name__, url_prefix="/v1")
 logs_bp = Blueprint("logs", __name__)
 
 ARCHIVES_PER_PAGE = 10
+REPEATED_CURSOR = str(ARCHIVES_PER_PAGE)  # what the repeat_cursor setting always answers
 SERIES_METRICS = ("cpu", "memory", "swap", "router")
 CONTAINER_METRICS = ("cpu", "memory", "swap")
 RECOMMENDED = {
@@ -73,17 +74,21 @@ def logs_archives(ident):
     s = state()
     with s.lock:
         archives = list(visible_app(ident).archives)
+        repeat = s.config["repeat_cursor"]
     cursor = request.args.get("cursor", "")
-    if cursor == "":
-        offset = 0
-    elif cursor.isdigit() and int(cursor) <= len(archives):
-        offset = int(cursor)
-    else:
+    valid = cursor == "" or (cursor.isdigit() and int(cursor) <= len(archives))
+    if not valid and not repeat:
         return errors.error(400, "invalid cursor")
+    offset = int(cursor) if valid and cursor else 0
     page = archives[offset:offset + ARCHIVES_PER_PAGE]
-    has_more = offset + ARCHIVES_PER_PAGE < len(archives)
+    if repeat:
+        # A cursor that never moves on: whatever was asked, there is more, at the same cursor.
+        has_more, next_cursor = True, REPEATED_CURSOR
+    else:
+        has_more = offset + ARCHIVES_PER_PAGE < len(archives)
+        next_cursor = str(offset + ARCHIVES_PER_PAGE) if has_more else ""
     return json_response({
-        "next_cursor": str(offset + ARCHIVES_PER_PAGE) if has_more else "",
+        "next_cursor": next_cursor,
         "has_more": has_more,
         "archives": [
             {"url": a["url"], "size": a["size"], "from": archive_time(a["from"]), "to": archive_time(a["to"])}

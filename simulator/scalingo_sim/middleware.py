@@ -1,24 +1,31 @@
 """What happens around every request outside /_sim/: request id, injected
-faults, bearer check, rate limit, request log and connection drops."""
+faults, bearer check, rate limit, request log, rewritten operation URLs,
+connection drops and cut-off bodies."""
 
 import json
+import re
 import socket
 import time
 import uuid
+from urllib.parse import urlsplit
 
 from flask import g, request
 from werkzeug.http import HTTP_STATUS_CODES
 
 from . import bearer, errors
 from .responses import JSON_TYPE, TEXT_TYPE, text_response
-from .web import parse_body, state
+from .web import parse_body, state, trap
 
 EXCHANGE_PATH = "/v1/tokens/exchange"
 
 # Regional routes reachable without a bearer.
 PUBLIC_ENDPOINTS = {"auth.exchange", "info.container_sizes"}
 DROP_FLAG = "scalingo_sim.drop"
+TRUNCATE_FLAG = "scalingo_sim.truncate"
 REDACTED_QUERY_KEYS = {"token"}
+# {trap}, {path}, {port} in a location fault's template.
+LOCATION_FIELDS = ("trap", "path", "port")
+LOCATION_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
 class ConnectionDropped(ConnectionAbortedError):
@@ -52,6 +59,10 @@ def before_request():
             return text_response("")
         elif fault.get("drop_after_write"):
             request.environ[DROP_FLAG] = True
+        elif fault.get("truncate_after_write"):
+            request.environ[TRUNCATE_FLAG] = True
+        elif "location" in fault:
+            g.location_template = fault["location"]
         else:
             return fault_response(fault)
 
@@ -85,7 +96,9 @@ def basic_user(s):
 def fault_response(fault: dict):
     status = fault["status"]
     body = fault.get("body")
-    if body is None and status == 429:
+    if "json" in fault:  # exactly this JSON value, null included
+        response = text_response(json.dumps(fault["json"]), status, content_type=JSON_TYPE)
+    elif body is None and status == 429:
         response = errors.retry_later()
     elif body is None:
         response = errors.html_page(status, HTTP_STATUS_CODES.get(status, "Error"))
@@ -98,6 +111,31 @@ def fault_response(fault: dict):
     for name, value in (fault.get("headers") or {}).items():
         response.headers[name] = str(value)
     return response
+
+
+def rewritten(template: str, original: str) -> str:
+    """The location template filled in for one original operation URL."""
+    parts = urlsplit(original)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    listener = trap()
+    values = {
+        "trap": listener.url if listener else "",
+        "path": path,
+        "port": str(request.environ.get("SERVER_PORT", "")),
+    }
+    # One pass, so a value is never read as a placeholder; admin.py refused unknown ones.
+    return LOCATION_PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+def rewrite_operation_urls(response, template: str) -> None:
+    """Location header and a JSON body's operation_url, where present."""
+    if response.headers.get("Location"):
+        response.headers["Location"] = rewritten(template, response.headers["Location"])
+    if response.is_json:
+        payload = response.get_json(silent=True)
+        if isinstance(payload, dict) and isinstance(payload.get("operation_url"), str):
+            payload["operation_url"] = rewritten(template, payload["operation_url"])
+            response.set_data(json.dumps(payload, separators=(",", ":")))
 
 
 def auth_kind() -> str:
@@ -117,12 +155,14 @@ def after_request(response):
         return response
     request_id = g.get("request_id") or str(uuid.uuid4())
     response.headers["X-Request-ID"] = request_id
+    if g.get("location_template"):
+        rewrite_operation_urls(response, g.location_template)
     # Rails' reason phrases ("201 Created"), not werkzeug's upper-cased ones.
     code = response.status_code
     response.status = f"{code} {HTTP_STATUS_CODES.get(code, 'Unknown')}"
     dry_run = request.headers.get("X-Dry-Run", "").lower() == "true"
     dropped = request.environ.get(DROP_FLAG, False)
-    state().log_request({
+    entry = {
         "time": g.get("started", time.time()),
         "method": request.method,
         "path": request.path,
@@ -135,35 +175,73 @@ def after_request(response):
         "body": logged_body(),
         "user_agent": request.headers.get("User-Agent", ""),
         "request_id": request_id,
-    })
+    }
+    if request.environ.get(TRUNCATE_FLAG):
+        entry["truncated"] = True
+    state().log_request(entry)
     return response
 
 
 class DropConnections:
-    """WSGI wrapper: when a drop fault fired, send nothing and close the socket.
+    """WSGI wrapper for the faults that act on the connection itself.
 
-    Raising a ConnectionError makes werkzeug's server treat the request as
-    aborted by the peer, so it writes no status line at all.
+    drop / drop_after_write: send nothing and close the socket. Raising a
+    ConnectionError makes werkzeug's server treat the request as aborted by
+    the peer, so it writes no status line at all.
+
+    truncate_after_write: send the status line and headers with the full
+    Content-Length, then half of the body, then close the socket.
     """
 
     def __init__(self, wsgi_app):
         self.wsgi_app = wsgi_app
 
     def __call__(self, environ, start_response):
+        held = {}
+
         def hold_start_response(status, headers, exc_info=None):
             if environ.get(DROP_FLAG):
+                return lambda data: None
+            if environ.get(TRUNCATE_FLAG):
+                held.update(status=status, headers=headers)
                 return lambda data: None
             return start_response(status, headers, exc_info)
 
         result = self.wsgi_app(environ, hold_start_response)
+        if environ.get(TRUNCATE_FLAG):
+            return self.truncated(environ, start_response, held, result)
         if not environ.get(DROP_FLAG):
             return result
         if hasattr(result, "close"):
             result.close()
-        sock = environ.get("werkzeug.socket")
-        if sock is not None:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        close_socket(environ)
         raise ConnectionDropped("connection dropped by an injected fault")
+
+    @staticmethod
+    def truncated(environ, start_response, held, result):
+        try:
+            body = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        # The full length is announced; an empty body announces one byte that never comes.
+        announced = max(len(body), 1)
+        headers = [(k, v) for k, v in held["headers"] if k.lower() != "content-length"]
+        headers.append(("Content-Length", str(announced)))
+        start_response(held["status"], headers)
+        return cut_off(environ, body[: len(body) // 2])
+
+
+def cut_off(environ, part: bytes):
+    # Always yield, even b"": the server writes the status line and headers on the first write.
+    yield part
+    close_socket(environ)
+
+
+def close_socket(environ) -> None:
+    sock = environ.get("werkzeug.socket")
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass

@@ -149,6 +149,8 @@ def default_config(operation_duration: float, bearer_ttl: float) -> dict:
         "rate_window": RATE_WINDOW,
         "pagination_style": "rails",
         "max_per_page": 50,
+        # Logs archives answer has_more with the same next_cursor forever.
+        "repeat_cursor": False,
     }
 
 
@@ -179,6 +181,7 @@ class State:
             self.faults: list[dict] = []
             self.next_operation: dict | None = None
             self.request_log: list[dict] = []
+            self.trap_log: list[dict] = []
             self.seq = 0
             self.rate_windows: dict[str, collections.deque] = {}
             default = self._new_user(DEFAULT_EMAIL, DEFAULT_USERNAME, user_id=self.default_user_id)
@@ -486,3 +489,16 @@ class State:
     def clear_requests(self) -> None:
         with self.lock:
             self.request_log = []
+
+    # ------------------------------------------------------------- trap log
+    def log_trap_request(self, entry: dict) -> None:
+        with self.lock:
+            self.trap_log.append(dict(entry))
+
+    def trap_requests(self) -> list[dict]:
+        with self.lock:
+            return [dict(e) for e in self.trap_log]
+
+    def clear_trap_log(self) -> None:
+        with self.lock:
+            self.trap_log = []

@@ -7,10 +7,16 @@ from flask import current_app, g, request
 from . import errors
 
 EXTENSION = "scalingo_sim"
+TRAP_EXTENSION = "scalingo_sim.trap"
 
 
 def state():
     return current_app.extensions[EXTENSION]
+
+
+def trap():
+    """The trap listener, or None when the app was created without one."""
+    return current_app.extensions.get(TRAP_EXTENSION)
 
 
 def current_user():

@@ -51,7 +51,7 @@ def test_reset_restores_initial_state(client, sim):
     assert sim.admin("/faults", method="GET") == {"faults": []}
     assert sim.admin("/config", method="GET") == {
         "operation_duration": 0.2, "bearer_ttl": 3600, "rate_limit": None, "rate_window": 60.0, "pagination_style": "rails",
-        "max_per_page": 50}
+        "max_per_page": 50, "repeat_cursor": False}
 
 
 def test_config_validation(client):

@@ -1,6 +1,7 @@
 """The real server in a subprocess, spoken to over HTTP with requests."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -74,6 +75,47 @@ def test_drop_after_write_processes_then_closes(api):
     assert session.get(f"{url}/v1/apps/written-app", timeout=5).status_code == 200
     # the same session keeps working after the drop
     assert session.get(f"{url}/v1/apps", timeout=5).status_code == 200
+
+
+def test_truncate_after_write_processes_then_cuts_the_body(api):
+    url, session = api
+    requests.post(f"{url}/_sim/faults", json={"method": "POST", "path": "/v1/apps", "truncate_after_write": True},
+                  timeout=5)
+    with pytest.raises((requests.exceptions.ChunkedEncodingError, requests.ConnectionError)):
+        session.post(f"{url}/v1/apps", json={"app": {"name": "truncated-app"}}, timeout=5)
+    assert session.get(f"{url}/v1/apps/truncated-app", timeout=5).status_code == 200
+    log = requests.get(f"{url}/_sim/requests", timeout=5).json()["requests"]
+    assert [(e["status"], e.get("truncated")) for e in log if e["path"] == "/v1/apps"] == [(201, True)]
+
+
+def test_location_fault_points_at_the_trap(api):
+    url, session = api
+    trap = requests.get(f"{url}/_sim/trap", timeout=5).json()
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+", trap["url"]) and trap["requests"] == []
+    requests.post(f"{url}/_sim/apps", json={"names": ["trapped-app"], "deploy": [{"name": "web", "amount": 1}]},
+                  timeout=5)
+    requests.post(f"{url}/_sim/faults", json={"method": "POST", "path": "/v1/apps/*/restart",
+                                               "location": "{trap}{path}"}, timeout=5)
+    location = session.post(f"{url}/v1/apps/trapped-app/restart", timeout=5).headers["Location"]
+    assert location.startswith(trap["url"] + "/v1/apps/trapped-app/operations/")
+    assert session.get(location, timeout=5).json()["operation"]["status"] == "done"
+    answer = requests.get(f"{url}/_sim/trap", timeout=5)
+    assert [r["auth"] for r in answer.json()["requests"]] == ["bearer"]
+    assert session.headers["Authorization"].split()[1] not in answer.text
+
+
+def test_trap_stops_with_the_simulator():
+    process = start("--port", "0")
+    url = process.stdout.readline().split(" on ", 1)[1].strip()
+    trap_url = requests.get(f"{url}/_sim/trap", timeout=5).json()["url"]
+    assert requests.get(f"{trap_url}/anything", timeout=5).status_code == 200
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=5) == 0
+    assert process.stderr.read() == ""
+    process.stdout.close()
+    process.stderr.close()
+    with pytest.raises(requests.ConnectionError):
+        requests.get(trap_url, timeout=2)
 
 
 def test_refuses_non_local_host():
