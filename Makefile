@@ -18,7 +18,7 @@ py_version = $(shell $(1)/bin/python -c 'import sys; print("%d.%d" % sys.version
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_NOCOLOR := 1
 
-.PHONY: demo test sanity sanity-oldest units integration integration-oldest lint bench venv venv-oldest collection clean
+.PHONY: demo test ruff sanity sanity-oldest units integration integration-oldest lint bench venv venv-oldest collection clean
 
 # The demo runs the collection as users get it: built into a tarball and installed from it.
 demo: venv
@@ -26,7 +26,7 @@ demo: venv
 	ANSIBLE_COLLECTIONS_PATH=$(BUILD)/installed $(VENV)/bin/ansible-galaxy collection install --force -p $(BUILD)/installed $(BUILD)/dist/scalingo-cloud-$$(sed -n 's/^version: //p' galaxy.yml).tar.gz
 	ANSIBLE_COLLECTIONS_PATH=$(BUILD)/installed $(VENV)/bin/python tests/utils/with_simulator.py -- $(VENV)/bin/ansible-playbook -i localhost, playbooks/demo.yml
 
-test: sanity units integration sanity-oldest integration-oldest
+test: ruff sanity units integration sanity-oldest integration-oldest
 
 $(VENV)/.installed: tests/requirements.txt tests/requirements-ecosystem.txt simulator/pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (python3.12 / python3.13 on PATH or in pyenv)"; exit 1; }
@@ -70,7 +70,12 @@ integration: venv collection
 integration-oldest: venv venv-oldest collection
 	ANSIBLE_BIN=$(VENV_OLDEST)/bin $(VENV)/bin/python -m pytest -q -m "not newest_only" tests/integration
 
-lint: venv collection
+# Python style: ruff's lint and format check over the whole repository (settings in ruff.toml).
+ruff: venv
+	$(VENV)/bin/ruff check --no-cache .
+	$(VENV)/bin/ruff format --no-cache --check .
+
+lint: ruff collection
 	$(VENV)/bin/ansible-lint --offline roles/ playbooks/
 	$(VENV)/bin/antsibull-docs lint-collection-docs --plugin-docs $(COLLECTIONS)/ansible_collections/scalingo/cloud
 

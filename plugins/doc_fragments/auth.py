@@ -42,7 +42,7 @@ options:
     default: true
   api_timeout:
     description:
-      - Seconds to wait for each HTTP answer.
+      - Seconds to wait for each HTTP answer. In modules that wait, no request outlasts C(wait_timeout) by more than a second.
     type: int
     default: 30
   bearer_cache:
@@ -60,7 +60,12 @@ options:
     description:
       - Seconds during which requests refused with HTTP 429 (rate limit), answered with 502, 503 or 504, or
         lost on the network are retried, with exponential backoff and jitter, honouring C(Retry-After).
-      - Only requests that are safe to repeat are repeated; a lost answer to a creating request is never re-sent.
+      - Reads and refused (429) requests are repeated as they are. A write whose answer was lost (a dropped
+        connection, a timeout, or HTTP 500, 502, 503 or 504) is never re-sent blind - the module reads the state
+        again, reports the change if the write took effect, and sends it once more only if the state shows it
+        did not. A restart or one-off run whose answer was lost is not re-sent; the task fails with C(changed).
+      - The budget covers all the retries of one request, a token exchange after a refused cached bearer included.
+        In modules that wait, C(wait_timeout) also bounds them.
       - V(0) turns retries off.
     type: int
     default: 60

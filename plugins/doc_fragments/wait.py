@@ -18,7 +18,7 @@ options:
     default: true
   wait_timeout:
     description:
-      - Seconds to wait in all, for a busy app and for the operation.
+      - Seconds to wait in all, for a busy app and for the operation, the retries of each poll included.
       - When the change was sent but did not finish in time, the task fails and reports a change (C(changed=true)).
     type: int
     default: 300

@@ -195,6 +195,7 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._client import (
     USER_AGENT,
     Client,
     ScalingoError,
+    connection_settings,
 )
 
 FILTER_OPTIONS = ("name_patterns", "statuses", "parents", "child_apps", "formation")
@@ -242,16 +243,13 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return None if value is None else to_native(value).strip()
 
     def _settings(self):
-        token = self._templated("api_token")
-        if not token:
-            raise AnsibleError("scalingo inventory: api_token is required: set it in the inventory file or set SCALINGO_API_TOKEN")
-        region = self._templated("region") or "osc-fr1"
-        api_url = self._templated("api_url") or f"https://api.{region}.scalingo.com"
-        auth_url = self._templated("auth_url") or "https://auth.scalingo.com"
-        for option, url in (("api_url", api_url), ("auth_url", auth_url)):
-            if not url.startswith(("http://", "https://")):
-                raise AnsibleError(f"scalingo inventory: {option} '{url}' is invalid: give an http:// or https:// URL without /v1")
-        return token, api_url, auth_url
+        """The connection settings, checked by the same code as the modules' (defaults, variables, URLs)."""
+        options = {name: self._templated(name) for name in ("api_token", "region", "api_url", "auth_url")}
+        options.update({name: self.get_option(name) for name in ("validate_certs", "api_timeout", "bearer_cache", "rate_limit_retry_timeout")})
+        try:
+            return connection_settings(options)
+        except ScalingoError as exc:
+            raise AnsibleError(f"scalingo inventory: {exc.message}") from None
 
     def _fingerprint(self, token, api_url):
         """What the cached data depends on, hashed (the token never reaches the cache in clear)."""
@@ -259,18 +257,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         blob = json.dumps([api_url, token, options], sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
-    def _client(self, token, api_url, auth_url):
+    def _client(self, settings):
         if not HAS_REQUESTS:
             raise AnsibleError("scalingo inventory: the requests Python library is required on the controller (pip install requests)")
-        client = Client(
-            api_token=token,
-            api_url=api_url,
-            auth_url=auth_url,
-            validate_certs=self.get_option("validate_certs"),
-            api_timeout=self.get_option("api_timeout"),
-            bearer_cache=self.get_option("bearer_cache"),
-            retry_timeout=self.get_option("rate_limit_retry_timeout"),
-        )
+        client = Client(api_token=settings["api_token"], api_url=settings["api_url"], auth_url=settings["auth_url"],
+                        validate_certs=settings["validate_certs"], api_timeout=settings["api_timeout"],
+                        bearer_cache=settings["bearer_cache"], retry_timeout=settings["rate_limit_retry_timeout"])
         client.session.headers["User-Agent"] = f"{USER_AGENT} (inventory)"
         return client
 
@@ -292,15 +284,15 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _fetch(self, client):
         """Hostvars (without prefix) of every app kept by the filters, sorted by name."""
-        apps = sorted((a for a in client.get("/apps", action="could not list the apps")["apps"] if self._kept(a)),
+        apps = sorted((a for a in client.get("/apps", "apps", list, {"name": str}, action="could not list the apps") if self._kept(a)),
                       key=lambda a: a.get("name") or "")
         hosts = []
         for app in apps:
             formation = None
             if self.get_option("formation"):
                 try:
-                    formation = client.get(f"/apps/{app['name']}/containers",
-                                           action=f"could not read the formation of app '{app['name']}'")["containers"]
+                    formation = client.get(f"/apps/{app['name']}/containers", "containers", list, {"name": str},
+                                           action=f"could not read the formation of app '{app['name']}'")
                 except ScalingoError as exc:
                     if exc.status == 404 and exc.resource == "app":
                         continue  # deleted since the list was read
@@ -331,7 +323,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         self._read_config_data(path)
         # Options may be templates of extra vars (a vaulted token given with -e @vault.yml).
         self.templar.available_variables = self._vars
-        token, api_url, auth_url = self._settings()
+        settings = self._settings()
+        token, api_url = settings["api_token"], settings["api_url"]
 
         use_cache = self.get_option("cache")
         cache_key = f"{self.get_cache_key(path)}_{self._fingerprint(token, api_url)}"
@@ -343,7 +336,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 hosts = None
         if hosts is None:
             try:
-                hosts = self._fetch(self._client(token, api_url, auth_url))
+                hosts = self._fetch(self._client(settings))
             except ScalingoError as exc:
                 raise AnsibleError(f"scalingo inventory: {exc.message}") from None
             except Exception as exc:  # pylint: disable=broad-exception-caught

@@ -4,121 +4,111 @@
 
 """PRIVATE to the scalingo.cloud collection: what every module shares.
 
-Options (with the doc fragments of the same names), the lazily built client, results, diff and
-check mode. Nothing here is a public API; it may change in any release.
+- auth_argument_spec() and wait_argument_spec(): the shared options, documented by the doc
+  fragments of the same names.
+- Resource: a module's decision (desired state, compare with the current one, act, or in check
+  mode return the prediction). It raises ScalingoError on failure and returns a result dict, so it
+  runs, and is unit-tested, without Ansible.
+- ScalingoModule: the AnsibleModule around it; its run() is the one place where a failure
+  becomes a failed task.
+
+Nothing here is a public API; it may change in any release.
 """
 
 from __future__ import annotations
 
-import re
-import time
+from collections.abc import Callable
+from typing import Any, NoReturn
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from ._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, Client, ScalingoError, app_name_problems
+from ._client import (
+    CONNECTION_DEFAULTS,
+    CONNECTION_ENV,
+    HAS_REQUESTS,
+    REQUESTS_IMPORT_ERROR,
+    Client,
+    ScalingoError,
+    app_name_problems,
+    connection_settings,
+)
+from ._waiter import Waiter
+
+AUTH_TYPES = {"api_token": "str", "region": "str", "api_url": "str", "auth_url": "str", "validate_certs": "bool",
+              "api_timeout": "int", "bearer_cache": "bool", "rate_limit_retry_timeout": "int"}
+BUSY = ("scaling", "restarting")
+CONTAINER_FIELDS = {"name": str, "amount": int}
 
 
-def auth_argument_spec():
-    return {
-        "api_token": {"type": "str", "no_log": True, "fallback": (env_fallback, ["SCALINGO_API_TOKEN"])},
-        "region": {"type": "str", "default": "osc-fr1", "fallback": (env_fallback, ["SCALINGO_REGION"])},
-        "api_url": {"type": "str", "fallback": (env_fallback, ["SCALINGO_API_URL"])},
-        "auth_url": {"type": "str", "default": "https://auth.scalingo.com", "fallback": (env_fallback, ["SCALINGO_AUTH_URL"])},
-        "validate_certs": {"type": "bool", "default": True},
-        "api_timeout": {"type": "int", "default": 30},
-        "bearer_cache": {"type": "bool", "default": True, "fallback": (env_fallback, ["SCALINGO_BEARER_CACHE"])},
-        "rate_limit_retry_timeout": {"type": "int", "default": 60},
-    }
+def auth_argument_spec() -> dict[str, dict]:
+    spec = {}
+    for name, kind in AUTH_TYPES.items():
+        option = {"type": kind}
+        if name in CONNECTION_DEFAULTS:
+            option["default"] = CONNECTION_DEFAULTS[name]
+        if name in CONNECTION_ENV:
+            option["fallback"] = (env_fallback, [CONNECTION_ENV[name]])
+        spec[name] = option
+    spec["api_token"]["no_log"] = True
+    return spec
 
 
-def wait_argument_spec():
+def wait_argument_spec() -> dict[str, dict]:
     return {
         "wait": {"type": "bool", "default": True},
         "wait_timeout": {"type": "int", "default": 300},
     }
 
 
-BUSY = ("scaling", "restarting")
-URL = re.compile(r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
+class Resource:
+    """One module's decision, on a client and the task's parameters.
 
+    Subclasses implement present() and absent() (or override run()). Each returns
+    result(changed, before, after, **fields); a failure is raised with fail() or comes from the
+    client as a ScalingoError. The fork between check mode and a real run is act(); the other
+    places that look at check_mode say why.
+    """
 
-class ScalingoModule:
-    """An AnsibleModule with the shared options, a client built on first use, and one way out."""
+    def __init__(self, client: Client, params: dict[str, Any], check_mode: bool = False, waiter: Waiter | None = None) -> None:
+        self.client = client
+        self.params = params
+        self.check_mode = check_mode
+        self.waiter = waiter or Waiter()
+        self.warnings = []
+        timeout = params.get("wait_timeout")
+        self.deadline = self.waiter.deadline(timeout) if timeout else None
 
-    def __init__(self, argument_spec, wait=False, **kwargs):
-        spec = dict(argument_spec)
-        spec.update(auth_argument_spec())
-        if wait:
-            spec.update(wait_argument_spec())
-        self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **kwargs)
-        self.params = self.module.params
-        self.check_mode = self.module.check_mode
-        self._client = None
-        self.started = time.monotonic()
-        self._check_shared_options()
+    def run(self) -> dict:
+        return self.absent() if self.params.get("state") == "absent" else self.present()
 
-    def _check_shared_options(self):
-        p = self.params
-        # An empty value (as AWX injects for an empty credential field) means "not set".
-        p["api_url"] = p["api_url"] or None
-        p["auth_url"] = p["auth_url"] or "https://auth.scalingo.com"
-        p["region"] = p["region"] or "osc-fr1"
-        if not p["api_token"]:
-            self.fail("api_token is required: set the option or the SCALINGO_API_TOKEN environment variable")
-        if not re.match(r"^[a-z0-9-]+$", p["region"] or ""):
-            self.fail(f"region '{p['region']}' is invalid: use a Scalingo region name such as osc-fr1 or osc-secnum-fr1")
-        for option in ("api_url", "auth_url"):
-            if p[option] is not None and not URL.match(p[option]):
-                self.fail(f"{option} '{p[option]}' is invalid: give an http:// or https:// URL without /v1")
-        if p["api_timeout"] <= 0:
-            self.fail(f"api_timeout must be a positive number of seconds, got {p['api_timeout']}")
-        if p["rate_limit_retry_timeout"] < 0:
-            self.fail(f"rate_limit_retry_timeout must be 0 (no retries) or more seconds, got {p['rate_limit_retry_timeout']}")
-        if "wait_timeout" in p and p["wait_timeout"] <= 0:
-            self.fail(f"wait_timeout must be a positive number of seconds, got {p['wait_timeout']}")
+    def present(self) -> dict:
+        raise NotImplementedError
 
-    @property
-    def client(self):
-        if self._client is None:
-            if not HAS_REQUESTS:
-                self.module.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
-            p = self.params
-            if not p["validate_certs"]:
-                self.module.warn("validate_certs is false: TLS certificates of the Scalingo API are not verified")
-            self._client = Client(
-                api_token=p["api_token"],
-                api_url=p["api_url"] or f"https://api.{p['region']}.scalingo.com",
-                auth_url=p["auth_url"],
-                validate_certs=p["validate_certs"],
-                api_timeout=p["api_timeout"],
-                bearer_cache=p["bearer_cache"],
-                retry_timeout=p["rate_limit_retry_timeout"],
-            )
-        return self._client
+    def absent(self) -> dict:
+        raise NotImplementedError
 
-    def check_app_name(self, option, name, what="app name"):
-        problems = app_name_problems(name)
-        if problems:
-            self.fail(f"{what} '{name}' ({option}) is invalid: {'; '.join(problems)}")
+    # -- results --------------------------------------------------------------
 
-    def fail(self, msg, **result):
-        self.module.fail_json(msg=msg, **result)
+    @staticmethod
+    def result(changed: bool, before: dict | None = None, after: dict | None = None, **fields: Any) -> dict:
+        if before is not None or after is not None:
+            fields["diff"] = {"before": before or {}, "after": after or {}}
+        return dict(fields, changed=changed)
 
-    def warn(self, msg):
-        self.module.warn(msg)
+    @staticmethod
+    def fail(msg: str, changed: bool | None = None, **result: Any) -> NoReturn:
+        raise ScalingoError(msg, changed=changed, result=result)
 
-    def run(self, action):
-        """Run the module's decision, turning API failures into a one-line `msg` and a `failure` dict."""
-        try:
-            action()
-        except ScalingoError as exc:
-            # A write that may have been applied is reported as a change, never as "ok".
-            self.fail(exc.message, failure=exc.failure, changed=exc.unknown_outcome)
+    # -- acting -------------------------------------------------------------
 
-    def write(self, send, landed):
+    def act(self, predict: Callable[[], Any], perform: Callable[[], Any]) -> Any:
+        """The fork between check mode and a real run: the prediction, or what performing returned."""
+        return predict() if self.check_mode else perform()
+
+    def write(self, send: Callable[[], Any], landed: Callable[[], Any]) -> Any:
         """Send a write whose answer may be lost without ever applying it twice.
 
-        When the outcome is unknown (connection lost, gateway error), `landed()` reads the state
+        When the outcome is unknown (connection lost, gateway error), landed() reads the state
         again and returns the result if the write took effect, else None; only then is it sent once
         more. If that fails too, the state is read a last time before giving up.
         """
@@ -138,63 +128,138 @@ class ScalingoModule:
                 raise
             return result
 
-    def act(self, predict, perform):
-        """The one fork between check mode and a real run: the prediction, or the API's answer."""
-        return predict() if self.check_mode else perform()
+    def retry_busy(self, app: str, send: Callable[[], Any]) -> Any:
+        """send(), waiting and sending again while the API refuses it because the app is busy."""
+        while True:
+            try:
+                return send()
+            except ScalingoError as exc:
+                self.settle(app, exc)
 
-    def remaining(self):
-        return self.params["wait_timeout"] - (time.monotonic() - self.started)
-
-    def app_status(self, app):
-        return self.client.get(f"/apps/{app}", action=f"could not read app '{app}'")["app"].get("status")
-
-    def settle(self, app, refusal):
+    def settle(self, app: str, refusal: ScalingoError) -> None:
         """After the API refused an operation, wait while the app is busy with another one.
 
-        Returns when the app is free again (the caller re-reads and retries); re-raises `refusal`
-        when the app was not busy, so the API's own reason reaches the user.
+        Returns when the app is free again (the caller reads again and retries); re-raises
+        `refusal` when it was not about a busy app, so the API's own reason reaches the user.
         """
+        if refusal.status != 422 or set(refusal.errors or {}) - {"app", "base"}:
+            raise refusal
         status = self.app_status(app)
         if status not in BUSY:
             raise refusal
         if not self.params["wait"]:
             self.fail(f"app '{app}' is busy ({status}): another operation is in progress; retry later or set wait=true")
-        self.wait_idle(app, status)
+        waited = self.waiter.until(lambda deadline: self.app_status(app, deadline), lambda s: s not in BUSY, self.deadline)
+        if not waited.finished:
+            self.fail(f"app '{app}' was still {waited.value} (another operation in progress) after "
+                      f"wait_timeout={self.params['wait_timeout']} s")
 
-    def wait_idle(self, app, status):
-        """Poll the app while its status is busy, within wait_timeout."""
-        delay = 1.0
-        while status in BUSY:
-            if self.remaining() <= delay:
-                self.fail(f"app '{app}' was still {status} (another operation in progress) after wait_timeout={self.params['wait_timeout']} s")
-            time.sleep(delay)
-            delay = min(5.0, delay * 1.5)
-            status = self.app_status(app)
-
-    def follow(self, location, app, what):
-        """Wait on the operation at `location`: returns (operation, duration) or fails with changed=True."""
-        sent = time.monotonic()
+    def follow(self, location: str | None, app: str, what: str) -> tuple[dict | None, float]:
+        """Wait on the operation at `location` (a URL the API gave): returns (operation, seconds waited)."""
         if not location:
             return None, 0.0
+        action = f"could not follow {what} on app '{app}'"
+        url = self.client.resolve(location, action)
         if not self.params["wait"]:
-            return {"id": location.rstrip("/").rsplit("/", 1)[-1], "url": location}, 0.0
-        operation, polls, finished = self.client.wait_operation(location, max(self.remaining(), 0.0), app=app)
-        duration = round(time.monotonic() - sent, 3)
-        if not finished:
+            return {"id": url.rstrip("/").rsplit("/", 1)[-1], "url": url}, 0.0
+        waited = self.waiter.until(
+            lambda deadline: self.client.get(url, "operation", fields={"status": str}, action=action, deadline=deadline),
+            lambda operation: operation["status"] in ("done", "error"),
+            self.deadline,
+        )
+        operation = waited.value
+        if not waited.finished:
             self.fail(f"{what} on app '{app}' was sent but its operation {operation.get('id')} is still "
                       f"{operation.get('status')} after wait_timeout={self.params['wait_timeout']} s",
-                      changed=True, operation=operation, duration=duration)
-        if operation.get("status") == "error":
+                      changed=True, operation=operation, duration=waited.duration)
+        if operation["status"] == "error":
             self.fail(f"{what} on app '{app}' failed: {operation.get('error') or 'the operation ended in error'}"
-                      f" (operation {operation.get('id')})", changed=True, operation=operation, duration=duration)
-        return operation, duration
+                      f" (operation {operation.get('id')})", changed=True, operation=operation, duration=waited.duration)
+        return operation, waited.duration
 
-    def exit(self, changed, before=None, after=None, **result):
-        if self.module._diff and (before is not None or after is not None):
-            result["diff"] = {"before": before or {}, "after": after or {}}
-        self.module.exit_json(changed=changed, **result)
+    # -- reads and writes several modules make -----------------------------------
+
+    def app_status(self, app: str, deadline: float | None = None) -> str | None:
+        return self.client.get(f"/apps/{app}", "app", action=f"could not read app '{app}'", deadline=deadline).get("status")
+
+    def formation(self, app: str) -> list[dict]:
+        return self.client.get(f"/apps/{app}/containers", "containers", list, CONTAINER_FIELDS,
+                               action=f"could not read the formation of app '{app}'")
+
+    def delete_app(self, name: str, what: str = "app") -> Any:
+        """Delete app `name` (whose deletion is settled by reading it again if the answer is lost)."""
+        return self.write(
+            lambda: self.client.request("DELETE", f"/apps/{name}", params={"current_name": name}, ok=(204,),
+                                        action=f"could not delete {what} '{name}'"),
+            lambda: {} if self.client.find_app(name) is None else None,
+        )
 
 
-def differences(current, desired):
+class ScalingoModule:
+    """An AnsibleModule with the shared options, a client, and the one way a task ends."""
+
+    def __init__(self, argument_spec: dict[str, dict], wait: bool = False, **kwargs: Any) -> None:
+        spec = dict(argument_spec)
+        spec.update(auth_argument_spec())
+        if wait:
+            spec.update(wait_argument_spec())
+        self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **kwargs)
+        self.params = self.module.params
+        try:
+            self.connection = connection_settings(self.params)
+        except ScalingoError as exc:
+            self.fail(exc.message)
+        if "wait_timeout" in self.params and self.params["wait_timeout"] <= 0:
+            self.fail(f"wait_timeout must be a positive number of seconds, got {self.params['wait_timeout']}")
+
+    def client(self) -> Client:
+        if not HAS_REQUESTS:
+            self.module.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
+        c = self.connection
+        if not c["validate_certs"]:
+            self.module.warn("validate_certs is false: TLS certificates of the Scalingo API are not verified")
+        return Client(api_token=c["api_token"], api_url=c["api_url"], auth_url=c["auth_url"], validate_certs=c["validate_certs"],
+                      api_timeout=c["api_timeout"], bearer_cache=c["bearer_cache"], retry_timeout=c["rate_limit_retry_timeout"])
+
+    def check_app_name(self, option: str, name: str, what: str = "app name") -> None:
+        problems = app_name_problems(name)
+        if problems:
+            self.fail(f"{what} '{name}' ({option}) is invalid: {'; '.join(problems)}")
+
+    def fail(self, msg: str, **result: Any) -> NoReturn:
+        self.module.fail_json(msg=msg, **result)
+
+    def warn(self, msg: str) -> None:
+        self.module.warn(msg)
+
+    def run(self, resource_class: type[Resource]) -> NoReturn:
+        """Run the module's decision and end the task: the only place a ScalingoError becomes a failure.
+
+        A failure after a write that may have been applied is reported as a change, never as "ok".
+        """
+        client = self.client()
+        resource = resource_class(client, self.params, self.module.check_mode)
+        try:
+            result = resource.run()
+        except ScalingoError as exc:
+            changed = exc.changed
+            msg = exc.message
+            if changed is None:
+                changed = exc.unknown_outcome or client.wrote
+                if client.wrote and not exc.unknown_outcome:
+                    msg += "; what this task sent before this failure may have been applied"
+            self._warn(client.warnings + resource.warnings)
+            self.module.fail_json(msg=msg, changed=changed, failure=exc.failure, **exc.result)
+        self._warn(client.warnings + resource.warnings)
+        if not self.module._diff:
+            result.pop("diff", None)
+        self.module.exit_json(**result)
+
+    def _warn(self, warnings: list[str]) -> None:
+        for warning in warnings:
+            self.module.warn(warning)
+
+
+def differences(current: dict, desired: dict) -> dict:
     """The desired values that differ from the current ones (None in `desired` means unmanaged)."""
     return {key: value for key, value in desired.items() if value is not None and current.get(key) != value}

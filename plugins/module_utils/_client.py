@@ -4,7 +4,8 @@
 
 """PRIVATE to the scalingo.cloud collection: the Scalingo HTTP client.
 
-Nothing here is a public API; it may change in any release.
+Connection settings, the bearer exchange and cache, retries, pagination and the checks every
+answer goes through. Nothing here is a public API; it may change in any release.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ import random
 import re
 import tempfile
 import time
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 try:
     import requests
@@ -32,18 +36,50 @@ USER_AGENT = f"scalingo.cloud-ansible/{VERSION}"
 
 # Re-exchange the API token this long before the bearer's own expiry.
 BEARER_MARGIN = 300
-# Only reads are repeated as they are; a write whose answer was lost is the module's to settle,
-# by reading the state again (see ScalingoModule.write).
+# Only reads are repeated as they are; a write whose answer was lost is settled by reading the
+# state again (see Resource.write).
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 RETRY_STATUSES = (429, 502, 503, 504)
 # A write answered with one of these may have been applied before the failure.
 UNKNOWN_OUTCOME_STATUSES = (500, 502, 503, 504)
+# No listing is followed further than this, whatever its pagination says.
+MAX_PAGES = 200
+
+# ----------------------------------------------------------------------------------------------
+# Connection settings: the one home of their defaults, environment variables and checks, used by
+# every module (through the argument spec) and by the inventory plugin.
+CONNECTION_DEFAULTS = {
+    "region": "osc-fr1",
+    "auth_url": "https://auth.scalingo.com",
+    "validate_certs": True,
+    "api_timeout": 30,
+    "bearer_cache": True,
+    "rate_limit_retry_timeout": 60,
+}
+CONNECTION_ENV = {
+    "api_token": "SCALINGO_API_TOKEN",
+    "region": "SCALINGO_REGION",
+    "api_url": "SCALINGO_API_URL",
+    "auth_url": "SCALINGO_AUTH_URL",
+    "bearer_cache": "SCALINGO_BEARER_CACHE",
+}
+REGION = re.compile(r"^[a-z0-9-]+\Z")
+URL = re.compile(r"^https?://[^\s/?#@]+(/[^\s?#]*)?\Z")
+# What an HTTP header can carry of a token: visible ASCII, no space.
+TOKEN = re.compile(r"^[\x21-\x7e]+\Z")
+JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\Z")
 
 
 class ScalingoError(Exception):
-    """Any failure talking to Scalingo, with what a person needs to act on it."""
+    """Any failure of a task: its one-line message, what the API said, and result fields.
 
-    def __init__(self, message, status=None, error=None, errors=None, request_id=None, resource=None, unknown_outcome=False):
+    Raised wherever a failure is found; only the edge (ScalingoModule.run, the inventory plugin)
+    turns it into a failed task. `changed` None lets the edge decide from what was sent.
+    """
+
+    def __init__(self, message: str, status: int | None = None, error: str | None = None, errors: dict | None = None,
+                 request_id: str | None = None, resource: str | None = None, unknown_outcome: bool = False,
+                 changed: bool | None = None, result: dict | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
@@ -53,9 +89,11 @@ class ScalingoError(Exception):
         self.resource = resource
         # True when a write was sent but its answer was lost: it may or may not have been applied.
         self.unknown_outcome = unknown_outcome
+        self.changed = changed
+        self.result = result or {}
 
     @property
-    def failure(self):
+    def failure(self) -> dict:
         return {
             "status": self.status,
             "error": self.error,
@@ -65,14 +103,14 @@ class ScalingoError(Exception):
         }
 
     @classmethod
-    def from_response(cls, response, action):
+    def from_response(cls, response: requests.Response, action: str) -> ScalingoError:
         data = _json_or_none(response)
         error = errors = resource = None
         if isinstance(data, dict):
             error = data.get("error") if isinstance(data.get("error"), str) else None
             errors = data.get("errors") if isinstance(data.get("errors"), dict) else None
-            resource = data.get("resource")
-            if error and data.get("url"):
+            resource = data.get("resource") if isinstance(data.get("resource"), str) else None
+            if error and isinstance(data.get("url"), str):
                 error = f"{error} ({data['url']})"
         elif response.text and "html" not in response.headers.get("Content-Type", ""):
             error = " ".join(response.text.split())[:200] or None
@@ -83,20 +121,26 @@ class ScalingoError(Exception):
             reason = f"{resource} not found"
         elif status == 401:
             reason = f"{error or 'unauthorized'}: check api_token (or SCALINGO_API_TOKEN) and that this user can access the app"
+        elif 300 <= status < 400:
+            reason = "the API answered with a redirection, which is never followed with credentials"
         else:
             reason = error or response.reason or "no details given"
         request_id = response.headers.get("X-Request-ID")
-        suffix = f" (HTTP {status}" + (f", request id {request_id})" if request_id else ")")
-        return cls(f"{action}: {reason}{suffix}", status=status, error=error, errors=errors, request_id=request_id, resource=resource)
+        return cls(f"{action}: {reason}{_suffix(status, request_id)}", status=status, error=error, errors=errors,
+                   request_id=request_id, resource=resource)
 
 
-def _field_errors(field, messages):
+def _suffix(status: int, request_id: str | None) -> str:
+    return f" (HTTP {status}" + (f", request id {request_id})" if request_id else ")")
+
+
+def _field_errors(field: str, messages: object) -> str:
     text = ", ".join(str(m) for m in messages) if isinstance(messages, list) else str(messages)
     # Errors about the whole app (or Rails' "base") read as sentences on their own.
     return text if field in ("app", "base") else f"{field} {text}"
 
 
-def _json_or_none(response):
+def _json_or_none(response: requests.Response) -> Any:
     if not response.content or "json" not in response.headers.get("Content-Type", "json"):
         return None
     try:
@@ -105,13 +149,61 @@ def _json_or_none(response):
         return None
 
 
-def bearer_expiry(bearer):
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of a URL, the unit credentials are bound to."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(scheme)
+
+
+def shown_origin(url: str) -> str:
+    scheme, host, port = origin(url)
+    return f"{scheme}://{host}" + ("" if port == {"http": 80, "https": 443}.get(scheme) else f":{port}")
+
+
+def connection_settings(options: dict[str, Any]) -> dict[str, Any]:
+    """Checked connection settings from module or plugin options (a dict); raises ScalingoError.
+
+    The environment variables (CONNECTION_ENV) are read by the options' own machinery (the module
+    argument spec, the inventory's documented `env`). An empty value means "not set", as AWX injects
+    empty variables for empty credential fields: the default applies. Nothing here sends a request.
+    """
+    values = {}
+    for name in ("api_token", "api_url", *CONNECTION_DEFAULTS):
+        value = options.get(name)
+        values[name] = CONNECTION_DEFAULTS.get(name) if value is None or value == "" else value
+    token, region = values["api_token"], values["region"]
+    if not token:
+        raise ScalingoError("api_token is required: set the option or the SCALINGO_API_TOKEN environment variable")
+    if not TOKEN.match(token):
+        position = next(i for i, c in enumerate(token) if not TOKEN.match(c)) + 1
+        raise ScalingoError(f"api_token has a character HTTP can't carry at position {position} (a space, a line break or a "
+                            "typographic character pasted from a document): copy the token again")
+    if not REGION.match(region):
+        raise ScalingoError(f"region '{region}' is invalid: use a Scalingo region name such as osc-fr1 or osc-secnum-fr1")
+    values["api_url"] = values["api_url"] or f"https://api.{region}.scalingo.com"
+    for name in ("api_url", "auth_url"):
+        if not URL.match(values[name]):
+            raise ScalingoError(f"{name} '{values[name]}' is invalid: give an http:// or https:// URL without /v1")
+        values[name] = values[name].rstrip("/")
+    if values["api_timeout"] <= 0:
+        raise ScalingoError(f"api_timeout must be a positive number of seconds, got {values['api_timeout']}")
+    if values["rate_limit_retry_timeout"] < 0:
+        raise ScalingoError(f"rate_limit_retry_timeout must be 0 (no retries) or more seconds, got {values['rate_limit_retry_timeout']}")
+    return values
+
+
+def bearer_expiry(bearer: str) -> float | None:
     """The `exp` claim of a JWT, read without verifying it (only the API can), or None."""
     try:
         payload = bearer.split(".")[1]
         payload += "=" * (-len(payload) % 4)
         exp = json.loads(base64.urlsafe_b64decode(payload))["exp"]
-        return exp if isinstance(exp, (int, float)) else None
+        return exp if isinstance(exp, (int, float)) and not isinstance(exp, bool) else None
     except (IndexError, KeyError, TypeError, ValueError):
         return None
 
@@ -123,27 +215,31 @@ class BearerCache:
     never written; the file holds only the bearer and its expiry.
     """
 
-    def __init__(self, auth_url, api_token, directory=None):
+    def __init__(self, auth_url: str, api_token: str, directory: str | None = None) -> None:
         base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
         self.directory = directory or os.path.join(base, "scalingo-ansible")
         key = hashlib.sha256(f"{auth_url}\n{api_token}".encode()).hexdigest()
         self.path = os.path.join(self.directory, f"bearer-{key}.json")
 
-    def load(self, now):
+    def _read(self) -> dict:
         try:
             st = os.stat(self.path)
             if st.st_uid != os.getuid() or st.st_mode & 0o077:
-                return None
+                return {}
             with open(self.path, encoding="utf-8") as handle:
                 data = json.load(handle)
         except (OSError, ValueError):
-            return None
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def load(self, now: float) -> str | None:
+        data = self._read()
         bearer, exp = data.get("bearer"), data.get("exp")
-        if isinstance(bearer, str) and isinstance(exp, (int, float)) and exp - BEARER_MARGIN > now:
+        if isinstance(bearer, str) and JWT.match(bearer) and isinstance(exp, (int, float)) and exp - BEARER_MARGIN > now:
             return bearer
         return None
 
-    def save(self, bearer, exp):
+    def save(self, bearer: str, exp: float) -> None:
         try:
             os.makedirs(self.directory, mode=0o700, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".bearer-")
@@ -153,7 +249,10 @@ class BearerCache:
         except OSError:
             pass  # a cache that can't be written only costs one token exchange per task
 
-    def clear(self):
+    def discard(self, bearer: str) -> None:
+        """Forget `bearer`, unless another task has already put a fresh one in its place."""
+        if self._read().get("bearer") != bearer:
+            return
         try:
             os.unlink(self.path)
         except OSError:
@@ -161,23 +260,65 @@ class BearerCache:
 
 
 class Reply:
-    __slots__ = ("status", "headers", "data")
+    """An answer of the API whose status was expected; its fields are read through take()."""
 
-    def __init__(self, status, headers, data):
+    __slots__ = ("status", "headers", "data", "action", "where")
+
+    def __init__(self, status: int, headers: Mapping[str, str], data: Any, action: str, where: str) -> None:
         self.status = status
         self.headers = headers
         self.data = data
+        self.action = action
+        self.where = where
+
+    def take(self, key: str, kind: type = dict, fields: dict[str, type] | None = None) -> Any:
+        """The `key` member of the answer, checked to be a `kind` (with `fields` on it or its items)."""
+        value = self.data.get(key) if isinstance(self.data, dict) else None
+        problem = _shape_problem(value, kind, fields)
+        if problem:
+            raise ScalingoError(f"{self.action}: the answer of {self.where} {problem.format(key=key)}; it is not what Scalingo's "
+                                f"API answers (a proxy page or an incompatible API?){_suffix(self.status, self.headers.get('X-Request-ID'))}",
+                                status=self.status, request_id=self.headers.get("X-Request-ID"))
+        return value
+
+
+KINDS = {dict: "an object", list: "a list", str: "a string", int: "a number", bool: "true or false"}
+
+
+def _shape_problem(value: Any, kind: type, fields: dict[str, type] | None) -> str | None:
+    """What is wrong with `value` as a `kind` whose items (or itself) have `fields`, or None."""
+    if not _is(value, kind):
+        return "has no '{key}'" if value is None else f"has a '{{key}}' that is not {KINDS[kind]}"
+    for item in value if kind is list else [value]:
+        if fields is not None and not isinstance(item, dict):
+            return "has a '{key}' item that is not an object"
+        for name, field_kind in (fields or {}).items():
+            if not _is(item.get(name), field_kind):
+                return f"has a '{{key}}' whose '{name}' is not {KINDS[field_kind]}"
+    return None
+
+
+def _is(value: Any, kind: type) -> bool:
+    return isinstance(value, kind) and not (kind is int and isinstance(value, bool))
 
 
 class Client:
-    """One requests.Session per module run, authenticated with a (possibly cached) bearer."""
+    """One requests.Session per module run, authenticated with a (possibly cached) bearer.
 
-    def __init__(self, api_token, api_url, auth_url, validate_certs=True, api_timeout=30,
-                 bearer_cache=True, retry_timeout=60, session=None, sleep=time.sleep, clock=time.time,
-                 monotonic=time.monotonic):
+    The API token goes only to auth_url's origin, the bearer only to api_url's origin; no
+    redirection is followed. Every failure is a ScalingoError whose message holds neither.
+    """
+
+    def __init__(self, api_token: str, api_url: str, auth_url: str, validate_certs: bool = True, api_timeout: float = 30,
+                 bearer_cache: bool = True, retry_timeout: float = 60, session: requests.Session | None = None,
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        if not api_token or not TOKEN.match(api_token):
+            raise ScalingoError("api_token is empty or has a character HTTP can't carry: copy the token again")
         self.api_token = api_token
         self.api_url = api_url.rstrip("/")
         self.auth_url = auth_url.rstrip("/")
+        self.api_origin = origin(self.api_url)
         self.timeout = api_timeout
         self.retry_timeout = retry_timeout
         self.session = session or requests.Session()
@@ -189,162 +330,192 @@ class Client:
         self.monotonic = monotonic
         self._bearer = None
         self._bearer_from_cache = False
+        # True once a write was sent that may have been applied: a later failure is still a change.
+        self.wrote = False
+        # Said to the user at the end of the task (a listing cut short, ...).
+        self.warnings = []
 
     # -- auth ---------------------------------------------------------------
 
-    def _exchange(self):
-        response = self._send("POST", f"{self.auth_url}/v1/tokens/exchange", auth=("", self.api_token),
-                              action="could not exchange the API token for a bearer token", repeatable=True)
+    def _exchange(self, limit: float) -> str:
+        action = "could not exchange the API token for a bearer token"
+        response = self._send("POST", f"{self.auth_url}/v1/tokens/exchange", action, limit, repeatable=True,
+                              auth=("", self.api_token))
         if response.status_code != 200:
-            raise ScalingoError.from_response(response, "could not exchange the API token for a bearer token")
-        data = _json_or_none(response) or {}
-        bearer = data.get("token")
-        if not isinstance(bearer, str) or not bearer:
-            raise ScalingoError("the token exchange answered without a bearer token", status=response.status_code)
+            raise ScalingoError.from_response(response, action)
+        data = _json_or_none(response)
+        bearer = data.get("token") if isinstance(data, dict) else None
+        if not isinstance(bearer, str) or not JWT.match(bearer):
+            # Never quoted: whatever it is, it may be a credential.
+            raise ScalingoError(f"{action}: the auth service answered without a well-formed bearer token "
+                                f"(is auth_url {self.auth_url} Scalingo's auth service?){_suffix(response.status_code, response.headers.get('X-Request-ID'))}",
+                                status=response.status_code)
         exp = bearer_expiry(bearer)
         if self.cache and exp:
             self.cache.save(bearer, exp)
         return bearer
 
-    def _authorization(self):
+    def _authorization(self, limit: float) -> str:
         if self._bearer is None:
             cached = self.cache.load(self.clock()) if self.cache else None
             self._bearer_from_cache = cached is not None
-            self._bearer = cached or self._exchange()
+            self._bearer = cached or self._exchange(limit)
         return f"Bearer {self._bearer}"
 
     # -- transport ----------------------------------------------------------
 
-    def _send(self, method, url, action, repeatable=False, **kwargs):
-        """Send once, retrying only what is safe: refused (429) or failed reads (and the token exchange)."""
+    def _send(self, method: str, url: str, action: str, limit: float, repeatable: bool = False,
+              deadline: float | None = None, **kwargs: Any) -> requests.Response:
+        """Send once, retrying only what is safe (refusals, failed reads, the token exchange) until `limit`."""
         repeatable = repeatable or method in SAFE_METHODS
-        deadline = self.monotonic() + self.retry_timeout
         attempt = 0
         while True:
             attempt += 1
+            timeout = self.timeout
+            if deadline is not None:
+                # Within a wait, no attempt outlasts the wait by more than a second.
+                timeout = min(timeout, max(1.0, deadline - self.monotonic()))
             try:
-                response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+                response = self.session.request(method, url, timeout=timeout, allow_redirects=False, **kwargs)
             except requests.exceptions.SSLError:
-                raise ScalingoError(f"{action}: the TLS certificate of {url.split('/v1')[0]} could not be verified; fix the "
+                raise ScalingoError(f"{action}: the TLS certificate of {shown_origin(url)} could not be verified; fix the "
                                     "certificate chain, or set validate_certs=false for a test endpoint only") from None
-            except (requests.ConnectionError, requests.Timeout) as exc:
+            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
+                    requests.exceptions.ContentDecodingError) as exc:
+                # The request may have reached the API: a read is sent again, a write is the caller's to settle.
                 if not repeatable:
-                    raise ScalingoError(
-                        f"{action}: the answer was lost ({type(exc).__name__}); "
-                        "the request may or may not have been applied", unknown_outcome=True) from None
-                if not self._pause(attempt, deadline, None):
-                    raise ScalingoError(f"{action}: could not reach {url.split('/v1')[0]} ({type(exc).__name__})") from None
+                    raise ScalingoError(f"{action}: the answer was lost ({type(exc).__name__}); the request may or may not "
+                                        "have been applied", unknown_outcome=True) from None
+                if not self._pause(attempt, limit, None):
+                    raise ScalingoError(f"{action}: no answer from {shown_origin(url)} ({type(exc).__name__})") from None
                 continue
+            except (requests.RequestException, ValueError, UnicodeError) as exc:
+                # Never str(exc): requests quotes header values, the credentials included.
+                raise ScalingoError(f"{action}: the request could not be sent ({type(exc).__name__})") from None
             if response.status_code in RETRY_STATUSES and (response.status_code == 429 or repeatable):
-                if self._pause(attempt, deadline, response.headers.get("Retry-After")):
+                if self._pause(attempt, limit, response.headers.get("Retry-After")):
                     continue
             return response
 
-    def _pause(self, attempt, deadline, retry_after):
-        """Sleep before the next attempt; False when the retry budget is spent."""
+    def _pause(self, attempt: int, limit: float, retry_after: str | None) -> bool:
+        """Sleep before the next attempt; False when that would pass `limit`."""
         delay = min(30.0, 0.5 * 2 ** (attempt - 1)) * random.uniform(0.8, 1.2)
         if retry_after and retry_after.strip().isdigit():
             delay = max(delay, float(retry_after))
-        if self.monotonic() + delay > deadline:
+        if self.monotonic() + delay > limit:
             return False
         self.sleep(delay)
         return True
 
-    def request(self, method, path, json_body=None, params=None, headers=None, ok=(200,), action=None):
-        """Call the regional API; `path` is relative to /v1 or an absolute URL (an operation's Location)."""
-        url = path if path.startswith(("http://", "https://")) else f"{self.api_url}/v1{path}"
+    def resolve(self, location: str, action: str) -> str:
+        """An operation URL the API gave (absolute or relative), as a URL of api_url's origin.
+
+        Any other origin (another host, port or scheme) fails before anything is sent there.
+        """
+        url = urljoin(f"{self.api_url}/", location.strip())
+        if origin(url) != self.api_origin:
+            raise ScalingoError(f"{action}: the API pointed to {shown_origin(url)}, not to api_url's origin "
+                                f"{shown_origin(self.api_url)}; nothing was sent there, as credentials go only to api_url")
+        return url
+
+    def request(self, method: str, path: str, json_body: Any = None, params: dict | None = None, headers: dict | None = None,
+                ok: tuple[int, ...] = (200,), action: str | None = None, deadline: float | None = None) -> Reply:
+        """Call the regional API and return a Reply with an expected status, or raise ScalingoError.
+
+        `path` is relative to /v1 (`/apps/x`) or a URL resolve() returned. `deadline` (monotonic)
+        bounds the retries, as rate_limit_retry_timeout does, whichever comes first.
+        """
+        url = self.resolve(path, action or method) if "://" in path else f"{self.api_url}/v1{path}"
         action = action or f"{method} {path} failed"
+        where = f"{method} {urlsplit(url).path}"
+        limit = self.monotonic() + self.retry_timeout
+        if deadline is not None:
+            limit = min(limit, deadline)
+        writes = method not in SAFE_METHODS and (headers or {}).get("X-Dry-Run") != "true"
         for attempt in (1, 2):
-            all_headers = {"Authorization": self._authorization()}
+            all_headers = {"Authorization": self._authorization(limit)}
             all_headers.update(headers or {})
             kwargs = {"headers": all_headers, "params": params}
             if json_body is not None:
                 kwargs["json"] = json_body
-            response = self._send(method, url, action, **kwargs)
+            try:
+                # A dry run changes nothing: it is repeated like a read.
+                response = self._send(method, url, action, limit, repeatable=not writes, deadline=deadline, **kwargs)
+            except ScalingoError as exc:
+                self.wrote = self.wrote or (writes and exc.unknown_outcome)
+                raise
             if response.status_code == 401 and attempt == 1 and self._bearer_from_cache:
                 # A cached bearer can be revoked before its expiry: exchange once more.
-                self.cache.clear()
+                self.cache.discard(self._bearer)
                 self._bearer = None
                 continue
             break
+        if writes and (response.status_code < 400 or response.status_code in UNKNOWN_OUTCOME_STATUSES):
+            self.wrote = True
         if response.status_code not in ok:
             exc = ScalingoError.from_response(response, action)
-            if response.status_code in UNKNOWN_OUTCOME_STATUSES and method not in SAFE_METHODS:
+            if response.status_code in UNKNOWN_OUTCOME_STATUSES and writes:
                 exc.unknown_outcome = True
                 exc.message += "; the request may or may not have been applied"
             raise exc
-        return Reply(response.status_code, response.headers, _json_or_none(response))
+        return Reply(response.status_code, response.headers, _json_or_none(response), action, where)
 
-    def get(self, path, params=None, action=None):
-        return self.request("GET", path, params=params, action=action).data
+    def get(self, path: str, key: str, kind: type = dict, fields: dict[str, type] | None = None, params: dict | None = None,
+            action: str | None = None, deadline: float | None = None) -> Any:
+        """The `key` member of a GET answer, checked (see Reply.take)."""
+        return self.request("GET", path, params=params, action=action, deadline=deadline).take(key, kind, fields)
 
     # -- helpers shared by modules ------------------------------------------
 
-    def find_app(self, name):
+    def find_app(self, name: str) -> dict | None:
         """The app object, or None when the API says it does not exist."""
         try:
-            app = self.get(f"/apps/{name}", action=f"could not read app '{name}'")["app"]
+            app = self.get(f"/apps/{name}", "app", fields={"name": str}, action=f"could not read app '{name}'")
         except ScalingoError as exc:
             if exc.status == 404 and exc.resource == "app":
                 return None
             raise
-        if app.get("name") != name:
+        if app["name"] != name:
             # The API resolves ids too: never act on another app than the one named.
-            raise ScalingoError(f"'{name}' is the id of app '{app.get('name')}', not an app name: give the app's name")
+            raise ScalingoError(f"'{name}' is the id of app '{app['name']}', not an app name: give the app's name")
         return app
 
-    def paginate(self, path, key, per_page=50, params=None, action=None):
+    def paginate(self, path: str, key: str, per_page: int = 50, params: dict | None = None, action: str | None = None) -> list:
         """Every item of a page-numbered collection, following next_page to the end.
 
         Scalingo's services disagree on the pagination meta (prev_page or previous_page, nulls or
         integers that stick at the last page), so only next_page and total_pages are trusted.
         """
         items, page = [], 1
-        while True:
-            query = dict(params or {}, page=page, per_page=per_page)
-            data = self.get(path, params=query, action=action) or {}
-            items.extend(data.get(key) or [])
-            meta = (data.get("meta") or {}).get("pagination") or {}
-            next_page, total = meta.get("next_page"), meta.get("total_pages")
+        for _ in range(MAX_PAGES):
+            reply = self.request("GET", path, params=dict(params or {}, page=page, per_page=per_page), action=action)
+            items.extend(reply.take(key, list, {}))
+            meta = reply.data.get("meta") if isinstance(reply.data.get("meta"), dict) else {}
+            pagination = meta.get("pagination") if isinstance(meta.get("pagination"), dict) else {}
+            next_page, total = pagination.get("next_page"), pagination.get("total_pages")
             if not isinstance(next_page, int) or next_page <= page or (isinstance(total, int) and page >= total):
                 return items
             page = next_page
+        self.warnings.append(f"{action or path}: stopped after {MAX_PAGES} pages; the list may be incomplete")
+        return items
 
-    def cursor_pages(self, path, key, limit=None, action=None):
+    def cursor_pages(self, path: str, key: str, limit: int | None = None, action: str | None = None) -> list:
         """Items of a cursor-paginated collection (logs archives), following next_cursor up to `limit` items."""
-        items, cursor = [], None
-        while True:
-            data = self.get(path, params={"cursor": cursor} if cursor else None, action=action) or {}
-            items.extend(data.get(key) or [])
+        items, cursor, seen = [], None, set()
+        for _ in range(MAX_PAGES):
+            reply = self.request("GET", path, params={"cursor": cursor} if cursor else None, action=action)
+            items.extend(reply.take(key, list, {}))
             if limit is not None and len(items) >= limit:
                 return items[:limit]
-            cursor = data.get("next_cursor")
-            if not data.get("has_more") or not cursor:
+            cursor = reply.data.get("next_cursor")
+            if not reply.data.get("has_more") or not cursor or not isinstance(cursor, (str, int)):
                 return items
-
-    def wait_operation(self, url, timeout, app=None):
-        """Poll an operation until it is done; returns (operation, polls, finished).
-
-        The delay grows with the time already waited (a quarter of it, from 1 s to 5 s), so short
-        operations are noticed within a second and long ones don't eat the 60 requests/minute budget.
-        """
-        start = self.monotonic()
-        delay, polls = 0.5, 0
-        operation = {}
-        while True:
-            elapsed = self.monotonic() - start
-            if elapsed + delay > timeout:
-                self.sleep(max(0.0, timeout - elapsed))
-            else:
-                self.sleep(delay)
-            operation = self.get(url, action=f"could not follow the operation on app '{app}'")["operation"]
-            polls += 1
-            if operation.get("status") in ("done", "error"):
-                return operation, polls, True
-            elapsed = self.monotonic() - start
-            if elapsed >= timeout:
-                return operation, polls, False
-            delay = min(5.0, max(1.0, elapsed / 4))
+            if cursor in seen:
+                self.warnings.append(f"{action or path}: the API gave the same cursor twice; stopped with {len(items)} items")
+                return items
+            seen.add(cursor)
+        self.warnings.append(f"{action or path}: stopped after {MAX_PAGES} pages; the list may be incomplete")
+        return items
 
 
 APP_NAME_RULES = (
@@ -356,6 +527,6 @@ APP_NAME_RULES = (
 )
 
 
-def app_name_problems(name):
+def app_name_problems(name: str) -> list[str]:
     """The app naming rules `name` breaks (Scalingo's, checked before any request)."""
     return [text for broken, text in APP_NAME_RULES if broken(name)]

@@ -39,6 +39,7 @@ options:
   owner:
     description:
       - Email of the owner. A different value transfers the app to that user, who must be a collaborator.
+      - Compared case-insensitively, as Scalingo stores emails in lower case.
     type: str
   force_https:
     description: Redirect HTTP traffic to HTTPS.
@@ -133,7 +134,7 @@ app:
 import copy
 import re
 
-from ansible_collections.scalingo.cloud.plugins.module_utils._base import ScalingoModule, differences
+from ansible_collections.scalingo.cloud.plugins.module_utils._base import Resource, ScalingoModule, differences
 
 FLAGS = ("force_https", "sticky_session", "router_logs", "stack_id")
 CREATE_FIELDS = ("git_source", "hds_resource", "stack_id", "project_id")
@@ -141,12 +142,13 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def view(app):
-    """The managed fields of an app object, flat."""
+    """The managed fields of an app object, flat; the owner's email lower-cased, as emails compare."""
+    owner = (app.get("owner") or {}).get("email")
     return dict(
         {flag: app.get(flag) for flag in FLAGS},
         name=app["name"],
         project_id=(app.get("project") or {}).get("id"),
-        owner=(app.get("owner") or {}).get("email"),
+        owner=owner.lower() if isinstance(owner, str) else owner,
     )
 
 
@@ -162,12 +164,13 @@ def predict(app, changes):
     return app
 
 
-class App:
-    def __init__(self, m):
-        self.m = m
-        self.client = m.client
-        self.name = m.params["name"]
-        self.desired = {key: m.params[key] for key in FLAGS + ("project_id", "owner")}
+class App(Resource):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.name = self.params["name"]
+        self.desired = {key: self.params[key] for key in FLAGS + ("project_id", "owner")}
+        if self.desired["owner"]:
+            self.desired["owner"] = self.desired["owner"].lower()
 
     def shown(self, app):
         """Diff side of an existing app: its state, name and the managed fields only."""
@@ -178,78 +181,78 @@ class App:
 
     def lookup(self):
         """(app named `name`, app to rename from): one request either way."""
-        source_name = self.m.params["rename_from"]
+        source_name = self.params["rename_from"]
         if not source_name:
             return self.client.find_app(self.name), None
-        apps = {app["name"]: app for app in self.client.get("/apps", action="could not list apps")["apps"]}
+        apps = {app["name"]: app for app in self.client.get("/apps", "apps", list, {"name": str}, action="could not list apps")}
         current, source = apps.get(self.name), apps.get(source_name)
         if current and source:
-            self.m.fail(f"cannot rename app '{source_name}' to '{self.name}': both apps exist; delete one or drop rename_from")
+            self.fail(f"cannot rename app '{source_name}' to '{self.name}': both apps exist; delete one or drop rename_from")
         if not current and not source:
-            self.m.fail(f"cannot rename app '{source_name}' to '{self.name}': neither app exists")
+            self.fail(f"cannot rename app '{source_name}' to '{self.name}': neither app exists")
         return current, source
 
-    def create(self):
+    def send_create(self, dry_run=False):
         body = {"name": self.name}
-        body.update({key: self.m.params[key] for key in CREATE_FIELDS if self.m.params[key] is not None})
-        headers = {"X-Dry-Run": "true"} if self.m.check_mode else None
-        return self.m.write(
-            lambda: self.client.request("POST", "/apps", {"app": body}, headers=headers, ok=(201,),
-                                        action=f"could not create app '{self.name}'").data["app"],
-            lambda: None if self.m.check_mode else self.client.find_app(self.name),
-        )
+        body.update({key: self.params[key] for key in CREATE_FIELDS if self.params[key] is not None})
+        return self.client.request("POST", "/apps", {"app": body}, headers={"X-Dry-Run": "true"} if dry_run else None, ok=(201,),
+                                   action=f"could not create app '{self.name}'").take("app", fields={"name": str})
+
+    def predict_create(self):
+        """Scalingo validates a creation sent with X-Dry-Run, and answers the app it would create."""
+        return self.write(lambda: self.send_create(dry_run=True), lambda: None)
+
+    def create(self):
+        return self.write(self.send_create, lambda: self.client.find_app(self.name))
+
+    def send_rename(self, app):
+        old = app["name"]
+        return self.client.request("POST", f"/apps/{old}/rename", {"current_name": old, "new_name": self.name},
+                                   action=f"could not rename app '{old}' to '{self.name}'").take("app", fields={"name": str})
 
     def rename(self, app):
-        old = app["name"]
-        return self.m.act(lambda: predict(app, {"name": self.name}), lambda: self.m.write(
-            lambda: self.client.request("POST", f"/apps/{old}/rename", {"current_name": old, "new_name": self.name},
-                                        action=f"could not rename app '{old}' to '{self.name}'").data["app"],
-            lambda: self.client.find_app(self.name),
-        ))
+        return self.write(lambda: self.send_rename(app), lambda: self.client.find_app(self.name))
 
-    def update(self, app, changes):
+    def send_update(self, app, changes):
         body = {"app": changes}
         if "owner" in changes:
             body["current_name"] = app["name"]
+        return self.client.request("PATCH", f"/apps/{app['name']}", body,
+                                   action=f"could not update app '{app['name']}'").take("app", fields={"name": str})
 
-        def landed():
-            now = self.client.find_app(app["name"])
-            return now if now is not None and not differences(view(now), changes) else None
+    def updated(self, app, changes):
+        """After a lost answer: the app if the update took effect, else None."""
+        now = self.client.find_app(app["name"])
+        return now if now is not None and not differences(view(now), changes) else None
 
-        return self.m.act(lambda: predict(app, changes), lambda: self.m.write(
-            lambda: self.client.request("PATCH", f"/apps/{app['name']}", body, action=f"could not update app '{app['name']}'").data["app"],
-            landed,
-        ))
+    def update(self, app, changes):
+        return self.write(lambda: self.send_update(app, changes), lambda: self.updated(app, changes))
 
     def warn_create_only(self, app):
         for key in ("git_source", "hds_resource"):
-            wanted = self.m.params[key]
+            wanted = self.params[key]
             if wanted is not None and app.get(key) != wanted:
-                self.m.warn(f"{key} is only used when an app is created: app '{app['name']}' keeps {key}={app.get(key)!r}")
+                self.warnings.append(f"{key} is only used when an app is created: app '{app['name']}' keeps {key}={app.get(key)!r}")
 
     def present(self):
         current, source = self.lookup()
         before = current or source
         if before is None:
-            app = self.create()
+            app = self.act(self.predict_create, self.create)
         else:
             self.warn_create_only(before)
-            app = before if current else self.rename(source)
+            app = current or self.act(lambda: predict(source, {"name": self.name}), lambda: self.rename(source))
         settings = differences(view(app), self.desired)
         if settings:
-            app = self.update(app, settings)
+            app = self.act(lambda: predict(app, settings), lambda: self.update(app, settings))
         changed = before is None or source is not None or bool(settings)
-        self.m.exit(changed, self.shown(before), self.shown(app), app=app)
+        return self.result(changed, self.shown(before), self.shown(app), app=app)
 
     def absent(self):
         app = self.client.find_app(self.name)
         if app is not None:
-            self.m.act(lambda: None, lambda: self.m.write(
-                lambda: self.client.request("DELETE", f"/apps/{self.name}", params={"current_name": self.name}, ok=(204,),
-                                            action=f"could not delete app '{self.name}'"),
-                lambda: {} if self.client.find_app(self.name) is None else None,
-            ))
-        self.m.exit(app is not None, self.shown(app), self.shown(None), app={})
+            self.act(lambda: None, lambda: self.delete_app(self.name))
+        return self.result(app is not None, self.shown(app), self.shown(None), app={})
 
 
 def main():
@@ -281,8 +284,7 @@ def main():
     for key in ("stack_id", "project_id", "git_source"):
         if p[key] is not None and not p[key].strip():
             m.fail(f"{key} must not be empty: leave it out to keep the current value")
-    app = App(m)
-    m.run(app.present if p["state"] == "present" else app.absent)
+    m.run(App)
 
 
 if __name__ == "__main__":

@@ -214,7 +214,7 @@ metrics:
 
 import re
 
-from ansible_collections.scalingo.cloud.plugins.module_utils._base import ScalingoModule
+from ansible_collections.scalingo.cloud.plugins.module_utils._base import CONTAINER_FIELDS, Resource, ScalingoModule
 from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError
 
 GATHER = ("containers", "stats", "logs_url", "logs_archives", "child_apps")
@@ -275,46 +275,43 @@ def no_data(exc):
     return exc.status == 404 and not exc.resource and (exc.error or "").lower() == "no metrics found"
 
 
-class AppInfo:
-    def __init__(self, m):
-        self.m = m
-        self.client = m.client
-        self.gather = [section for section in GATHER if section in m.params["gather"]]
-
+class AppInfo(Resource):
     def section(self, name, section):
         what = f"could not read the {section.replace('_', ' ')} of app '{name}'"
         base = f"/apps/{name}"
         if section == "containers":
-            return self.client.get(f"{base}/containers", action=what)["containers"]
+            return self.client.get(f"{base}/containers", "containers", list, CONTAINER_FIELDS, action=what)
         if section == "stats":
-            return self.client.get(f"{base}/stats", action=what)["stats"]
+            return self.client.get(f"{base}/stats", "stats", list, {}, action=what)
         if section == "logs_url":
-            return self.client.get(f"{base}/logs", action=what)["logs_url"]
+            return self.client.get(f"{base}/logs", "logs_url", str, action=what)
         if section == "logs_archives":
-            return self.client.cursor_pages(f"{base}/logs_archives", "archives", limit=self.m.params["logs_archives_limit"], action=what)
+            return self.client.cursor_pages(f"{base}/logs_archives", "archives", limit=self.params["logs_archives_limit"], action=what)
         return self.client.paginate(f"{base}/child_apps", "child_apps", per_page=CHILD_APPS_PER_PAGE, action=what)
 
     def metric(self, name, query):
         path, params = metric_request(name, query)
         try:
-            return self.client.get(path, params=params, action=f"could not read metric '{query['name']}' of app '{name}'")
+            reply = self.client.request("GET", path, params=params, action=f"could not read metric '{query['name']}' of app '{name}'")
         except ScalingoError as exc:
             if no_data(exc):
                 return None if query["recommended"] else []
             raise
+        return reply.data
 
     def run(self):
-        name = self.m.params["name"]
+        name = self.params["name"]
         if name:
             app = self.client.find_app(name)
             apps = [app] if app is not None else []
         else:
-            apps = self.client.get("/apps", action="could not list apps")["apps"]
+            apps = self.client.get("/apps", "apps", list, {"name": str}, action="could not list apps")
+        gather = [section for section in GATHER if section in self.params["gather"]]
         for app in apps:
-            for section in self.gather:
+            for section in gather:
                 app[section] = self.section(app["name"], section)
-        metrics = [dict(query, data=self.metric(name, query)) for query in self.m.params["metrics"]] if apps else []
-        self.m.exit(False, apps=apps, metrics=metrics)
+        metrics = [dict(query, data=self.metric(name, query)) for query in self.params["metrics"]] if apps else []
+        return self.result(False, apps=apps, metrics=metrics)
 
 
 def main():
@@ -353,7 +350,7 @@ def main():
             m.fail(f"logs_archives_limit must be 1 or more, got {limit}: leave logs_archives out of gather to read none")
         if "logs_archives" not in p["gather"]:
             m.warn("logs_archives_limit is only used with gather=logs_archives")
-    m.run(AppInfo(m).run)
+    m.run(AppInfo)
 
 
 if __name__ == "__main__":

@@ -88,7 +88,7 @@ app:
     owner: {email: owner@example.com, username: owner}
 """
 
-from ansible_collections.scalingo.cloud.plugins.module_utils._base import ScalingoModule
+from ansible_collections.scalingo.cloud.plugins.module_utils._base import Resource, ScalingoModule
 from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError
 
 
@@ -103,12 +103,11 @@ def predict(parent_app, name):
     }
 
 
-class ChildApp:
-    def __init__(self, m):
-        self.m = m
-        self.client = m.client
-        self.parent = m.params["parent"]
-        self.name = m.params["name"]
+class ChildApp(Resource):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.parent = self.params["parent"]
+        self.name = self.params["name"]
 
     def shown(self, present):
         return {"state": "present" if present else "absent", "name": self.name, "parent": self.parent}
@@ -119,12 +118,11 @@ class ChildApp:
         if app is not None and app.get("parent_app_name") != self.parent:
             other = app.get("parent_app_name")
             what = f"a child of app '{other}'" if other else "not a child app"
-            self.m.fail(f"app '{self.name}' exists and is {what}, not a child of '{self.parent}': "
-                        "it is left untouched; choose another name")
+            self.fail(f"app '{self.name}' exists and is {what}, not a child of '{self.parent}': it is left untouched; choose another name")
         return app
 
     def parent_missing(self):
-        self.m.fail(f"could not create child app '{self.name}': parent app '{self.parent}' does not exist")
+        self.fail(f"could not create child app '{self.name}': parent app '{self.parent}' does not exist")
 
     def predicted(self):
         parent_app = self.client.find_app(self.parent)
@@ -145,27 +143,23 @@ class ChildApp:
             if exc.status == 404 and exc.resource == "app":
                 self.parent_missing()
             raise
-        return reply.data["app"]
+        return reply.take("app", fields={"name": str})
 
     def create(self):
-        return self.m.write(self.send_create, self.landed)
+        return self.write(self.send_create, self.landed)
 
     def present(self):
         app = self.lookup()
         if app is not None:
-            return self.m.exit(False, self.shown(True), self.shown(True), app=app)
-        app = self.m.act(self.predicted, self.create)
-        self.m.exit(True, self.shown(False), self.shown(True), app=app)
+            return self.result(False, self.shown(True), self.shown(True), app=app)
+        app = self.act(self.predicted, self.create)
+        return self.result(True, self.shown(False), self.shown(True), app=app)
 
     def absent(self):
         app = self.lookup()
         if app is not None:
-            self.m.act(lambda: None, lambda: self.m.write(
-                lambda: self.client.request("DELETE", f"/apps/{self.name}", params={"current_name": self.name}, ok=(204,),
-                                            action=f"could not delete child app '{self.name}'"),
-                lambda: {} if self.client.find_app(self.name) is None else None,
-            ))
-        self.m.exit(app is not None, self.shown(app is not None), self.shown(False), app={})
+            self.act(lambda: None, lambda: self.delete_app(self.name, "child app"))
+        return self.result(app is not None, self.shown(app is not None), self.shown(False), app={})
 
 
 def main():
@@ -180,8 +174,7 @@ def main():
     m.check_app_name("name", m.params["name"])
     if m.params["name"] == m.params["parent"]:
         m.fail(f"name and parent are both '{m.params['name']}': a child app needs a name of its own")
-    child = ChildApp(m)
-    m.run(child.present if m.params["state"] == "present" else child.absent)
+    m.run(ChildApp)
 
 
 if __name__ == "__main__":

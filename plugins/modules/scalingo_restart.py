@@ -63,8 +63,7 @@ duration:
 
 import re
 
-from ansible_collections.scalingo.cloud.plugins.module_utils._base import ScalingoModule
-from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError
+from ansible_collections.scalingo.cloud.plugins.module_utils._base import Resource, ScalingoModule
 
 
 def unknown_scope(scope, formation):
@@ -79,26 +78,25 @@ def unknown_scope(scope, formation):
     return unknown
 
 
-def restart(m):
-    app, scope = m.params["app"], m.params["scope"] or []
-    if m.check_mode:
-        formation = m.client.get(f"/apps/{app}/containers", action=f"could not read the formation of app '{app}'")["containers"]
+class Restart(Resource):
+    def run(self):
+        return self.act(self.predict, self.restart)
+
+    def predict(self):
+        app, scope = self.params["app"], self.params["scope"] or []
+        formation = self.formation(app)
         unknown = unknown_scope(scope, formation)
         if unknown:
-            m.fail(f"could not restart app '{app}': scope {', '.join(unknown)} is no container type or container of the app;"
-                   f" its types are: {', '.join(c['name'] for c in formation)}")
-        return m.exit(True, operation=None, duration=0.0)
-    while True:
-        try:
-            reply = m.client.request("POST", f"/apps/{app}/restart", {"scope": scope} if scope else {}, ok=(202,),
-                                     action=f"could not restart app '{app}'")
-            break
-        except ScalingoError as exc:
-            if exc.status != 422 or "scope" in (exc.errors or {}):
-                raise
-            m.settle(app, exc)
-    operation, duration = m.follow(reply.headers.get("Location"), app, "the restart")
-    m.exit(True, operation=operation, duration=duration)
+            self.fail(f"could not restart app '{app}': scope {', '.join(unknown)} is no container type or container of the app;"
+                      f" its types are: {', '.join(c['name'] for c in formation)}")
+        return self.result(True, operation=None, duration=0.0)
+
+    def restart(self):
+        app, scope = self.params["app"], self.params["scope"] or []
+        reply = self.retry_busy(app, lambda: self.client.request("POST", f"/apps/{app}/restart", {"scope": scope} if scope else {},
+                                                                 ok=(202,), action=f"could not restart app '{app}'"))
+        operation, duration = self.follow(reply.headers.get("Location"), app, "the restart")
+        return self.result(True, operation=operation, duration=duration)
 
 
 def main():
@@ -112,7 +110,7 @@ def main():
     m.check_app_name("app", m.params["app"])
     if any(not item.strip() for item in m.params["scope"] or []):
         m.fail("scope items must be container types (web) or containers (web-1), not empty strings")
-    m.run(lambda: restart(m))
+    m.run(Restart)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,8 @@ options:
   env:
     description:
       - Environment variables added to the app's own for this container.
+      - A string is sent as it is; a number as its plain text; a boolean as V(true) or V(false). A null, a list
+        or a dict is refused before any request, with the variable's name (never its value) in the message.
       - Values are treated as secrets; they are sent to Scalingo and never shown in results, diffs or logs.
         As with any C(no_log) value, Ansible masks every occurrence of a value in the task's output, so very
         short values (V(1), V(true)) also hide unrelated text.
@@ -83,24 +85,38 @@ duration:
   sample: 1.5
 """
 
-from ansible_collections.scalingo.cloud.plugins.module_utils._base import ScalingoModule
+from ansible_collections.scalingo.cloud.plugins.module_utils._base import Resource, ScalingoModule
+from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError
 
 
-def run(m):
-    p = m.params
-    if m.check_mode:
-        return m.exit(True, container=None, operation=None, duration=0.0)
-    body = {"command": p["command"], "detached": True}
-    if p["env"]:
-        body["env"] = {str(key): str(value) for key, value in p["env"].items()}
-    if p["size"] is not None:
-        body["size"] = p["size"]
-    reply = m.client.request("POST", f"/apps/{p['app']}/run", body, ok=(200, 201, 202),
-                             action=f"could not start a one-off container on app '{p['app']}'")
-    data = reply.data or {}
-    location = data.get("operation_url") or reply.headers.get("Location")
-    operation, duration = m.follow(location, p["app"], "the one-off container")
-    m.exit(True, container=data.get("container"), operation=operation, duration=duration)
+def env_text(name, value):
+    """The text a variable's value is sent as, or a ScalingoError naming the variable (never its value)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    kind = "null" if value is None else type(value).__name__
+    Resource.fail(f"env {name}: the value is {kind}; give a string, a number or true/false (quote it to send it as text)")
+
+
+class Run(Resource):
+    def run(self):
+        return self.act(lambda: self.result(True, container=None, operation=None, duration=0.0), self.start)
+
+    def start(self):
+        p = self.params
+        body = {"command": p["command"], "detached": True}
+        if p["env"]:
+            body["env"] = {str(name): env_text(name, value) for name, value in p["env"].items()}
+        if p["size"] is not None:
+            body["size"] = p["size"]
+        reply = self.client.request("POST", f"/apps/{p['app']}/run", body, ok=(200, 201, 202),
+                                    action=f"could not start a one-off container on app '{p['app']}'")
+        data = reply.data if isinstance(reply.data, dict) else {}
+        location = data.get("operation_url") or reply.headers.get("Location")
+        operation, duration = self.follow(location if isinstance(location, str) else None, p["app"], "the one-off container")
+        container = data.get("container") if isinstance(data.get("container"), dict) else None
+        return self.result(True, container=container, operation=operation, duration=duration)
 
 
 def main():
@@ -120,9 +136,14 @@ def main():
     bad = sorted(str(k) for k in (p["env"] or {}) if not str(k).strip() or "=" in str(k))
     if bad:
         m.fail(f"env has invalid variable names: {', '.join(bad)}")
+    for name, value in (p["env"] or {}).items():
+        try:
+            env_text(name, value)
+        except ScalingoError as exc:
+            m.fail(exc.message)
     if p["size"] is not None and not p["size"].strip():
         m.fail("size must not be empty: leave it out for Scalingo's default")
-    m.run(lambda: run(m))
+    m.run(Run)
 
 
 if __name__ == "__main__":

@@ -100,7 +100,7 @@ duration:
 
 import copy
 
-from ansible_collections.scalingo.cloud.plugins.module_utils._base import BUSY, ScalingoModule
+from ansible_collections.scalingo.cloud.plugins.module_utils._base import BUSY, Resource, ScalingoModule
 from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError
 
 
@@ -108,78 +108,83 @@ def shown(formation, names):
     return {c["name"]: {"amount": c["amount"], "size": c.get("size")} for c in formation if c["name"] in names}
 
 
-class Scale:
-    def __init__(self, m):
-        self.m = m
-        self.app = m.params["app"]
-        self.wanted = {c["name"]: c for c in m.params["containers"]}
+def changes_to(formation, wanted, app):
+    """The scale request's items: the wanted types whose amount or size differ from `formation`."""
+    current = {c["name"]: c for c in formation}
+    unknown = sorted(set(wanted) - set(current))
+    if unknown:
+        Resource.fail(f"app '{app}' has no container type {', '.join(unknown)}; its types are: "
+                      f"{', '.join(sorted(current)) or 'none (deploy it first)'}")
+    changes = []
+    for name, want in wanted.items():
+        resize = want["size"] is not None and want["size"] != current[name].get("size")
+        if want["amount"] != current[name]["amount"] or resize:
+            changes.append(dict({"name": name, "amount": want["amount"]}, **({"size": want["size"]} if resize else {})))
+    return changes
 
-    def read(self):
-        return self.m.client.get(f"/apps/{self.app}/containers", action=f"could not read the formation of app '{self.app}'")["containers"]
 
-    def changes(self, formation):
-        current = {c["name"]: c for c in formation}
-        unknown = sorted(set(self.wanted) - set(current))
-        if unknown:
-            self.m.fail(f"app '{self.app}' has no container type {', '.join(unknown)}; its types are: {', '.join(sorted(current)) or 'none (deploy it first)'}")
-        changes = []
-        for name, want in self.wanted.items():
-            size_changes = want["size"] is not None and want["size"] != current[name].get("size")
-            if want["amount"] != current[name]["amount"] or size_changes:
-                changes.append({key: want[key] for key in ("name", "amount", "size") if want[key] is not None})
-        return changes
+def predict(formation, changes):
+    predicted = copy.deepcopy(formation)
+    for container in predicted:
+        container.update(next((c for c in changes if c["name"] == container["name"]), {}))
+    return predicted
+
+
+class Scale(Resource):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.app = self.params["app"]
+        self.wanted = {c["name"]: c for c in self.params["containers"]}
 
     def check_sizes(self, changes):
         sizes = {c["size"] for c in changes if "size" in c}
         if not sizes:
             return
-        offered = [s["name"] for s in self.m.client.get("/features/container_sizes", action="could not read the container sizes")["container_sizes"]]
+        offered = [s["name"] for s in self.client.get("/features/container_sizes", "container_sizes", list, {"name": str},
+                                                       action="could not read the container sizes")]
         unknown = sorted(sizes - set(offered))
         if unknown:
-            self.m.fail(f"container size {', '.join(unknown)} is not offered by Scalingo; sizes: {', '.join(offered)}")
+            self.fail(f"container size {', '.join(unknown)} is not offered by Scalingo; sizes: {', '.join(offered)}")
 
-    def run(self):
-        no_change = lost = None
+    def present(self):
+        lost = no_change = None
         while True:
-            formation = self.read()
-            changes = self.changes(formation)
+            formation = self.formation(self.app)
+            changes = changes_to(formation, self.wanted, self.app)
             if not changes:
-                if lost:
-                    return self.landed(formation, *lost)
-                return self.m.exit(False, containers=formation, operation=None, duration=0.0)
+                return self.landed(formation, *lost) if lost else self.result(False, containers=formation, operation=None, duration=0.0)
             self.check_sizes(changes)
-            predicted = copy.deepcopy(formation)
-            for container in predicted:
-                container.update(next((c for c in changes if c["name"] == container["name"]), {}))
+            predicted = predict(formation, changes)
             before, after = shown(formation, self.wanted), shown(predicted, self.wanted)
-            if self.m.check_mode:
-                return self.m.exit(True, before, after, containers=predicted, operation=None, duration=0.0)
+            if self.check_mode:  # the prediction is the result; act() can't express "or read again"
+                return self.result(True, before, after, containers=predicted, operation=None, duration=0.0)
             try:
-                reply = self.m.client.request("POST", f"/apps/{self.app}/scale", {"containers": changes}, ok=(200, 202),
-                                              action=f"could not scale app '{self.app}'")
+                reply = self.client.request("POST", f"/apps/{self.app}/scale", {"containers": changes}, ok=(200, 202),
+                                            action=f"could not scale app '{self.app}'")
             except ScalingoError as exc:
                 if exc.unknown_outcome and lost is None:
                     lost = (exc, before)  # read the formation again before deciding to send it twice
-                    continue
-                if exc.status == 400 and "no change" in (exc.error or "") and no_change is None:
+                elif exc.status == 400 and "no change" in (exc.error or "") and no_change is None:
                     no_change = exc  # the formation changed under us: read it again, once
-                    continue
-                if exc.status != 422:
-                    raise
-                self.m.settle(self.app, exc)
+                else:
+                    self.settle(self.app, exc)
                 continue
-            operation, duration = self.m.follow(reply.headers.get("Location"), self.app, "the scale")
-            containers = (reply.data or {}).get("containers") or predicted
-            return self.m.exit(True, before, shown(containers, self.wanted), containers=containers, operation=operation, duration=duration)
+            operation, duration = self.follow(reply.headers.get("Location"), self.app, "the scale")
+            containers = reply.data.get("containers") if isinstance(reply.data, dict) else None
+            if not isinstance(containers, list):
+                containers = predicted
+            return self.result(True, before, shown(containers, self.wanted), containers=containers, operation=operation, duration=duration)
 
-    def landed(self, formation, exc, before):
+    def landed(self, formation, lost, before):
         """The scale whose answer was lost did apply: wait for the app, as its operation can't be followed."""
-        status = self.m.app_status(self.app)
-        if self.m.params["wait"] and status in BUSY:
-            self.m.wait_idle(self.app, status)
-        self.m.warn(f"the answer to the scale of app '{self.app}' was lost ({exc.message.split(': ', 1)[-1]}); the formation "
-                    "read afterwards shows it was applied")
-        return self.m.exit(True, before, shown(formation, self.wanted), containers=formation, operation=None, duration=0.0)
+        if self.params["wait"]:
+            waited = self.waiter.until(lambda deadline: self.app_status(self.app, deadline), lambda s: s not in BUSY,
+                                       self.deadline, first=0.0)
+            if not waited.finished:
+                self.fail(f"app '{self.app}' was still {waited.value} after wait_timeout={self.params['wait_timeout']} s")
+        self.warnings.append(f"the answer to the scale of app '{self.app}' was lost ({lost.message.split(': ', 1)[-1]}); "
+                             "the formation read afterwards shows it was applied")
+        return self.result(True, before, shown(formation, self.wanted), containers=formation, operation=None, duration=0.0)
 
 
 def main():
@@ -212,7 +217,7 @@ def main():
             m.fail(f"containers: amount of '{container['name']}' must be 0 or more, got {container['amount']}")
         if container["size"] is not None and not container["size"].strip():
             m.fail(f"containers: size of '{container['name']}' must not be empty: leave it out to keep the current size")
-    m.run(Scale(m).run)
+    m.run(Scale)
 
 
 if __name__ == "__main__":

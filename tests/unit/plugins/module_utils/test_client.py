@@ -174,9 +174,9 @@ def test_html_and_plain_text_bodies_do_not_crash(fake_time):
     responses.add(responses.GET, f"{API}/v1/apps/b", status=429, content_type="text/plain", body="Retry later")
     client = make_client(fake_time, retry_timeout=0)
     with pytest.raises(ScalingoError) as html:
-        client.get("/apps/a")
+        client.get("/apps/a", "app")
     with pytest.raises(ScalingoError) as plain:
-        client.get("/apps/b")
+        client.get("/apps/b", "app")
     assert "<html>" not in html.value.message and "Service Unavailable" in html.value.message
     assert "Retry later" in plain.value.message and plain.value.status == 429
 
@@ -186,7 +186,7 @@ def test_get_is_retried_on_503_with_backoff(fake_time):
     add_exchange(responses)
     responses.add(responses.GET, f"{API}/v1/apps", status=503, body="down")
     responses.add(responses.GET, f"{API}/v1/apps", json={"apps": []})
-    assert make_client(fake_time).get("/apps") == {"apps": []}
+    assert make_client(fake_time).get("/apps", "apps", list) == []
     assert len(fake_time.slept) == 1
 
 
@@ -247,7 +247,7 @@ def test_writes_other_than_refusals_are_never_resent_by_the_client(fake_time):
 def test_tls_failure_says_what_to_do(fake_time):
     responses.add(responses.POST, f"{AUTH}/v1/tokens/exchange", body=requests.exceptions.SSLError("certificate verify failed"))
     with pytest.raises(ScalingoError) as caught:
-        make_client(fake_time).get("/apps")
+        make_client(fake_time).get("/apps", "apps", list)
     assert "TLS certificate of https://auth.test.example could not be verified" in caught.value.message
     assert "validate_certs=false" in caught.value.message
 
@@ -262,7 +262,7 @@ def test_retry_budget_is_bounded(fake_time):
     add_exchange(responses)
     responses.add(responses.GET, f"{API}/v1/apps", status=429, body="Retry later")
     with pytest.raises(ScalingoError):
-        make_client(fake_time, retry_timeout=10).get("/apps")
+        make_client(fake_time, retry_timeout=10).get("/apps", "apps", list)
     assert sum(fake_time.slept) <= 10
 
 
@@ -297,30 +297,6 @@ def test_cursor_pages_follow_next_cursor_and_stop_at_the_limit(fake_time):
     calls = len(responses.calls)
     assert [a["url"] for a in client.cursor_pages("/apps/a/logs_archives", "archives", limit=3)] == ["1", "2", "3"]
     assert len(responses.calls) - calls == 2
-
-
-@responses.activate
-def test_wait_operation_polls_with_growing_delay_until_done(fake_time):
-    add_exchange(responses)
-    url = f"{API}/v1/apps/a/operations/op1"
-    for _poll in range(7):
-        responses.add(responses.GET, url, json={"operation": {"id": "op1", "status": "running"}})
-    responses.add(responses.GET, url, json={"operation": {"id": "op1", "status": "done"}})
-    operation, polls, finished = make_client(fake_time).wait_operation(url, timeout=300, app="a")
-    assert finished and operation["status"] == "done" and polls == 8
-    assert fake_time.slept[0] == 0.5
-    assert fake_time.slept == sorted(fake_time.slept)
-    assert all(1.0 <= d <= 5.0 for d in fake_time.slept[1:])
-
-
-@responses.activate
-def test_wait_operation_stops_at_the_timeout(fake_time):
-    add_exchange(responses)
-    url = f"{API}/v1/apps/a/operations/op1"
-    responses.add(responses.GET, url, json={"operation": {"id": "op1", "status": "running"}})
-    operation, polls, finished = make_client(fake_time).wait_operation(url, timeout=10, app="a")
-    assert not finished and operation["status"] == "running"
-    assert sum(fake_time.slept) == pytest.approx(10, abs=0.01)
 
 
 @responses.activate

@@ -3,70 +3,316 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError
-from ansible_collections.scalingo.cloud.plugins.modules.scalingo_app_info import metric_problem, metric_request, no_data
+from ansible_collections.scalingo.cloud.plugins.modules.scalingo_app_info import (
+    AppInfo,
+    metric_problem,
+    metric_request,
+    no_data,
+)
+from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
+    answer,
+    auth_params,
+    expect,
+    fails,
+    not_found,
+    succeeds,
+)
 
 
 def query(**kwargs):
-    base = {"name": "cpu", "container_type": None, "index": None, "since": None, "status_code": None, "recommended": False}
+    base = {
+        "name": "cpu",
+        "container_type": None,
+        "index": None,
+        "since": None,
+        "status_code": None,
+        "recommended": False,
+    }
     base.update(kwargs)
     return base
 
 
-@pytest.mark.parametrize("q", [
-    query(container_type="web"),
-    query(container_type="web", index=2, since=71),
-    query(name="memory", container_type="worker-2"),
-    query(name="swap", container_type="clock_1", since=1),
-    query(name="router"),
-    query(name="router", status_code="5XX", since=24),
-    query(recommended=True, container_type="web"),
-    query(name="5XX", recommended=True),
-    query(name="all", recommended=True),
-    query(name="rpm_per_container", recommended=True, container_type="web"),
-    query(name="p95_response_time", recommended=True),
-])
+@pytest.mark.parametrize(
+    "q",
+    [
+        query(container_type="web"),
+        query(container_type="web", index=2, since=71),
+        query(name="memory", container_type="worker-2"),
+        query(name="swap", container_type="clock_1", since=1),
+        query(name="router"),
+        query(name="router", status_code="5XX", since=24),
+        query(recommended=True, container_type="web"),
+        query(name="5XX", recommended=True),
+        query(name="all", recommended=True),
+        query(name="rpm_per_container", recommended=True, container_type="web"),
+        query(name="p95_response_time", recommended=True),
+    ],
+)
 def test_valid_queries(q):
     assert metric_problem(q) is None
 
 
-@pytest.mark.parametrize("q, problem", [
-    (query(), "'cpu' needs container_type (web, worker, ...)"),
-    (query(name="memory", recommended=True), "'memory' needs container_type (web, worker, ...)"),
-    (query(name="5XX"), "'5XX' is only available with recommended=true; time series are: cpu, memory, swap, router"),
-    (query(name="router", recommended=True),
-     "'router' has no recommended value; those metrics are: cpu, memory, swap, 5XX, all, rpm_per_container, p95_response_time"),
-    (query(container_type="web", recommended=True, since=3), "since can't be used with recommended=true"),
-    (query(name="all", recommended=True, status_code="5XX", index=1), "index and status_code can't be used with recommended=true"),
-    (query(name="router", container_type="web"), "container_type can't be used with the router metric (it covers every container)"),
-    (query(container_type="web", status_code="2XX"), "status_code is only used with the router metric"),
-    (query(container_type="web", index=0), "index must be 1 or more, got 0"),
-    (query(container_type="web", index=-3), "index must be 1 or more, got -3"),
-    (query(container_type="../x"), "container_type '../x' is invalid: give a container type of the app, such as web or worker"),
-    (query(container_type="web?since=1"), "container_type 'web?since=1' is invalid: give a container type of the app, such as web or worker"),
-    (query(name="5XX", recommended=True, container_type=""), "container_type '' is invalid: give a container type of the app, such as web or worker"),
-    (query(container_type="web", since=0), "since must be between 1 and 71 hours, got 0"),
-    (query(container_type="web", since=72), "since must be between 1 and 71 hours, got 72"),
-])
+@pytest.mark.parametrize(
+    "q, problem",
+    [
+        (query(), "'cpu' needs container_type (web, worker, ...)"),
+        (query(name="memory", recommended=True), "'memory' needs container_type (web, worker, ...)"),
+        (
+            query(name="5XX"),
+            "'5XX' is only available with recommended=true; time series are: cpu, memory, swap, router",
+        ),
+        (
+            query(name="router", recommended=True),
+            "'router' has no recommended value; those metrics are: "
+            "cpu, memory, swap, 5XX, all, rpm_per_container, p95_response_time",
+        ),
+        (query(container_type="web", recommended=True, since=3), "since can't be used with recommended=true"),
+        (
+            query(name="all", recommended=True, status_code="5XX", index=1),
+            "index and status_code can't be used with recommended=true",
+        ),
+        (
+            query(name="router", container_type="web"),
+            "container_type can't be used with the router metric (it covers every container)",
+        ),
+        (query(container_type="web", status_code="2XX"), "status_code is only used with the router metric"),
+        (query(container_type="web", index=0), "index must be 1 or more, got 0"),
+        (query(container_type="web", index=-3), "index must be 1 or more, got -3"),
+        (
+            query(container_type="../x"),
+            "container_type '../x' is invalid: give a container type of the app, such as web or worker",
+        ),
+        (
+            query(container_type="web?since=1"),
+            "container_type 'web?since=1' is invalid: give a container type of the app, such as web or worker",
+        ),
+        (
+            query(name="5XX", recommended=True, container_type=""),
+            "container_type '' is invalid: give a container type of the app, such as web or worker",
+        ),
+        (query(container_type="web", since=0), "since must be between 1 and 71 hours, got 0"),
+        (query(container_type="web", since=72), "since must be between 1 and 71 hours, got 72"),
+    ],
+)
 def test_invalid_queries(q, problem):
     assert metric_problem(q) == problem
 
 
-@pytest.mark.parametrize("q, path, params", [
-    (query(container_type="web"), "/apps/a/stats/cpu/web", None),
-    (query(container_type="web", index=2, since=48), "/apps/a/stats/cpu/web/2", {"since": 48}),
-    (query(name="router", status_code="5XX"), "/apps/a/stats/router", {"status_code": "5XX"}),
-    (query(recommended=True, container_type="web"), "/apps/a/stats/cpu/recommended_value", {"container_type": "web"}),
-    (query(name="all", recommended=True), "/apps/a/stats/all/recommended_value", None),
-])
+@pytest.mark.parametrize(
+    "q, path, params",
+    [
+        (query(container_type="web"), "/apps/a/stats/cpu/web", None),
+        (query(container_type="web", index=2, since=48), "/apps/a/stats/cpu/web/2", {"since": 48}),
+        (query(name="router", status_code="5XX"), "/apps/a/stats/router", {"status_code": "5XX"}),
+        (
+            query(recommended=True, container_type="web"),
+            "/apps/a/stats/cpu/recommended_value",
+            {"container_type": "web"},
+        ),
+        (query(name="all", recommended=True), "/apps/a/stats/all/recommended_value", None),
+    ],
+)
 def test_metric_request(q, path, params):
     assert metric_request("a", q) == (path, params)
 
 
-@pytest.mark.parametrize("exc, empty", [
-    (ScalingoError("x", status=404, error="no metrics found"), True),
-    (ScalingoError("x", status=404, error="not found", resource="container_type"), False),
-    (ScalingoError("x", status=404, error="not found", resource="app"), False),
-    (ScalingoError("x", status=400, error="'container' should be defined"), False),
-])
+@pytest.mark.parametrize(
+    "exc, empty",
+    [
+        (ScalingoError("x", status=404, error="no metrics found"), True),
+        (ScalingoError("x", status=404, error="not found", resource="container_type"), False),
+        (ScalingoError("x", status=404, error="not found", resource="app"), False),
+        (ScalingoError("x", status=400, error="'container' should be defined"), False),
+    ],
+)
 def test_no_data(exc, empty):
     assert no_data(exc) is empty
+
+
+# -- AppInfo: the reads, on a scripted client --------------------------------------------------
+
+APP = "my-shop"
+SERIES = [{"time": "2016-07-26T15:34:00Z", "value": 5.92}, {"time": "2016-07-26T15:35:00Z", "value": 6.56}]
+
+
+def info_params(name=APP, gather=(), metrics=(), logs_archives_limit=None):
+    return dict(
+        auth_params(), name=name, gather=list(gather), metrics=list(metrics), logs_archives_limit=logs_archives_limit
+    )
+
+
+def an_app(name=APP, **fields):
+    return dict({"id": f"id-{name}", "name": name, "status": "running"}, **fields)
+
+
+def read(found=None):
+    found = found or an_app()
+    return expect("GET", f"/apps/{found['name']}", answer(200, {"app": found}))
+
+
+def get(path, data, status=200):
+    return expect("GET", path, answer(status, data))
+
+
+def no_metrics(path):
+    return expect("GET", path, answer(404, {"error": "no metrics found"}))
+
+
+def test_one_app_without_sections_costs_one_read_and_changes_nothing():
+    o = succeeds(AppInfo, info_params(), read())
+    assert o.sent == [f"GET /apps/{APP}"]
+    assert o.result == {"changed": False, "apps": [an_app()], "metrics": []}
+
+
+def test_an_app_that_does_not_exist_gives_no_app_and_reads_no_section_nor_metric():
+    o = succeeds(
+        AppInfo,
+        info_params(gather=["containers"], metrics=[query(container_type="web")]),
+        expect("GET", f"/apps/{APP}", not_found()),
+    )
+    assert o.sent == [f"GET /apps/{APP}"]
+    assert o.result == {"changed": False, "apps": [], "metrics": []}
+
+
+def test_without_a_name_every_app_is_listed_and_each_gets_its_sections():
+    o = succeeds(
+        AppInfo,
+        info_params(name=None, gather=["containers"]),
+        get("/apps", {"apps": [an_app("my-shop"), an_app("my-blog")]}),
+        get("/apps/my-shop/containers", {"containers": [{"name": "web", "amount": 2}]}),
+        get("/apps/my-blog/containers", {"containers": []}),
+    )
+    assert o.sent == ["GET /apps", "GET /apps/my-shop/containers", "GET /apps/my-blog/containers"]
+    assert [app["containers"] for app in o.result["apps"]] == [[{"name": "web", "amount": 2}], []]
+
+
+def test_sections_are_read_in_one_order_whatever_the_order_asked():
+    o = succeeds(
+        AppInfo,
+        info_params(gather=["logs_url", "stats", "containers"]),
+        read(),
+        get(f"/apps/{APP}/containers", {"containers": [{"name": "web", "amount": 1, "size": "M"}]}),
+        get(f"/apps/{APP}/stats", {"stats": [{"id": "web-1", "cpu_usage": 3}]}),
+        get(f"/apps/{APP}/logs", {"app": an_app(), "logs_url": "https://logs.test.example/apps/id/logs?token=t"}),
+    )
+    assert o.sent == [
+        f"GET /apps/{APP}",
+        f"GET /apps/{APP}/containers",
+        f"GET /apps/{APP}/stats",
+        f"GET /apps/{APP}/logs",
+    ]
+    assert o.result["apps"] == [
+        an_app(
+            containers=[{"name": "web", "amount": 1, "size": "M"}],
+            stats=[{"id": "web-1", "cpu_usage": 3}],
+            logs_url="https://logs.test.example/apps/id/logs?token=t",
+        )
+    ]
+
+
+def test_child_apps_are_read_page_by_page():
+    page1 = {
+        "child_apps": [an_app("my-shop-pr1")],
+        "meta": {"pagination": {"current_page": 1, "next_page": 2, "total_pages": 2}},
+    }
+    page2 = {
+        "child_apps": [an_app("my-shop-pr2")],
+        "meta": {"pagination": {"current_page": 2, "next_page": None, "total_pages": 2}},
+    }
+    o = succeeds(
+        AppInfo,
+        info_params(gather=["child_apps"]),
+        read(),
+        get(f"/apps/{APP}/child_apps", page1),
+        get(f"/apps/{APP}/child_apps", page2),
+    )
+    assert [call.params for call in o.client.calls[1:]] == [{"page": 1, "per_page": 50}, {"page": 2, "per_page": 50}]
+    assert [child["name"] for child in o.result["apps"][0]["child_apps"]] == ["my-shop-pr1", "my-shop-pr2"]
+
+
+def test_logs_archives_follow_the_cursor_up_to_the_limit():
+    archive = [{"url": f"https://archives.test.example/{n}", "size": n} for n in range(4)]
+    o = succeeds(
+        AppInfo,
+        info_params(gather=["logs_archives"], logs_archives_limit=3),
+        read(),
+        get(f"/apps/{APP}/logs_archives", {"archives": archive[:2], "has_more": True, "next_cursor": "c2"}),
+        get(f"/apps/{APP}/logs_archives", {"archives": archive[2:], "has_more": True, "next_cursor": "c4"}),
+    )
+    assert [call.params for call in o.client.calls[1:]] == [None, {"cursor": "c2"}]
+    assert o.result["apps"][0]["logs_archives"] == archive[:3]
+
+
+def test_logs_archives_without_a_limit_are_read_to_the_last_page():
+    o = succeeds(
+        AppInfo,
+        info_params(gather=["logs_archives"]),
+        read(),
+        get(f"/apps/{APP}/logs_archives", {"archives": [{"size": 1}], "has_more": True, "next_cursor": "c1"}),
+        get(f"/apps/{APP}/logs_archives", {"archives": [{"size": 2}], "has_more": False, "next_cursor": ""}),
+    )
+    assert o.result["apps"][0]["logs_archives"] == [{"size": 1}, {"size": 2}]
+
+
+def test_a_section_the_api_answers_in_another_shape_fails():
+    o = fails(AppInfo, info_params(gather=["stats"]), read(), get(f"/apps/{APP}/stats", {"stats": "none"}))
+    assert o.error.message.startswith(
+        f"could not read the stats of app '{APP}': the answer of GET /apps/{APP}/stats has a 'stats' that is not a list"
+    )
+
+
+def test_metrics_are_read_in_order_each_with_its_answer():
+    cpu = query(container_type="web", index=1, since=48)
+    router = query(name="router", status_code="5XX")
+    memory = query(name="memory", container_type="worker", recommended=True)
+    o = succeeds(
+        AppInfo,
+        info_params(metrics=[cpu, router, memory]),
+        read(),
+        get(f"/apps/{APP}/stats/cpu/web/1", SERIES),
+        get(f"/apps/{APP}/stats/router", []),
+        get(f"/apps/{APP}/stats/memory/recommended_value", {"time": "2018-05-24T00:00:00Z", "value": 0.9}),
+    )
+    assert [call.params for call in o.client.calls[1:]] == [
+        {"since": 48},
+        {"status_code": "5XX"},
+        {"container_type": "worker"},
+    ]
+    assert o.result["metrics"] == [
+        dict(cpu, data=SERIES),
+        dict(router, data=[]),
+        dict(memory, data={"time": "2018-05-24T00:00:00Z", "value": 0.9}),
+    ]
+    assert o.result["changed"] is False
+
+
+def test_a_series_without_data_is_empty_and_a_recommended_value_without_data_is_null():
+    series, recommended = query(container_type="web"), query(container_type="web", recommended=True)
+    o = succeeds(
+        AppInfo,
+        info_params(metrics=[series, recommended]),
+        read(),
+        no_metrics(f"/apps/{APP}/stats/cpu/web"),
+        no_metrics(f"/apps/{APP}/stats/cpu/recommended_value"),
+    )
+    assert [metric["data"] for metric in o.result["metrics"]] == [[], None]
+
+
+def test_a_metric_of_an_unknown_container_type_fails():
+    o = fails(
+        AppInfo,
+        info_params(metrics=[query(container_type="clock")]),
+        read(),
+        expect("GET", f"/apps/{APP}/stats/cpu/clock", not_found("container_type")),
+    )
+    assert o.error.message == f"could not read metric 'cpu' of app '{APP}': container_type not found (HTTP 404)"
+
+
+def test_check_mode_makes_the_same_reads():
+    def script():
+        return [read(), get(f"/apps/{APP}/containers", {"containers": []}), get(f"/apps/{APP}/stats/router", SERIES)]
+
+    options = info_params(gather=["containers"], metrics=[query(name="router")])
+    real = succeeds(AppInfo, options, *script())
+    check = succeeds(AppInfo, options, *script(), check_mode=True)
+    assert check.result == real.result and check.sent == real.sent

@@ -1,0 +1,517 @@
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.scalingo.cloud.plugins.modules.scalingo_scale import Scale
+from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
+    API,
+    answer,
+    auth_params,
+    busy,
+    expect,
+    fails,
+    lost,
+    succeeds,
+    unprocessable,
+    wait_params,
+)
+
+APP = "my-shop"
+OP_URL = f"{API}/v1/apps/{APP}/operations/op-1"
+SIZES = ["S", "M", "L", "XL", "2XL"]
+
+
+def params(*containers, **options):
+    p = dict(auth_params(), **wait_params(), app=APP, containers=[want(*c) for c in containers])
+    p.update(options)
+    return p
+
+
+def want(name, amount, size=None):
+    return {"name": name, "amount": amount, "size": size}
+
+
+def container(name, amount, size="M"):
+    return {"name": name, "amount": amount, "size": size, "command": ""}
+
+
+def web(amount=2, size="M"):
+    return container("web", amount, size)
+
+
+def worker(amount=1, size="S"):
+    return container("worker", amount, size)
+
+
+def formation(*containers):
+    return expect("GET", f"/apps/{APP}/containers", answer(200, {"containers": list(containers)}))
+
+
+def sizes():
+    return expect("GET", "/features/container_sizes", answer(200, {"container_sizes": [{"name": s} for s in SIZES]}))
+
+
+def scaled(*containers, location=OP_URL, status=202):
+    headers = {"Location": location} if location else {}
+    return expect("POST", f"/apps/{APP}/scale", answer(status, {"containers": list(containers)}, **headers))
+
+
+def scale_answer(reply):
+    return expect("POST", f"/apps/{APP}/scale", reply)
+
+
+def operation(status, repeat=False, **fields):
+    return expect(
+        "GET",
+        OP_URL,
+        answer(200, {"operation": dict({"id": "op-1", "status": status, "type": "scale"}, **fields)}),
+        repeat=repeat,
+    )
+
+
+def app_status(word, repeat=False):
+    return expect("GET", f"/apps/{APP}", answer(200, {"app": {"name": APP, "status": word}}), repeat=repeat)
+
+
+def before_after(before, after):
+    return {"before": before, "after": after}
+
+
+# -- unchanged ---------------------------------------------------------------------------------
+
+
+def test_an_unchanged_formation_costs_one_read_and_sends_nothing():
+    o = succeeds(Scale, params(("web", 2)), formation(web(), worker()))
+    assert o.sent == [f"GET /apps/{APP}/containers"]
+    assert o.result == {"changed": False, "containers": [web(), worker()], "operation": None, "duration": 0.0}
+
+
+def test_a_size_equal_to_the_current_one_is_no_change_and_is_not_checked():
+    o = succeeds(Scale, params(("web", 2, "M"), ("worker", 1, "S")), formation(web(), worker()))
+    assert o.sent == [f"GET /apps/{APP}/containers"] and o.changed is False
+
+
+def test_an_unchanged_formation_in_check_mode_is_the_same_one_read():
+    o = succeeds(Scale, params(("web", 2)), formation(web(), worker()), check_mode=True)
+    assert o.sent == [f"GET /apps/{APP}/containers"] and o.changed is False
+
+
+# -- scale -----------------------------------------------------------------------------------
+
+
+def test_a_new_amount_is_sent_and_its_operation_followed_to_the_end():
+    o = succeeds(Scale, params(("web", 3)), formation(web(), worker()), scaled(web(3), worker()), operation("done"))
+    assert o.sent == [f"GET /apps/{APP}/containers", f"POST /apps/{APP}/scale", f"GET {OP_URL}"]
+    assert o.client.the("POST").json == {"containers": [{"name": "web", "amount": 3}]}
+    assert o.client.the("POST").ok == (200, 202)
+    assert o.changed is True
+    assert o.result["containers"] == [web(3), worker()]
+    assert o.result["operation"] == {"id": "op-1", "status": "done", "type": "scale"}
+    assert o.result["duration"] == 0.5
+    assert o.diff == before_after({"web": {"amount": 2, "size": "M"}}, {"web": {"amount": 3, "size": "M"}})
+
+
+def test_only_the_types_that_differ_are_sent():
+    o = succeeds(
+        Scale,
+        params(("web", 2), ("worker", 0)),
+        formation(web(), worker()),
+        scaled(web(), worker(0)),
+        operation("done"),
+    )
+    assert o.client.the("POST").json == {"containers": [{"name": "worker", "amount": 0}]}
+    assert o.diff == before_after(
+        {"web": {"amount": 2, "size": "M"}, "worker": {"amount": 1, "size": "S"}},
+        {"web": {"amount": 2, "size": "M"}, "worker": {"amount": 0, "size": "S"}},
+    )
+
+
+def test_a_new_size_is_checked_against_the_offered_sizes_then_sent():
+    o = succeeds(
+        Scale,
+        params(("web", 2, "L")),
+        formation(web(), worker()),
+        sizes(),
+        scaled(web(2, "L"), worker()),
+        operation("done"),
+    )
+    assert o.sent == [
+        f"GET /apps/{APP}/containers",
+        "GET /features/container_sizes",
+        f"POST /apps/{APP}/scale",
+        f"GET {OP_URL}",
+    ]
+    assert o.client.the("POST").json == {"containers": [{"name": "web", "amount": 2, "size": "L"}]}
+    assert o.diff == before_after({"web": {"amount": 2, "size": "M"}}, {"web": {"amount": 2, "size": "L"}})
+
+
+def test_a_size_that_does_not_change_is_not_checked_when_the_amount_changes():
+    # The size option is "checked against the sizes Scalingo offers, only when it would change" (DOCUMENTATION):
+    # a current size Scalingo no longer offers must not block a change of amount.
+    o = succeeds(
+        Scale, params(("web", 3, "M")), formation(web(), worker()), scaled(web(3), worker()), operation("done")
+    )
+    assert o.sent == [f"GET /apps/{APP}/containers", f"POST /apps/{APP}/scale", f"GET {OP_URL}"]
+
+
+def test_an_unknown_size_fails_before_anything_is_sent():
+    o = fails(Scale, params(("web", 2, "XXL")), formation(web(), worker()), sizes())
+    assert o.sent == [f"GET /apps/{APP}/containers", "GET /features/container_sizes"]
+    assert o.error.message == "container size XXL is not offered by Scalingo; sizes: S, M, L, XL, 2XL"
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_an_unknown_container_type_fails_naming_the_app_types(check_mode):
+    o = fails(Scale, params(("web", 2), ("clock", 1), ("beat", 1)), formation(web(), worker()), check_mode=check_mode)
+    assert o.sent == [f"GET /apps/{APP}/containers"]
+    assert o.error.message == f"app '{APP}' has no container type beat, clock; its types are: web, worker"
+
+
+def test_an_app_never_deployed_has_no_container_type_to_scale():
+    o = fails(Scale, params(("web", 1)), formation())
+    assert o.error.message == f"app '{APP}' has no container type web; its types are: none (deploy it first)"
+
+
+def test_an_answer_without_the_formation_returns_the_prediction():
+    o = succeeds(
+        Scale,
+        params(("web", 3)),
+        formation(web(), worker()),
+        scale_answer(answer(202, {}, Location=OP_URL)),
+        operation("done"),
+    )
+    assert o.result["containers"] == [web(3), worker()]
+
+
+# -- check mode ------------------------------------------------------------------------------
+
+
+def test_check_mode_predicts_the_real_change_and_diff_without_scaling():
+    options = params(("web", 3, "L"), ("worker", 1))
+    real = succeeds(
+        Scale, options, formation(web(), worker()), sizes(), scaled(web(3, "L"), worker()), operation("done")
+    )
+    check = succeeds(Scale, options, formation(web(), worker()), sizes(), check_mode=True)
+    assert (check.changed, check.diff) == (real.changed, real.diff)
+    assert check.sent == [f"GET /apps/{APP}/containers", "GET /features/container_sizes"]
+    assert check.client.mutations == []
+    assert check.result["containers"] == [web(3, "L"), worker()]
+    assert check.result["operation"] is None and check.result["duration"] == 0.0
+
+
+def test_check_mode_fails_on_an_unknown_size_as_the_real_run_does():
+    o = fails(Scale, params(("web", 2, "XXL")), formation(web(), worker()), sizes(), check_mode=True)
+    assert o.error.message == "container size XXL is not offered by Scalingo; sizes: S, M, L, XL, 2XL"
+
+
+# -- the operation -----------------------------------------------------------------------------
+
+
+def test_the_operation_is_read_until_it_is_done():
+    o = succeeds(
+        Scale,
+        params(("web", 3)),
+        formation(web(), worker()),
+        scaled(web(3), worker()),
+        operation("pending"),
+        operation("running"),
+        operation("done"),
+    )
+    assert o.sent.count(f"GET {OP_URL}") == 3
+    assert o.result["operation"]["status"] == "done"
+    assert o.result["duration"] == o.clock.now - 1000.0
+
+
+def test_a_relative_operation_location_is_read_on_the_api():
+    o = succeeds(
+        Scale,
+        params(("web", 3)),
+        formation(web(), worker()),
+        scaled(web(3), worker(), location=f"/v1/apps/{APP}/operations/op-1"),
+        operation("done"),
+    )
+    assert o.sent[-1] == f"GET {OP_URL}"
+
+
+def test_an_operation_on_another_host_is_never_read():
+    o = fails(
+        Scale,
+        params(("web", 3)),
+        formation(web(), worker()),
+        scaled(web(3), worker(), location="https://elsewhere.example/v1/operations/op-1"),
+    )
+    assert o.sent == [f"GET /apps/{APP}/containers", f"POST /apps/{APP}/scale"]
+    assert "not to api_url's origin" in o.error.message
+    assert o.client.wrote is True
+
+
+def test_an_operation_ending_in_error_fails_as_a_change():
+    o = fails(
+        Scale,
+        params(("web", 3)),
+        formation(web(), worker()),
+        scaled(web(3), worker()),
+        operation("running"),
+        operation("error", error="quota exceeded"),
+    )
+    assert o.error.message == f"the scale on app '{APP}' failed: quota exceeded (operation op-1)"
+    assert o.error.changed is True
+    assert o.error.result["operation"]["status"] == "error"
+    assert o.error.result["duration"] == o.clock.now - 1000.0
+
+
+def test_an_operation_still_running_at_the_deadline_fails_as_a_change_with_the_operation():
+    o = fails(
+        Scale,
+        params(("web", 3), wait_timeout=60),
+        formation(web(), worker()),
+        scaled(web(3), worker()),
+        operation("running", repeat=True),
+    )
+    assert o.error.message == (
+        f"the scale on app '{APP}' was sent but its operation op-1 is still running after wait_timeout=60 s"
+    )
+    assert o.error.changed is True
+    assert o.error.result["operation"] == {"id": "op-1", "status": "running", "type": "scale"}
+    assert o.error.result["duration"] == 60.0
+    assert o.clock.now == 1060.0
+    assert {call.deadline for call in o.client.calls if call.path == OP_URL} == {1060.0}
+
+
+def test_without_wait_only_the_operation_id_and_url_are_returned():
+    o = succeeds(Scale, params(("web", 3), wait=False), formation(web(), worker()), scaled(web(3), worker()))
+    assert o.sent == [f"GET /apps/{APP}/containers", f"POST /apps/{APP}/scale"]
+    assert o.result["operation"] == {"id": "op-1", "url": OP_URL}
+    assert o.result["duration"] == 0.0
+
+
+def test_an_app_never_deployed_is_scaled_at_once_without_an_operation():
+    o = succeeds(
+        Scale, params(("web", 3)), formation(web(), worker()), scaled(web(3), worker(), location=None, status=200)
+    )
+    assert o.result["operation"] is None and o.result["duration"] == 0.0
+
+
+# -- a busy app ------------------------------------------------------------------------------
+
+
+def test_a_scale_refused_while_the_app_is_busy_is_sent_again_once_it_is_free():
+    o = succeeds(
+        Scale,
+        params(("web", 3)),
+        formation(web(), worker()),
+        scale_answer(busy("restarting")),
+        app_status("restarting"),
+        app_status("restarting"),
+        app_status("running"),
+        formation(web(), worker()),
+        scaled(web(3), worker()),
+        operation("done"),
+    )
+    assert o.sent == [
+        f"GET /apps/{APP}/containers",
+        f"POST /apps/{APP}/scale",
+        f"GET /apps/{APP}",
+        f"GET /apps/{APP}",
+        f"GET /apps/{APP}",
+        f"GET /apps/{APP}/containers",
+        f"POST /apps/{APP}/scale",
+        f"GET {OP_URL}",
+    ]
+    assert o.changed is True and o.result["operation"]["status"] == "done"
+    assert [call.deadline for call in o.client.calls[3:5]] == [1300.0, 1300.0]
+
+
+def test_the_formation_is_read_again_after_a_wait_and_nothing_is_sent_when_it_already_matches():
+    o = succeeds(
+        Scale,
+        params(("web", 3)),
+        formation(web(), worker()),
+        scale_answer(busy("scaling")),
+        app_status("scaling"),
+        app_status("running"),
+        formation(web(3), worker()),
+    )
+    assert len(o.client.mutations) == 1
+    assert o.changed is False
+
+
+def test_a_busy_app_without_wait_fails_cleanly_after_one_refusal():
+    o = fails(
+        Scale,
+        params(("web", 3), wait=False),
+        formation(web(), worker()),
+        scale_answer(busy("scaling")),
+        app_status("scaling"),
+    )
+    assert o.sent == [f"GET /apps/{APP}/containers", f"POST /apps/{APP}/scale", f"GET /apps/{APP}"]
+    assert o.error.message == (
+        f"app '{APP}' is busy (scaling): another operation is in progress; retry later or set wait=true"
+    )
+    assert o.error.changed is None and o.client.wrote is False
+
+
+def test_an_app_busy_past_the_deadline_fails():
+    o = fails(
+        Scale,
+        params(("web", 3), wait_timeout=30),
+        formation(web(), worker()),
+        scale_answer(busy("scaling")),
+        app_status("scaling", repeat=True),
+    )
+    assert o.error.message == f"app '{APP}' was still scaling (another operation in progress) after wait_timeout=30 s"
+    assert len(o.client.mutations) == 1 and o.clock.now == 1030.0
+
+
+def test_a_refusal_about_the_app_when_it_is_not_busy_is_the_api_reason():
+    refusal = unprocessable({"app": ["app is not deployed"]})
+    o = fails(Scale, params(("web", 3)), formation(web(), worker()), scale_answer(refusal), app_status("new"))
+    assert o.error.message == f"could not scale app '{APP}': app is not deployed (HTTP 422)"
+
+
+def test_a_refusal_about_the_request_is_the_api_reason_without_reading_the_app():
+    refusal = unprocessable({"container-web-amount": ["must be lower than 10"]})
+    o = fails(Scale, params(("web", 30)), formation(web(), worker()), scale_answer(refusal))
+    assert o.sent == [f"GET /apps/{APP}/containers", f"POST /apps/{APP}/scale"]
+    assert o.error.message == f"could not scale app '{APP}': container-web-amount must be lower than 10 (HTTP 422)"
+
+
+# -- lost answers ----------------------------------------------------------------------------
+
+
+def test_a_scale_whose_answer_was_lost_but_landed_is_not_sent_twice():
+    o = succeeds(
+        Scale,
+        params(("web", 3)),
+        formation(web(), worker()),
+        scale_answer(lost()),
+        formation(web(3), worker()),
+        app_status("scaling"),
+        app_status("running"),
+    )
+    assert o.sent == [
+        f"GET /apps/{APP}/containers",
+        f"POST /apps/{APP}/scale",
+        f"GET /apps/{APP}/containers",
+        f"GET /apps/{APP}",
+        f"GET /apps/{APP}",
+    ]
+    assert o.changed is True
+    assert o.result["containers"] == [web(3), worker()] and o.result["operation"] is None
+    assert o.diff == before_after({"web": {"amount": 2, "size": "M"}}, {"web": {"amount": 3, "size": "M"}})
+    assert o.clock.slept[0] == 0.0
+    assert len(o.resource.warnings) == 1
+    assert o.resource.warnings[0].startswith(f"the answer to the scale of app '{APP}' was lost (")
+    assert o.resource.warnings[0].endswith("the formation read afterwards shows it was applied")
+
+
+def test_a_lost_scale_that_landed_is_not_waited_for_without_wait():
+    o = succeeds(
+        Scale,
+        params(("web", 3), wait=False),
+        formation(web(), worker()),
+        scale_answer(lost()),
+        formation(web(3), worker()),
+    )
+    assert o.sent == [f"GET /apps/{APP}/containers", f"POST /apps/{APP}/scale", f"GET /apps/{APP}/containers"]
+    assert o.changed is True
+
+
+def test_a_lost_scale_that_landed_on_an_app_busy_past_the_deadline_fails():
+    o = fails(
+        Scale,
+        params(("web", 3), wait_timeout=20),
+        formation(web(), worker()),
+        scale_answer(lost()),
+        formation(web(3), worker()),
+        app_status("scaling", repeat=True),
+    )
+    assert o.error.message == f"app '{APP}' was still scaling after wait_timeout=20 s"
+    assert len(o.client.mutations) == 1 and o.client.wrote is True
+
+
+def test_a_scale_whose_answer_was_lost_and_did_not_land_is_sent_exactly_once_more():
+    o = succeeds(
+        Scale,
+        params(("web", 3)),
+        formation(web(), worker()),
+        scale_answer(lost()),
+        formation(web(), worker()),
+        scaled(web(3), worker()),
+        operation("done"),
+    )
+    assert o.sent == [
+        f"GET /apps/{APP}/containers",
+        f"POST /apps/{APP}/scale",
+        f"GET /apps/{APP}/containers",
+        f"POST /apps/{APP}/scale",
+        f"GET {OP_URL}",
+    ]
+    assert o.changed is True and o.result["operation"]["status"] == "done"
+
+
+def test_a_server_error_on_the_scale_is_settled_by_reading_the_formation_again():
+    o = succeeds(
+        Scale,
+        params(("web", 3)),
+        formation(web(), worker()),
+        scale_answer(answer(500, {"error": "Internal error occured, we're on it!"})),
+        formation(web(3), worker()),
+        app_status("running"),
+    )
+    assert len(o.client.mutations) == 1 and o.changed is True
+
+
+def test_a_scale_lost_twice_fails_as_an_unknown_outcome():
+    o = fails(
+        Scale,
+        params(("web", 3)),
+        formation(web(), worker()),
+        scale_answer(lost()),
+        formation(web(), worker()),
+        scale_answer(lost()),
+    )
+    assert len(o.client.mutations) == 2
+    assert o.error.unknown_outcome is True and o.client.wrote is True
+
+
+# -- "no change" ---------------------------------------------------------------------------
+
+
+def test_a_no_change_refusal_reads_the_formation_again_and_ends_unchanged_when_it_matches():
+    o = succeeds(
+        Scale,
+        params(("web", 3)),
+        formation(web(), worker()),
+        scale_answer(answer(400, {"error": "no change in containers formation"})),
+        formation(web(3), worker()),
+    )
+    assert o.sent == [f"GET /apps/{APP}/containers", f"POST /apps/{APP}/scale", f"GET /apps/{APP}/containers"]
+    assert o.changed is False and o.result["containers"] == [web(3), worker()]
+
+
+def test_a_no_change_refusal_is_followed_by_one_more_scale_when_the_formation_still_differs():
+    o = succeeds(
+        Scale,
+        params(("web", 3)),
+        formation(web(), worker()),
+        scale_answer(answer(400, {"error": "no change in containers formation"})),
+        formation(web(), worker()),
+        scaled(web(3), worker()),
+        operation("done"),
+    )
+    assert len(o.client.mutations) == 2 and o.changed is True
+
+
+def test_a_second_no_change_refusal_is_the_api_reason():
+    no_change = answer(400, {"error": "no change in containers formation"})
+    o = fails(
+        Scale,
+        params(("web", 3)),
+        formation(web(), worker()),
+        scale_answer(no_change),
+        formation(web(), worker()),
+        scale_answer(no_change),
+    )
+    assert len(o.client.mutations) == 2
+    assert o.error.message == f"could not scale app '{APP}': no change in containers formation (HTTP 400)"
