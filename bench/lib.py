@@ -18,7 +18,7 @@ BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
 sys.path.insert(0, os.path.join(ROOT, "tests", "utils"))
 
-import with_simulator  # noqa: E402
+import with_simulator
 
 BIN = os.path.dirname(sys.executable)
 
@@ -49,7 +49,9 @@ class Sim:
 
     def timed_get(self, path):
         """Seconds the simulator takes to answer GET `path` (with a fresh bearer), seen from here."""
-        token = requests.post(f"{self.url}/v1/tokens/exchange", auth=("", with_simulator.TOKEN), timeout=60).json()["token"]
+        token = requests.post(f"{self.url}/v1/tokens/exchange", auth=("", with_simulator.TOKEN), timeout=60).json()[
+            "token"
+        ]
         started = time.monotonic()
         requests.get(f"{self.url}{path}", headers={"Authorization": f"Bearer {token}"}, timeout=60).raise_for_status()
         return time.monotonic() - started
@@ -94,11 +96,19 @@ def run_play(sim, collections, tasks):
         env = ansible_env(sim, collections, BENCH_EVENTS=events)
         seq = sim.last_seq()
         cpu, started = cpu_of_children(), time.monotonic()
-        proc = subprocess.run([os.path.join(BIN, "ansible-playbook"), playbook], env=env, capture_output=True,
-                              text=True, check=False, cwd=tmp)
+        proc = subprocess.run(
+            [os.path.join(BIN, "ansible-playbook"), playbook],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=tmp,
+        )
         wall, cpu = time.monotonic() - started, cpu_of_children() - cpu
         if proc.returncode != 0:
-            raise RuntimeError(f"ansible-playbook failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}")
+            raise RuntimeError(
+                f"ansible-playbook failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}"
+            )
         with open(events, encoding="utf-8") as handle:
             recorded = json.load(handle)
     return {"wall": wall, "cpu": cpu, "events": recorded, "log": sim.requests_since(seq)}

@@ -48,15 +48,24 @@ def request_targets(s1):
     for case, (allowed, without_polls) in REQUEST_TARGETS.items():
         for bearer, extra in (("cached", 0), ("none", 1)):
             key = f"{bearer}:{case}"
-            label = f"{CASE_TITLES[case]}, {'bearer cached' if bearer == 'cached' else 'no bearer (bearer_cache: false)'}"
+            label = (
+                f"{CASE_TITLES[case]}, {'bearer cached' if bearer == 'cached' else 'no bearer (bearer_cache: false)'}"
+            )
             limit = allowed + extra
             what = f"{limit} request{'s' if limit > 1 else ''}" + (" + polls" if without_polls else "")
             if extra:
                 what += " (the target + the token exchange)"
             runs = s1["cases"].get(key)
             if not runs:
-                rows.append(row(1, f"{label}: {what}", "module not available", None,
-                                "scalingo_app_info was not in the collection when this run started"))
+                rows.append(
+                    row(
+                        1,
+                        f"{label}: {what}",
+                        "module not available",
+                        None,
+                        "scalingo_app_info was not in the collection when this run started",
+                    )
+                )
                 continue
             failed = [r for r in runs if r["status"] != "ok"]
             if failed:
@@ -77,33 +86,57 @@ def time_targets(s2, s5, cores):
     met = ratio <= 1.0
     why = ""
     if met != (cpu_ratio <= 1.0):
-        why = (f"wall time and CPU time disagree (CPU ratio {cpu_ratio:.3f}); the 1-minute load average was "
-               f"{s2['load_average'][0]} before this scenario on {cores} cores: rerun on a quiet machine. ")
+        why = (
+            f"wall time and CPU time disagree (CPU ratio {cpu_ratio:.3f}); the 1-minute load average was "
+            f"{s2['load_average'][0]} before this scenario on {cores} cores: rerun on a quiet machine. "
+        )
     if not met and s5 and "error" not in s5:
         alt = s5["alternatives_after_basic_ms"]
-        why += (f"per task, scalingo_app spends {1000 * (per_task['scalingo_app'] - per_task['ping']):.0f} ms over ping and uri "
-               f"{1000 * (per_task['uri'] - per_task['ping']):.0f} ms; the scalingo_app payload imports "
-               f"{s5['scalingo_app']['extra_over_ping_ms']} ms more than ping's; `requests` alone costs "
-               f"{alt['requests (today)']} ms after ansible.module_utils.basic, against "
-               f"{alt['ansible.module_utils.urls (what uri uses)']} ms for what uri imports and "
-               f"{alt['http.client + ssl (stdlib)']} ms for http.client + ssl")
+        why += (
+            f"per task, scalingo_app spends {1000 * (per_task['scalingo_app'] - per_task['ping']):.0f} ms over ping and uri "
+            f"{1000 * (per_task['uri'] - per_task['ping']):.0f} ms; the scalingo_app payload imports "
+            f"{s5['scalingo_app']['extra_over_ping_ms']} ms more than ping's; `requests` alone costs "
+            f"{alt['requests (today)']} ms after ansible.module_utils.basic, against "
+            f"{alt['ansible.module_utils.urls (what uri uses)']} ms for what uri imports and "
+            f"{alt['http.client + ssl (stdlib)']} ms for http.client + ssl"
+        )
     rows = []
     if "scalingo_app_compared" in plays:
         other, other_cpu = per_task["scalingo_app_compared"], cpu["scalingo_app_compared"]
-        rows.append(row(2, f"the same with the collection in {s2['compared']}, reported",
-                        f"{other / per_task['uri']:.3f} ({other:.3f} s per task); CPU time: {other_cpu / cpu['uri']:.3f} "
-                        f"({other_cpu:.3f} s)", None))
+        rows.append(
+            row(
+                2,
+                f"the same with the collection in {s2['compared']}, reported",
+                f"{other / per_task['uri']:.3f} ({other:.3f} s per task); CPU time: {other_cpu / cpu['uri']:.3f} "
+                f"({other_cpu:.3f} s)",
+                None,
+            )
+        )
     app_requests = median([r["check_requests"] for r in plays["scalingo_app"]])
     uri_requests = median([r["play_requests"] for r in plays["uri"]])
     return [
-        row(2, f"{s2['tasks']} unchanged `scalingo_app` tasks no slower than {s2['tasks']} `uri` checks (ratio ≤ 1.0, median time per task)",
+        row(
+            2,
+            f"{s2['tasks']} unchanged `scalingo_app` tasks no slower than {s2['tasks']} `uri` checks (ratio ≤ 1.0, median time per task)",
             f"{ratio:.3f} ({per_task['scalingo_app']:.3f} s vs {per_task['uri']:.3f} s); CPU time: {cpu_ratio:.3f} "
-            f"({cpu['scalingo_app']:.3f} s vs {cpu['uri']:.3f} s)", met, why),
-        row(2, f"fewer requests than the `uri` play for {s2['tasks']} checks (uri: its exchange + one GET per check)",
-            f"{fmt(app_requests)} vs {fmt(uri_requests)}", app_requests < uri_requests),
-        row(2, "ratio to Ansible's floor (`ansible.builtin.ping`), reported",
-            f"{per_task['scalingo_app'] / per_task['ping']:.3f} (CPU time: {cpu['scalingo_app'] / cpu['ping']:.3f})", None),
-    ] + rows
+            f"({cpu['scalingo_app']:.3f} s vs {cpu['uri']:.3f} s)",
+            met,
+            why,
+        ),
+        row(
+            2,
+            f"fewer requests than the `uri` play for {s2['tasks']} checks (uri: its exchange + one GET per check)",
+            f"{fmt(app_requests)} vs {fmt(uri_requests)}",
+            app_requests < uri_requests,
+        ),
+        row(
+            2,
+            "ratio to Ansible's floor (`ansible.builtin.ping`), reported",
+            f"{per_task['scalingo_app'] / per_task['ping']:.3f} (CPU time: {cpu['scalingo_app'] / cpu['ping']:.3f})",
+            None,
+        ),
+        *rows,
+    ]
 
 
 def wait_targets(s3):
@@ -114,12 +147,27 @@ def wait_targets(s3):
             continue
         worst = max(r["late_task_end"] for r in runs)
         why = "" if worst <= late else f"polls at {runs[-1]['poll_offsets']} s after the operation was created"
-        rows.append(row(3, f"a {duration} s operation noticed within {fmt(late)} s (operation end → task end, worst repeat)",
-                        f"{fmt(worst)} s", worst <= late, why))
+        rows.append(
+            row(
+                3,
+                f"a {duration} s operation noticed within {fmt(late)} s (operation end → task end, worst repeat)",
+                f"{fmt(worst)} s",
+                worst <= late,
+                why,
+            )
+        )
         if polls is not None:
             most = max(r["polls"] for r in runs)
             why = "" if most <= polls else f"polls at {runs[-1]['poll_offsets']} s"
-            rows.append(row(3, f"at most {polls} polls for a {duration} s operation", spread([r["polls"] for r in runs]), most <= polls, why))
+            rows.append(
+                row(
+                    3,
+                    f"at most {polls} polls for a {duration} s operation",
+                    spread([r["polls"] for r in runs]),
+                    most <= polls,
+                    why,
+                )
+            )
     return rows
 
 
@@ -136,8 +184,15 @@ def linear_check(s4):
 
 def scale_targets(s4):
     if not s4.get("available"):
-        return [row(4, "`scalingo_app_info` over 10, 100, 1000 apps and 500 child apps", "module not available", None,
-                    "scalingo_app_info was not in the collection when this run started")]
+        return [
+            row(
+                4,
+                "`scalingo_app_info` over 10, 100, 1000 apps and 500 child apps",
+                "module not available",
+                None,
+                "scalingo_app_info was not in the collection when this run started",
+            )
+        ]
     counts = {n: max(r["requests"] for r in runs) for n, runs in s4["apps"].items()}
     children = s4["children"]
     most = max(r["requests"] for r in children["runs"])
@@ -145,13 +200,26 @@ def scale_targets(s4):
     per_app_middle, per_app_large, noise = linear_check(s4)
     linear = per_app_large <= 2 * (max(per_app_middle, 0) + noise)
     return [
-        row(4, "app list: one request (one page) whatever the number of apps",
-            " / ".join(f"{counts[n]} ({n} apps)" for n in counts), all(c == 1 for c in counts.values())),
-        row(4, f"{children['count']} child apps: at most one request per page ({children['pages']} pages of "
-               f"{s4['max_per_page']}) + the app", f"{spread([r['requests'] for r in children['runs']])}", most <= limit,
-            "" if most <= limit else "sent: " + ", ".join(children["runs"][0]["calls"][:3]) + ", …"),
-        row(4, "task time grows linearly with the apps (time per app 10→1000 ≤ 2 × time per app 10→100, ± the repeats' spread)",
-            f"{1000 * per_app_large:.2f} ms/app vs {1000 * per_app_middle:.2f} ms/app (± {1000 * noise:.2f})", linear),
+        row(
+            4,
+            "app list: one request (one page) whatever the number of apps",
+            " / ".join(f"{counts[n]} ({n} apps)" for n in counts),
+            all(c == 1 for c in counts.values()),
+        ),
+        row(
+            4,
+            f"{children['count']} child apps: at most one request per page ({children['pages']} pages of "
+            f"{s4['max_per_page']}) + the app",
+            f"{spread([r['requests'] for r in children['runs']])}",
+            most <= limit,
+            "" if most <= limit else "sent: " + ", ".join(children["runs"][0]["calls"][:3]) + ", …",
+        ),
+        row(
+            4,
+            "task time grows linearly with the apps (time per app 10→1000 ≤ 2 × time per app 10→100, ± the repeats' spread)",
+            f"{1000 * per_app_large:.2f} ms/app vs {1000 * per_app_middle:.2f} ms/app (± {1000 * noise:.2f})",
+            linear,
+        ),
     ]
 
 
@@ -168,7 +236,9 @@ def targets(results):
         if name not in s:
             continue
         if "error" in s[name]:
-            rows.append(row(number, f"scenario {name}", "did not run to the end", False, s[name]["error"].splitlines()[0][:300]))
+            rows.append(
+                row(number, f"scenario {name}", "did not run to the end", False, s[name]["error"].splitlines()[0][:300])
+            )
             continue
         rows.extend(check())
     return rows
@@ -200,68 +270,123 @@ def section_requests(s1):
                 cells += ["module not available", "—"]
                 continue
             polls = spread([r["polls"] for r in runs])
-            cells += [spread([r["requests"] for r in runs]) + (f" ({polls} polls)" if polls != "0" else ""),
-                      fmt(median([r["seconds"] for r in runs]))]
+            cells += [
+                spread([r["requests"] for r in runs]) + (f" ({polls} polls)" if polls != "0" else ""),
+                fmt(median([r["seconds"] for r in runs])),
+            ]
         rows.append(cells)
     calls = s1["cases"].get("cached:scale_changed", [{}])[0].get("calls", [])
-    return "\n".join([
-        "## 1. Requests per task",
-        "",
-        f"From the simulator's request log, per task ({s1['repeats']} repeats; a range when they differ). "
-        f"Scale operations last {s1['operation_seconds']} s. \"No bearer\" is `bearer_cache: false`.",
-        "",
-        table(["task", "requests, bearer cached", "s", "requests, no bearer", "s"], rows),
-        "",
-        f"A changed scale sends: {', '.join(calls) or '—'}.",
-    ])
+    return "\n".join(
+        [
+            "## 1. Requests per task",
+            "",
+            f"From the simulator's request log, per task ({s1['repeats']} repeats; a range when they differ). "
+            f'Scale operations last {s1["operation_seconds"]} s. "No bearer" is `bearer_cache: false`.',
+            "",
+            table(["task", "requests, bearer cached", "s", "requests, no bearer", "s"], rows),
+            "",
+            f"A changed scale sends: {', '.join(calls) or '—'}.",
+        ]
+    )
 
 
 def section_time(s2):
     per_task = {name: median([r["per_task"] for r in runs]) for name, runs in s2["plays"].items()}
     cpu = {name: median([r["cpu_per_task"] for r in runs]) for name, runs in s2["plays"].items()}
-    titles = {"ping": "`ansible.builtin.ping` (Ansible's floor)", "scalingo_app": "`scalingo.cloud.scalingo_app` (unchanged)",
-              "uri": "`ansible.builtin.uri` (exchange once, GET, compare in Jinja)",
-              "scalingo_app_compared": f"`scalingo_app` from {s2.get('compared')}"}
+    titles = {
+        "ping": "`ansible.builtin.ping` (Ansible's floor)",
+        "scalingo_app": "`scalingo.cloud.scalingo_app` (unchanged)",
+        "uri": "`ansible.builtin.uri` (exchange once, GET, compare in Jinja)",
+        "scalingo_app_compared": f"`scalingo_app` from {s2.get('compared')}",
+    }
     rows = []
     for name, runs in s2["plays"].items():
-        rows.append([titles[name], fmt(median([r["wall"] for r in runs]), 2), fmt(per_task[name]),
-                     ", ".join(fmt(r["per_task"]) for r in runs), f"{per_task[name] / per_task['ping']:.3f}",
-                     f"{per_task[name] / per_task['uri']:.3f}", fmt(cpu[name]), f"{cpu[name] / cpu['ping']:.3f}",
-                     f"{cpu[name] / cpu['uri']:.3f}", fmt(median([r["check_requests"] for r in runs])),
-                     fmt(median([r["play_requests"] for r in runs]))])
-    return "\n".join([
-        "## 2. Task time",
-        "",
-        f"Plays of {s2['tasks']} checks, each play run {len(s2['plays']['ping'])} times in rotating order; medians. "
-        "Time per task = first check's start to last check's end, divided by the number of checks (each play's "
-        "first task, a warm-up or uri's token exchange, is left out of it but not out of the play's time). "
-        "CPU per task = CPU time (user + system) of all the play's processes, less that of a one-task play run in the "
-        "same round, divided by the number of checks: it moves much less than wall time when other work shares the "
-        f"machine (1-minute load average {s2['load_average'][0]} before this scenario, {s2['load_average'][1]} after).",
-        "",
-        table(["play", "play s", "per task s", "per task, each run", "÷ ping", "÷ uri", "CPU per task s", "CPU ÷ ping",
-               "CPU ÷ uri", "requests (checks)", "requests (play)"], rows),
-    ])
+        rows.append(
+            [
+                titles[name],
+                fmt(median([r["wall"] for r in runs]), 2),
+                fmt(per_task[name]),
+                ", ".join(fmt(r["per_task"]) for r in runs),
+                f"{per_task[name] / per_task['ping']:.3f}",
+                f"{per_task[name] / per_task['uri']:.3f}",
+                fmt(cpu[name]),
+                f"{cpu[name] / cpu['ping']:.3f}",
+                f"{cpu[name] / cpu['uri']:.3f}",
+                fmt(median([r["check_requests"] for r in runs])),
+                fmt(median([r["play_requests"] for r in runs])),
+            ]
+        )
+    return "\n".join(
+        [
+            "## 2. Task time",
+            "",
+            f"Plays of {s2['tasks']} checks, each play run {len(s2['plays']['ping'])} times in rotating order; medians. "
+            "Time per task = first check's start to last check's end, divided by the number of checks (each play's "
+            "first task, a warm-up or uri's token exchange, is left out of it but not out of the play's time). "
+            "CPU per task = CPU time (user + system) of all the play's processes, less that of a one-task play run in the "
+            "same round, divided by the number of checks: it moves much less than wall time when other work shares the "
+            f"machine (1-minute load average {s2['load_average'][0]} before this scenario, {s2['load_average'][1]} after).",
+            "",
+            table(
+                [
+                    "play",
+                    "play s",
+                    "per task s",
+                    "per task, each run",
+                    "÷ ping",
+                    "÷ uri",
+                    "CPU per task s",
+                    "CPU ÷ ping",
+                    "CPU ÷ uri",
+                    "requests (checks)",
+                    "requests (play)",
+                ],
+                rows,
+            ),
+        ]
+    )
 
 
 def section_waiting(s3):
     rows = []
     for duration, runs in s3["durations"].items():
         d = float(duration)
-        rows.append([f"{duration} s", spread([r["polls"] for r in runs]), fmt(median([r["late_last_poll"] for r in runs])),
-                     fmt(median([r["late_task_end"] for r in runs])), fmt(max(r["late_task_end"] for r in runs)),
-                     ", ".join(fmt(t, 1) for t in runs[0]["poll_offsets"]), fmt(d, 0), fmt(-(-d // 5), 0)])
-    return "\n".join([
-        "## 3. Waiting for an operation",
-        "",
-        f"`scalingo_scale` after `POST /_sim/next_operation {{\"duration\": N}}`, {len(next(iter(s3['durations'].values())))} repeats. "
-        "Late = seconds from the operation's end (its `finished_at`) to the last poll / to the task's end. "
-        "The last two columns are the anchors' poll counts for the same operation (Scalingo's CLI: 1 poll/s; "
-        "its Terraform provider: every 5 s, up to 5 s late).",
-        "",
-        table(["operation", "polls", "late, last poll s", "late, task end s (median)", "(worst)", "polls at (s after creation, 1st run)",
-               "CLI polls", "Terraform polls"], rows),
-    ])
+        rows.append(
+            [
+                f"{duration} s",
+                spread([r["polls"] for r in runs]),
+                fmt(median([r["late_last_poll"] for r in runs])),
+                fmt(median([r["late_task_end"] for r in runs])),
+                fmt(max(r["late_task_end"] for r in runs)),
+                ", ".join(fmt(t, 1) for t in runs[0]["poll_offsets"]),
+                fmt(d, 0),
+                fmt(-(-d // 5), 0),
+            ]
+        )
+    return "\n".join(
+        [
+            "## 3. Waiting for an operation",
+            "",
+            f'`scalingo_scale` after `POST /_sim/next_operation {{"duration": N}}`, {len(next(iter(s3["durations"].values())))} repeats. '
+            "Late = seconds from the operation's end (its `finished_at`) to the last poll / to the task's end. "
+            "The last two columns are the anchors' poll counts for the same operation (Scalingo's CLI: 1 poll/s; "
+            "its Terraform provider: every 5 s, up to 5 s late).",
+            "",
+            table(
+                [
+                    "operation",
+                    "polls",
+                    "late, last poll s",
+                    "late, task end s (median)",
+                    "(worst)",
+                    "polls at (s after creation, 1st run)",
+                    "CLI polls",
+                    "Terraform polls",
+                ],
+                rows,
+            ),
+        ]
+    )
 
 
 def section_scale(s4):
@@ -269,53 +394,94 @@ def section_scale(s4):
         return "## 4. Scale of work\n\n`scalingo.cloud.scalingo_app_info` was not available when this run started: not measured."
     rows = []
     for n, runs in s4["apps"].items():
-        rows.append([f"{n} apps (`gather: []`)", spread([r["requests"] for r in runs]), fmt(median([r["seconds"] for r in runs])),
-                     fmt(median(s4["api_seconds"][n]), 4), fmt(median([r["result_bytes"] for r in runs]))])
+        rows.append(
+            [
+                f"{n} apps (`gather: []`)",
+                spread([r["requests"] for r in runs]),
+                fmt(median([r["seconds"] for r in runs])),
+                fmt(median(s4["api_seconds"][n]), 4),
+                fmt(median([r["result_bytes"] for r in runs])),
+            ]
+        )
     children = s4["children"]
-    rows.append([f"1 app + {children['count']} child apps (`gather: [child_apps]`)", spread([r["requests"] for r in children["runs"]]),
-                 fmt(median([r["seconds"] for r in children["runs"]])), "—", fmt(median([r["result_bytes"] for r in children["runs"]]))])
+    rows.append(
+        [
+            f"1 app + {children['count']} child apps (`gather: [child_apps]`)",
+            spread([r["requests"] for r in children["runs"]]),
+            fmt(median([r["seconds"] for r in children["runs"]])),
+            "—",
+            fmt(median([r["result_bytes"] for r in children["runs"]])),
+        ]
+    )
     per_app_middle, per_app_large, noise = linear_check(s4)
-    return "\n".join([
-        "## 4. Scale of work",
-        "",
-        f"`scalingo_app_info`, {len(children['runs'])} runs each (after a warm-up); the simulator serves at most "
-        f"{s4['max_per_page']} items per page. API s = the simulator's own answer time for `GET /v1/apps`, measured "
-        "directly from the benchmark (no Ansible).",
-        "",
-        table(["data", "requests", "task s (median)", "API s", "result bytes"], rows),
-        "",
-        f"Time per app: {1000 * per_app_middle:.2f} ms from 10 to 100 apps, {1000 * per_app_large:.2f} ms from 10 to 1000 "
-        f"(repeats' spread: ± {1000 * noise:.2f} ms/app).",
-    ])
+    return "\n".join(
+        [
+            "## 4. Scale of work",
+            "",
+            f"`scalingo_app_info`, {len(children['runs'])} runs each (after a warm-up); the simulator serves at most "
+            f"{s4['max_per_page']} items per page. API s = the simulator's own answer time for `GET /v1/apps`, measured "
+            "directly from the benchmark (no Ansible).",
+            "",
+            table(["data", "requests", "task s (median)", "API s", "result bytes"], rows),
+            "",
+            f"Time per app: {1000 * per_app_middle:.2f} ms from 10 to 100 apps, {1000 * per_app_large:.2f} ms from 10 to 1000 "
+            f"(repeats' spread: ± {1000 * noise:.2f} ms/app).",
+        ]
+    )
 
 
 def section_startup(s5):
     rows = []
     for name in ("ping", "scalingo_app"):
         m = s5[name]
-        rows.append([f"`{name}`", fmt(min(m["adhoc"])), fmt(min(m["adhoc_cpu"])), fmt(min(m["payload_run"])),
-                     fmt(min(m["payload_cpu"])), fmt(m["payload_bytes"]),
-                     fmt(m["import_ms"], 1), fmt(m["extra_over_ping_ms"], 1)])
+        rows.append(
+            [
+                f"`{name}`",
+                fmt(min(m["adhoc"])),
+                fmt(min(m["adhoc_cpu"])),
+                fmt(min(m["payload_run"])),
+                fmt(min(m["payload_cpu"])),
+                fmt(m["payload_bytes"]),
+                fmt(m["import_ms"], 1),
+                fmt(m["extra_over_ping_ms"], 1),
+            ]
+        )
     extra = ", ".join(f"{k} {v}" for k, v in list(s5["scalingo_app"]["extra_by_package"].items())[:10])
     top = ", ".join(f"{k} {v}" for k, v in s5["scalingo_app"]["top_cumulative"][:8])
-    alternatives = table(["HTTP library", "ms imported after ansible.module_utils.basic"],
-                         [[k, fmt(v, 1)] for k, v in s5["alternatives_after_basic_ms"].items()])
-    return "\n".join([
-        "## 5. Module start-up",
-        "",
-        f"`ansible localhost -m <module>` wall time and the AnsiballZ payload (kept with ANSIBLE_KEEP_REMOTE_FILES=1) run "
-        f"directly by Python: wall and CPU time (user + system, all processes), the best of {len(s5['ping']['adhoc'])} runs "
-        "(start-up costs only grow with other load). Its size, "
-        "and `python -X importtime` on it (self times summed, the run with the least).",
-        "",
-        table(["module", "ad-hoc s", "ad-hoc CPU s", "payload run s", "payload CPU s", "payload bytes", "imports ms", "imports not in ping ms"], rows),
-        "",
-        f"Imports `scalingo_app` adds to ping's (ms, by package): {extra}.",
-        "",
-        f"Largest cumulative imports of `scalingo_app` (ms): {top}.",
-        "",
-        alternatives,
-    ])
+    alternatives = table(
+        ["HTTP library", "ms imported after ansible.module_utils.basic"],
+        [[k, fmt(v, 1)] for k, v in s5["alternatives_after_basic_ms"].items()],
+    )
+    return "\n".join(
+        [
+            "## 5. Module start-up",
+            "",
+            f"`ansible localhost -m <module>` wall time and the AnsiballZ payload (kept with ANSIBLE_KEEP_REMOTE_FILES=1) run "
+            f"directly by Python: wall and CPU time (user + system, all processes), the best of {len(s5['ping']['adhoc'])} runs "
+            "(start-up costs only grow with other load). Its size, "
+            "and `python -X importtime` on it (self times summed, the run with the least).",
+            "",
+            table(
+                [
+                    "module",
+                    "ad-hoc s",
+                    "ad-hoc CPU s",
+                    "payload run s",
+                    "payload CPU s",
+                    "payload bytes",
+                    "imports ms",
+                    "imports not in ping ms",
+                ],
+                rows,
+            ),
+            "",
+            f"Imports `scalingo_app` adds to ping's (ms, by package): {extra}.",
+            "",
+            f"Largest cumulative imports of `scalingo_app` (ms): {top}.",
+            "",
+            alternatives,
+        ]
+    )
 
 
 def markdown(results):
@@ -334,11 +500,21 @@ def markdown(results):
         "",
         table(["#", "target", "measured", "result"], rows),
     ]
-    sections = [("requests_per_task", section_requests), ("task_time", section_time), ("waiting", section_waiting),
-                ("scale_of_work", section_scale), ("startup", section_startup)]
+    sections = [
+        ("requests_per_task", section_requests),
+        ("task_time", section_time),
+        ("waiting", section_waiting),
+        ("scale_of_work", section_scale),
+        ("startup", section_startup),
+    ]
     for name, render in sections:
         data = results["scenarios"].get(name)
         if data is None:
             continue
-        parts += ["", render(data) if "error" not in data else f"## {name}\n\nDid not run to the end: `{data['error'].splitlines()[0]}`"]
+        parts += [
+            "",
+            render(data)
+            if "error" not in data
+            else f"## {name}\n\nDid not run to the end: `{data['error'].splitlines()[0]}`",
+        ]
     return "\n".join(parts) + "\n"

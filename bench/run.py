@@ -18,10 +18,9 @@ import tempfile
 import time
 import traceback
 
-import requests
-
 import lib
 import report
+import requests
 import scenarios
 
 # (number, key, function, repeats): small counts, the whole run stays around five minutes.
@@ -36,11 +35,16 @@ SCENARIOS = [
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--collections", default=os.environ.get("ANSIBLE_COLLECTIONS_PATH") or os.path.join(lib.ROOT, "build", "collections"),
-                        help="directory holding ansible_collections/scalingo/cloud (default: $ANSIBLE_COLLECTIONS_PATH)")
+    parser.add_argument(
+        "--collections",
+        default=os.environ.get("ANSIBLE_COLLECTIONS_PATH") or os.path.join(lib.ROOT, "build", "collections"),
+        help="directory holding ansible_collections/scalingo/cloud (default: $ANSIBLE_COLLECTIONS_PATH)",
+    )
     parser.add_argument("--only", type=int, nargs="*", help="scenario numbers to run (default: all)")
     parser.add_argument("--out", default=lib.BENCH, help="directory for results.json and RESULTS.md (default: bench/)")
-    parser.add_argument("--compare", help="another collections directory (a patched copy): its scalingo_app joins scenario 2")
+    parser.add_argument(
+        "--compare", help="another collections directory (a patched copy): its scalingo_app joins scenario 2"
+    )
     return parser.parse_args()
 
 
@@ -62,12 +66,11 @@ def run_scenarios(sim, collections, only, compare=None):
     for number, key, function, repeats in SCENARIOS:
         if only and number not in only:
             continue
-        if compare and function is scenarios.task_time:
-            function = functools.partial(function, compare=compare)
+        run = functools.partial(function, compare=compare) if compare and function is scenarios.task_time else function
         started, load = time.monotonic(), os.getloadavg()[0]
         print(f"scenario {number}: {key} ...", flush=True)
         try:
-            results[key] = function(sim, collections, repeats)
+            results[key] = run(sim, collections, repeats)
         except Exception:  # one scenario's failure is reported; the others still run
             results[key] = {"error": traceback.format_exc()}
             print(results[key]["error"], file=sys.stderr)
@@ -88,7 +91,10 @@ def main():
     try:
         with tempfile.TemporaryDirectory(prefix="scalingo-bench-cache-") as cache_dir:
             compare = os.path.abspath(args.compare) if args.compare else None
-            results = {"meta": meta, "scenarios": run_scenarios(lib.Sim(url, cache_dir), collections, args.only, compare)}
+            results = {
+                "meta": meta,
+                "scenarios": run_scenarios(lib.Sim(url, cache_dir), collections, args.only, compare),
+            }
     finally:
         lib.stop_simulator(process)
     meta["seconds"] = round(time.monotonic() - started, 1)

@@ -51,15 +51,15 @@ def request_cases(app, new, extra, info):
     """(case, module, args) of scenario 1, on app `app` (deployed, web: 1, force_https false)."""
     scale = {"app": app, "containers": [{"name": "web", "amount": 2}]}
     cases = [
-        ("app_changed", APP, dict(name=app, force_https=True)),
-        ("app_unchanged", APP, dict(name=app, force_https=True)),
-        ("app_created", APP, dict(name=new)),
-        ("app_created_with_setting", APP, dict(name=f"{new}-s", force_https=True)),
+        ("app_changed", APP, {"name": app, "force_https": True}),
+        ("app_unchanged", APP, {"name": app, "force_https": True}),
+        ("app_created", APP, {"name": new}),
+        ("app_created_with_setting", APP, {"name": f"{new}-s", "force_https": True}),
         ("scale_changed", SCALE, scale),
         ("scale_unchanged", SCALE, scale),
     ]
     if info:
-        cases.append(("app_info", INFO, dict(name=app, gather=[])))
+        cases.append(("app_info", INFO, {"name": app, "gather": []}))
     return [(case, module, dict(args, **extra)) for case, module, args in cases]
 
 
@@ -88,7 +88,9 @@ def ping_tasks(count):
 
 def app_tasks(count):
     tasks = [task("warm-up (fills the bearer cache)", APP, {"name": "bench-01"})]
-    return tasks + [task(f"check {i:02d}", APP, {"name": f"bench-{i:02d}", "force_https": False}) for i in range(1, count + 1)]
+    return tasks + [
+        task(f"check {i:02d}", APP, {"name": f"bench-{i:02d}", "force_https": False}) for i in range(1, count + 1)
+    ]
 
 
 def uri_tasks(url, count):
@@ -96,23 +98,27 @@ def uri_tasks(url, count):
     exchange = {
         "name": "exchange the API token",
         "ansible.builtin.uri": {
-            "url": f"{url}/v1/tokens/exchange", "method": "POST",
+            "url": f"{url}/v1/tokens/exchange",
+            "method": "POST",
             "headers": {"Authorization": "Basic {{ (':' ~ api_token) | b64encode }}"},
         },
         "vars": {"api_token": lib.with_simulator.TOKEN},
         "register": "exchange",
         "no_log": True,
     }
-    checks = [{
-        "name": f"check {i:02d}",
-        "ansible.builtin.uri": {
-            "url": f"{url}/v1/apps/bench-{i:02d}",
-            "headers": {"Authorization": "Bearer {{ exchange.json.token }}"},
-        },
-        "register": "app",
-        "changed_when": "app.json.app.force_https != false",
-    } for i in range(1, count + 1)]
-    return [exchange] + checks
+    checks = [
+        {
+            "name": f"check {i:02d}",
+            "ansible.builtin.uri": {
+                "url": f"{url}/v1/apps/bench-{i:02d}",
+                "headers": {"Authorization": "Bearer {{ exchange.json.token }}"},
+            },
+            "register": "app",
+            "changed_when": "app.json.app.force_https != false",
+        }
+        for i in range(1, count + 1)
+    ]
+    return [exchange, *checks]
 
 
 def check_span(run):
@@ -131,22 +137,32 @@ def task_time(sim, collections, repeats, count=30, compare=None):
     """
     sim.reset()
     sim.create_apps(prefix="bench", count=count)
-    plays = {"ping": (collections, ping_tasks(count)), "scalingo_app": (collections, app_tasks(count)),
-             "uri": (collections, uri_tasks(sim.url, count))}
+    plays = {
+        "ping": (collections, ping_tasks(count)),
+        "scalingo_app": (collections, app_tasks(count)),
+        "uri": (collections, uri_tasks(sim.url, count)),
+    }
     if compare:
         plays["scalingo_app_compared"] = (compare, app_tasks(count))
     results = {name: [] for name in plays}
     for rep in range(repeats):
         names = list(plays)
-        names = names[rep % len(names):] + names[:rep % len(names)]  # rotate the order: no play always first
+        names = names[rep % len(names) :] + names[: rep % len(names)]  # rotate the order: no play always first
         baseline = lib.run_play(sim, collections, ping_tasks(0))["cpu"]
         for name in names:
             where, tasks = plays[name]
             run = lib.run_play(sim, where, tasks)
             span, requests, checks = check_span(run)
-            results[name].append({"wall": round(run["wall"], 3), "span": round(span, 3), "per_task": round(span / checks, 4),
-                                  "cpu_per_task": round((run["cpu"] - baseline) / checks, 4),
-                                  "check_requests": requests, "play_requests": len(run["log"])})
+            results[name].append(
+                {
+                    "wall": round(run["wall"], 3),
+                    "span": round(span, 3),
+                    "per_task": round(span / checks, 4),
+                    "cpu_per_task": round((run["cpu"] - baseline) / checks, 4),
+                    "check_requests": requests,
+                    "play_requests": len(run["log"]),
+                }
+            )
     return {"tasks": count, "plays": results, "compared": compare}
 
 
@@ -154,9 +170,20 @@ def task_time(sim, collections, repeats, count=30, compare=None):
 def wait_tasks(url, durations, first_amount):
     tasks, amount = [], first_amount
     for duration in durations:
-        tasks.append({"name": f"next operation lasts {duration} s", "ansible.builtin.uri": {
-            "url": f"{url}/_sim/next_operation", "method": "POST", "body_format": "json", "body": {"duration": duration}}})
-        tasks.append(task(f"scale {duration}", SCALE, {"app": "bench-wait", "containers": [{"name": "web", "amount": amount}]}))
+        tasks.append(
+            {
+                "name": f"next operation lasts {duration} s",
+                "ansible.builtin.uri": {
+                    "url": f"{url}/_sim/next_operation",
+                    "method": "POST",
+                    "body_format": "json",
+                    "body": {"duration": duration},
+                },
+            }
+        )
+        tasks.append(
+            task(f"scale {duration}", SCALE, {"app": "bench-wait", "containers": [{"name": "web", "amount": amount}]})
+        )
         amount = 3 - amount
     return tasks
 
@@ -211,8 +238,11 @@ def scale_of_work(sim, collections, repeats, sizes=(10, 100, 1000), children=500
     sim.create_apps(names=["bench-parent"])
     sim.create_children("bench-parent", prefix="bench-child", count=children)
     results["max_per_page"] = sim.admin("GET", "config")["max_per_page"]
-    results["children"] = {"count": children, "pages": math.ceil(children / results["max_per_page"]),
-                           "runs": info_run(sim, collections, {"name": "bench-parent", "gather": ["child_apps"]}, repeats)}
+    results["children"] = {
+        "count": children,
+        "pages": math.ceil(children / results["max_per_page"]),
+        "runs": info_run(sim, collections, {"name": "bench-parent", "gather": ["child_apps"]}, repeats),
+    }
     return results
 
 
@@ -275,7 +305,7 @@ def import_cost(statement):
     proc = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, check=True)
     rows = parse_importtime(proc.stderr)
     basic = next(i for i, row in enumerate(rows) if row[0] == "ansible.module_utils.basic")
-    return round(sum(own for _, own, _, _ in rows[basic + 1:]) / 1000, 1)
+    return round(sum(own for _, own, _, _ in rows[basic + 1 :]) / 1000, 1)
 
 
 ALTERNATIVES = {
@@ -293,9 +323,14 @@ def module_startup(sim, collections, module, args, keep, repeats):
     times = [adhoc(sim, collections, module, args) for _ in range(repeats)]
     direct = [run_payload(sim, path)[:2] for _ in range(repeats)]
     imports = [parse_importtime(run_payload(sim, path, importtime=True)[2]) for _ in range(repeats)]
-    return {"adhoc": [round(t, 3) for t, _ in times], "adhoc_cpu": [round(c, 3) for _, c in times],
-            "payload_run": [round(t, 3) for t, _ in direct], "payload_cpu": [round(c, 3) for _, c in direct],
-            "payload_bytes": os.path.getsize(path), "imports": imports}
+    return {
+        "adhoc": [round(t, 3) for t, _ in times],
+        "adhoc_cpu": [round(c, 3) for _, c in times],
+        "payload_run": [round(t, 3) for t, _ in direct],
+        "payload_cpu": [round(c, 3) for _, c in direct],
+        "payload_bytes": os.path.getsize(path),
+        "imports": imports,
+    }
 
 
 def import_summary(imports, ping_names):
@@ -323,5 +358,7 @@ def startup(sim, collections, repeats):
     ping_names = {row[0] for rows in result["ping"]["imports"] for row in rows}
     for name in modules:
         result[name].update(import_summary(result[name].pop("imports"), ping_names))
-    result["alternatives_after_basic_ms"] = {name: min(import_cost(code) for _ in range(3)) for name, code in ALTERNATIVES.items()}
+    result["alternatives_after_basic_ms"] = {
+        name: min(import_cost(code) for _ in range(3)) for name, code in ALTERNATIVES.items()
+    }
     return result

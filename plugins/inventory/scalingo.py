@@ -239,13 +239,20 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             value = self.templar.template(value)
         except Exception as exc:  # pylint: disable=broad-exception-caught
             # The message names the option only: a rendered value may be the token.
-            raise AnsibleError(f"scalingo inventory: could not render the {option} option ({type(exc).__name__})") from None
+            raise AnsibleError(
+                f"scalingo inventory: could not render the {option} option ({type(exc).__name__})"
+            ) from None
         return None if value is None else to_native(value).strip()
 
     def _settings(self):
         """The connection settings, checked by the same code as the modules' (defaults, variables, URLs)."""
         options = {name: self._templated(name) for name in ("api_token", "region", "api_url", "auth_url")}
-        options.update({name: self.get_option(name) for name in ("validate_certs", "api_timeout", "bearer_cache", "rate_limit_retry_timeout")})
+        options.update(
+            {
+                name: self.get_option(name)
+                for name in ("validate_certs", "api_timeout", "bearer_cache", "rate_limit_retry_timeout")
+            }
+        )
         try:
             return connection_settings(options)
         except ScalingoError as exc:
@@ -259,16 +266,28 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _client(self, settings):
         if not HAS_REQUESTS:
-            raise AnsibleError("scalingo inventory: the requests Python library is required on the controller (pip install requests)")
-        client = Client(api_token=settings["api_token"], api_url=settings["api_url"], auth_url=settings["auth_url"],
-                        validate_certs=settings["validate_certs"], api_timeout=settings["api_timeout"],
-                        bearer_cache=settings["bearer_cache"], retry_timeout=settings["rate_limit_retry_timeout"])
+            raise AnsibleError(
+                "scalingo inventory: the requests Python library is required on the controller (pip install requests)"
+            )
+        client = Client(
+            api_token=settings["api_token"],
+            api_url=settings["api_url"],
+            auth_url=settings["auth_url"],
+            validate_certs=settings["validate_certs"],
+            api_timeout=settings["api_timeout"],
+            bearer_cache=settings["bearer_cache"],
+            retry_timeout=settings["rate_limit_retry_timeout"],
+        )
         client.session.headers["User-Agent"] = f"{USER_AGENT} (inventory)"
         return client
 
     def _kept(self, app):
         name, status, parent = app.get("name") or "", app.get("status"), app.get("parent_app_name") or None
-        patterns, statuses, parents = self.get_option("name_patterns"), self.get_option("statuses"), self.get_option("parents")
+        patterns, statuses, parents = (
+            self.get_option("name_patterns"),
+            self.get_option("statuses"),
+            self.get_option("parents"),
+        )
         child_apps = self.get_option("child_apps")
         if patterns and not any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns):
             return False
@@ -278,21 +297,30 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             return False
         if child_apps == "exclude" and parent:
             return False
-        if child_apps == "only" and not parent:
-            return False
-        return True
+        return not (child_apps == "only" and not parent)
 
     def _fetch(self, client):
         """Hostvars (without prefix) of every app kept by the filters, sorted by name."""
-        apps = sorted((a for a in client.get("/apps", "apps", list, {"name": str}, action="could not list the apps") if self._kept(a)),
-                      key=lambda a: a.get("name") or "")
+        apps = sorted(
+            (
+                a
+                for a in client.get("/apps", "apps", list, {"name": str}, action="could not list the apps")
+                if self._kept(a)
+            ),
+            key=lambda a: a.get("name") or "",
+        )
         hosts = []
         for app in apps:
             formation = None
             if self.get_option("formation"):
                 try:
-                    formation = client.get(f"/apps/{app['name']}/containers", "containers", list, {"name": str},
-                                           action=f"could not read the formation of app '{app['name']}'")
+                    formation = client.get(
+                        f"/apps/{app['name']}/containers",
+                        "containers",
+                        list,
+                        {"name": str},
+                        action=f"could not read the formation of app '{app['name']}'",
+                    )
                 except ScalingoError as exc:
                     if exc.status == 404 and exc.resource == "app":
                         continue  # deleted since the list was read
@@ -344,7 +372,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 details = to_native(exc)
                 if token in details or "Basic " in details or "Bearer " in details:
                     details = "details withheld: they may contain a credential"
-                raise AnsibleError(f"scalingo inventory: could not read the apps from {api_url} ({type(exc).__name__}: {details})") from None
+                raise AnsibleError(
+                    f"scalingo inventory: could not read the apps from {api_url} ({type(exc).__name__}: {details})"
+                ) from None
             if use_cache:
                 self._cache[cache_key] = hosts
         self._populate(hosts)

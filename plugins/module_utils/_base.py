@@ -34,8 +34,16 @@ from ._client import (
 )
 from ._waiter import Waiter
 
-AUTH_TYPES = {"api_token": "str", "region": "str", "api_url": "str", "auth_url": "str", "validate_certs": "bool",
-              "api_timeout": "int", "bearer_cache": "bool", "rate_limit_retry_timeout": "int"}
+AUTH_TYPES = {
+    "api_token": "str",
+    "region": "str",
+    "api_url": "str",
+    "auth_url": "str",
+    "validate_certs": "bool",
+    "api_timeout": "int",
+    "bearer_cache": "bool",
+    "rate_limit_retry_timeout": "int",
+}
 BUSY = ("scaling", "restarting")
 CONTAINER_FIELDS = {"name": str, "amount": int}
 
@@ -69,7 +77,9 @@ class Resource:
     places that look at check_mode say why.
     """
 
-    def __init__(self, client: Client, params: dict[str, Any], check_mode: bool = False, waiter: Waiter | None = None) -> None:
+    def __init__(
+        self, client: Client, params: dict[str, Any], check_mode: bool = False, waiter: Waiter | None = None
+    ) -> None:
         self.client = client
         self.params = params
         self.check_mode = check_mode
@@ -149,10 +159,14 @@ class Resource:
             raise refusal
         if not self.params["wait"]:
             self.fail(f"app '{app}' is busy ({status}): another operation is in progress; retry later or set wait=true")
-        waited = self.waiter.until(lambda deadline: self.app_status(app, deadline), lambda s: s not in BUSY, self.deadline)
+        waited = self.waiter.until(
+            lambda deadline: self.app_status(app, deadline), lambda s: s not in BUSY, self.deadline
+        )
         if not waited.finished:
-            self.fail(f"app '{app}' was still {waited.value} (another operation in progress) after "
-                      f"wait_timeout={self.params['wait_timeout']} s")
+            self.fail(
+                f"app '{app}' was still {waited.value} (another operation in progress) after "
+                f"wait_timeout={self.params['wait_timeout']} s"
+            )
 
     def follow(self, location: str | None, app: str, what: str) -> tuple[dict | None, float]:
         """Wait on the operation at `location` (a URL the API gave): returns (operation, seconds waited)."""
@@ -163,34 +177,57 @@ class Resource:
         if not self.params["wait"]:
             return {"id": url.rstrip("/").rsplit("/", 1)[-1], "url": url}, 0.0
         waited = self.waiter.until(
-            lambda deadline: self.client.get(url, "operation", fields={"status": str}, action=action, deadline=deadline),
+            lambda deadline: self.client.get(
+                url, "operation", fields={"status": str}, action=action, deadline=deadline
+            ),
             lambda operation: operation["status"] in ("done", "error"),
             self.deadline,
         )
         operation = waited.value
         if not waited.finished:
-            self.fail(f"{what} on app '{app}' was sent but its operation {operation.get('id')} is still "
-                      f"{operation.get('status')} after wait_timeout={self.params['wait_timeout']} s",
-                      changed=True, operation=operation, duration=waited.duration)
+            self.fail(
+                f"{what} on app '{app}' was sent but its operation {operation.get('id')} is still "
+                f"{operation.get('status')} after wait_timeout={self.params['wait_timeout']} s",
+                changed=True,
+                operation=operation,
+                duration=waited.duration,
+            )
         if operation["status"] == "error":
-            self.fail(f"{what} on app '{app}' failed: {operation.get('error') or 'the operation ended in error'}"
-                      f" (operation {operation.get('id')})", changed=True, operation=operation, duration=waited.duration)
+            self.fail(
+                f"{what} on app '{app}' failed: {operation.get('error') or 'the operation ended in error'}"
+                f" (operation {operation.get('id')})",
+                changed=True,
+                operation=operation,
+                duration=waited.duration,
+            )
         return operation, waited.duration
 
     # -- reads and writes several modules make -----------------------------------
 
     def app_status(self, app: str, deadline: float | None = None) -> str | None:
-        return self.client.get(f"/apps/{app}", "app", action=f"could not read app '{app}'", deadline=deadline).get("status")
+        return self.client.get(f"/apps/{app}", "app", action=f"could not read app '{app}'", deadline=deadline).get(
+            "status"
+        )
 
     def formation(self, app: str) -> list[dict]:
-        return self.client.get(f"/apps/{app}/containers", "containers", list, CONTAINER_FIELDS,
-                               action=f"could not read the formation of app '{app}'")
+        return self.client.get(
+            f"/apps/{app}/containers",
+            "containers",
+            list,
+            CONTAINER_FIELDS,
+            action=f"could not read the formation of app '{app}'",
+        )
 
     def delete_app(self, name: str, what: str = "app") -> Any:
         """Delete app `name` (whose deletion is settled by reading it again if the answer is lost)."""
         return self.write(
-            lambda: self.client.request("DELETE", f"/apps/{name}", params={"current_name": name}, ok=(204,),
-                                        action=f"could not delete {what} '{name}'"),
+            lambda: self.client.request(
+                "DELETE",
+                f"/apps/{name}",
+                params={"current_name": name},
+                ok=(204,),
+                action=f"could not delete {what} '{name}'",
+            ),
             lambda: {} if self.client.find_app(name) is None else None,
         )
 
@@ -218,8 +255,15 @@ class ScalingoModule:
         c = self.connection
         if not c["validate_certs"]:
             self.module.warn("validate_certs is false: TLS certificates of the Scalingo API are not verified")
-        return Client(api_token=c["api_token"], api_url=c["api_url"], auth_url=c["auth_url"], validate_certs=c["validate_certs"],
-                      api_timeout=c["api_timeout"], bearer_cache=c["bearer_cache"], retry_timeout=c["rate_limit_retry_timeout"])
+        return Client(
+            api_token=c["api_token"],
+            api_url=c["api_url"],
+            auth_url=c["auth_url"],
+            validate_certs=c["validate_certs"],
+            api_timeout=c["api_timeout"],
+            bearer_cache=c["bearer_cache"],
+            retry_timeout=c["rate_limit_retry_timeout"],
+        )
 
     def check_app_name(self, option: str, name: str, what: str = "app name") -> None:
         problems = app_name_problems(name)

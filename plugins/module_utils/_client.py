@@ -11,6 +11,7 @@ answer goes through. Nothing here is a public API; it may change in any release.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import os
@@ -77,9 +78,18 @@ class ScalingoError(Exception):
     turns it into a failed task. `changed` None lets the edge decide from what was sent.
     """
 
-    def __init__(self, message: str, status: int | None = None, error: str | None = None, errors: dict | None = None,
-                 request_id: str | None = None, resource: str | None = None, unknown_outcome: bool = False,
-                 changed: bool | None = None, result: dict | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        status: int | None = None,
+        error: str | None = None,
+        errors: dict | None = None,
+        request_id: str | None = None,
+        resource: str | None = None,
+        unknown_outcome: bool = False,
+        changed: bool | None = None,
+        result: dict | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
@@ -126,8 +136,14 @@ class ScalingoError(Exception):
         else:
             reason = error or response.reason or "no details given"
         request_id = response.headers.get("X-Request-ID")
-        return cls(f"{action}: {reason}{_suffix(status, request_id)}", status=status, error=error, errors=errors,
-                   request_id=request_id, resource=resource)
+        return cls(
+            f"{action}: {reason}{_suffix(status, request_id)}",
+            status=status,
+            error=error,
+            errors=errors,
+            request_id=request_id,
+            resource=resource,
+        )
 
 
 def _suffix(status: int, request_id: str | None) -> str:
@@ -181,10 +197,14 @@ def connection_settings(options: dict[str, Any]) -> dict[str, Any]:
         raise ScalingoError("api_token is required: set the option or the SCALINGO_API_TOKEN environment variable")
     if not TOKEN.match(token):
         position = next(i for i, c in enumerate(token) if not TOKEN.match(c)) + 1
-        raise ScalingoError(f"api_token has a character HTTP can't carry at position {position} (a space, a line break or a "
-                            "typographic character pasted from a document): copy the token again")
+        raise ScalingoError(
+            f"api_token has a character HTTP can't carry at position {position} (a space, a line break or a "
+            "typographic character pasted from a document): copy the token again"
+        )
     if not REGION.match(region):
-        raise ScalingoError(f"region '{region}' is invalid: use a Scalingo region name such as osc-fr1 or osc-secnum-fr1")
+        raise ScalingoError(
+            f"region '{region}' is invalid: use a Scalingo region name such as osc-fr1 or osc-secnum-fr1"
+        )
     values["api_url"] = values["api_url"] or f"https://api.{region}.scalingo.com"
     for name in ("api_url", "auth_url"):
         if not URL.match(values[name]):
@@ -193,7 +213,9 @@ def connection_settings(options: dict[str, Any]) -> dict[str, Any]:
     if values["api_timeout"] <= 0:
         raise ScalingoError(f"api_timeout must be a positive number of seconds, got {values['api_timeout']}")
     if values["rate_limit_retry_timeout"] < 0:
-        raise ScalingoError(f"rate_limit_retry_timeout must be 0 (no retries) or more seconds, got {values['rate_limit_retry_timeout']}")
+        raise ScalingoError(
+            f"rate_limit_retry_timeout must be 0 (no retries) or more seconds, got {values['rate_limit_retry_timeout']}"
+        )
     return values
 
 
@@ -235,7 +257,12 @@ class BearerCache:
     def load(self, now: float) -> str | None:
         data = self._read()
         bearer, exp = data.get("bearer"), data.get("exp")
-        if isinstance(bearer, str) and JWT.match(bearer) and isinstance(exp, (int, float)) and exp - BEARER_MARGIN > now:
+        if (
+            isinstance(bearer, str)
+            and JWT.match(bearer)
+            and isinstance(exp, (int, float))
+            and exp - BEARER_MARGIN > now
+        ):
             return bearer
         return None
 
@@ -253,16 +280,14 @@ class BearerCache:
         """Forget `bearer`, unless another task has already put a fresh one in its place."""
         if self._read().get("bearer") != bearer:
             return
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(self.path)
-        except OSError:
-            pass
 
 
 class Reply:
     """An answer of the API whose status was expected; its fields are read through take()."""
 
-    __slots__ = ("status", "headers", "data", "action", "where")
+    __slots__ = ("action", "data", "headers", "status", "where")
 
     def __init__(self, status: int, headers: Mapping[str, str], data: Any, action: str, where: str) -> None:
         self.status = status
@@ -276,9 +301,12 @@ class Reply:
         value = self.data.get(key) if isinstance(self.data, dict) else None
         problem = _shape_problem(value, kind, fields)
         if problem:
-            raise ScalingoError(f"{self.action}: the answer of {self.where} {problem.format(key=key)}; it is not what Scalingo's "
-                                f"API answers (a proxy page or an incompatible API?){_suffix(self.status, self.headers.get('X-Request-ID'))}",
-                                status=self.status, request_id=self.headers.get("X-Request-ID"))
+            raise ScalingoError(
+                f"{self.action}: the answer of {self.where} {problem.format(key=key)}; it is not what Scalingo's "
+                f"API answers (a proxy page or an incompatible API?){_suffix(self.status, self.headers.get('X-Request-ID'))}",
+                status=self.status,
+                request_id=self.headers.get("X-Request-ID"),
+            )
         return value
 
 
@@ -309,10 +337,20 @@ class Client:
     redirection is followed. Every failure is a ScalingoError whose message holds neither.
     """
 
-    def __init__(self, api_token: str, api_url: str, auth_url: str, validate_certs: bool = True, api_timeout: float = 30,
-                 bearer_cache: bool = True, retry_timeout: float = 60, session: requests.Session | None = None,
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        api_token: str,
+        api_url: str,
+        auth_url: str,
+        validate_certs: bool = True,
+        api_timeout: float = 30,
+        bearer_cache: bool = True,
+        retry_timeout: float = 60,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         if not api_token or not TOKEN.match(api_token):
             raise ScalingoError("api_token is empty or has a character HTTP can't carry: copy the token again")
         self.api_token = api_token
@@ -339,17 +377,20 @@ class Client:
 
     def _exchange(self, limit: float) -> str:
         action = "could not exchange the API token for a bearer token"
-        response = self._send("POST", f"{self.auth_url}/v1/tokens/exchange", action, limit, repeatable=True,
-                              auth=("", self.api_token))
+        response = self._send(
+            "POST", f"{self.auth_url}/v1/tokens/exchange", action, limit, repeatable=True, auth=("", self.api_token)
+        )
         if response.status_code != 200:
             raise ScalingoError.from_response(response, action)
         data = _json_or_none(response)
         bearer = data.get("token") if isinstance(data, dict) else None
         if not isinstance(bearer, str) or not JWT.match(bearer):
             # Never quoted: whatever it is, it may be a credential.
-            raise ScalingoError(f"{action}: the auth service answered without a well-formed bearer token "
-                                f"(is auth_url {self.auth_url} Scalingo's auth service?){_suffix(response.status_code, response.headers.get('X-Request-ID'))}",
-                                status=response.status_code)
+            raise ScalingoError(
+                f"{action}: the auth service answered without a well-formed bearer token "
+                f"(is auth_url {self.auth_url} Scalingo's auth service?){_suffix(response.status_code, response.headers.get('X-Request-ID'))}",
+                status=response.status_code,
+            )
         exp = bearer_expiry(bearer)
         if self.cache and exp:
             self.cache.save(bearer, exp)
@@ -364,8 +405,16 @@ class Client:
 
     # -- transport ----------------------------------------------------------
 
-    def _send(self, method: str, url: str, action: str, limit: float, repeatable: bool = False,
-              deadline: float | None = None, **kwargs: Any) -> requests.Response:
+    def _send(
+        self,
+        method: str,
+        url: str,
+        action: str,
+        limit: float,
+        repeatable: bool = False,
+        deadline: float | None = None,
+        **kwargs: Any,
+    ) -> requests.Response:
         """Send once, retrying only what is safe (refusals, failed reads, the token exchange) until `limit`."""
         repeatable = repeatable or method in SAFE_METHODS
         attempt = 0
@@ -378,23 +427,34 @@ class Client:
             try:
                 response = self.session.request(method, url, timeout=timeout, allow_redirects=False, **kwargs)
             except requests.exceptions.SSLError:
-                raise ScalingoError(f"{action}: the TLS certificate of {shown_origin(url)} could not be verified; fix the "
-                                    "certificate chain, or set validate_certs=false for a test endpoint only") from None
-            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
-                    requests.exceptions.ContentDecodingError) as exc:
+                raise ScalingoError(
+                    f"{action}: the TLS certificate of {shown_origin(url)} could not be verified; fix the "
+                    "certificate chain, or set validate_certs=false for a test endpoint only"
+                ) from None
+            except (
+                requests.ConnectionError,
+                requests.Timeout,
+                requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ContentDecodingError,
+            ) as exc:
                 # The request may have reached the API: a read is sent again, a write is the caller's to settle.
                 if not repeatable:
-                    raise ScalingoError(f"{action}: the answer was lost ({type(exc).__name__}); the request may or may not "
-                                        "have been applied", unknown_outcome=True) from None
+                    raise ScalingoError(
+                        f"{action}: the answer was lost ({type(exc).__name__}); the request may or may not "
+                        "have been applied",
+                        unknown_outcome=True,
+                    ) from None
                 if not self._pause(attempt, limit, None):
-                    raise ScalingoError(f"{action}: no answer from {shown_origin(url)} ({type(exc).__name__})") from None
+                    raise ScalingoError(
+                        f"{action}: no answer from {shown_origin(url)} ({type(exc).__name__})"
+                    ) from None
                 continue
             except (requests.RequestException, ValueError, UnicodeError) as exc:
                 # Never str(exc): requests quotes header values, the credentials included.
                 raise ScalingoError(f"{action}: the request could not be sent ({type(exc).__name__})") from None
-            if response.status_code in RETRY_STATUSES and (response.status_code == 429 or repeatable):
-                if self._pause(attempt, limit, response.headers.get("Retry-After")):
-                    continue
+            retry = response.status_code == 429 or (repeatable and response.status_code in RETRY_STATUSES)
+            if retry and self._pause(attempt, limit, response.headers.get("Retry-After")):
+                continue
             return response
 
     def _pause(self, attempt: int, limit: float, retry_after: str | None) -> bool:
@@ -414,12 +474,23 @@ class Client:
         """
         url = urljoin(f"{self.api_url}/", location.strip())
         if origin(url) != self.api_origin:
-            raise ScalingoError(f"{action}: the API pointed to {shown_origin(url)}, not to api_url's origin "
-                                f"{shown_origin(self.api_url)}; nothing was sent there, as credentials go only to api_url")
+            raise ScalingoError(
+                f"{action}: the API pointed to {shown_origin(url)}, not to api_url's origin "
+                f"{shown_origin(self.api_url)}; nothing was sent there, as credentials go only to api_url"
+            )
         return url
 
-    def request(self, method: str, path: str, json_body: Any = None, params: dict | None = None, headers: dict | None = None,
-                ok: tuple[int, ...] = (200,), action: str | None = None, deadline: float | None = None) -> Reply:
+    def request(
+        self,
+        method: str,
+        path: str,
+        json_body: Any = None,
+        params: dict | None = None,
+        headers: dict | None = None,
+        ok: tuple[int, ...] = (200,),
+        action: str | None = None,
+        deadline: float | None = None,
+    ) -> Reply:
         """Call the regional API and return a Reply with an expected status, or raise ScalingoError.
 
         `path` is relative to /v1 (`/apps/x`) or a URL resolve() returned. `deadline` (monotonic)
@@ -460,8 +531,16 @@ class Client:
             raise exc
         return Reply(response.status_code, response.headers, _json_or_none(response), action, where)
 
-    def get(self, path: str, key: str, kind: type = dict, fields: dict[str, type] | None = None, params: dict | None = None,
-            action: str | None = None, deadline: float | None = None) -> Any:
+    def get(
+        self,
+        path: str,
+        key: str,
+        kind: type = dict,
+        fields: dict[str, type] | None = None,
+        params: dict | None = None,
+        action: str | None = None,
+        deadline: float | None = None,
+    ) -> Any:
         """The `key` member of a GET answer, checked (see Reply.take)."""
         return self.request("GET", path, params=params, action=action, deadline=deadline).take(key, kind, fields)
 
@@ -480,7 +559,9 @@ class Client:
             raise ScalingoError(f"'{name}' is the id of app '{app['name']}', not an app name: give the app's name")
         return app
 
-    def paginate(self, path: str, key: str, per_page: int = 50, params: dict | None = None, action: str | None = None) -> list:
+    def paginate(
+        self, path: str, key: str, per_page: int = 50, params: dict | None = None, action: str | None = None
+    ) -> list:
         """Every item of a page-numbered collection, following next_page to the end.
 
         Scalingo's services disagree on the pagination meta (prev_page or previous_page, nulls or
@@ -511,7 +592,9 @@ class Client:
             if not reply.data.get("has_more") or not cursor or not isinstance(cursor, (str, int)):
                 return items
             if cursor in seen:
-                self.warnings.append(f"{action or path}: the API gave the same cursor twice; stopped with {len(items)} items")
+                self.warnings.append(
+                    f"{action or path}: the API gave the same cursor twice; stopped with {len(items)} items"
+                )
                 return items
             seen.add(cursor)
         self.warnings.append(f"{action or path}: stopped after {MAX_PAGES} pages; the list may be incomplete")

@@ -18,7 +18,7 @@ from typing import Any
 class Waited:
     """How a wait ended: the last value read, how many reads, whether `done` held, and the seconds spent."""
 
-    __slots__ = ("value", "polls", "finished", "duration")
+    __slots__ = ("duration", "finished", "polls", "value")
 
     def __init__(self, value: Any, polls: int, finished: bool, duration: float) -> None:
         self.value = value
@@ -40,15 +40,18 @@ class Waiter:
     MIN = 1.0
     MAX = 5.0
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
         self.clock = clock
         self.sleep = sleep
 
     def deadline(self, timeout: float) -> float:
         return self.clock() + timeout
 
-    def until(self, read: Callable[[float], Any], done: Callable[[Any], bool], deadline: float,
-              first: float | None = None) -> Waited:
+    def until(
+        self, read: Callable[[float], Any], done: Callable[[Any], bool], deadline: float, first: float | None = None
+    ) -> Waited:
         """Call read(deadline) until done(value) or the deadline; returns a Waited.
 
         `read` gets the deadline so that its own retries stop there too.

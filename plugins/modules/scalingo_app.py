@@ -168,7 +168,7 @@ class App(Resource):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.name = self.params["name"]
-        self.desired = {key: self.params[key] for key in FLAGS + ("project_id", "owner")}
+        self.desired = {key: self.params[key] for key in (*FLAGS, "project_id", "owner")}
         if self.desired["owner"]:
             self.desired["owner"] = self.desired["owner"].lower()
 
@@ -177,17 +177,26 @@ class App(Resource):
         if app is None:
             return {"state": "absent", "name": self.name}
         fields = view(app)
-        return dict({key: fields[key] for key, value in self.desired.items() if value is not None}, state="present", name=fields["name"])
+        return dict(
+            {key: fields[key] for key, value in self.desired.items() if value is not None},
+            state="present",
+            name=fields["name"],
+        )
 
     def lookup(self):
         """(app named `name`, app to rename from): one request either way."""
         source_name = self.params["rename_from"]
         if not source_name:
             return self.client.find_app(self.name), None
-        apps = {app["name"]: app for app in self.client.get("/apps", "apps", list, {"name": str}, action="could not list apps")}
+        apps = {
+            app["name"]: app
+            for app in self.client.get("/apps", "apps", list, {"name": str}, action="could not list apps")
+        }
         current, source = apps.get(self.name), apps.get(source_name)
         if current and source:
-            self.fail(f"cannot rename app '{source_name}' to '{self.name}': both apps exist; delete one or drop rename_from")
+            self.fail(
+                f"cannot rename app '{source_name}' to '{self.name}': both apps exist; delete one or drop rename_from"
+            )
         if not current and not source:
             self.fail(f"cannot rename app '{source_name}' to '{self.name}': neither app exists")
         return current, source
@@ -195,8 +204,14 @@ class App(Resource):
     def send_create(self, dry_run=False):
         body = {"name": self.name}
         body.update({key: self.params[key] for key in CREATE_FIELDS if self.params[key] is not None})
-        return self.client.request("POST", "/apps", {"app": body}, headers={"X-Dry-Run": "true"} if dry_run else None, ok=(201,),
-                                   action=f"could not create app '{self.name}'").take("app", fields={"name": str})
+        return self.client.request(
+            "POST",
+            "/apps",
+            {"app": body},
+            headers={"X-Dry-Run": "true"} if dry_run else None,
+            ok=(201,),
+            action=f"could not create app '{self.name}'",
+        ).take("app", fields={"name": str})
 
     def predict_create(self):
         """Scalingo validates a creation sent with X-Dry-Run, and answers the app it would create."""
@@ -207,8 +222,12 @@ class App(Resource):
 
     def send_rename(self, app):
         old = app["name"]
-        return self.client.request("POST", f"/apps/{old}/rename", {"current_name": old, "new_name": self.name},
-                                   action=f"could not rename app '{old}' to '{self.name}'").take("app", fields={"name": str})
+        return self.client.request(
+            "POST",
+            f"/apps/{old}/rename",
+            {"current_name": old, "new_name": self.name},
+            action=f"could not rename app '{old}' to '{self.name}'",
+        ).take("app", fields={"name": str})
 
     def rename(self, app):
         return self.write(lambda: self.send_rename(app), lambda: self.client.find_app(self.name))
@@ -217,8 +236,9 @@ class App(Resource):
         body = {"app": changes}
         if "owner" in changes:
             body["current_name"] = app["name"]
-        return self.client.request("PATCH", f"/apps/{app['name']}", body,
-                                   action=f"could not update app '{app['name']}'").take("app", fields={"name": str})
+        return self.client.request(
+            "PATCH", f"/apps/{app['name']}", body, action=f"could not update app '{app['name']}'"
+        ).take("app", fields={"name": str})
 
     def updated(self, app, changes):
         """After a lost answer: the app if the update took effect, else None."""
@@ -232,7 +252,9 @@ class App(Resource):
         for key in ("git_source", "hds_resource"):
             wanted = self.params[key]
             if wanted is not None and app.get(key) != wanted:
-                self.warnings.append(f"{key} is only used when an app is created: app '{app['name']}' keeps {key}={app.get(key)!r}")
+                self.warnings.append(
+                    f"{key} is only used when an app is created: app '{app['name']}' keeps {key}={app.get(key)!r}"
+                )
 
     def present(self):
         current, source = self.lookup()

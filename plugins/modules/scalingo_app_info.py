@@ -286,13 +286,17 @@ class AppInfo(Resource):
         if section == "logs_url":
             return self.client.get(f"{base}/logs", "logs_url", str, action=what)
         if section == "logs_archives":
-            return self.client.cursor_pages(f"{base}/logs_archives", "archives", limit=self.params["logs_archives_limit"], action=what)
+            return self.client.cursor_pages(
+                f"{base}/logs_archives", "archives", limit=self.params["logs_archives_limit"], action=what
+            )
         return self.client.paginate(f"{base}/child_apps", "child_apps", per_page=CHILD_APPS_PER_PAGE, action=what)
 
     def metric(self, name, query):
         path, params = metric_request(name, query)
         try:
-            reply = self.client.request("GET", path, params=params, action=f"could not read metric '{query['name']}' of app '{name}'")
+            reply = self.client.request(
+                "GET", path, params=params, action=f"could not read metric '{query['name']}' of app '{name}'"
+            )
         except ScalingoError as exc:
             if no_data(exc):
                 return None if query["recommended"] else []
@@ -347,7 +351,9 @@ def main():
     limit = p["logs_archives_limit"]
     if limit is not None:
         if limit < 1:
-            m.fail(f"logs_archives_limit must be 1 or more, got {limit}: leave logs_archives out of gather to read none")
+            m.fail(
+                f"logs_archives_limit must be 1 or more, got {limit}: leave logs_archives out of gather to read none"
+            )
         if "logs_archives" not in p["gather"]:
             m.warn("logs_archives_limit is only used with gather=logs_archives")
     m.run(AppInfo)

@@ -118,7 +118,9 @@ class ChildApp(Resource):
         if app is not None and app.get("parent_app_name") != self.parent:
             other = app.get("parent_app_name")
             what = f"a child of app '{other}'" if other else "not a child app"
-            self.fail(f"app '{self.name}' exists and is {what}, not a child of '{self.parent}': it is left untouched; choose another name")
+            self.fail(
+                f"app '{self.name}' exists and is {what}, not a child of '{self.parent}': it is left untouched; choose another name"
+            )
         return app
 
     def parent_missing(self):
@@ -137,8 +139,13 @@ class ChildApp(Resource):
 
     def send_create(self):
         try:
-            reply = self.client.request("POST", f"/apps/{self.parent}/child_apps", {"app": {"name": self.name}}, ok=(201,),
-                                        action=f"could not create child app '{self.name}' of app '{self.parent}'")
+            reply = self.client.request(
+                "POST",
+                f"/apps/{self.parent}/child_apps",
+                {"app": {"name": self.name}},
+                ok=(201,),
+                action=f"could not create child app '{self.name}' of app '{self.parent}'",
+            )
         except ScalingoError as exc:
             if exc.status == 404 and exc.resource == "app":
                 self.parent_missing()

@@ -72,7 +72,9 @@ def unknown_scope(scope, formation):
     unknown = []
     for item in scope:
         match = re.match(r"^(.+)-(\d+)$", item)
-        if item in amounts or (match and match.group(1) in amounts and 1 <= int(match.group(2)) <= amounts[match.group(1)]):
+        if item in amounts or (
+            match and match.group(1) in amounts and 1 <= int(match.group(2)) <= amounts[match.group(1)]
+        ):
             continue
         unknown.append(item)
     return unknown
@@ -87,14 +89,24 @@ class Restart(Resource):
         formation = self.formation(app)
         unknown = unknown_scope(scope, formation)
         if unknown:
-            self.fail(f"could not restart app '{app}': scope {', '.join(unknown)} is no container type or container of the app;"
-                      f" its types are: {', '.join(c['name'] for c in formation)}")
+            self.fail(
+                f"could not restart app '{app}': scope {', '.join(unknown)} is no container type or container of the app;"
+                f" its types are: {', '.join(c['name'] for c in formation)}"
+            )
         return self.result(True, operation=None, duration=0.0)
 
     def restart(self):
         app, scope = self.params["app"], self.params["scope"] or []
-        reply = self.retry_busy(app, lambda: self.client.request("POST", f"/apps/{app}/restart", {"scope": scope} if scope else {},
-                                                                 ok=(202,), action=f"could not restart app '{app}'"))
+        reply = self.retry_busy(
+            app,
+            lambda: self.client.request(
+                "POST",
+                f"/apps/{app}/restart",
+                {"scope": scope} if scope else {},
+                ok=(202,),
+                action=f"could not restart app '{app}'",
+            ),
+        )
         operation, duration = self.follow(reply.headers.get("Location"), app, "the restart")
         return self.result(True, operation=operation, duration=duration)
 

@@ -96,7 +96,9 @@ def env_text(name, value):
     if isinstance(value, (str, int, float)):
         return str(value)
     kind = "null" if value is None else type(value).__name__
-    Resource.fail(f"env {name}: the value is {kind}; give a string, a number or true/false (quote it to send it as text)")
+    return Resource.fail(
+        f"env {name}: the value is {kind}; give a string, a number or true/false (quote it to send it as text)"
+    )
 
 
 class Run(Resource):
@@ -110,11 +112,18 @@ class Run(Resource):
             body["env"] = {str(name): env_text(name, value) for name, value in p["env"].items()}
         if p["size"] is not None:
             body["size"] = p["size"]
-        reply = self.client.request("POST", f"/apps/{p['app']}/run", body, ok=(200, 201, 202),
-                                    action=f"could not start a one-off container on app '{p['app']}'")
+        reply = self.client.request(
+            "POST",
+            f"/apps/{p['app']}/run",
+            body,
+            ok=(200, 201, 202),
+            action=f"could not start a one-off container on app '{p['app']}'",
+        )
         data = reply.data if isinstance(reply.data, dict) else {}
         location = data.get("operation_url") or reply.headers.get("Location")
-        operation, duration = self.follow(location if isinstance(location, str) else None, p["app"], "the one-off container")
+        operation, duration = self.follow(
+            location if isinstance(location, str) else None, p["app"], "the one-off container"
+        )
         container = data.get("container") if isinstance(data.get("container"), dict) else None
         return self.result(True, container=container, operation=operation, duration=duration)
 

@@ -113,8 +113,10 @@ def changes_to(formation, wanted, app):
     current = {c["name"]: c for c in formation}
     unknown = sorted(set(wanted) - set(current))
     if unknown:
-        Resource.fail(f"app '{app}' has no container type {', '.join(unknown)}; its types are: "
-                      f"{', '.join(sorted(current)) or 'none (deploy it first)'}")
+        Resource.fail(
+            f"app '{app}' has no container type {', '.join(unknown)}; its types are: "
+            f"{', '.join(sorted(current)) or 'none (deploy it first)'}"
+        )
     changes = []
     for name, want in wanted.items():
         resize = want["size"] is not None and want["size"] != current[name].get("size")
@@ -140,8 +142,16 @@ class Scale(Resource):
         sizes = {c["size"] for c in changes if "size" in c}
         if not sizes:
             return
-        offered = [s["name"] for s in self.client.get("/features/container_sizes", "container_sizes", list, {"name": str},
-                                                       action="could not read the container sizes")]
+        offered = [
+            s["name"]
+            for s in self.client.get(
+                "/features/container_sizes",
+                "container_sizes",
+                list,
+                {"name": str},
+                action="could not read the container sizes",
+            )
+        ]
         unknown = sorted(sizes - set(offered))
         if unknown:
             self.fail(f"container size {', '.join(unknown)} is not offered by Scalingo; sizes: {', '.join(offered)}")
@@ -152,15 +162,24 @@ class Scale(Resource):
             formation = self.formation(self.app)
             changes = changes_to(formation, self.wanted, self.app)
             if not changes:
-                return self.landed(formation, *lost) if lost else self.result(False, containers=formation, operation=None, duration=0.0)
+                return (
+                    self.landed(formation, *lost)
+                    if lost
+                    else self.result(False, containers=formation, operation=None, duration=0.0)
+                )
             self.check_sizes(changes)
             predicted = predict(formation, changes)
             before, after = shown(formation, self.wanted), shown(predicted, self.wanted)
             if self.check_mode:  # the prediction is the result; act() can't express "or read again"
                 return self.result(True, before, after, containers=predicted, operation=None, duration=0.0)
             try:
-                reply = self.client.request("POST", f"/apps/{self.app}/scale", {"containers": changes}, ok=(200, 202),
-                                            action=f"could not scale app '{self.app}'")
+                reply = self.client.request(
+                    "POST",
+                    f"/apps/{self.app}/scale",
+                    {"containers": changes},
+                    ok=(200, 202),
+                    action=f"could not scale app '{self.app}'",
+                )
             except ScalingoError as exc:
                 if exc.unknown_outcome and lost is None:
                     lost = (exc, before)  # read the formation again before deciding to send it twice
@@ -173,18 +192,32 @@ class Scale(Resource):
             containers = reply.data.get("containers") if isinstance(reply.data, dict) else None
             if not isinstance(containers, list):
                 containers = predicted
-            return self.result(True, before, shown(containers, self.wanted), containers=containers, operation=operation, duration=duration)
+            return self.result(
+                True,
+                before,
+                shown(containers, self.wanted),
+                containers=containers,
+                operation=operation,
+                duration=duration,
+            )
 
     def landed(self, formation, lost, before):
         """The scale whose answer was lost did apply: wait for the app, as its operation can't be followed."""
         if self.params["wait"]:
-            waited = self.waiter.until(lambda deadline: self.app_status(self.app, deadline), lambda s: s not in BUSY,
-                                       self.deadline, first=0.0)
+            waited = self.waiter.until(
+                lambda deadline: self.app_status(self.app, deadline), lambda s: s not in BUSY, self.deadline, first=0.0
+            )
             if not waited.finished:
-                self.fail(f"app '{self.app}' was still {waited.value} after wait_timeout={self.params['wait_timeout']} s")
-        self.warnings.append(f"the answer to the scale of app '{self.app}' was lost ({lost.message.split(': ', 1)[-1]}); "
-                             "the formation read afterwards shows it was applied")
-        return self.result(True, before, shown(formation, self.wanted), containers=formation, operation=None, duration=0.0)
+                self.fail(
+                    f"app '{self.app}' was still {waited.value} after wait_timeout={self.params['wait_timeout']} s"
+                )
+        self.warnings.append(
+            f"the answer to the scale of app '{self.app}' was lost ({lost.message.split(': ', 1)[-1]}); "
+            "the formation read afterwards shows it was applied"
+        )
+        return self.result(
+            True, before, shown(formation, self.wanted), containers=formation, operation=None, duration=0.0
+        )
 
 
 def main():
@@ -216,7 +249,9 @@ def main():
         if container["amount"] < 0:
             m.fail(f"containers: amount of '{container['name']}' must be 0 or more, got {container['amount']}")
         if container["size"] is not None and not container["size"].strip():
-            m.fail(f"containers: size of '{container['name']}' must not be empty: leave it out to keep the current size")
+            m.fail(
+                f"containers: size of '{container['name']}' must not be empty: leave it out to keep the current size"
+            )
     m.run(Scale)
 
 

@@ -123,11 +123,15 @@ def users():
 def projects():
     s = state()
     with s.lock:
-        return json_response({"projects": [
-            {"id": p.id, "name": p.name, "owner": {"id": u.id, "email": u.email}}
-            for u in s.users.values()
-            for p in u.projects
-        ]})
+        return json_response(
+            {
+                "projects": [
+                    {"id": p.id, "name": p.name, "owner": {"id": u.id, "email": u.email}}
+                    for u in s.users.values()
+                    for p in u.projects
+                ]
+            }
+        )
 
 
 @bp.post("/bearers/revoke")
@@ -224,9 +228,15 @@ def bulk_create(s: State, body: dict, parent=None):
             return errors.unprocessable(problems)
         created = []
         for name in names:
-            app = s.store_app(s.build_app(name, owner, parent=parent,
-                                          stack_id=parent.stack_id if parent else None,
-                                          project_id=parent.project_id if parent else None))
+            app = s.store_app(
+                s.build_app(
+                    name,
+                    owner,
+                    parent=parent,
+                    stack_id=parent.stack_id if parent else None,
+                    project_id=parent.project_id if parent else None,
+                )
+            )
             if formation is not None:
                 s.deploy(app, [ContainerType(c.name, c.amount, c.size, c.command) for c in formation])
             created.append(app)
@@ -283,15 +293,19 @@ def attach(one_off_id):
         one_off = s.one_offs.get(one_off_id)
         if one_off is None:
             return errors.not_found("container")
-        return json_response({"container": {
-            "id": one_off.id,
-            "label": one_off.label,
-            "app_id": one_off.app_id,
-            "command": one_off.command,
-            "size": one_off.size,
-            "detached": one_off.detached,
-            "created_at": iso(one_off.created_at),
-        }})
+        return json_response(
+            {
+                "container": {
+                    "id": one_off.id,
+                    "label": one_off.label,
+                    "app_id": one_off.app_id,
+                    "command": one_off.command,
+                    "size": one_off.size,
+                    "detached": one_off.detached,
+                    "created_at": iso(one_off.created_at),
+                }
+            }
+        )
 
 
 # ------------------------------------------------------- operations, faults

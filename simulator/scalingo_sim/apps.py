@@ -45,8 +45,13 @@ def new_app(s, owner, fields: dict, parent=None):
     if owner.free_trial and s.owned_count(owner) >= 1:
         errors.abort(errors.free_trial_exceeded())
     return s.build_app(
-        name, owner, project_id=project_id, stack_id=stack_id, parent=parent,
-        git_source=git_source or None, hds_resource=hds_resource,
+        name,
+        owner,
+        project_id=project_id,
+        stack_id=stack_id,
+        parent=parent,
+        git_source=git_source or None,
+        hds_resource=hds_resource,
     )
 
 
@@ -122,7 +127,9 @@ def update_app(ident):
         if "owner" in fields and new_owner_email != owner.email:
             new_owner = s.user_for_collaborator(new_owner_email)
         # A transfer and a project change may come in one request: either owner's project is fine.
-        if "project_id" in fields and not (owner.project(fields["project_id"]) or new_owner.project(fields["project_id"])):
+        if "project_id" in fields and not (
+            owner.project(fields["project_id"]) or new_owner.project(fields["project_id"])
+        ):
             return errors.not_found("project")
 
         for setting in BOOLEAN_SETTINGS:

@@ -22,8 +22,12 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(prog="python -m scalingo_sim", description="Scalingo API simulator")
     parser.add_argument("--host", default="127.0.0.1", help="127.0.0.1, localhost or ::1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    parser.add_argument("--token", action="append", default=None,
-                        help="API token of the default user (repeatable); replaces tk-us-simulator")
+    parser.add_argument(
+        "--token",
+        action="append",
+        default=None,
+        help="API token of the default user (repeatable); replaces tk-us-simulator",
+    )
     parser.add_argument("--operation-duration", type=float, default=2.0, help="seconds (default 2.0)")
     parser.add_argument("--bearer-ttl", type=float, default=3600, help="seconds (default 3600)")
     parser.add_argument("--url-file", help="write the base URL to this file once listening")
@@ -44,12 +48,14 @@ def main(argv=None) -> int:
         print(f"refusing to listen on {args.host!r}: only {', '.join(LOCAL_HOSTS)}", file=sys.stderr)
         return 2
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    app = create_app({
-        "tokens": args.token,
-        "operation_duration": args.operation_duration,
-        "bearer_ttl": args.bearer_ttl,
-        "trap": True,
-    })
+    app = create_app(
+        {
+            "tokens": args.token,
+            "operation_duration": args.operation_duration,
+            "bearer_ttl": args.bearer_ttl,
+            "trap": True,
+        }
+    )
     try:
         server = make_server(args.host, args.port, app, threaded=True, request_handler=QuietHandler)
     except BaseException:

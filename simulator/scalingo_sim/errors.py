@@ -42,7 +42,9 @@ def html_page(status: int, reason: str):
 
 
 def app_busy(status_word: str):
-    return unprocessable({"app": [f"an operation is already in progress on this app ({status_word}), retry when it is done"]})
+    return unprocessable(
+        {"app": [f"an operation is already in progress on this app ({status_word}), retry when it is done"]}
+    )
 
 
 def app_not_deployed():

@@ -47,8 +47,8 @@ def ps(ident):
 def scale_request(app, requested) -> dict:
     """{type: (amount, size)} from the request, or abort with every problem found."""
     problems, changes = {}, {}
-    for item in requested:
-        item = item if isinstance(item, dict) else {}
+    for entry in requested:
+        item = entry if isinstance(entry, dict) else {}
         name = item.get("name")
         key = f"container-{name}"
         container = app.container_type(name) if isinstance(name, str) else None
@@ -173,12 +173,14 @@ def run(ident):
             "state": "booting",
             "app": {"name": app.name, "id": app.id},
         }
-        return json_response({
-            "container": container,
-            "operation_url": operation_url(ident, op.id),
-            "operation": op.id,
-            "attach_url": attach_url(one_off.id),
-        })
+        return json_response(
+            {
+                "container": container,
+                "operation_url": operation_url(ident, op.id),
+                "operation": op.id,
+                "attach_url": attach_url(one_off.id),
+            }
+        )
 
 
 @bp.get("/apps/<ident>/operations/<op_id>")

@@ -19,8 +19,13 @@ REPEATED_CURSOR = str(ARCHIVES_PER_PAGE)  # what the repeat_cursor setting alway
 SERIES_METRICS = ("cpu", "memory", "swap", "router")
 CONTAINER_METRICS = ("cpu", "memory", "swap")
 RECOMMENDED = {
-    "cpu": 0.9, "memory": 0.8, "swap": 0.1, "5XX": 1,
-    "all": 600, "rpm_per_container": 300, "p95_response_time": 250,
+    "cpu": 0.9,
+    "memory": 0.8,
+    "swap": 0.1,
+    "5XX": 1,
+    "all": 600,
+    "rpm_per_container": 300,
+    "p95_response_time": 250,
 }
 MAX_SINCE_HOURS = 72
 
@@ -36,10 +41,12 @@ def logs_url(ident):
     with s.lock:
         app = visible_app(ident)
         token = s.new_logs_token(app)
-        return json_response({
-            "app": app_json(s, app, time.time()),
-            "logs_url": f"{base_url()}/_logs/apps/{app.id}/logs?token={token}",
-        })
+        return json_response(
+            {
+                "app": app_json(s, app, time.time()),
+                "logs_url": f"{base_url()}/_logs/apps/{app.id}/logs?token={token}",
+            }
+        )
 
 
 @logs_bp.get("/_logs/apps/<app_id>/logs")
@@ -80,21 +87,23 @@ def logs_archives(ident):
     if not valid and not repeat:
         return errors.error(400, "invalid cursor")
     offset = int(cursor) if valid and cursor else 0
-    page = archives[offset:offset + ARCHIVES_PER_PAGE]
+    page = archives[offset : offset + ARCHIVES_PER_PAGE]
     if repeat:
         # A cursor that never moves on: whatever was asked, there is more, at the same cursor.
         has_more, next_cursor = True, REPEATED_CURSOR
     else:
         has_more = offset + ARCHIVES_PER_PAGE < len(archives)
         next_cursor = str(offset + ARCHIVES_PER_PAGE) if has_more else ""
-    return json_response({
-        "next_cursor": next_cursor,
-        "has_more": has_more,
-        "archives": [
-            {"url": a["url"], "size": a["size"], "from": archive_time(a["from"]), "to": archive_time(a["to"])}
-            for a in page
-        ],
-    })
+    return json_response(
+        {
+            "next_cursor": next_cursor,
+            "has_more": has_more,
+            "archives": [
+                {"url": a["url"], "size": a["size"], "from": archive_time(a["from"]), "to": archive_time(a["to"])}
+                for a in page
+            ],
+        }
+    )
 
 
 def _seed(text: str) -> int:
@@ -111,16 +120,18 @@ def stats(ident):
         seed = _seed(label)
         limit = catalog.CONTAINER_SIZES[container.size]["memory"]
         usage = limit * (25 + seed % 50) // 100
-        items.append({
-            "id": label,
-            "cpu_usage": seed % 20,
-            "memory_usage": usage,
-            "memory_limit": limit,
-            "highest_memory_usage": usage + limit // 50,
-            "swap_usage": (seed % 4) * 4096,
-            "swap_limit": limit * 3,
-            "highest_swap_usage": (seed % 4) * 8192,
-        })
+        items.append(
+            {
+                "id": label,
+                "cpu_usage": seed % 20,
+                "memory_usage": usage,
+                "memory_limit": limit,
+                "highest_memory_usage": usage + limit // 50,
+                "swap_usage": (seed % 4) * 4096,
+                "swap_limit": limit * 3,
+                "highest_swap_usage": (seed % 4) * 8192,
+            }
+        )
     return json_response({"stats": items})
 
 

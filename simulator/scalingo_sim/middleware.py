@@ -2,6 +2,7 @@
 faults, bearer check, rate limit, request log, rewritten operation URLs,
 connection drops and cut-off bodies."""
 
+import contextlib
 import json
 import re
 import socket
@@ -241,7 +242,5 @@ def cut_off(environ, part: bytes):
 def close_socket(environ) -> None:
     sock = environ.get("werkzeug.socket")
     if sock is not None:
-        try:
+        with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass

@@ -2,7 +2,7 @@
 
 import hashlib
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from . import catalog
 
@@ -11,17 +11,17 @@ def iso(epoch: float | None) -> str | None:
     """ISO 8601 UTC with milliseconds and Z, as the Rails API answers."""
     if epoch is None:
         return None
-    moment = datetime.fromtimestamp(epoch, timezone.utc)
+    moment = datetime.fromtimestamp(epoch, UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def iso_seconds(epoch: float) -> str:
     """Go services' format, used by the metrics endpoints."""
-    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def archive_time(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%a %b %d %H:%M:%S +0000 UTC %Y")
+    return datetime.fromtimestamp(epoch, UTC).strftime("%a %b %d %H:%M:%S +0000 UTC %Y")
 
 
 def stable_hex_id(*parts: str) -> str:
@@ -99,11 +99,7 @@ def running_containers(app) -> list[tuple[str, int, object]]:
     """(label, index, container type) of each container of a deployed formation."""
     if not app.deployed:
         return []
-    return [
-        (f"{c.name}-{i}", i, c)
-        for c in app.formation
-        for i in range(1, c.amount + 1)
-    ]
+    return [(f"{c.name}-{i}", i, c) for c in app.formation for i in range(1, c.amount + 1)]
 
 
 def ps_json(state, app, now: float) -> list[dict]:
@@ -126,19 +122,21 @@ def ps_json(state, app, now: float) -> list[dict]:
     ]
     for one_off in state.live_one_offs(app, now):
         op_status = state.operations[one_off.operation_id].status(now)
-        items.append({
-            "id": one_off.id,
-            "label": one_off.label,
-            "type": "one-off",
-            "type_index": one_off.type_index,
-            "state": "running" if op_status == "done" else "booting",
-            "created_at": iso(one_off.created_at),
-            "deleted_at": None,
-            "size": one_off.size,
-            "command": one_off.command,
-            "app_id": app.id,
-            "container_size": catalog.CONTAINER_SIZES[one_off.size],
-        })
+        items.append(
+            {
+                "id": one_off.id,
+                "label": one_off.label,
+                "type": "one-off",
+                "type_index": one_off.type_index,
+                "state": "running" if op_status == "done" else "booting",
+                "created_at": iso(one_off.created_at),
+                "deleted_at": None,
+                "size": one_off.size,
+                "command": one_off.command,
+                "app_id": app.id,
+                "container_size": catalog.CONTAINER_SIZES[one_off.size],
+            }
+        )
     return items
 
 
@@ -163,5 +161,5 @@ def pagination_meta(style: str, page: int, total_pages: int, total_count: int, p
 
 def paginate(items: list, page: int, per_page: int, style: str) -> tuple[list, dict]:
     total_pages = max(1, math.ceil(len(items) / per_page))
-    chunk = items[(page - 1) * per_page: page * per_page]
+    chunk = items[(page - 1) * per_page : page * per_page]
     return chunk, {"pagination": pagination_meta(style, page, total_pages, len(items), per_page)}

@@ -116,9 +116,7 @@ class App:
     force_https: bool = False
     sticky_session: bool = False
     router_logs: bool = False
-    formation: list[ContainerType] = field(
-        default_factory=lambda: [ContainerType("web", 1, catalog.DEFAULT_SIZE)]
-    )
+    formation: list[ContainerType] = field(default_factory=lambda: [ContainerType("web", 1, catalog.DEFAULT_SIZE)])
     deployed: bool = False
     last_deployed_at: float | None = None
     last_deployed_by: str | None = None
@@ -283,7 +281,9 @@ class State:
         with self.lock:
             return sum(1 for a in self.apps.values() if a.owner_id == user.id)
 
-    def build_app(self, name: str, owner: User, project_id=None, stack_id=None, parent: App | None = None, **extra) -> App:
+    def build_app(
+        self, name: str, owner: User, project_id=None, stack_id=None, parent: App | None = None, **extra
+    ) -> App:
         """An app object that is not stored yet (dry runs stop here)."""
         now = time.time()
         app = App(
@@ -349,12 +349,14 @@ class State:
             anchor = int(time.time()) // 3600 * 3600
             start = len(app.archives)
             for i in range(start, start + count):
-                app.archives.append({
-                    "url": f"https://logs-archives.{catalog.REGION}.scalingo.com/{app.id}/{i + 1}.log.gz",
-                    "size": 10000 + (i * 7919) % 90000,
-                    "from": anchor - (i + 1) * day,
-                    "to": anchor - i * day,
-                })
+                app.archives.append(
+                    {
+                        "url": f"https://logs-archives.{catalog.REGION}.scalingo.com/{app.id}/{i + 1}.log.gz",
+                        "size": 10000 + (i * 7919) % 90000,
+                        "from": anchor - (i + 1) * day,
+                        "to": anchor - i * day,
+                    }
+                )
 
     def new_logs_token(self, app: App) -> str:
         with self.lock:

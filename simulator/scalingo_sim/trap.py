@@ -38,11 +38,13 @@ class TrapHandler(BaseHTTPRequestHandler):
         raise AttributeError(name)
 
     def answer(self):
-        self.server.record({
-            "method": self.command,
-            "path": urlsplit(self.path).path,
-            "auth": auth_scheme(self.headers.get("Authorization", "")),
-        })
+        self.server.record(
+            {
+                "method": self.command,
+                "path": urlsplit(self.path).path,
+                "auth": auth_scheme(self.headers.get("Authorization", "")),
+            }
+        )
         try:
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
@@ -77,8 +79,12 @@ class Trap:
     def __init__(self, record):
         self._server = TrapServer(record)
         self.url = f"http://{TRAP_HOST}:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": POLL_INTERVAL},
-                                        name="scalingo-sim-trap", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": POLL_INTERVAL},
+            name="scalingo-sim-trap",
+            daemon=True,
+        )
         self._thread.start()
 
     def close(self) -> None:

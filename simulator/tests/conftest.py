@@ -1,8 +1,7 @@
 import pytest
+from sim_client import OPERATION_DURATION, Sim
 
 from scalingo_sim import create_app
-
-from sim_client import OPERATION_DURATION, Sim
 
 
 @pytest.fixture

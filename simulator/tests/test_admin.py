@@ -1,13 +1,24 @@
 import time
 
 import pytest
+from sim_client import Sim
 
 from scalingo_sim.middleware import ConnectionDropped
 
-from sim_client import Sim
-
-LOG_KEYS = {"seq", "time", "method", "path", "query", "status", "dry_run", "mutating", "auth", "body",
-            "user_agent", "request_id"}
+LOG_KEYS = {
+    "seq",
+    "time",
+    "method",
+    "path",
+    "query",
+    "status",
+    "dry_run",
+    "mutating",
+    "auth",
+    "body",
+    "user_agent",
+    "request_id",
+}
 
 
 def test_request_log_shape(client, sim):
@@ -50,8 +61,14 @@ def test_reset_restores_initial_state(client, sim):
     assert sim.exchange("tk-us-x").status_code == 401
     assert sim.admin("/faults", method="GET") == {"faults": []}
     assert sim.admin("/config", method="GET") == {
-        "operation_duration": 0.2, "bearer_ttl": 3600, "rate_limit": None, "rate_window": 60.0, "pagination_style": "rails",
-        "max_per_page": 50, "repeat_cursor": False}
+        "operation_duration": 0.2,
+        "bearer_ttl": 3600,
+        "rate_limit": None,
+        "rate_window": 60.0,
+        "pagination_style": "rails",
+        "max_per_page": 50,
+        "repeat_cursor": False,
+    }
 
 
 def test_config_validation(client):
@@ -61,8 +78,10 @@ def test_config_validation(client):
 
 def test_bulk_create_apps(client, sim):
     sim.admin("/users", {"email": "bench@example.com", "username": "bench", "token": "tk-us-bench"})
-    created = sim.admin("/apps", {"prefix": "bench", "count": 300, "owner": "bench@example.com",
-                                  "deploy": [{"name": "web", "amount": 2}]})["apps"]
+    created = sim.admin(
+        "/apps",
+        {"prefix": "bench", "count": 300, "owner": "bench@example.com", "deploy": [{"name": "web", "amount": 2}]},
+    )["apps"]
     assert len(created) == 300 and created[0]["name"] == "bench-001" and created[0]["status"] == "running"
     bench = Sim(client, "tk-us-bench")
     assert len(bench.get("/v1/apps").get_json()["apps"]) == 300
@@ -73,8 +92,17 @@ def test_bulk_create_apps(client, sim):
 
 
 def test_fault_status_with_json_body_and_headers(sim):
-    sim.admin("/faults", {"method": "POST", "path": "/v1/apps/*/scale", "count": 2, "status": 500,
-                          "body": {"error": "Internal error occured, we're on it!"}, "headers": {"X-Fault": "yes"}})
+    sim.admin(
+        "/faults",
+        {
+            "method": "POST",
+            "path": "/v1/apps/*/scale",
+            "count": 2,
+            "status": 500,
+            "body": {"error": "Internal error occured, we're on it!"},
+            "headers": {"X-Fault": "yes"},
+        },
+    )
     assert len(sim.admin("/faults", method="GET")["faults"]) == 1
     sim.create_app("faulty-app")
     for _ in range(2):

@@ -1,7 +1,6 @@
 import re
 
 import pytest
-
 from sim_client import Sim
 
 NOT_FOUND = {"resource": "app", "error": "not found"}
@@ -30,9 +29,14 @@ def test_create_returns_full_app_object(sim):
 
 
 def test_create_with_options(sim):
-    staging = [p for p in sim.admin("/projects", method="GET")["projects"] if p["name"] == "staging"][0]
-    app = sim.create_app("opt-app", stack_id="st-scalingo-24", project_id=staging["id"],
-                         hds_resource=True, git_source="https://github.com/x/y")
+    staging = next(p for p in sim.admin("/projects", method="GET")["projects"] if p["name"] == "staging")
+    app = sim.create_app(
+        "opt-app",
+        stack_id="st-scalingo-24",
+        project_id=staging["id"],
+        hds_resource=True,
+        git_source="https://github.com/x/y",
+    )
     assert app["stack_id"] == "st-scalingo-24" and app["project"] == {"id": staging["id"], "name": "staging"}
     assert app["hds_resource"] is True and app["git_source"] == "https://github.com/x/y"
 
@@ -52,15 +56,24 @@ def test_create_without_app_root(sim, body):
     assert response.content_type == "application/json; charset=utf-8"
 
 
-@pytest.mark.parametrize("name, messages", [
-    ("abc", ["is too short (minimum is 6 characters)"]),
-    ("a" * 49, ["is too long (maximum is 48 characters)"]),
-    ("AnotherApp", ["should contain only lowercap letters, digits and hyphens"]),
-    ("-leading", ["can't start with an hyphen"]),
-    ("my--app-", ["can't end with an hyphen", "can't contain 2 consecutive hyphens"]),
-    ("A-", ["is too short (minimum is 6 characters)", "should contain only lowercap letters, digits and hyphens",
-            "can't end with an hyphen"]),
-])
+@pytest.mark.parametrize(
+    "name, messages",
+    [
+        ("abc", ["is too short (minimum is 6 characters)"]),
+        ("a" * 49, ["is too long (maximum is 48 characters)"]),
+        ("AnotherApp", ["should contain only lowercap letters, digits and hyphens"]),
+        ("-leading", ["can't start with an hyphen"]),
+        ("my--app-", ["can't end with an hyphen", "can't contain 2 consecutive hyphens"]),
+        (
+            "A-",
+            [
+                "is too short (minimum is 6 characters)",
+                "should contain only lowercap letters, digits and hyphens",
+                "can't end with an hyphen",
+            ],
+        ),
+    ],
+)
 def test_create_name_rules_all_reported(sim, name, messages):
     response = sim.post("/v1/apps", json={"app": {"name": name}})
     assert response.status_code == 422
@@ -136,7 +149,9 @@ def test_update_validation(sim):
     sim.create_app("valid-app")
     response = sim.patch("/v1/apps/valid-app", json={"app": {"force_https": "yes", "sticky_session": 1}})
     assert response.status_code == 422
-    assert response.get_json() == {"errors": {"force_https": ["must be a boolean"], "sticky_session": ["must be a boolean"]}}
+    assert response.get_json() == {
+        "errors": {"force_https": ["must be a boolean"], "sticky_session": ["must be a boolean"]}
+    }
     response = sim.put("/v1/apps/valid-app", json={"project_id": ""})
     assert response.get_json() == {"errors": {"project_id": ["can't be blank"]}}
     response = sim.patch("/v1/apps/valid-app", json={"app": {"stack_id": "st-nope"}})
@@ -147,7 +162,7 @@ def test_update_validation(sim):
 
 def test_update_stack_and_project(sim):
     sim.create_app("moving-app")
-    staging = [p for p in sim.admin("/projects", method="GET")["projects"] if p["name"] == "staging"][0]
+    staging = next(p for p in sim.admin("/projects", method="GET")["projects"] if p["name"] == "staging")
     app = sim.patch("/v1/apps/moving-app", json={"app": {"stack_id": "st-scalingo-24"}}).get_json()["app"]
     assert app["stack_id"] == "st-scalingo-24"
     app = sim.put("/v1/apps/moving-app", json={"project_id": staging["id"]}).get_json()["app"]
@@ -164,9 +179,14 @@ def test_update_current_name_check(sim):
 def test_transfer_with_stack_and_project_in_one_patch(sim):
     sim.create_app("one-patch-app")
     sim.admin("/apps/one-patch-app/collaborators", {"email": "lead@example.com"})
-    staging = [p for p in sim.admin("/projects", method="GET")["projects"] if p["name"] == "staging"][0]
-    response = sim.patch("/v1/apps/one-patch-app", json={"current_name": "one-patch-app", "app": {
-        "owner": "lead@example.com", "stack_id": "st-scalingo-24", "project_id": staging["id"]}})
+    staging = next(p for p in sim.admin("/projects", method="GET")["projects"] if p["name"] == "staging")
+    response = sim.patch(
+        "/v1/apps/one-patch-app",
+        json={
+            "current_name": "one-patch-app",
+            "app": {"owner": "lead@example.com", "stack_id": "st-scalingo-24", "project_id": staging["id"]},
+        },
+    )
     assert response.status_code == 200, response.get_json()
     app = response.get_json()["app"]
     assert app["owner"]["email"] == "lead@example.com" and app["owner"]["username"] == "lead"
@@ -176,12 +196,16 @@ def test_transfer_with_stack_and_project_in_one_patch(sim):
 
 def test_transfer_ownership(client, sim):
     sim.create_app("transfer-app")
-    response = sim.patch("/v1/apps/transfer-app", json={"current_name": "transfer-app", "app": {"owner": "new@example.com"}})
+    response = sim.patch(
+        "/v1/apps/transfer-app", json={"current_name": "transfer-app", "app": {"owner": "new@example.com"}}
+    )
     assert response.status_code == 422
     assert response.get_json() == {"errors": {"owner": ["must be a collaborator of the app"]}}
     sim.admin("/users", {"email": "new@example.com", "username": "newowner", "token": "tk-us-new"})
     sim.admin("/apps/transfer-app/collaborators", {"email": "new@example.com"})
-    app = sim.patch("/v1/apps/transfer-app", json={"current_name": "transfer-app", "app": {"owner": "new@example.com"}}).get_json()["app"]
+    app = sim.patch(
+        "/v1/apps/transfer-app", json={"current_name": "transfer-app", "app": {"owner": "new@example.com"}}
+    ).get_json()["app"]
     assert app["owner"]["email"] == "new@example.com" and app["owner"]["username"] == "newowner"
     assert Sim(client, "tk-us-new").get("/v1/apps/transfer-app").status_code == 200
     assert sim.get("/v1/apps/transfer-app").status_code == 200  # former owner stays collaborator
@@ -193,10 +217,16 @@ def test_rename(sim):
     response = sim.post("/v1/apps/old-name-app/rename", json={"current_name": "nope", "new_name": "new-name-app"})
     assert (response.status_code, response.get_json()) == (422, MISMATCH)
     response = sim.post("/v1/apps/old-name-app/rename", json={"current_name": "old-name-app", "new_name": "bad-name--"})
-    assert response.get_json() == {"errors": {"name": ["can't end with an hyphen", "can't contain 2 consecutive hyphens"]}}
-    response = sim.post("/v1/apps/old-name-app/rename", json={"current_name": "old-name-app", "new_name": "other-app-x"})
+    assert response.get_json() == {
+        "errors": {"name": ["can't end with an hyphen", "can't contain 2 consecutive hyphens"]}
+    }
+    response = sim.post(
+        "/v1/apps/old-name-app/rename", json={"current_name": "old-name-app", "new_name": "other-app-x"}
+    )
     assert response.get_json() == {"errors": {"name": ["has already been taken"]}}
-    response = sim.post(f"/v1/apps/{app['id']}/rename", json={"current_name": "old-name-app", "new_name": "new-name-app"})
+    response = sim.post(
+        f"/v1/apps/{app['id']}/rename", json={"current_name": "old-name-app", "new_name": "new-name-app"}
+    )
     assert response.status_code == 200
     renamed = response.get_json()["app"]
     assert renamed["git_url"] == "git@ssh.osc-fr1.scalingo.com:new-name-app.git"
@@ -237,8 +267,9 @@ def test_child_apps_pagination_rails_style(sim):
     sim.admin("/apps/big-parent/child_apps", {"prefix": "kid", "count": 45})
     body = sim.get("/v1/apps/big-parent/child_apps").get_json()
     assert len(body["child_apps"]) == 20
-    assert body["meta"] == {"pagination": {"current_page": 1, "previous_page": None, "next_page": 2,
-                                           "total_pages": 3, "total_count": 45}}
+    assert body["meta"] == {
+        "pagination": {"current_page": 1, "previous_page": None, "next_page": 2, "total_pages": 3, "total_count": 45}
+    }
     body = sim.get("/v1/apps/big-parent/child_apps?page=3").get_json()
     assert [a["name"] for a in body["child_apps"]] == ["kid-41", "kid-42", "kid-43", "kid-44", "kid-45"]
     assert body["meta"]["pagination"]["previous_page"] == 2 and body["meta"]["pagination"]["next_page"] is None
@@ -252,7 +283,13 @@ def test_child_apps_pagination_go_style(sim):
     sim.create_app("go-parent")
     sim.admin("/config", {"pagination_style": "go"})
     assert sim.get("/v1/apps/go-parent/child_apps").get_json()["meta"]["pagination"] == {
-        "current_page": 1, "per_page": 20, "prev_page": 1, "next_page": 1, "total_pages": 1, "total_count": 0}
+        "current_page": 1,
+        "per_page": 20,
+        "prev_page": 1,
+        "next_page": 1,
+        "total_pages": 1,
+        "total_count": 0,
+    }
     sim.admin("/apps/go-parent/child_apps", {"prefix": "gokid", "count": 25})
     meta = sim.get("/v1/apps/go-parent/child_apps?page=2").get_json()["meta"]["pagination"]
     assert (meta["prev_page"], meta["next_page"], meta["total_pages"], meta["total_count"]) == (1, 2, 2, 25)

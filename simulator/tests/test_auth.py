@@ -1,10 +1,10 @@
 import base64
 import json
 
+from sim_client import Sim
+
 from scalingo_sim import bearer, create_app
 from scalingo_sim.web import EXTENSION
-
-from sim_client import Sim
 
 
 def decode(part):
@@ -48,8 +48,12 @@ def test_token_option_replaces_default_token():
 
 
 def test_regional_routes_need_a_valid_bearer(client, sim):
-    for headers in ({}, {"Authorization": "Bearer nope"}, basic("tk-us-simulator"),
-                    {"Authorization": f"Bearer {sim.bearer[:-2]}xx"}):
+    for headers in (
+        {},
+        {"Authorization": "Bearer nope"},
+        basic("tk-us-simulator"),
+        {"Authorization": f"Bearer {sim.bearer[:-2]}xx"},
+    ):
         response = client.get("/v1/apps", headers=headers)
         assert response.status_code == 401
         assert response.get_json() == {"error": "You are not authorized to do this operation"}
@@ -81,9 +85,13 @@ def test_regions_point_back_to_the_simulator(sim):
     response = sim.get("/v1/regions")
     region = response.get_json()["regions"][0]
     assert region == {
-        "name": "osc-fr1", "display_name": "Paris - Outscale", "api": "http://localhost",
-        "dashboard": "https://my.osc-fr1.scalingo.com", "database_api": "http://localhost",
-        "ssh": "ssh.osc-fr1.scalingo.com:22", "default": True,
+        "name": "osc-fr1",
+        "display_name": "Paris - Outscale",
+        "api": "http://localhost",
+        "dashboard": "https://my.osc-fr1.scalingo.com",
+        "database_api": "http://localhost",
+        "ssh": "ssh.osc-fr1.scalingo.com:22",
+        "default": True,
     }
 
 

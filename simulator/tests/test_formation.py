@@ -1,7 +1,6 @@
 import time
 
 import pytest
-
 from sim_client import OPERATION_DURATION
 
 BUSY = {"errors": {"app": ["an operation is already in progress on this app (scaling), retry when it is done"]}}
@@ -20,7 +19,8 @@ def wait_done(sim, location, timeout=3.0):
 def test_new_app_formation(sim):
     app = sim.create_app("fresh-app")
     assert sim.get("/v1/apps/fresh-app/containers").get_json() == {
-        "containers": [{"name": "web", "command": "", "amount": 1, "size": "M", "app_id": app["id"]}]}
+        "containers": [{"name": "web", "command": "", "amount": 1, "size": "M", "app_id": app["id"]}]
+    }
     assert sim.get("/v1/apps/fresh-app/ps").get_json() == {"containers": []}
 
 
@@ -36,18 +36,27 @@ def test_deploy_and_ps(sim, deployed):
 
 
 def test_scale_validation_errors(sim, deployed):
-    response = sim.post("/v1/apps/deployed-app/scale", json={"containers": [
-        {"name": "clock", "amount": 1},
-        {"name": "web", "amount": 11},
-        {"name": "worker", "amount": -1, "size": "XXL"},
-    ]})
+    response = sim.post(
+        "/v1/apps/deployed-app/scale",
+        json={
+            "containers": [
+                {"name": "clock", "amount": 1},
+                {"name": "web", "amount": 11},
+                {"name": "worker", "amount": -1, "size": "XXL"},
+            ]
+        },
+    )
     assert response.status_code == 422
-    assert response.get_json() == {"errors": {
-        "container-clock-name": ["no such container type"],
-        "container-web-amount": ["can't scale over 10 containers, contact us at support@scalingo.com if you need more"],
-        "container-worker-amount": ["must be a positive integer"],
-        "container-worker-size": ["'XXL' is not a valid container size"],
-    }}
+    assert response.get_json() == {
+        "errors": {
+            "container-clock-name": ["no such container type"],
+            "container-web-amount": [
+                "can't scale over 10 containers, contact us at support@scalingo.com if you need more"
+            ],
+            "container-worker-amount": ["must be a positive integer"],
+            "container-worker-size": ["'XXL' is not a valid container size"],
+        }
+    }
     for amount in ("2", 1.5, True, None):
         response = sim.post("/v1/apps/deployed-app/scale", json={"containers": [{"name": "web", "amount": amount}]})
         assert response.get_json() == {"errors": {"container-web-amount": ["must be a positive integer"]}}
@@ -110,10 +119,18 @@ def test_unknown_operation(sim, deployed):
     assert (response.status_code, response.get_json()) == (404, {"resource": "operation", "error": "not found"})
 
 
-@pytest.mark.parametrize("kwargs", [
-    {}, {"data": "null"}, {"json": {}}, {"json": {"scope": None}}, {"json": {"scope": []}},
-    {"json": {"scope": ["web", "worker-1"]}}, {"json": {"scope": "web"}},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"data": "null"},
+        {"json": {}},
+        {"json": {"scope": None}},
+        {"json": {"scope": []}},
+        {"json": {"scope": ["web", "worker-1"]}},
+        {"json": {"scope": "web"}},
+    ],
+)
 def test_restart_accepted_bodies(sim, deployed, kwargs):
     sim.admin("/next_operation", {"duration": 0})
     response = sim.post("/v1/apps/deployed-app/restart", **kwargs)
@@ -126,7 +143,9 @@ def test_restart_accepted_bodies(sim, deployed, kwargs):
 def test_restart_errors(sim, deployed):
     response = sim.post("/v1/apps/deployed-app/restart", json={"scope": ["wrong", "web-3", "web"]})
     assert response.status_code == 422
-    assert response.get_json() == {"errors": {"scope": ["'wrong' → no such process type", "'web-3' → no such process type"]}}
+    assert response.get_json() == {
+        "errors": {"scope": ["'wrong' → no such process type", "'web-3' → no such process type"]}
+    }
     sim.create_app("not-deployed")
     response = sim.post("/v1/apps/not-deployed/restart")
     assert (response.status_code, response.get_json()) == (422, {"errors": {"app": ["app is not deployed"]}})
@@ -141,13 +160,19 @@ def test_status_forced_by_admin_and_stopped(sim, deployed):
 
 
 def test_run_one_off(sim, deployed):
-    response = sim.post("/v1/apps/deployed-app/run", json={"command": "bundle exec rake db:migrate",
-                                                             "env": {"SECRET": "s3cr3t"}, "size": "L", "detached": True})
+    response = sim.post(
+        "/v1/apps/deployed-app/run",
+        json={"command": "bundle exec rake db:migrate", "env": {"SECRET": "s3cr3t"}, "size": "L", "detached": True},
+    )
     assert response.status_code == 200
     body = response.get_json()
     container = body["container"]
-    assert (container["type"], container["type_index"], container["label"], container["state"]) == \
-        ("one-off", 1, "one-off-1", "booting")
+    assert (container["type"], container["type_index"], container["label"], container["state"]) == (
+        "one-off",
+        1,
+        "one-off-1",
+        "booting",
+    )
     assert container["memory"] == 1073741824.0 and container["app"] == {"name": "deployed-app", "id": deployed["id"]}
     assert body["operation_url"] == f"http://localhost/v1/apps/deployed-app/operations/{body['operation']}"
     assert body["attach_url"] == f"http://localhost/_sim/attach/{container['id']}"
@@ -157,12 +182,16 @@ def test_run_one_off(sim, deployed):
     assert ps[-1]["label"] == "one-off-1" and ps[-1]["state"] == "running"
     assert sim.get("/v1/apps/deployed-app").get_json()["app"]["status"] == "running"
     # one-offs do not block scaling
-    assert sim.post("/v1/apps/deployed-app/scale", json={"containers": [{"name": "web", "amount": 1}]}).status_code == 202
+    assert (
+        sim.post("/v1/apps/deployed-app/scale", json={"containers": [{"name": "web", "amount": 1}]}).status_code == 202
+    )
 
 
 def test_run_validation_and_limit(sim, deployed):
     response = sim.post("/v1/apps/deployed-app/run", json={"size": "XXL"})
-    assert response.get_json() == {"errors": {"command": ["can't be blank"], "size": ["'XXL' is not a valid container size"]}}
+    assert response.get_json() == {
+        "errors": {"command": ["can't be blank"], "size": ["'XXL' is not a valid container size"]}
+    }
     sim.admin("/next_operation", {"duration": 0})
     for _ in range(10):
         assert sim.post("/v1/apps/deployed-app/run", json={"command": "true"}).status_code == 200

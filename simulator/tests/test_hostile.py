@@ -13,13 +13,12 @@ import time
 
 import pytest
 import requests
+from sim_client import OPERATION_DURATION
 from werkzeug.serving import make_server
 
 from scalingo_sim import close_trap, create_app
 from scalingo_sim.cli import QuietHandler
 from scalingo_sim.web import EXTENSION, TRAP_EXTENSION
-
-from sim_client import OPERATION_DURATION
 
 BASIC = ("", "tk-us-simulator")
 SCALE_WEB_2 = {"containers": [{"name": "web", "amount": 2}]}
@@ -87,8 +86,9 @@ def test_trap_answers_anything_with_a_finished_operation(live):
         assert response.headers["Content-Type"].startswith("application/json")
         assert response.json() == {"operation": {"id": "trap", "status": "done", "type": "scale"}}
     recorded = live.admin("GET", "/trap")["requests"]
-    assert recorded == [{"method": m, "path": "/any/where", "auth": "none"}
-                        for m in ("GET", "POST", "PUT", "PATCH", "DELETE")]
+    assert recorded == [
+        {"method": m, "path": "/any/where", "auth": "none"} for m in ("GET", "POST", "PUT", "PATCH", "DELETE")
+    ]
     assert [e["path"] for e in live.log()] == ["/v1/tokens/exchange"]  # the simulator's own log is apart
 
 
@@ -144,12 +144,13 @@ def test_location_to_the_trap_after_the_write(deployed_live):
     response = live.api("POST", "/v1/apps/live-app/scale", json=SCALE_WEB_2)
     assert response.status_code == 202
     location = response.headers["Location"]
-    assert location.startswith(trap_url) and OPERATION_PATH.fullmatch(location[len(trap_url):])
+    assert location.startswith(trap_url) and OPERATION_PATH.fullmatch(location[len(trap_url) :])
     assert live.api("GET", "/v1/apps/live-app/containers").json()["containers"][0]["amount"] == 2  # write applied
     # A client that follows it with its session credentials shows up at the trap with a bearer.
     assert live.session.get(location, timeout=5).json()["operation"]["status"] == "done"
     assert live.admin("GET", "/trap")["requests"] == [
-        {"method": "GET", "path": location[len(trap_url):], "auth": "bearer"}]
+        {"method": "GET", "path": location[len(trap_url) :], "auth": "bearer"}
+    ]
     # The fault was used once: the next scale points home again.
     time.sleep(OPERATION_DURATION + 0.05)
     response = live.api("POST", "/v1/apps/live-app/scale", json={"containers": [{"name": "web", "amount": 3}]})
@@ -166,11 +167,14 @@ def test_location_rewrites_run_operation_url(deployed_live):
     assert body["operation"] in live.state.operations
 
 
-@pytest.mark.parametrize("template, expected", [
-    ("https://127.0.0.1:{port}{path}", "https://127.0.0.1:{port}{path}"),
-    ("{path}", "{path}"),
-    ("http://localhost:{port}{path}", "http://localhost:{port}{path}"),
-])
+@pytest.mark.parametrize(
+    "template, expected",
+    [
+        ("https://127.0.0.1:{port}{path}", "https://127.0.0.1:{port}{path}"),
+        ("{path}", "{path}"),
+        ("http://localhost:{port}{path}", "http://localhost:{port}{path}"),
+    ],
+)
 def test_location_scheme_relative_and_host_alias(deployed_live, template, expected):
     live = deployed_live
     live.admin("POST", "/faults", {"method": "POST", "path": "/v1/apps/*/restart", "location": template})
@@ -216,9 +220,11 @@ def test_truncate_announces_more_than_it_sends(live):
     live.admin("POST", "/faults", {"method": "POST", "path": "/v1/apps", "truncate_after_write": True})
     with socket.create_connection(("127.0.0.1", live.port), timeout=5) as sock:
         body = b'{"app":{"name":"raw-cut-app"}}'
-        sock.sendall(b"POST /v1/apps HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                     b"Authorization: Bearer " + live.bearer.encode() + b"\r\n"
-                     b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+        sock.sendall(
+            b"POST /v1/apps HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Authorization: Bearer " + live.bearer.encode() + b"\r\n"
+            b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+        )
         received = b""
         while chunk := sock.recv(65536):
             received += chunk
@@ -257,8 +263,10 @@ def test_status_fault_with_any_json_value(sim, value):
 
 
 def test_json_null_with_an_error_status_and_headers(sim):
-    sim.admin("/faults", {"method": "POST", "path": "/v1/apps/*/scale", "status": 500, "json": None,
-                          "headers": {"X-Fault": "1"}})
+    sim.admin(
+        "/faults",
+        {"method": "POST", "path": "/v1/apps/*/scale", "status": 500, "json": None, "headers": {"X-Fault": "1"}},
+    )
     response = sim.post("/v1/apps/whatever/scale", json=SCALE_WEB_2)
     assert (response.status_code, response.get_data(), response.headers["X-Fault"]) == (500, b"null", "1")
 

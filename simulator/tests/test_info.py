@@ -32,7 +32,11 @@ def test_logs_url_and_stream(client, sim, deployed):
 
 
 def test_logs_archives_cursor_pagination(sim, deployed):
-    assert sim.get("/v1/apps/deployed-app/logs_archives").get_json() == {"next_cursor": "", "has_more": False, "archives": []}
+    assert sim.get("/v1/apps/deployed-app/logs_archives").get_json() == {
+        "next_cursor": "",
+        "has_more": False,
+        "archives": [],
+    }
     sim.admin("/apps/deployed-app/logs_archives", {"count": 25})
     first = sim.get("/v1/apps/deployed-app/logs_archives").get_json()
     assert first["has_more"] is True and len(first["archives"]) == 10
@@ -49,8 +53,16 @@ def test_logs_archives_cursor_pagination(sim, deployed):
 def test_stats(sim, deployed):
     stats = sim.get("/v1/apps/deployed-app/stats").get_json()["stats"]
     assert [s["id"] for s in stats] == ["web-1", "web-2", "worker-1"]
-    assert set(stats[0]) == {"id", "cpu_usage", "memory_usage", "memory_limit", "highest_memory_usage",
-                             "swap_usage", "swap_limit", "highest_swap_usage"}
+    assert set(stats[0]) == {
+        "id",
+        "cpu_usage",
+        "memory_usage",
+        "memory_limit",
+        "highest_memory_usage",
+        "swap_usage",
+        "swap_limit",
+        "highest_swap_usage",
+    }
     assert stats[0]["memory_limit"] == 536870912 and stats[2]["memory_limit"] == 268435456
     assert stats == sim.get("/v1/apps/deployed-app/stats").get_json()["stats"]
 

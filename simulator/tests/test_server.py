@@ -17,8 +17,13 @@ BASIC = ("", "tk-us-simulator")
 
 def start(*args):
     env = {**os.environ, "PYTHONPATH": str(SIMULATOR_DIR)}
-    return subprocess.Popen([sys.executable, "-m", "scalingo_sim", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+    return subprocess.Popen(
+        [sys.executable, "-m", "scalingo_sim", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +59,9 @@ def test_serves_real_http(api):
     assert session.get(f"{url}/v1/regions", timeout=5).json()["regions"][0]["api"] == url
     requests.post(f"{url}/_sim/apps/real-app/deploy", json={}, timeout=5)
     response = session.post(f"{url}/v1/apps/real-app/restart", timeout=5)
-    assert response.status_code == 202 and response.headers["Location"].startswith(f"{url}/v1/apps/real-app/operations/")
+    assert response.status_code == 202 and response.headers["Location"].startswith(
+        f"{url}/v1/apps/real-app/operations/"
+    )
 
 
 def test_drop_closes_connection_without_processing(api):
@@ -69,7 +76,9 @@ def test_drop_closes_connection_without_processing(api):
 
 def test_drop_after_write_processes_then_closes(api):
     url, session = api
-    requests.post(f"{url}/_sim/faults", json={"method": "POST", "path": "/v1/apps", "drop_after_write": True}, timeout=5)
+    requests.post(
+        f"{url}/_sim/faults", json={"method": "POST", "path": "/v1/apps", "drop_after_write": True}, timeout=5
+    )
     with pytest.raises(requests.ConnectionError):
         session.post(f"{url}/v1/apps", json={"app": {"name": "written-app"}}, timeout=5)
     assert session.get(f"{url}/v1/apps/written-app", timeout=5).status_code == 200
@@ -79,8 +88,9 @@ def test_drop_after_write_processes_then_closes(api):
 
 def test_truncate_after_write_processes_then_cuts_the_body(api):
     url, session = api
-    requests.post(f"{url}/_sim/faults", json={"method": "POST", "path": "/v1/apps", "truncate_after_write": True},
-                  timeout=5)
+    requests.post(
+        f"{url}/_sim/faults", json={"method": "POST", "path": "/v1/apps", "truncate_after_write": True}, timeout=5
+    )
     with pytest.raises((requests.exceptions.ChunkedEncodingError, requests.ConnectionError)):
         session.post(f"{url}/v1/apps", json={"app": {"name": "truncated-app"}}, timeout=5)
     assert session.get(f"{url}/v1/apps/truncated-app", timeout=5).status_code == 200
@@ -92,10 +102,14 @@ def test_location_fault_points_at_the_trap(api):
     url, session = api
     trap = requests.get(f"{url}/_sim/trap", timeout=5).json()
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+", trap["url"]) and trap["requests"] == []
-    requests.post(f"{url}/_sim/apps", json={"names": ["trapped-app"], "deploy": [{"name": "web", "amount": 1}]},
-                  timeout=5)
-    requests.post(f"{url}/_sim/faults", json={"method": "POST", "path": "/v1/apps/*/restart",
-                                               "location": "{trap}{path}"}, timeout=5)
+    requests.post(
+        f"{url}/_sim/apps", json={"names": ["trapped-app"], "deploy": [{"name": "web", "amount": 1}]}, timeout=5
+    )
+    requests.post(
+        f"{url}/_sim/faults",
+        json={"method": "POST", "path": "/v1/apps/*/restart", "location": "{trap}{path}"},
+        timeout=5,
+    )
     location = session.post(f"{url}/v1/apps/trapped-app/restart", timeout=5).headers["Location"]
     assert location.startswith(trap["url"] + "/v1/apps/trapped-app/operations/")
     assert session.get(location, timeout=5).json()["operation"]["status"] == "done"

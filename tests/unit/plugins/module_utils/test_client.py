@@ -32,32 +32,15 @@ def jwt(exp):
     return f"{part({'alg': 'HS512', 'typ': 'JWT'})}.{part({'exp': exp, 'iss': 'Scalingo'})}.c2lnbmF0dXJl"
 
 
-class FakeTime:
-    def __init__(self):
-        self.now = 1_000_000.0
-        self.slept = []
-
-    def sleep(self, seconds):
-        self.slept.append(seconds)
-        self.now += seconds
-
-    def clock(self):
-        return self.now
-
-
-@pytest.fixture(autouse=True)
-def cache_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    return tmp_path
-
-
-@pytest.fixture
-def fake_time():
-    return FakeTime()
-
-
 def make_client(fake_time, **kwargs):
-    options = dict(api_token=TOKEN, api_url=API, auth_url=AUTH, sleep=fake_time.sleep, clock=time.time, monotonic=fake_time.clock)
+    options = {
+        "api_token": TOKEN,
+        "api_url": API,
+        "auth_url": AUTH,
+        "sleep": fake_time.sleep,
+        "clock": time.time,
+        "monotonic": fake_time.clock,
+    }
     options.update(kwargs)
     return Client(**options)
 
@@ -65,16 +48,24 @@ def make_client(fake_time, **kwargs):
 def add_exchange(rsps, exp=None):
     bearer = jwt(exp or time.time() + 3600)
     auth = base64.b64encode(f":{TOKEN}".encode()).decode()
-    rsps.add(responses.POST, f"{AUTH}/v1/tokens/exchange", json={"token": bearer},
-             match=[matchers.header_matcher({"Authorization": f"Basic {auth}"})])
+    rsps.add(
+        responses.POST,
+        f"{AUTH}/v1/tokens/exchange",
+        json={"token": bearer},
+        match=[matchers.header_matcher({"Authorization": f"Basic {auth}"})],
+    )
     return bearer
 
 
 @responses.activate
 def test_exchanges_the_token_then_sends_the_bearer_and_user_agent(fake_time):
     bearer = add_exchange(responses)
-    responses.add(responses.GET, f"{API}/v1/apps/my-app", json={"app": {"name": "my-app"}},
-                  match=[matchers.header_matcher({"Authorization": f"Bearer {bearer}"})])
+    responses.add(
+        responses.GET,
+        f"{API}/v1/apps/my-app",
+        json={"app": {"name": "my-app"}},
+        match=[matchers.header_matcher({"Authorization": f"Bearer {bearer}"})],
+    )
     app = make_client(fake_time).find_app("my-app")
     assert app == {"name": "my-app"}
     assert responses.calls[1].request.headers["User-Agent"] == f"scalingo.cloud-ansible/{_client.VERSION}"
@@ -86,7 +77,11 @@ def test_cached_bearer_is_reused_by_the_next_client_and_file_is_private(fake_tim
     responses.add(responses.GET, f"{API}/v1/apps/my-app", json={"app": {"name": "my-app"}})
     make_client(fake_time).find_app("my-app")
     make_client(fake_time).find_app("my-app")
-    assert [c.request.url.split("/v1")[1] for c in responses.calls] == ["/tokens/exchange", "/apps/my-app", "/apps/my-app"]
+    assert [c.request.url.split("/v1")[1] for c in responses.calls] == [
+        "/tokens/exchange",
+        "/apps/my-app",
+        "/apps/my-app",
+    ]
     files = list((cache_home / "scalingo-ansible").iterdir())
     assert len(files) == 1
     assert stat.S_IMODE(files[0].stat().st_mode) == 0o600
@@ -124,8 +119,13 @@ def test_cache_file_readable_by_others_is_ignored(cache_home):
 def test_revoked_cached_bearer_is_exchanged_again_once(fake_time):
     BearerCache(AUTH, TOKEN).save("revoked.bearer.x", time.time() + 3600)
     add_exchange(responses)
-    responses.add(responses.GET, f"{API}/v1/apps/my-app", status=401, json={"error": "expired"},
-                  match=[matchers.header_matcher({"Authorization": "Bearer revoked.bearer.x"})])
+    responses.add(
+        responses.GET,
+        f"{API}/v1/apps/my-app",
+        status=401,
+        json={"error": "expired"},
+        match=[matchers.header_matcher({"Authorization": "Bearer revoked.bearer.x"})],
+    )
     responses.add(responses.GET, f"{API}/v1/apps/my-app", json={"app": {"name": "my-app"}})
     assert make_client(fake_time).find_app("my-app") == {"name": "my-app"}
     assert len(responses.calls) == 3
@@ -144,23 +144,41 @@ def test_invalid_token_message_is_actionable_and_secret_free(fake_time):
 @responses.activate
 def test_422_errors_map_becomes_one_line_and_failure_dict(fake_time):
     add_exchange(responses)
-    responses.add(responses.POST, f"{API}/v1/apps", status=422, headers={"X-Request-ID": "req-42"},
-                  json={"errors": {"name": ["can't end with an hyphen", "can't contain 2 consecutive hyphens"]}})
+    responses.add(
+        responses.POST,
+        f"{API}/v1/apps",
+        status=422,
+        headers={"X-Request-ID": "req-42"},
+        json={"errors": {"name": ["can't end with an hyphen", "can't contain 2 consecutive hyphens"]}},
+    )
     with pytest.raises(ScalingoError) as caught:
-        make_client(fake_time).request("POST", "/apps", {"app": {"name": "bad--name-"}}, ok=(201,), action="could not create app 'bad--name-'")
+        make_client(fake_time).request(
+            "POST", "/apps", {"app": {"name": "bad--name-"}}, ok=(201,), action="could not create app 'bad--name-'"
+        )
     exc = caught.value
-    assert exc.message == ("could not create app 'bad--name-': name can't end with an hyphen, can't contain 2 consecutive hyphens "
-                           "(HTTP 422, request id req-42)")
+    assert exc.message == (
+        "could not create app 'bad--name-': name can't end with an hyphen, can't contain 2 consecutive hyphens "
+        "(HTTP 422, request id req-42)"
+    )
     assert "\n" not in exc.message
-    assert exc.failure == {"status": 422, "error": None, "errors": {"name": ["can't end with an hyphen", "can't contain 2 consecutive hyphens"]},
-                           "request_id": "req-42", "resource": None}
+    assert exc.failure == {
+        "status": 422,
+        "error": None,
+        "errors": {"name": ["can't end with an hyphen", "can't contain 2 consecutive hyphens"]},
+        "request_id": "req-42",
+        "resource": None,
+    }
 
 
 @responses.activate
 def test_402_keeps_the_billing_url(fake_time):
     add_exchange(responses)
-    responses.add(responses.POST, f"{API}/v1/apps", status=402,
-                  json={"error": "Sorry, you need to verify your account", "url": "https://my.scalingo.com/apps/billing"})
+    responses.add(
+        responses.POST,
+        f"{API}/v1/apps",
+        status=402,
+        json={"error": "Sorry, you need to verify your account", "url": "https://my.scalingo.com/apps/billing"},
+    )
     with pytest.raises(ScalingoError) as caught:
         make_client(fake_time).request("POST", "/apps", {}, ok=(201,), action="could not create app 'x'")
     assert "https://my.scalingo.com/apps/billing" in caught.value.message and caught.value.status == 402
@@ -169,8 +187,13 @@ def test_402_keeps_the_billing_url(fake_time):
 @responses.activate
 def test_html_and_plain_text_bodies_do_not_crash(fake_time):
     add_exchange(responses)
-    responses.add(responses.GET, f"{API}/v1/apps/a", status=503, content_type="text/html",
-                  body="<html><body><h1>503 Service Unavailable</h1></body></html>")
+    responses.add(
+        responses.GET,
+        f"{API}/v1/apps/a",
+        status=503,
+        content_type="text/html",
+        body="<html><body><h1>503 Service Unavailable</h1></body></html>",
+    )
     responses.add(responses.GET, f"{API}/v1/apps/b", status=429, content_type="text/plain", body="Retry later")
     client = make_client(fake_time, retry_timeout=0)
     with pytest.raises(ScalingoError) as html:
@@ -199,7 +222,9 @@ def test_post_is_not_retried_on_503_but_is_on_429_with_retry_after(fake_time):
     assert len([c for c in responses.calls if c.request.url.endswith("/scale")]) == 1
 
     responses.reset()
-    responses.add(responses.POST, f"{API}/v1/apps/a/restart", status=429, body="Retry later", headers={"Retry-After": "7"})
+    responses.add(
+        responses.POST, f"{API}/v1/apps/a/restart", status=429, body="Retry later", headers={"Retry-After": "7"}
+    )
     responses.add(responses.POST, f"{API}/v1/apps/a/restart", status=202)
     assert make_client(fake_time).request("POST", "/apps/a/restart", {}, ok=(202,)).status == 202
     assert fake_time.slept[-1] >= 7
@@ -210,7 +235,9 @@ def test_lost_answer_to_a_post_is_reported_not_resent(fake_time):
     add_exchange(responses)
     responses.add(responses.POST, f"{API}/v1/apps", body=requests.ConnectionError("reset by peer"))
     with pytest.raises(ScalingoError) as caught:
-        make_client(fake_time).request("POST", "/apps", {"app": {"name": "abcdef"}}, ok=(201,), action="could not create app 'abcdef'")
+        make_client(fake_time).request(
+            "POST", "/apps", {"app": {"name": "abcdef"}}, ok=(201,), action="could not create app 'abcdef'"
+        )
     assert "may or may not have been applied" in caught.value.message
     assert caught.value.unknown_outcome
     assert len([c for c in responses.calls if c.request.url.endswith("/apps")]) == 1
@@ -219,7 +246,9 @@ def test_lost_answer_to_a_post_is_reported_not_resent(fake_time):
 @responses.activate
 def test_gateway_error_on_a_write_is_an_unknown_outcome_but_a_422_is_not(fake_time):
     add_exchange(responses)
-    responses.add(responses.POST, f"{API}/v1/apps/a/scale", status=502, content_type="text/html", body="<html>bad gateway</html>")
+    responses.add(
+        responses.POST, f"{API}/v1/apps/a/scale", status=502, content_type="text/html", body="<html>bad gateway</html>"
+    )
     responses.add(responses.POST, f"{API}/v1/apps/b/scale", status=422, json={"errors": {"app": ["busy"]}})
     client = make_client(fake_time)
     with pytest.raises(ScalingoError) as gateway:
@@ -227,7 +256,9 @@ def test_gateway_error_on_a_write_is_an_unknown_outcome_but_a_422_is_not(fake_ti
     with pytest.raises(ScalingoError) as refused:
         client.request("POST", "/apps/b/scale", {}, ok=(202,))
     assert gateway.value.unknown_outcome and "may or may not" in gateway.value.message
-    assert not refused.value.unknown_outcome and refused.value.message.startswith("POST /apps/b/scale failed: busy (HTTP 422")
+    assert not refused.value.unknown_outcome and refused.value.message.startswith(
+        "POST /apps/b/scale failed: busy (HTTP 422"
+    )
 
 
 @responses.activate
@@ -245,7 +276,9 @@ def test_writes_other_than_refusals_are_never_resent_by_the_client(fake_time):
 
 @responses.activate
 def test_tls_failure_says_what_to_do(fake_time):
-    responses.add(responses.POST, f"{AUTH}/v1/tokens/exchange", body=requests.exceptions.SSLError("certificate verify failed"))
+    responses.add(
+        responses.POST, f"{AUTH}/v1/tokens/exchange", body=requests.exceptions.SSLError("certificate verify failed")
+    )
     with pytest.raises(ScalingoError) as caught:
         make_client(fake_time).get("/apps", "apps", list)
     assert "TLS certificate of https://auth.test.example could not be verified" in caught.value.message
@@ -272,11 +305,25 @@ def test_paginate_follows_every_page(fake_time, style):
     add_exchange(responses)
     for page in (1, 2, 3):
         if style == "rails":
-            meta = {"current_page": page, "previous_page": page - 1 or None, "next_page": page + 1 if page < 3 else None, "total_pages": 3}
+            meta = {
+                "current_page": page,
+                "previous_page": page - 1 or None,
+                "next_page": page + 1 if page < 3 else None,
+                "total_pages": 3,
+            }
         else:
-            meta = {"current_page": page, "prev_page": max(page - 1, 1), "next_page": min(page + 1, 3), "total_pages": 3}
-        responses.add(responses.GET, f"{API}/v1/apps/p/child_apps", json={"child_apps": [{"name": f"c{page}"}], "meta": {"pagination": meta}},
-                      match=[matchers.query_param_matcher({"page": str(page), "per_page": "50"})])
+            meta = {
+                "current_page": page,
+                "prev_page": max(page - 1, 1),
+                "next_page": min(page + 1, 3),
+                "total_pages": 3,
+            }
+        responses.add(
+            responses.GET,
+            f"{API}/v1/apps/p/child_apps",
+            json={"child_apps": [{"name": f"c{page}"}], "meta": {"pagination": meta}},
+            match=[matchers.query_param_matcher({"page": str(page), "per_page": "50"})],
+        )
     items = make_client(fake_time).paginate("/apps/p/child_apps", "child_apps")
     assert [i["name"] for i in items] == ["c1", "c2", "c3"]
     assert len(responses.calls) == 4
@@ -286,12 +333,24 @@ def test_paginate_follows_every_page(fake_time, style):
 def test_cursor_pages_follow_next_cursor_and_stop_at_the_limit(fake_time):
     add_exchange(responses)
     url = f"{API}/v1/apps/a/logs_archives"
-    responses.add(responses.GET, url, json={"next_cursor": "c2", "has_more": True, "archives": [{"url": "1"}, {"url": "2"}]},
-                  match=[matchers.query_param_matcher({})])
-    responses.add(responses.GET, url, json={"next_cursor": "c3", "has_more": True, "archives": [{"url": "3"}, {"url": "4"}]},
-                  match=[matchers.query_param_matcher({"cursor": "c2"})])
-    responses.add(responses.GET, url, json={"next_cursor": "", "has_more": False, "archives": [{"url": "5"}]},
-                  match=[matchers.query_param_matcher({"cursor": "c3"})])
+    responses.add(
+        responses.GET,
+        url,
+        json={"next_cursor": "c2", "has_more": True, "archives": [{"url": "1"}, {"url": "2"}]},
+        match=[matchers.query_param_matcher({})],
+    )
+    responses.add(
+        responses.GET,
+        url,
+        json={"next_cursor": "c3", "has_more": True, "archives": [{"url": "3"}, {"url": "4"}]},
+        match=[matchers.query_param_matcher({"cursor": "c2"})],
+    )
+    responses.add(
+        responses.GET,
+        url,
+        json={"next_cursor": "", "has_more": False, "archives": [{"url": "5"}]},
+        match=[matchers.query_param_matcher({"cursor": "c3"})],
+    )
     client = make_client(fake_time)
     assert [a["url"] for a in client.cursor_pages("/apps/a/logs_archives", "archives")] == ["1", "2", "3", "4", "5"]
     calls = len(responses.calls)
@@ -310,16 +369,19 @@ def test_find_app_is_none_on_404_app_and_refuses_an_id(fake_time):
         client.find_app("5ed12fa6f112e2000f9f93f7")
 
 
-@pytest.mark.parametrize("name, problems", [
-    ("my-app", []),
-    ("abc", ["should have between 6 and 48 characters"]),
-    ("a" * 49, ["should have between 6 and 48 characters"]),
-    ("MyApp_1", ["should contain only lowercase letters, digits and hyphens"]),
-    ("-my-app", ["can't start with a hyphen"]),
-    ("my-app-", ["can't end with a hyphen"]),
-    ("my--app", ["can't contain 2 consecutive hyphens"]),
-    ("ééééééé", ["should contain only lowercase letters, digits and hyphens"]),
-])
+@pytest.mark.parametrize(
+    "name, problems",
+    [
+        ("my-app", []),
+        ("abc", ["should have between 6 and 48 characters"]),
+        ("a" * 49, ["should have between 6 and 48 characters"]),
+        ("MyApp_1", ["should contain only lowercase letters, digits and hyphens"]),
+        ("-my-app", ["can't start with a hyphen"]),
+        ("my-app-", ["can't end with a hyphen"]),
+        ("my--app", ["can't contain 2 consecutive hyphens"]),
+        ("ééééééé", ["should contain only lowercase letters, digits and hyphens"]),
+    ],
+)
 def test_app_name_rules(name, problems):
     assert app_name_problems(name) == problems
 
@@ -331,6 +393,8 @@ def test_bearer_expiry_reads_exp_and_tolerates_garbage():
 
 
 def test_version_matches_galaxy_yml():
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+    root = os.path.dirname(
+        os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    )
     with open(os.path.join(root, "galaxy.yml"), encoding="utf-8") as handle:
         assert f"version: {_client.VERSION}\n" in handle.read()

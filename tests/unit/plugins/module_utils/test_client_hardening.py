@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import os
 import time
 
@@ -10,6 +11,7 @@ import pytest
 import requests
 import responses
 import yaml
+from test_client import API, AUTH, TOKEN, add_exchange, jwt, make_client
 
 from ansible_collections.scalingo.cloud.plugins.module_utils import _client
 from ansible_collections.scalingo.cloud.plugins.module_utils._client import (
@@ -18,8 +20,6 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._client import (
     ScalingoError,
     connection_settings,
 )
-
-from test_client import API, AUTH, TOKEN, add_exchange, cache_home, fake_time, jwt, make_client  # noqa: F401 (fixtures)
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 
@@ -45,12 +45,16 @@ def sent_authorization():
 
 # -- credentials go only where they belong --------------------------------------------------------
 
-@pytest.mark.parametrize("location", [
-    "https://evil.example/v1/apps/a/operations/op1",       # another host
-    "http://api.test.example/v1/apps/a/operations/op1",    # plain http
-    "https://api.test.example:8443/v1/apps/a/operations/op1",  # another port
-    "//evil.example/v1/apps/a/operations/op1",             # scheme-relative
-])
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        "https://evil.example/v1/apps/a/operations/op1",  # another host
+        "http://api.test.example/v1/apps/a/operations/op1",  # plain http
+        "https://api.test.example:8443/v1/apps/a/operations/op1",  # another port
+        "//evil.example/v1/apps/a/operations/op1",  # scheme-relative
+    ],
+)
 @responses.activate
 def test_an_operation_url_on_another_origin_is_refused_before_sending(fake_time, location):
     client = make_client(fake_time)
@@ -63,12 +67,18 @@ def test_an_operation_url_on_another_origin_is_refused_before_sending(fake_time,
     assert not responses.calls
 
 
-@pytest.mark.parametrize("location, url", [
-    ("https://api.test.example/v1/apps/a/operations/op1", f"{API}/v1/apps/a/operations/op1"),
-    ("https://API.test.example:443/v1/apps/a/operations/op1", "https://API.test.example:443/v1/apps/a/operations/op1"),
-    ("/v1/apps/a/operations/op1", f"{API}/v1/apps/a/operations/op1"),
-    ("operations/op1", f"{API}/operations/op1"),
-])
+@pytest.mark.parametrize(
+    "location, url",
+    [
+        ("https://api.test.example/v1/apps/a/operations/op1", f"{API}/v1/apps/a/operations/op1"),
+        (
+            "https://API.test.example:443/v1/apps/a/operations/op1",
+            "https://API.test.example:443/v1/apps/a/operations/op1",
+        ),
+        ("/v1/apps/a/operations/op1", f"{API}/v1/apps/a/operations/op1"),
+        ("operations/op1", f"{API}/operations/op1"),
+    ],
+)
 def test_operation_urls_on_the_api_origin_and_relative_ones_resolve_against_api_url(fake_time, location, url):
     assert make_client(fake_time).resolve(location, "x") == url
 
@@ -103,13 +113,16 @@ def test_a_token_http_cannot_carry_is_refused_before_any_request(token):
         Client(api_token=token, api_url=API, auth_url=AUTH)
 
 
-@pytest.mark.parametrize("answer", [
-    {"token": "eyJhbGciOiJIUzUxMiJ9.eyJleHAiOjF9.c2ln\n"},   # a trailing newline
-    {"token": "not a jwt"},
-    {"token": 42},
-    {"token": None},
-    ["eyJ"],
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"token": "eyJhbGciOiJIUzUxMiJ9.eyJleHAiOjF9.c2ln\n"},  # a trailing newline
+        {"token": "not a jwt"},
+        {"token": 42},
+        {"token": None},
+        ["eyJ"],
+    ],
+)
 @responses.activate
 def test_a_malformed_bearer_is_refused_and_never_quoted(fake_time, answer):
     responses.add(responses.POST, f"{AUTH}/v1/tokens/exchange", json=answer)
@@ -123,8 +136,11 @@ def test_a_malformed_bearer_is_refused_and_never_quoted(fake_time, answer):
 @responses.activate
 def test_exceptions_of_the_http_stack_become_one_line_without_credentials(fake_time):
     bearer = add_exchange(responses)
-    responses.add(responses.GET, f"{API}/v1/apps/a",
-                  body=requests.exceptions.InvalidHeader(f"Invalid header value 'Bearer {bearer}'"))
+    responses.add(
+        responses.GET,
+        f"{API}/v1/apps/a",
+        body=requests.exceptions.InvalidHeader(f"Invalid header value 'Bearer {bearer}'"),
+    )
     with pytest.raises(ScalingoError) as caught:
         make_client(fake_time).find_app("a")
     assert caught.value.message == "could not read app 'a': the request could not be sent (InvalidHeader)"
@@ -133,24 +149,30 @@ def test_exceptions_of_the_http_stack_become_one_line_without_credentials(fake_t
 
 # -- the connection settings: one home ------------------------------------------------------------
 
+
 def test_settings_defaults_and_empty_values():
     settings = connection_settings({"api_token": "tk-us-x", "region": "", "auth_url": "", "api_timeout": None})
     assert settings["api_url"] == "https://api.osc-fr1.scalingo.com"
     assert settings["auth_url"] == "https://auth.scalingo.com"
     assert settings["api_timeout"] == 30
-    settings = connection_settings({"api_token": "tk-us-x", "region": "osc-secnum-fr1", "api_url": "http://127.0.0.1:8080/"})
+    settings = connection_settings(
+        {"api_token": "tk-us-x", "region": "osc-secnum-fr1", "api_url": "http://127.0.0.1:8080/"}
+    )
     assert settings["api_url"] == "http://127.0.0.1:8080"
 
 
-@pytest.mark.parametrize("options, message", [
-    ({"region": "evil.example/x?"}, "region 'evil.example/x?' is invalid"),
-    ({"api_url": "https://user:pw@api.example"}, "api_url 'https://user:pw@api.example' is invalid"),
-    ({"api_url": "ftp://api.example"}, "api_url 'ftp://api.example' is invalid"),
-    ({"auth_url": "https://auth.example/x?y"}, "auth_url 'https://auth.example/x?y' is invalid"),
-    ({"api_timeout": 0}, "api_timeout must be a positive number"),
-    ({"rate_limit_retry_timeout": -1}, "rate_limit_retry_timeout must be 0"),
-    ({}, "api_token is required"),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"region": "evil.example/x?"}, "region 'evil.example/x?' is invalid"),
+        ({"api_url": "https://user:pw@api.example"}, "api_url 'https://user:pw@api.example' is invalid"),
+        ({"api_url": "ftp://api.example"}, "api_url 'ftp://api.example' is invalid"),
+        ({"auth_url": "https://auth.example/x?y"}, "auth_url 'https://auth.example/x?y' is invalid"),
+        ({"api_timeout": 0}, "api_timeout must be a positive number"),
+        ({"rate_limit_retry_timeout": -1}, "rate_limit_retry_timeout must be 0"),
+        ({}, "api_token is required"),
+    ],
+)
 def test_settings_are_checked_before_any_request(options, message):
     if options:
         options = dict(options, api_token="tk-us-x")
@@ -159,7 +181,8 @@ def test_settings_are_checked_before_any_request(options, message):
 
 
 def documented_options(path):
-    source = open(os.path.join(ROOT, path), encoding="utf-8").read()
+    with open(os.path.join(ROOT, path), encoding="utf-8") as handle:
+        source = handle.read()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "DOCUMENTATION":
             return yaml.safe_load(node.value.value)["options"]
@@ -167,7 +190,10 @@ def documented_options(path):
 
 
 def test_the_modules_and_the_inventory_document_the_defaults_and_variables_of_the_one_home():
-    fragment, inventory = documented_options("plugins/doc_fragments/auth.py"), documented_options("plugins/inventory/scalingo.py")
+    fragment, inventory = (
+        documented_options("plugins/doc_fragments/auth.py"),
+        documented_options("plugins/inventory/scalingo.py"),
+    )
     for name, default in _client.CONNECTION_DEFAULTS.items():
         assert fragment[name].get("default") == default, name
         assert inventory[name].get("default") == default, name
@@ -178,15 +204,19 @@ def test_the_modules_and_the_inventory_document_the_defaults_and_variables_of_th
 
 # -- answers are checked where they are read --------------------------------------------------------
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"body": "<html><body>Welcome to nginx</body></html>", "content_type": "text/html"}, "has no 'app'"),
-    ({"json": {"app": None}}, "has no 'app'"),
-    ({"json": {}}, "has no 'app'"),
-    ({"json": None}, "has no 'app'"),
-    ({"json": {"app": ["a"]}}, "has a 'app' that is not an object"),
-    ({"json": {"app": {"name": 42}}}, "has a 'app' whose 'name' is not a string"),
-    ({"json": [1, 2]}, "has no 'app'"),
-])
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"body": "<html><body>Welcome to nginx</body></html>", "content_type": "text/html"}, "has no 'app'"),
+        ({"json": {"app": None}}, "has no 'app'"),
+        ({"json": {}}, "has no 'app'"),
+        ({"json": None}, "has no 'app'"),
+        ({"json": {"app": ["a"]}}, "has a 'app' that is not an object"),
+        ({"json": {"app": {"name": 42}}}, "has a 'app' whose 'name' is not a string"),
+        ({"json": [1, 2]}, "has no 'app'"),
+    ],
+)
 @responses.activate
 def test_a_2xx_answer_without_the_expected_member_fails_naming_the_endpoint(fake_time, kwargs, message):
     add_exchange(responses)
@@ -207,15 +237,21 @@ def test_list_items_are_checked_too(fake_time):
 
 # -- every loop over answers ends --------------------------------------------------------------------
 
+
 @responses.activate
 def test_a_repeated_cursor_stops_the_listing_with_a_warning(fake_time):
     add_exchange(responses)
-    responses.add(responses.GET, f"{API}/v1/apps/a/logs_archives",
-                  json={"archives": [{"url": "x"}], "has_more": True, "next_cursor": "same"})
+    responses.add(
+        responses.GET,
+        f"{API}/v1/apps/a/logs_archives",
+        json={"archives": [{"url": "x"}], "has_more": True, "next_cursor": "same"},
+    )
     client = make_client(fake_time)
     items = client.cursor_pages("/apps/a/logs_archives", "archives", action="could not read the logs archives")
     assert len(items) == 2 and len(responses.calls) == 3
-    assert client.warnings == ["could not read the logs archives: the API gave the same cursor twice; stopped with 2 items"]
+    assert client.warnings == [
+        "could not read the logs archives: the API gave the same cursor twice; stopped with 2 items"
+    ]
 
 
 @responses.activate
@@ -223,12 +259,26 @@ def test_cursor_and_page_listings_stop_at_the_ceiling(fake_time, monkeypatch):
     monkeypatch.setattr(_client, "MAX_PAGES", 5)
     add_exchange(responses)
     counter = iter(range(1000))
-    responses.add_callback(responses.GET, f"{API}/v1/apps/a/logs_archives",
-                           callback=lambda r: (200, {}, '{"archives": [{}], "has_more": true, "next_cursor": "c%d"}' % next(counter)),
-                           content_type="application/json")
-    responses.add_callback(responses.GET, f"{API}/v1/apps/a/child_apps",
-                           callback=lambda r: (200, {}, '{"child_apps": [{}], "meta": {"pagination": {"next_page": %d}}}' % (next(counter) + 2)),
-                           content_type="application/json")
+    responses.add_callback(
+        responses.GET,
+        f"{API}/v1/apps/a/logs_archives",
+        callback=lambda r: (
+            200,
+            {},
+            json.dumps({"archives": [{}], "has_more": True, "next_cursor": f"c{next(counter)}"}),
+        ),
+        content_type="application/json",
+    )
+    responses.add_callback(
+        responses.GET,
+        f"{API}/v1/apps/a/child_apps",
+        callback=lambda r: (
+            200,
+            {},
+            json.dumps({"child_apps": [{}], "meta": {"pagination": {"next_page": next(counter) + 2}}}),
+        ),
+        content_type="application/json",
+    )
     client = make_client(fake_time)
     assert len(client.cursor_pages("/apps/a/logs_archives", "archives")) == 5
     assert len(client.paginate("/apps/a/child_apps", "child_apps")) == 5
@@ -236,6 +286,7 @@ def test_cursor_and_page_listings_stop_at_the_ceiling(fake_time, monkeypatch):
 
 
 # -- changed is honest ---------------------------------------------------------------------------------
+
 
 @responses.activate
 def test_a_write_that_may_have_landed_marks_the_client(fake_time):
@@ -254,7 +305,9 @@ def test_a_write_that_may_have_landed_marks_the_client(fake_time):
 @responses.activate
 def test_a_body_cut_off_after_a_write_is_an_unknown_outcome(fake_time):
     add_exchange(responses)
-    responses.add(responses.POST, f"{API}/v1/apps/a/restart", body=requests.exceptions.ChunkedEncodingError("IncompleteRead"))
+    responses.add(
+        responses.POST, f"{API}/v1/apps/a/restart", body=requests.exceptions.ChunkedEncodingError("IncompleteRead")
+    )
     client = make_client(fake_time)
     with pytest.raises(ScalingoError) as caught:
         client.request("POST", "/apps/a/restart", {}, ok=(202,))
@@ -272,6 +325,7 @@ def test_a_dry_run_is_no_write(fake_time):
 
 
 # -- time is honest --------------------------------------------------------------------------------
+
 
 @responses.activate
 def test_the_retry_budget_covers_a_re_exchange_after_401():
@@ -298,6 +352,7 @@ def test_a_deadline_cuts_the_retries_and_the_attempt_timeout():
 
 
 # -- the bearer cache -----------------------------------------------------------------------------
+
 
 def test_a_refused_bearer_is_dropped_only_if_the_cache_still_holds_it(cache_home):
     cache = BearerCache(AUTH, TOKEN)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._waiter import Waiter
@@ -46,7 +48,7 @@ def test_first_poll_at_half_a_second_then_a_quarter_of_the_time_waited_from_1_to
     assert all(1.0 <= d <= 5.0 for d in clock.slept[1:])
     assert clock.slept[-1] == 5.0  # the ceiling
     elapsed = [t - 100.0 for t, _ in clock.reads]
-    for before, after in zip(elapsed, elapsed[1:]):
+    for before, after in itertools.pairwise(elapsed):
         assert after - before == pytest.approx(min(5.0, max(1.0, before / 4)))
 
 
@@ -54,8 +56,11 @@ def test_a_five_second_operation_is_noticed_within_a_second_and_a_thirty_second_
     for length, polls in ((5, 6), (30, 14)):
         clock = FakeClock()
         waiter = Waiter(clock.clock, clock.sleep)
-        waited = waiter.until(lambda deadline: "done" if clock.now - 100.0 >= length else "running",
-                              lambda v: v == "done", waiter.deadline(300))
+        waited = waiter.until(
+            lambda deadline, clock=clock, length=length: "done" if clock.now - 100.0 >= length else "running",
+            lambda v: v == "done",
+            waiter.deadline(300),
+        )
         assert waited.finished and waited.polls == polls
         assert waited.duration - length < max(1.0, length / 4) + 0.01
 

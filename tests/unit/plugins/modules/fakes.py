@@ -167,7 +167,7 @@ class FakeClient:
         self.warnings = []
 
     # Client.request's own signature, positional arguments included.
-    def request(self, method, path, json_body=None, params=None, headers=None, ok=(200,), action=None, deadline=None):  # noqa: PLR0917
+    def request(self, method, path, json_body=None, params=None, headers=None, ok=(200,), action=None, deadline=None):
         call = Call(method, path, json_body=json_body, params=params, headers=headers, ok=ok, deadline=deadline)
         self.calls.append(call)
         assert self.script, f"unexpected request {call}: the script has no more answers (sent so far: {self.sent})"
