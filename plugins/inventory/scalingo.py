@@ -269,15 +269,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             raise AnsibleError(
                 "scalingo inventory: the requests Python library is required on the controller (pip install requests)"
             )
-        client = Client(
-            api_token=settings["api_token"],
-            api_url=settings["api_url"],
-            auth_url=settings["auth_url"],
-            validate_certs=settings["validate_certs"],
-            api_timeout=settings["api_timeout"],
-            bearer_cache=settings["bearer_cache"],
-            retry_timeout=settings["rate_limit_retry_timeout"],
-        )
+        client = Client.from_settings(settings)
         client.session.headers["User-Agent"] = f"{USER_AGENT} (inventory)"
         return client
 

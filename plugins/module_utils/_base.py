@@ -252,18 +252,9 @@ class ScalingoModule:
     def client(self) -> Client:
         if not HAS_REQUESTS:
             self.module.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
-        c = self.connection
-        if not c["validate_certs"]:
+        if not self.connection["validate_certs"]:
             self.module.warn("validate_certs is false: TLS certificates of the Scalingo API are not verified")
-        return Client(
-            api_token=c["api_token"],
-            api_url=c["api_url"],
-            auth_url=c["auth_url"],
-            validate_certs=c["validate_certs"],
-            api_timeout=c["api_timeout"],
-            bearer_cache=c["bearer_cache"],
-            retry_timeout=c["rate_limit_retry_timeout"],
-        )
+        return Client.from_settings(self.connection)
 
     def check_app_name(self, option: str, name: str, what: str = "app name") -> None:
         problems = app_name_problems(name)

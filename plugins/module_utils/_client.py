@@ -373,6 +373,19 @@ class Client:
         # Said to the user at the end of the task (a listing cut short, ...).
         self.warnings = []
 
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any]) -> Client:
+        """A client for what connection_settings() returned."""
+        return cls(
+            api_token=settings["api_token"],
+            api_url=settings["api_url"],
+            auth_url=settings["auth_url"],
+            validate_certs=settings["validate_certs"],
+            api_timeout=settings["api_timeout"],
+            bearer_cache=settings["bearer_cache"],
+            retry_timeout=settings["rate_limit_retry_timeout"],
+        )
+
     # -- auth ---------------------------------------------------------------
 
     def _exchange(self, limit: float) -> str:
