@@ -16,7 +16,7 @@ import with_simulator  # noqa: E402
 COLLECTIONS = os.path.join(ROOT, "build", "collections")
 
 # Anything that looks like a secret this suite uses: the API tokens, any JWT (bearer), auth headers.
-SECRETS = re.compile(r"tk-us-[A-Za-z0-9_-]+|eyJ[A-Za-z0-9_-]{8,}\.eyJ|Bearer [A-Za-z0-9]|Basic [A-Za-z0-9]|\bAuthorization\b|s3cr3t-env-value")
+SECRETS = re.compile(r"tk-us-[A-Za-z0-9_-]+|eyJ[A-Za-z0-9_-]{8,}\.eyJ|Bearer [A-Za-z0-9]|Basic [A-Za-z0-9]|\bAuthorization\b|s3cr3t-[A-Za-z0-9-]+")
 
 
 def pytest_configure(config):
