@@ -581,7 +581,7 @@ class Client:
         integers that stick at the last page), so only next_page and total_pages are trusted.
         """
         items, page = [], 1
-        for _ in range(MAX_PAGES):
+        for _page in range(MAX_PAGES):
             reply = self.request("GET", path, params=dict(params or {}, page=page, per_page=per_page), action=action)
             items.extend(reply.take(key, list, {}))
             meta = reply.data.get("meta") if isinstance(reply.data.get("meta"), dict) else {}
@@ -596,7 +596,7 @@ class Client:
     def cursor_pages(self, path: str, key: str, limit: int | None = None, action: str | None = None) -> list:
         """Items of a cursor-paginated collection (logs archives), following next_cursor up to `limit` items."""
         items, cursor, seen = [], None, set()
-        for _ in range(MAX_PAGES):
+        for _page in range(MAX_PAGES):
             reply = self.request("GET", path, params={"cursor": cursor} if cursor else None, action=action)
             items.extend(reply.take(key, list, {}))
             if limit is not None and len(items) >= limit:

@@ -90,7 +90,7 @@ def test_redirects_are_never_followed_with_the_bearer(fake_time):
     responses.add(responses.GET, "https://evil.example/steal", json={"app": {"name": "a"}})
     with pytest.raises(ScalingoError, match="redirection"):
         make_client(fake_time).find_app("a")
-    assert [url for url, _ in sent_authorization()] == [f"{AUTH}/v1/tokens/exchange", f"{API}/v1/apps/a"]
+    assert [url for url, _header in sent_authorization()] == [f"{AUTH}/v1/tokens/exchange", f"{API}/v1/apps/a"]
 
 
 @responses.activate

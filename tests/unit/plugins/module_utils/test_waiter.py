@@ -47,7 +47,7 @@ def test_first_poll_at_half_a_second_then_a_quarter_of_the_time_waited_from_1_to
     assert clock.slept == sorted(clock.slept)
     assert all(1.0 <= d <= 5.0 for d in clock.slept[1:])
     assert clock.slept[-1] == 5.0  # the ceiling
-    elapsed = [t - 100.0 for t, _ in clock.reads]
+    elapsed = [t - 100.0 for t, _deadline in clock.reads]
     for before, after in itertools.pairwise(elapsed):
         assert after - before == pytest.approx(min(5.0, max(1.0, before / 4)))
 
@@ -71,7 +71,7 @@ def test_the_last_poll_is_at_the_deadline_never_past_it():
     deadline = waiter.deadline(10)
     waited = waiter.until(reader(clock, ["running"]), lambda v: v == "done", deadline)
     assert not waited.finished and waited.value == "running"
-    assert all(t <= deadline for t, _ in clock.reads)
+    assert all(t <= deadline for t, _deadline in clock.reads)
     assert clock.reads[-1][0] == pytest.approx(deadline)
     assert sum(clock.slept) == pytest.approx(10)
     assert waited.duration == pytest.approx(10)
