@@ -119,13 +119,26 @@ class Run(Resource):
             ok=(200, 201, 202),
             action=f"could not start a one-off container on app '{p['app']}'",
         )
-        data = reply.data if isinstance(reply.data, dict) else {}
-        location = data.get("operation_url") or reply.headers.get("Location")
+        container = reply.take("container")
+        location = reply.data.get("operation_url") or reply.headers.get("Location")
         operation, duration = self.follow(
             location if isinstance(location, str) else None, p["app"], "the one-off container"
         )
-        container = data.get("container") if isinstance(data.get("container"), dict) else None
         return self.result(True, container=container, operation=operation, duration=duration)
+
+
+def refuse_env(m, name, msg):
+    """Fail on a refused env value, whose pieces Ansible would otherwise mask inside the message itself.
+
+    The message holds no value; the refused one is taken out of the task's arguments, and its
+    pieces are no longer masked unless another variable's value is the same text.
+    """
+    env = m.params["env"]
+    refused = env.pop(name)
+    pieces = {str(v) for v in (refused.values() if isinstance(refused, dict) else refused or [])}
+    m.module.no_log_values.difference_update(pieces - {str(v) for v in env.values()})
+    env[name] = "(refused)"
+    m.fail(msg)
 
 
 def main():
@@ -149,7 +162,7 @@ def main():
         try:
             env_text(name, value)
         except ScalingoError as exc:
-            m.fail(exc.message)
+            refuse_env(m, name, exc.message)
     if p["size"] is not None and not p["size"].strip():
         m.fail("size must not be empty: leave it out for Scalingo's default")
     m.run(Run)

@@ -135,11 +135,10 @@ def test_an_answer_without_an_operation_returns_the_container_without_waiting():
     assert o.result == {"changed": True, "container": CONTAINER, "operation": None, "duration": 0.0}
 
 
-def test_an_answer_without_a_body_returns_no_container():
-    o = succeeds(
-        Run, params(), expect("POST", f"/apps/{APP}/run", answer(202, None, Location=OP_URL)), operation("done")
-    )
-    assert o.result["container"] is None and o.result["operation"]["status"] == "done"
+def test_an_accepted_run_answered_without_its_container_fails_as_a_change():
+    o = fails(Run, params(), expect("POST", f"/apps/{APP}/run", answer(202, None, Location=OP_URL)))
+    assert f"the answer of POST /apps/{APP}/run" in o.error.message and "has no 'container'" in o.error.message
+    assert o.client.wrote  # the edge reports it as changed: the container may have started
 
 
 def test_without_wait_only_the_operation_id_and_url_are_returned():
