@@ -5,6 +5,7 @@ import time
 from flask import Blueprint, request
 
 from . import catalog, errors
+from .collaborators import collaborator_json
 from .middleware import LOCATION_FIELDS, LOCATION_PLACEHOLDER
 from .render import app_json, iso, user_json
 from .responses import json_response
@@ -176,15 +177,35 @@ def deploy(ident):
 
 @bp.post("/apps/<ident>/collaborators")
 def add_collaborator(ident):
-    email = json_object().get("email")
+    """An accepted collaborator at once (a full one unless `is_limited: true`); accepts a pending invitation."""
+    body = json_object()
+    email, is_limited = body.get("email"), body.get("is_limited", False)
     if not isinstance(email, str) or "@" not in email:
         return bad_request("email is required")
+    if not isinstance(is_limited, bool):
+        return bad_request("is_limited must be true or false")
     s = state()
     with s.lock:
         app = admin_app(ident)
         if email != s.owner_of(app).email and email not in app.collaborators:
             app.collaborators.append(email)
+        for member in s.collaborator_records(app):
+            if member.email == email.lower() and "is_limited" in body:
+                member.is_limited = is_limited
         return json_response({"collaborators": list(app.collaborators)}, 201)
+
+
+@bp.post("/apps/<ident>/collaborators/<email>/accept")
+def accept_invitation(ident, email):
+    """The invitee follows the invitation link: the invitation becomes an accepted collaborator."""
+    s = state()
+    with s.lock:
+        app = admin_app(ident)
+        member = next((m for m in s.collaborator_records(app) if m.email == email.lower()), None)
+        if member is None:
+            return errors.not_found("collaborator")
+        s.accept_invitation(app, member)
+        return json_response({"collaborator": collaborator_json(s, app, member)})
 
 
 def bulk_names(body: dict):

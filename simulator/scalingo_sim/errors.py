@@ -87,3 +87,32 @@ def free_trial_exceeded():
         url="https://my.scalingo.com/apps/billing",
         name="free-trial-exceeded",
     )
+
+
+def missing_param(name: str):
+    """Rails' answer to a body without its root key."""
+    return error(400, f"param is missing or the value is empty: {name}")
+
+
+def collaborator_email_blank():
+    return unprocessable({"email": ["can't be blank", "is invalid"]})
+
+
+def collaborator_email_invalid():
+    return unprocessable({"email": ["is invalid"]})
+
+
+def collaborator_is_owner():
+    return unprocessable({"email": ["is the owner of the app"]})
+
+
+def collaborator_taken():
+    return unprocessable({"email": ["has already been taken"]})
+
+
+def collaborator_limited_not_boolean():
+    return unprocessable({"is_limited": ["must be a boolean"]})
+
+
+def limited_collaborator_forbidden():
+    return error(403, "Limited collaborators cannot manage the collaborators of this app")

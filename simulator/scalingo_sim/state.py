@@ -100,6 +100,17 @@ class Operation:
 
 
 @dataclass
+class Collaborator:
+    """A collaborator of an app: `pending` (invited, with the token of its link) or `accepted`."""
+
+    id: str
+    email: str
+    is_limited: bool
+    status: str = "pending"
+    token: str = ""
+
+
+@dataclass
 class App:
     id: str
     name: str
@@ -128,6 +139,9 @@ class App:
     one_offs: list[OneOff] = field(default_factory=list)
     one_off_counter: int = 0
     archives: list[dict] = field(default_factory=list)
+    # Collaborator records by lower-case email: invitations, and the records of the accepted
+    # collaborators, whose emails `collaborators` lists (see State.collaborator_records).
+    members: dict[str, Collaborator] = field(default_factory=dict)
 
     def __post_init__(self):
         if not self.updated_at:
@@ -504,3 +518,49 @@ class State:
     def clear_trap_log(self) -> None:
         with self.lock:
             self.trap_log = []
+
+    # -------------------------------------------------------- collaborators
+    def collaborator_records(self, app: App) -> list[Collaborator]:
+        """The app's collaborators, in invitation order; never its owner.
+
+        `app.collaborators` (accepted emails, used by can_see and transfers) is the truth about who
+        has accepted: a record is made for an email added there directly (a full collaborator), an
+        accepted record whose email left it is dropped, and so is the owner's.
+        """
+        with self.lock:
+            owner = self.owner_of(app).email.lower()
+            accepted = {email.lower() for email in app.collaborators}
+            for key, member in list(app.members.items()):
+                if key == owner or (member.status == "accepted" and key not in accepted):
+                    del app.members[key]
+                elif key in accepted and member.status != "accepted":
+                    member.status, member.token = "accepted", ""
+            for email in app.collaborators:
+                if email.lower() != owner and email.lower() not in app.members:
+                    app.members[email.lower()] = Collaborator(new_hex_id(), email.lower(), False, "accepted")
+            return list(app.members.values())
+
+    def find_collaborator(self, app: App, collaborator_id: str) -> Collaborator | None:
+        with self.lock:
+            return next((c for c in self.collaborator_records(app) if c.id == collaborator_id), None)
+
+    def invite(self, app: App, email: str, is_limited: bool) -> Collaborator:
+        with self.lock:
+            member = Collaborator(
+                new_hex_id(), email.lower(), is_limited, token=f"s3cr3t-invite-{secrets.token_hex(20)}"
+            )
+            app.members[member.email] = member
+            return member
+
+    def accept_invitation(self, app: App, member: Collaborator) -> None:
+        """The invitee accepts: an account of that email (made if unknown) now sees the app."""
+        with self.lock:
+            self.user_for_collaborator(member.email)
+            member.status, member.token = "accepted", ""
+            if member.email not in (e.lower() for e in app.collaborators):
+                app.collaborators.append(member.email)
+
+    def remove_collaborator(self, app: App, member: Collaborator) -> None:
+        with self.lock:
+            app.members.pop(member.email, None)
+            app.collaborators = [e for e in app.collaborators if e.lower() != member.email]
