@@ -87,3 +87,8 @@ def free_trial_exceeded():
         url="https://my.scalingo.com/apps/billing",
         name="free-trial-exceeded",
     )
+
+
+def variables_failed(failed: list):
+    """The bulk PUT's refusal: not the usual 422, a 400 listing the variables it could not save."""
+    return json_response({"failed": failed}, 400)

@@ -128,6 +128,8 @@ class App:
     one_offs: list[OneOff] = field(default_factory=list)
     one_off_counter: int = 0
     archives: list[dict] = field(default_factory=list)
+    # Environment variables, in creation order: {"id", "name", "value"} (see variables.py).
+    variables: list[dict] = field(default_factory=list)
 
     def __post_init__(self):
         if not self.updated_at:
