@@ -116,3 +116,6 @@ def collaborator_limited_not_boolean():
 
 def limited_collaborator_forbidden():
     return error(403, "Limited collaborators cannot manage the collaborators of this app")
+def variables_failed(failed: list):
+    """The bulk PUT's refusal: not the usual 422, a 400 listing the variables it could not save."""
+    return json_response({"failed": failed}, 400)

@@ -142,6 +142,8 @@ class App:
     # Collaborator records by lower-case email: invitations, and the records of the accepted
     # collaborators, whose emails `collaborators` lists (see State.collaborator_records).
     members: dict[str, Collaborator] = field(default_factory=dict)
+    # Environment variables, in creation order: {"id", "name", "value"} (see variables.py).
+    variables: list[dict] = field(default_factory=list)
 
     def __post_init__(self):
         if not self.updated_at:
