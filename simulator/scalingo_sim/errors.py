@@ -87,3 +87,24 @@ def free_trial_exceeded():
         url="https://my.scalingo.com/apps/billing",
         name="free-trial-exceeded",
     )
+
+
+def plan_id_required():
+    return error(400, "plan_id is required")
+
+
+def addon_provider_required():
+    return error(400, "addon_provider_id is required")
+
+
+def addon_suspended():
+    return error(400, "this addon is suspended: resume it before changing its plan")
+
+
+def payment_required():
+    return error(
+        402,
+        "You need to add a payment method to your account to use this paid addon plan",
+        url="https://my.scalingo.com/apps/billing",
+        name="payment-method-required",
+    )
