@@ -155,6 +155,11 @@ MODULE_DEFAULTS_PLAY = """
       scalingo.cloud.scalingo_child_app:
         parent: defaults-app
         name: defaults-app-pr1
+    - name: Give it a database (scalingo_addon)
+      scalingo.cloud.scalingo_addon:
+        app: defaults-app
+        provider: postgresql
+        plan: postgresql-sandbox
     - name: Read them (scalingo_app_info)
       scalingo.cloud.scalingo_app_info:
         name: defaults-app
@@ -165,7 +170,8 @@ MODULE_DEFAULTS_PLAY = """
         that: defaults_read.apps[0].child_apps | map(attribute='name') | list == ['defaults-app-pr1']
 """
 
-COVERED = {"scalingo_app", "scalingo_scale", "scalingo_restart", "scalingo_run", "scalingo_child_app", "scalingo_app_info"}
+COVERED = {"scalingo_app", "scalingo_scale", "scalingo_restart", "scalingo_run", "scalingo_child_app", "scalingo_app_info",
+           "scalingo_addon"}
 
 
 def test_module_defaults_group(simulator, cache_dir, tmp_path):
