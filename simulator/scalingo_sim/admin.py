@@ -52,6 +52,7 @@ CONFIG_CHECKS = {
     "pagination_style": (lambda v: v in ("rails", "go"), '"rails" or "go"'),
     "max_per_page": (is_count, "an integer >= 1"),
     "repeat_cursor": (lambda v: isinstance(v, bool), "true or false"),
+    "addon_provisioning": (lambda v: is_number(v) and v >= 0, "a number of seconds >= 0"),
 }
 
 
@@ -98,6 +99,7 @@ def user_admin_json(user) -> dict:
     return {
         **user_json(user),
         "free_trial": user.free_trial,
+        "payment_method": user.payment_method,
         "projects": [{"id": p.id, "name": p.name} for p in user.projects],
     }
 
@@ -117,7 +119,25 @@ def users():
         user = s.add_user(email, username, token, free_trial=bool(body.get("free_trial", False)))
     except ValueError as exc:
         return errors.error(409, str(exc))
+    user.payment_method = bool(body.get("payment_method", True))
     return json_response({"user": user_admin_json(user)}, 201)
+
+
+@bp.patch("/users/<email>")
+def update_user(email):
+    """Billing switches of an existing user: free_trial, payment_method."""
+    body = json_object()
+    switches = {key: body[key] for key in ("free_trial", "payment_method") if key in body}
+    if not switches or not all(isinstance(v, bool) for v in switches.values()):
+        return bad_request("give free_trial and/or payment_method, true or false")
+    s = state()
+    with s.lock:
+        user = s.user_by_email(email)
+        if user is None:
+            return errors.not_found("user")
+        for key, value in switches.items():
+            setattr(user, key, value)
+        return json_response({"user": user_admin_json(user)})
 
 
 @bp.get("/projects")
@@ -418,3 +438,50 @@ def faults():
         if request.method == "DELETE":
             s.faults = []
         return json_response({"faults": [dict(f) for f in s.faults]})
+
+
+# ---------------------------------------------------------------- addons
+@bp.post("/apps/<ident>/addons")
+def seed_addon(ident):
+    """An addon at once (running unless `provisioning` seconds are given), e.g. a second one of a provider."""
+    body = json_object()
+    provider_id, plan_name = body.get("addon_provider_id"), body.get("plan")
+    entry = catalog.ADDON_PROVIDERS.get(provider_id) if isinstance(provider_id, str) else None
+    if entry is None:
+        return bad_request(f"addon_provider_id must be one of {', '.join(catalog.ADDON_PROVIDERS)}")
+    plan = next((p for p in entry["provider"]["plans"] if plan_name in (p["name"], p["id"])), None)
+    if plan is None:
+        return bad_request(f"plan must be a plan name or id of {provider_id}")
+    delay = body.get("provisioning", 0)
+    if not (is_number(delay) and delay >= 0):
+        return bad_request("provisioning must be a number of seconds >= 0")
+    s = state()
+    with s.lock:
+        addon = s.add_addon(admin_app(ident), provider_id, plan["id"], ready_in=delay)
+        return json_response({"addon": addon_admin_json(addon)}, 201)
+
+
+@bp.post("/apps/<ident>/addons/<addon_id>/status")
+def force_addon_status(ident, addon_id):
+    """Force an addon's status (`suspended`, ...); null gives it back to the clock."""
+    status = json_object().get("status")
+    if status is not None and status not in catalog.ADDON_STATUSES:
+        return bad_request(f"status must be null or one of {', '.join(catalog.ADDON_STATUSES)}")
+    s = state()
+    with s.lock:
+        addon = s.find_addon(admin_app(ident), addon_id)
+        if addon is None:
+            return errors.not_found("addon")
+        addon.forced_status = status
+        return json_response({"addon": addon_admin_json(addon)})
+
+
+def addon_admin_json(addon) -> dict:
+    """What tests need of an addon: never the variables' values (they are secrets)."""
+    return {
+        "id": addon.id,
+        "addon_provider_id": addon.provider_id,
+        "plan": catalog.ADDON_PLANS[addon.plan_id][1]["name"],
+        "status": addon.status(time.time()),
+        "variables": sorted(addon.variables),
+    }

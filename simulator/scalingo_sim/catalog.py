@@ -1,6 +1,7 @@
-"""Fixed data of the simulated platform: region, stacks, container sizes and
-the app name rules. Pure Python, no state."""
+"""Fixed data of the simulated platform: region, stacks, container sizes,
+the app name rules and the addon catalogue. Pure Python, no state."""
 
+import hashlib
 import re
 import uuid
 
@@ -80,3 +81,109 @@ def regions(base_url: str) -> list[dict]:
             "default": True,
         }
     ]
+
+
+# ------------------------------------------------------------------ addons
+# The public addon catalogue. Per provider: id (slug), name, the injected variable's key
+# (SCALINGO_<KEY>_URL), its alias, the URL scheme, and plans (name, display name, monthly price in
+# EUR — the deprecated `price` clients still read —, catalogue position, null for some as in real data).
+_ADDON_ROWS = (
+    (
+        "postgresql",
+        "PostgreSQL",
+        "POSTGRESQL",
+        "DATABASE_URL",
+        "postgres",
+        (
+            ("postgresql-sandbox", "Sandbox", 0.0, None),
+            ("postgresql-starter-512", "Starter 512M", 14.4, 1),
+            ("postgresql-starter-1024", "Starter 1G", 28.8, 2),
+            ("postgresql-business-1024", "Business 1G", 86.4, 3),
+        ),
+    ),
+    (
+        "mysql",
+        "MySQL",
+        "MYSQL",
+        "DATABASE_URL",
+        "mysql",
+        (
+            ("mysql-sandbox", "Sandbox", 0.0, None),
+            ("mysql-starter-512", "Starter 512M", 14.4, 1),
+        ),
+    ),
+    (
+        "redis",
+        "Redis",
+        "REDIS",
+        "REDIS_URL",
+        "redis",
+        (
+            ("redis-sandbox", "Sandbox", 0.0, None),
+            ("redis-starter-256", "Starter 256M", 7.2, 1),
+            ("redis-starter-512", "Starter 512M", 14.4, 2),
+        ),
+    ),
+    (
+        "mongodb",
+        "MongoDB",
+        "MONGO",
+        "MONGO_URL",
+        "mongodb",
+        (
+            ("mongo-sandbox", "Sandbox", 0.0, None),
+            ("mongo-starter-256", "Starter 256M", 7.2, 1),
+        ),
+    ),
+)
+ADDON_CATEGORY = {
+    "id": hashlib.sha1(b"scalingo-sim/addon-category/databases").hexdigest()[:24],
+    "name": "Databases",
+    "description": "Managed databases",
+    "position": 1,
+}
+ADDON_STATUSES = ("provisioning", "running", "suspended")
+MINUTES_PER_MONTH = 43200
+
+
+def _plan(name, display_name, price, position) -> dict:
+    return {
+        "id": hashlib.sha1(f"scalingo-sim/plan/{name}".encode()).hexdigest()[:24],
+        "name": name,
+        "display_name": display_name,
+        "price": price,
+        "description": f"<p>{display_name}</p>",
+        "position": position,
+        "on_demand": False,
+        "disabled": False,
+        "disabled_alternative_plan_id": None,
+        "sku": f"{REGION}-{name}",
+        "pricings": {"default": {"price": f"{price / MINUTES_PER_MONTH:.10f}", "currency": "EUR", "period": "minute"}},
+        "hds_available": False,
+        "to_be_discontinued": False,
+        "trial_available": price == 0,
+    }
+
+
+# provider id -> {"provider": the catalogue object (plans included), "key", "alias", "scheme"}
+ADDON_PROVIDERS = {
+    pid: {
+        "provider": {
+            "id": pid,
+            "name": name,
+            "logo_url": f"//cdn.scalingo.com/addons/Scalingo_{name}.svg",
+            "short_description": f"{name} database",
+            "description": f"<p>Managed {name} database</p>",
+            "category": {k: ADDON_CATEGORY[k] for k in ("id", "name", "position")},
+            "provider_name": "Scalingo",
+            "provider_url": "https://scalingo.com",
+            "hds_available": False,
+            "plans": [_plan(*row) for row in plans],
+        },
+        "key": key,
+        "alias": alias,
+        "scheme": scheme,
+    }
+    for pid, name, key, alias, scheme, plans in _ADDON_ROWS
+}
+ADDON_PLANS = {plan["id"]: (pid, plan) for pid, entry in ADDON_PROVIDERS.items() for plan in entry["provider"]["plans"]}

@@ -116,6 +116,29 @@ def collaborator_limited_not_boolean():
 
 def limited_collaborator_forbidden():
     return error(403, "Limited collaborators cannot manage the collaborators of this app")
+
+
 def variables_failed(failed: list):
     """The bulk PUT's refusal: not the usual 422, a 400 listing the variables it could not save."""
     return json_response({"failed": failed}, 400)
+
+
+def plan_id_required():
+    return error(400, "plan_id is required")
+
+
+def addon_provider_required():
+    return error(400, "addon_provider_id is required")
+
+
+def addon_suspended():
+    return error(400, "this addon is suspended: resume it before changing its plan")
+
+
+def payment_required():
+    return error(
+        402,
+        "You need to add a payment method to your account to use this paid addon plan",
+        url="https://my.scalingo.com/apps/billing",
+        name="payment-method-required",
+    )

@@ -21,6 +21,8 @@ EXCHANGE_PATH = "/v1/tokens/exchange"
 
 # Regional routes reachable without a bearer.
 PUBLIC_ENDPOINTS = {"auth.exchange", "info.container_sizes"}
+# The addon catalogue is public too.
+PUBLIC_ENDPOINTS |= {"addons.providers", "addons.provider_plans", "addons.categories"}
 DROP_FLAG = "scalingo_sim.drop"
 TRUNCATE_FLAG = "scalingo_sim.truncate"
 REDACTED_QUERY_KEYS = {"token"}

@@ -43,6 +43,8 @@ class User:
     username: str
     free_trial: bool = False
     projects: list[Project] = field(default_factory=list)
+    # False: paid addon plans are refused with 402 (the owner of the app pays for its addons).
+    payment_method: bool = True
 
     def project(self, project_id: str) -> Project | None:
         return next((p for p in self.projects if p.id == project_id), None)
@@ -111,6 +113,25 @@ class Collaborator:
 
 
 @dataclass
+class Addon:
+    """An app's addon; its status follows the clock: provisioning until ready_at, then running."""
+
+    id: str
+    app_id: str
+    provider_id: str
+    plan_id: str
+    resource_id: str
+    provisioned_at: float
+    ready_at: float
+    # Injected variables, name -> raw value (an alias holds "$NAME"); the values are secrets.
+    variables: dict[str, str] = field(default_factory=dict)
+    forced_status: str | None = None
+
+    def status(self, now: float) -> str:
+        return self.forced_status or ("provisioning" if now < self.ready_at else "running")
+
+
+@dataclass
 class App:
     id: str
     name: str
@@ -144,6 +165,7 @@ class App:
     members: dict[str, Collaborator] = field(default_factory=dict)
     # Environment variables, in creation order: {"id", "name", "value"} (see variables.py).
     variables: list[dict] = field(default_factory=list)
+    addons: list[Addon] = field(default_factory=list)
 
     def __post_init__(self):
         if not self.updated_at:
@@ -165,6 +187,8 @@ def default_config(operation_duration: float, bearer_ttl: float) -> dict:
         "max_per_page": 50,
         # Logs archives answer has_more with the same next_cursor forever.
         "repeat_cursor": False,
+        # Seconds an addon stays "provisioning" after its creation or a plan change.
+        "addon_provisioning": 1.0,
     }
 
 
@@ -566,3 +590,59 @@ class State:
         with self.lock:
             app.members.pop(member.email, None)
             app.collaborators = [e for e in app.collaborators if e.lower() != member.email]
+
+    # --------------------------------------------------------------- addons
+    def add_addon(self, app: App, provider_id: str, plan_id: str, ready_in: float | None = None) -> Addon:
+        """A new addon of the app, provisioning for `ready_in` seconds (the config's by default).
+
+        It injects SCALINGO_<KEY>_URL (SCALINGO_<KEY>_<n>_URL when an earlier addon took the name)
+        and the provider's alias when that name is free. Values carry a `s3cr3t-` password.
+        """
+        with self.lock:
+            now = time.time()
+            entry = catalog.ADDON_PROVIDERS[provider_id]
+            resource_id = f"{app.name.replace('-', '_')}_{secrets.randbelow(9000) + 1000}"
+            taken = {name for addon in app.addons for name in addon.variables}
+            name, n = f"SCALINGO_{entry['key']}_URL", 1
+            while name in taken:
+                n += 1
+                name = f"SCALINGO_{entry['key']}_{n}_URL"
+            host = f"{resource_id.replace('_', '-')}.{provider_id}.a.{catalog.REGION}.scalingo-dbs.com"
+            password = f"s3cr3t-{secrets.token_hex(12)}"
+            variables = {name: f"{entry['scheme']}://{resource_id}:{password}@{host}:{30000 + n}/{resource_id}"}
+            if entry["alias"] not in taken:
+                variables[entry["alias"]] = f"${name}"
+            delay = self.config["addon_provisioning"] if ready_in is None else ready_in
+            addon = Addon(
+                id=f"ad-{uuid.uuid4()}",
+                app_id=app.id,
+                provider_id=provider_id,
+                plan_id=plan_id,
+                resource_id=resource_id,
+                provisioned_at=now,
+                ready_at=now + delay,
+                variables=variables,
+            )
+            app.addons.append(addon)
+            return addon
+
+    def change_addon_plan(self, addon: Addon, plan_id: str) -> None:
+        with self.lock:
+            now = time.time()
+            addon.plan_id = plan_id
+            addon.provisioned_at = now
+            addon.ready_at = now + self.config["addon_provisioning"]
+
+    @staticmethod
+    def find_addon(app: App, addon_id: str) -> Addon | None:
+        return next((a for a in app.addons if a.id == addon_id), None)
+
+    def remove_addon(self, app: App, addon: Addon) -> None:
+        """Its variables go with it."""
+        with self.lock:
+            app.addons = [a for a in app.addons if a.id != addon.id]
+
+    def addon_variables(self, app: App) -> list[tuple[str, str]]:
+        """(name, raw value) of every variable the app's addons injected: for the variables listing."""
+        with self.lock:
+            return [item for addon in app.addons for item in addon.variables.items()]

@@ -6,6 +6,7 @@ import re
 from flask import Blueprint, request
 
 from . import errors
+from .render import stable_hex_id
 from .responses import json_response, no_content
 from .state import new_hex_id
 from .web import json_body, json_object, state, visible_app
@@ -89,7 +90,14 @@ def list_variables(ident):
     s = state()
     with s.lock:
         app = visible_app(ident)
-        values = {v["name"]: v["value"] for v in app.variables}
+        # The variables the app's addons injected are listed with the app's own, as Scalingo does.
+        injected = [
+            {"id": stable_hex_id(app.id, "variable", name), "name": name, "value": value}
+            for name, value in s.addon_variables(app)
+            if find(app, name) is None
+        ]
+        variables = app.variables + injected
+        values = {v["name"]: v["value"] for v in variables}
 
         def shown(variable):
             if raw:
@@ -97,7 +105,7 @@ def list_variables(ident):
             value = REFERENCE.sub(lambda m: values.get(m[1] or m[2], m[0]), variable["value"])
             return variable_json(app, variable, value)
 
-        return json_response({"variables": [shown(v) for v in app.variables]})
+        return json_response({"variables": [shown(v) for v in variables]})
 
 
 @bp.post("/apps/<ident>/variables")

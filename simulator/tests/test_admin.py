@@ -68,6 +68,7 @@ def test_reset_restores_initial_state(client, sim):
         "pagination_style": "rails",
         "max_per_page": 50,
         "repeat_cursor": False,
+        "addon_provisioning": 1.0,
     }
 
 

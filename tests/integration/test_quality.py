@@ -159,6 +159,15 @@ MODULE_DEFAULTS_PLAY = """
       scalingo.cloud.scalingo_collaborator:
         app: defaults-app
         email: defaults@example.com
+    - name: Set a variable (scalingo_env)
+      scalingo.cloud.scalingo_env:
+        app: defaults-app
+        variables: {LOG_LEVEL: debug}
+    - name: Give it a database (scalingo_addon)
+      scalingo.cloud.scalingo_addon:
+        app: defaults-app
+        provider: postgresql
+        plan: postgresql-sandbox
     - name: Read them (scalingo_app_info)
       scalingo.cloud.scalingo_app_info:
         name: defaults-app
@@ -170,7 +179,7 @@ MODULE_DEFAULTS_PLAY = """
 """
 
 COVERED = {"scalingo_app", "scalingo_scale", "scalingo_restart", "scalingo_run", "scalingo_child_app", "scalingo_app_info",
-           "scalingo_collaborator"}
+           "scalingo_collaborator", "scalingo_env", "scalingo_addon"}
 
 
 def test_module_defaults_group(simulator, cache_dir, tmp_path):

@@ -1,0 +1,419 @@
+#!/usr/bin/python
+# Copyright: contributors to the scalingo.cloud collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: scalingo_addon
+short_description: Provision, change the plan of, and delete an addon (database) of a Scalingo application
+description:
+  - Makes an app have one addon of a provider (V(postgresql), V(redis), ...) on a given plan, or not have it.
+  - The module manages one addon per provider and app, found by its provider. When the app has two addons of the
+    provider, O(addon_id) says which one; without it the task fails and lists them.
+  - A different plan is a plan change, reported as an V(upgrade) or a V(downgrade) by comparing the two plans'
+    monthly prices (then their catalogue positions when the prices are equal or missing; V(change) when neither
+    tells).
+  - A task that changes nothing sends one request (the app's addons, whose plans carry their names). The public
+    catalogue is read only to resolve a plan name to its id, when an addon is provisioned or its plan changes.
+  - Deleting an addon destroys its data, so O(state=absent) deletes only when O(confirm) names the addon's
+    current plan or its id.
+author:
+  - scalingo.cloud contributors (@scalingo-cloud)
+options:
+  app:
+    description: Name of the application.
+    type: str
+    required: true
+  provider:
+    description:
+      - Addon provider, as Scalingo's catalogue names it (V(postgresql), V(mysql), V(redis), V(mongodb), ...).
+      - An unknown provider fails before any write, with the list of providers.
+    type: str
+    required: true
+  plan:
+    description:
+      - Plan name, for example V(postgresql-starter-512). Required with O(state=present); not used with
+        O(state=absent).
+      - A name that is not one of the provider's plans fails before any write, with the list of its plans.
+    type: str
+  state:
+    description:
+      - V(present) provisions the addon when the app has none of O(provider), or changes its plan to O(plan).
+      - V(absent) deletes it, with its data, when O(confirm) names it. An app that does not exist has no addon.
+    type: str
+    choices: [present, absent]
+    default: present
+  addon_id:
+    description:
+      - Id of the addon to manage (C(ad-...)), needed only when the app has more than one addon of O(provider).
+      - With O(state=present), an id the app does not have fails.
+    type: str
+  confirm:
+    description:
+      - With O(state=absent), the current plan name or the id of the addon to delete. Without it, or with another
+        value, the task fails before any write and says what would be destroyed (provider, plan, addon id).
+      - Only used with O(state=absent).
+    type: str
+  wait:
+    description:
+      - Wait until the addon is V(running) after it was provisioned or its plan changed, and when the task finds
+        it still provisioning.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait for the addon to be V(running). When it is still provisioning by then, the task fails
+        and reports the change it sent (C(changed=true)).
+    type: int
+    default: 300
+extends_documentation_fragment:
+  - scalingo.cloud.auth
+  - scalingo.cloud.attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Reads the app's addons (and the catalogue when a plan must be resolved), sends nothing that changes them
+        and returns the predicted addon. An unknown plan, a missing O(confirm) and a suspended addon fail as in
+        a real run.
+  diff_mode:
+    support: full
+    details:
+      - The diff holds the addon's state, provider, plan and id, and V(plan_change) (V(upgrade), V(downgrade) or
+        V(change)) when its plan changes. Variable values never appear.
+notes:
+  - A suspended addon fails the task with O(state=present), as Scalingo keeps it out of use; deleting it works.
+  - A refusal for billing reasons (HTTP 402, a paid plan without a payment method) fails with its own message.
+  - The injected variables are found by the addon's C(resource_id) in their values, and the aliases pointing to
+    them; only their names are returned.
+seealso:
+  - name: Scalingo databases
+    description: The plans of each database addon.
+    link: https://doc.scalingo.com/databases/about/overview
+"""
+
+EXAMPLES = r"""
+- name: A PostgreSQL database, waited for until it runs
+  scalingo.cloud.scalingo_addon:
+    app: my-shop
+    provider: postgresql
+    plan: postgresql-starter-512
+  register: db
+
+- name: Show which variables the app now has for it
+  ansible.builtin.debug:
+    msg: "{{ db.variables }}"  # names only, such as SCALINGO_POSTGRESQL_URL and DATABASE_URL
+
+- name: Upgrade it (a plan change; the diff says upgrade)
+  scalingo.cloud.scalingo_addon:
+    app: my-shop
+    provider: postgresql
+    plan: postgresql-business-1024
+
+- name: Delete it and its data, naming its current plan
+  scalingo.cloud.scalingo_addon:
+    app: my-shop
+    provider: postgresql
+    state: absent
+    confirm: postgresql-business-1024
+
+- name: Pick one of two Redis addons by id
+  scalingo.cloud.scalingo_addon:
+    app: my-shop
+    provider: redis
+    plan: redis-starter-512
+    addon_id: ad-6733873b-1628-4b8e-8e74-c30f1c3f3b63
+"""
+
+RETURN = r"""
+addon:
+  description:
+    - The addon as the API returns it after the change (waited for when O(wait=true)), or as predicted in check mode
+      (no V(id) for an addon to provision). V({}) with O(state=absent).
+  returned: always
+  type: dict
+  sample:
+    id: ad-6733873b-1628-4b8e-8e74-c30f1c3f3b63
+    resource_id: my_shop_5629
+    status: running
+    addon_provider: {id: postgresql, name: PostgreSQL}
+    plan: {id: 5ed10d74f112e2000f9f93d8, name: postgresql-starter-512, price: 14.4}
+    provisioned_at: "2020-05-29T13:08:58.103Z"
+plan_change:
+  description: V(upgrade), V(downgrade) or V(change) when the plan changed (or would in check mode), else V(null).
+  returned: with O(state=present)
+  type: str
+  sample: upgrade
+variables:
+  description:
+    - Names (never values) of the variables the addon injected in the app, such as C(SCALINGO_POSTGRESQL_URL) and
+      its alias C(DATABASE_URL).
+    - Read after a provisioning or a plan change only, as an unchanged task sends a single request.
+  returned: when the addon was provisioned or its plan changed, not in check mode
+  type: list
+  elements: str
+  sample: [DATABASE_URL, SCALINGO_POSTGRESQL_URL]
+duration:
+  description: Seconds spent waiting for the addon to run.
+  returned: with O(state=present)
+  type: float
+  sample: 4.2
+"""
+
+import copy
+import re
+
+from ansible_collections.scalingo.cloud.plugins.module_utils._base import Resource, ScalingoModule
+from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError
+
+ADDON_FIELDS = {"id": str, "status": str, "addon_provider": dict, "plan": dict}
+PLAN_FIELDS = {"id": str, "name": str}
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*\Z")
+SUSPENDED_ADVICE = "check the account's billing, resume the addon (dashboard or support), then run the task again"
+
+
+def provider_of(addon):
+    return addon["addon_provider"].get("id")
+
+
+def plan_of(addon):
+    return addon["plan"].get("name")
+
+
+def described(addon):
+    return f"addon {addon['id']} ({provider_of(addon)}, plan {plan_of(addon)})"
+
+
+def direction(old, new):
+    """upgrade / downgrade by monthly price, then by catalogue position; change when neither tells."""
+    for key in ("price", "position"):
+        a, b = old.get(key), new.get(key)
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (a, b)) and a != b:
+            return "upgrade" if b > a else "downgrade"
+    return "change"
+
+
+def injected(variables, resource_id):
+    """Names of the variables whose value holds the addon's resource id, and of the aliases pointing to them."""
+    key = resource_id.lower().replace("-", "_")
+    direct = {v["name"] for v in variables if key in v["value"].lower().replace("-", "_")}
+    aliases = {v["name"] for v in variables if v["value"].startswith("$") and v["value"][1:].strip("{}") in direct}
+    return sorted(direct | aliases)
+
+
+class Addon(Resource):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.app = self.params["app"]
+        self.provider = self.params["provider"]
+        self.path = f"/apps/{self.app}/addons"
+
+    def shown(self, addon, **extra):
+        if not addon:
+            return dict({"state": "absent", "provider": self.provider}, **extra)
+        fields = {"state": "present", "provider": self.provider, "plan": plan_of(addon)}
+        return dict(fields, **({"addon_id": addon["id"]} if addon.get("id") else {}), **extra)
+
+    def get(self, path, key, what, kind=dict, fields=None, **options):
+        return self.client.get(path, key, kind, fields, action=f"could not read {what}", **options)
+
+    # -- reads --------------------------------------------------------------------------
+
+    def addons(self):
+        addons = self.get(self.path, "addons", f"the addons of app '{self.app}'", list, ADDON_FIELDS)
+        if not all(isinstance(provider_of(a), str) and isinstance(plan_of(a), str) for a in addons):
+            self.fail(f"could not read the addons of app '{self.app}': an addon has no provider id or plan name")
+        return addons
+
+    def find(self):
+        """The managed addon, or None; fails when the app has several of the provider and no addon_id says which."""
+        try:
+            addons = self.addons()
+        except ScalingoError as exc:
+            if self.params["state"] == "absent" and exc.status == 404 and exc.resource == "app":
+                return None  # no app, no addon
+            raise
+        mine = [a for a in addons if provider_of(a) == self.provider]
+        listed = ", ".join(f"{a['id']} (plan {plan_of(a)})" for a in mine) or "none"
+        wanted = self.params["addon_id"]
+        if wanted:
+            found = next((a for a in addons if a["id"] == wanted), None)
+            if found is not None and provider_of(found) != self.provider:
+                self.fail(f"addon {wanted} of app '{self.app}' is a {provider_of(found)} addon, not {self.provider}")
+            if found is None and self.params["state"] == "present":
+                self.fail(f"app '{self.app}' has no addon {wanted}; its {self.provider} addons: {listed}")
+            return found
+        if len(mine) > 1:
+            self.fail(
+                f"app '{self.app}' has {len(mine)} {self.provider} addons: {listed}; set addon_id to the one to manage"
+            )
+        return mine[0] if mine else None
+
+    def read(self, addon_id, deadline=None):
+        what = f"addon {addon_id} of app '{self.app}'"
+        return self.get(f"{self.path}/{addon_id}", "addon", what, fields=ADDON_FIELDS, deadline=deadline)
+
+    def resolve(self):
+        """(the wanted plan, every plan of the provider); an unknown provider or plan fails, listing what exists."""
+        what = f"the plans of {self.provider}"
+        try:
+            plans = self.get(f"/addon_providers/{self.provider}/plans", "plans", what, list, PLAN_FIELDS)
+        except ScalingoError as exc:
+            if exc.status != 404:
+                raise
+            providers = self.get("/addon_providers", "addon_providers", "the addon providers", list, {"id": str})
+            names = ", ".join(p["id"] for p in providers)
+            self.fail(f"addon provider '{self.provider}' is unknown to Scalingo; providers: {names}")
+        plan = next((p for p in plans if p["name"] == self.params["plan"]), None)
+        if plan is None:
+            names = ", ".join(p["name"] for p in plans)
+            self.fail(f"plan '{self.params['plan']}' is not a plan of {self.provider}; its plans: {names}")
+        return plan, plans
+
+    def variable_names(self, addon):
+        """Names only: the values are secrets, and never leave this function."""
+        what = f"the variables of app '{self.app}'"
+        fields = {"name": str, "value": str}
+        variables = self.get(f"/apps/{self.app}/variables", "variables", what, list, fields, params={"aliases": "true"})
+        resource_id = addon.get("resource_id")
+        return injected(variables, resource_id) if isinstance(resource_id, str) and resource_id else []
+
+    # -- checks -------------------------------------------------------------------------
+
+    def refuse_suspended(self, addon, changed=False):
+        if addon["status"] == "suspended":
+            msg = f"{described(addon)} of app '{self.app}' is suspended: Scalingo keeps it out of use; "
+            self.fail(msg + SUSPENDED_ADVICE, changed=changed, addon=addon)
+
+    def until_running(self, addon, changed):
+        """The addon once running (at once with wait=false), and the seconds waited."""
+        if not self.params["wait"] or addon["status"] == "running":
+            return addon, 0.0
+        waited = self.waiter.until(
+            lambda deadline: self.read(addon["id"], deadline), lambda a: a["status"] != "provisioning", self.deadline
+        )
+        addon = waited.value
+        if not waited.finished:
+            timeout = self.params["wait_timeout"]
+            msg = f"{described(addon)} of app '{self.app}' is still provisioning after wait_timeout={timeout} s; run the task again to wait for it"
+            self.fail(msg, changed=changed, addon=addon, duration=waited.duration)
+        self.refuse_suspended(addon, changed)
+        if addon["status"] != "running":
+            self.fail(f"{described(addon)} of app '{self.app}' is {addon['status']}, not running", changed=changed)
+        return addon, waited.duration
+
+    # -- writes -------------------------------------------------------------------------
+
+    def send(self, method, path, body, ok, action):
+        try:
+            return self.client.request(method, path, body, ok=ok, action=action).take("addon", fields=ADDON_FIELDS)
+        except ScalingoError as exc:
+            if exc.status == 402:
+                exc.message = (
+                    f"{action}: payment required: {exc.error or 'no details given'}; this plan needs a payment method "
+                    "on the account that owns the app (or the end of its free trial), or choose a free plan (HTTP 402"
+                    + (f", request id {exc.request_id})" if exc.request_id else ")")
+                )
+            raise
+
+    def provision(self, plan):
+        action = f"could not provision a {self.provider} addon (plan {plan['name']}) on app '{self.app}'"
+        body = {"addon": {"addon_provider_id": self.provider, "plan_id": plan["id"]}}
+
+        def landed():
+            now = next((a for a in self.addons() if provider_of(a) == self.provider), None)
+            return now if now is not None and now["plan"].get("id") == plan["id"] else None
+
+        return self.write(lambda: self.send("POST", self.path, body, (201,), action), landed)
+
+    def change_plan(self, addon, plan):
+        action = f"could not change the plan of {described(addon)} of app '{self.app}' to {plan['name']}"
+        body = {"addon": {"plan_id": plan["id"]}}
+
+        def landed():
+            now = self.read(addon["id"])
+            return now if now["plan"].get("id") == plan["id"] else None
+
+        return self.write(lambda: self.send("PATCH", f"{self.path}/{addon['id']}", body, (200,), action), landed)
+
+    def delete(self, addon):
+        def landed():
+            try:
+                self.read(addon["id"])
+            except ScalingoError as exc:
+                return {} if exc.status == 404 else None
+            return None
+
+        action = f"could not delete {described(addon)} of app '{self.app}'"
+        path = f"{self.path}/{addon['id']}"
+        return self.write(lambda: self.client.request("DELETE", path, ok=(204,), action=action), landed)
+
+    # -- states -------------------------------------------------------------------------
+
+    def present(self):
+        addon = self.find()
+        if addon is not None:
+            self.refuse_suspended(addon)
+            if plan_of(addon) == self.params["plan"]:
+                # Waiting for a provisioning addon is only reads, but check mode returns at once.
+                addon, duration = (addon, 0.0) if self.check_mode else self.until_running(addon, False)
+                same = self.shown(addon)
+                return self.result(False, same, same, addon=addon, plan_change=None, duration=duration)
+        plan, plans = self.resolve()
+        predicted = copy.deepcopy(addon) or {"id": None, "addon_provider": {"id": self.provider}}
+        predicted.update(plan=plan, status="running" if self.params["wait"] else "provisioning")
+        if addon is None:
+            change, after = None, self.shown(predicted)
+            sent = self.act(lambda: None, lambda: self.provision(plan))
+        else:
+            current = next((p for p in plans if p["name"] == plan_of(addon)), addon["plan"])
+            change = direction(current, plan)
+            after = self.shown(predicted, plan_change=change)
+            sent = self.act(lambda: None, lambda: self.change_plan(addon, plan))
+        fields = {"addon": predicted, "plan_change": change, "duration": 0.0}
+        if sent is not None:
+            fields["addon"], fields["duration"] = self.until_running(sent, True)
+            fields["variables"] = self.variable_names(fields["addon"])
+        return self.result(True, self.shown(addon), after, **fields)
+
+    def absent(self):
+        addon = self.find()
+        if addon is None:
+            return self.result(False, self.shown(None), self.shown(None), addon={})
+        if self.params["confirm"] not in (addon["id"], plan_of(addon)):
+            msg = f"deleting {described(addon)} of app '{self.app}' destroys its data: set confirm to its plan "
+            msg += f"'{plan_of(addon)}' or its id '{addon['id']}' to delete it"
+            self.fail(msg, addon=addon)
+        self.act(lambda: None, lambda: self.delete(addon))
+        return self.result(True, self.shown(addon), self.shown(None), addon={})
+
+
+def main():
+    m = ScalingoModule(
+        argument_spec={
+            "app": {"type": "str", "required": True},
+            "provider": {"type": "str", "required": True},
+            "plan": {"type": "str"},
+            "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+            "addon_id": {"type": "str"},
+            "confirm": {"type": "str"},
+        },
+        wait=True,
+        required_if=[("state", "present", ["plan"])],
+    )
+    p = m.params
+    m.check_app_name("app", p["app"])
+    if not SLUG.match(p["provider"]):
+        m.fail(f"provider '{p['provider']}' is invalid: give a provider id such as postgresql, mysql, redis or mongodb")
+    for key in ("plan", "addon_id", "confirm"):
+        if p[key] is not None and (not p[key].strip() or p[key] != p[key].strip() or "/" in p[key]):
+            m.fail(f"{key} '{p[key]}' is invalid: it must not be empty, contain '/' or start or end with a space")
+    if p["confirm"] is not None and p["state"] == "present":
+        m.fail("confirm is only used with state=absent, to name the addon to delete")
+    m.run(Addon)
+
+
+if __name__ == "__main__":
+    main()
