@@ -13,10 +13,13 @@ description:
     Scalingo allows one autoscaler per container type; the module finds it by O(container_type).
   - The autoscaler adds containers of that type when O(metric) goes above O(target) and removes some when
     it goes below, between O(min_containers) and O(max_containers).
-  - Every input is checked before any request. A task that changes nothing sends one GET; a change sends
-    one more request, a PATCH of the changed fields only; a creation sends a POST (and a PATCH when
-    O(enabled=false), as Scalingo creates autoscalers enabled); a deletion sends a DELETE. Add a token
-    exchange when no bearer is cached (see O(bearer_cache)).
+  - Every input is checked before any request. What depends on the current autoscaler (a creation that
+    lacks a setting, one bound given alone that would cross the other) fails after the one read, before
+    any write.
+  - A task that changes nothing sends one GET; a change sends one more request, a PATCH of the changed
+    fields only; a creation sends a POST (and a PATCH when O(enabled=false), as Scalingo creates
+    autoscalers enabled); a deletion sends a DELETE. Add a token exchange when no bearer is cached (see
+    O(bearer_cache)).
   - Scalingo disables the autoscaler of a type that is scaled by hand. M(scalingo.cloud.scalingo_scale)
     leaves an autoscaled type alone instead (see its O(scalingo.cloud.scalingo_scale#module:override_autoscaler)).
 author:
