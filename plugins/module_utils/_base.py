@@ -46,6 +46,14 @@ AUTH_TYPES = {
 }
 BUSY = ("scaling", "restarting")
 CONTAINER_FIELDS = {"name": str, "amount": int}
+AUTOSCALER_FIELDS = {
+    "id": str,
+    "container_type": str,
+    "metric": str,
+    "min_containers": int,
+    "max_containers": int,
+    "disabled": bool,
+}
 
 
 def auth_argument_spec() -> dict[str, dict]:
@@ -217,6 +225,17 @@ class Resource:
             CONTAINER_FIELDS,
             action=f"could not read the formation of app '{app}'",
         )
+
+    def autoscalers(self, app: str) -> dict[str, dict]:
+        """The app's autoscalers by container type (Scalingo allows one per type)."""
+        found = self.client.get(
+            f"/apps/{app}/autoscalers",
+            "autoscalers",
+            list,
+            AUTOSCALER_FIELDS,
+            action=f"could not read the autoscalers of app '{app}'",
+        )
+        return {autoscaler["container_type"]: autoscaler for autoscaler in found}
 
     def delete_app(self, name: str, what: str = "app") -> Any:
         """Delete app `name` (whose deletion is settled by reading it again if the answer is lost)."""

@@ -13,6 +13,15 @@ description:
   - Reads the formation and sends a scale request only for the types that differ. An unchanged formation
     costs one request and sends no write (Scalingo refuses a scale that changes nothing).
   - Container types come from the app's Procfile; types not listed in O(containers) are left as they are.
+  - Scalingo disables the autoscaler of a type that is scaled by hand. So when a type has an enabled
+    autoscaler (see M(scalingo.cloud.scalingo_autoscaler)), its amount is left to the autoscaler when the
+    amount asked lies within the autoscaler's O(scalingo.cloud.scalingo_autoscaler#module:min_containers)
+    and O(scalingo.cloud.scalingo_autoscaler#module:max_containers); the type is then reported unchanged
+    and listed in RV(autoscaled). An amount outside that range fails before anything is sent, unless
+    O(override_autoscaler=true). A new O(containers[].size) still applies, with the current amount.
+  - The autoscalers are read (one more GET) only when an amount differs from the formation, so an
+    unchanged formation still costs one request; an autoscaled type whose amount differs from the one asked
+    costs two requests on every run.
 author:
   - scalingo.cloud contributors (@scalingo-cloud)
 options:
@@ -40,6 +49,15 @@ options:
           - Container size (V(S), V(M), V(L), V(XL), V(2XL), ...). Left as it is when omitted.
           - Checked against the sizes Scalingo offers, only when it would change.
         type: str
+  override_autoscaler:
+    description:
+      - Apply the amounts of O(containers) as they are, even for a type with an enabled autoscaler, inside its
+        range or not. Scalingo then disables that type's autoscaler (a warning says so); turn it back on with
+        M(scalingo.cloud.scalingo_autoscaler).
+      - With the default V(false), an amount within an enabled autoscaler's range is left to the autoscaler and
+        one outside it fails.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - scalingo.cloud.auth
   - scalingo.cloud.wait
@@ -53,6 +71,9 @@ attributes:
     support: full
     details:
       - The diff shows the amount and size of the types in O(containers).
+seealso:
+  - module: scalingo.cloud.scalingo_autoscaler
+    description: Lets Scalingo set the amount of a container type from a metric.
 """
 
 EXAMPLES = r"""
@@ -73,6 +94,14 @@ EXAMPLES = r"""
         amount: 2
         size: L
     wait: false
+
+- name: Scale web by hand during an incident, although it is autoscaled (Scalingo disables its autoscaler)
+  scalingo.cloud.scalingo_scale:
+    app: my-shop
+    containers:
+      - name: web
+        amount: 8
+    override_autoscaler: true
 """
 
 RETURN = r"""
@@ -96,6 +125,28 @@ duration:
   returned: success
   type: float
   sample: 4.2
+autoscaled:
+  description:
+    - The types of O(containers) whose amount was left to their enabled autoscaler, as the amount asked lies
+      within its range; their amount in RV(containers) is the current one.
+  returned: when an amount was left to an autoscaler
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Container type.
+      type: str
+    min:
+      description: The autoscaler's O(scalingo.cloud.scalingo_autoscaler#module:min_containers).
+      type: int
+    max:
+      description: The autoscaler's O(scalingo.cloud.scalingo_autoscaler#module:max_containers).
+      type: int
+    amount_wanted:
+      description: The amount O(containers) asked for.
+      type: int
+  sample:
+    - {name: web, min: 2, max: 6, amount_wanted: 2}
 """
 
 import copy
@@ -137,6 +188,7 @@ class Scale(Resource):
         super().__init__(*args, **kwargs)
         self.app = self.params["app"]
         self.wanted = {c["name"]: c for c in self.params["containers"]}
+        self.autoscaled = None
 
     def check_sizes(self, changes):
         sizes = {c["size"] for c in changes if "size" in c}
@@ -156,22 +208,69 @@ class Scale(Resource):
         if unknown:
             self.fail(f"container size {', '.join(unknown)} is not offered by Scalingo; sizes: {', '.join(offered)}")
 
+    def enabled_autoscalers(self):
+        """The app's enabled autoscalers by type, read once per task and only when an amount would change."""
+        if self.autoscaled is None:
+            self.autoscaled = {name: a for name, a in self.autoscalers(self.app).items() if not a["disabled"]}
+        return self.autoscaled
+
+    def leave_to_autoscalers(self, formation, changes):
+        """(changes without the amounts an enabled autoscaler keeps, [what was left to autoscalers]).
+
+        Scalingo disables the autoscaler of a type scaled by hand: an amount within the autoscaler's
+        range is left to it (a new size still applies), one outside fails, unless override_autoscaler.
+        """
+        current = {c["name"]: c["amount"] for c in formation}
+        if all(change["amount"] == current[change["name"]] for change in changes):
+            return changes, []
+        autoscalers = self.enabled_autoscalers()
+        kept, left, outside = [], [], []
+        for change in changes:
+            name, amount = change["name"], change["amount"]
+            scaler = autoscalers.get(name)
+            if scaler is None or amount == current[name]:
+                kept.append(change)
+                continue
+            low, high = scaler["min_containers"], scaler["max_containers"]
+            if self.params["override_autoscaler"]:
+                kept.append(change)
+                warning = (
+                    f"container type {name} of app '{self.app}' is scaled by hand to {amount}: Scalingo disables its "
+                    f"autoscaler ({low} to {high} containers); scalingo_autoscaler with enabled=true turns it back on"
+                )
+                if warning not in self.warnings:  # the formation may be read again after a wait
+                    self.warnings.append(warning)
+            elif low <= amount <= high:
+                left.append({"name": name, "min": low, "max": high, "amount_wanted": amount})
+                if "size" in change:
+                    kept.append(dict(change, amount=current[name]))
+            else:
+                outside.append(f"{name} to {amount} (its autoscaler keeps {low} to {high})")
+        if outside:
+            self.fail(
+                f"app '{self.app}': amount outside the autoscaler's range for {'; '.join(outside)}. Change the "
+                "autoscaler (scalingo_autoscaler), or set override_autoscaler=true to scale by hand, which makes "
+                "Scalingo disable the autoscaler"
+            )
+        return kept, left
+
     def present(self):
         lost = no_change = None
         while True:
             formation = self.formation(self.app)
-            changes = changes_to(formation, self.wanted, self.app)
+            changes, left = self.leave_to_autoscalers(formation, changes_to(formation, self.wanted, self.app))
+            noted = {"autoscaled": left} if left else {}
             if not changes:
                 return (
-                    self.landed(formation, *lost)
+                    self.landed(formation, *lost, **noted)
                     if lost
-                    else self.result(False, containers=formation, operation=None, duration=0.0)
+                    else self.result(False, containers=formation, operation=None, duration=0.0, **noted)
                 )
             self.check_sizes(changes)
             predicted = predict(formation, changes)
             before, after = shown(formation, self.wanted), shown(predicted, self.wanted)
             if self.check_mode:  # the prediction is the result; act() can't express "or read again"
-                return self.result(True, before, after, containers=predicted, operation=None, duration=0.0)
+                return self.result(True, before, after, containers=predicted, operation=None, duration=0.0, **noted)
             try:
                 reply = self.client.request(
                     "POST",
@@ -199,9 +298,10 @@ class Scale(Resource):
                 containers=containers,
                 operation=operation,
                 duration=duration,
+                **noted,
             )
 
-    def landed(self, formation, lost, before):
+    def landed(self, formation, lost, before, **noted):
         """The scale whose answer was lost did apply: wait for the app, as its operation can't be followed."""
         if self.params["wait"]:
             waited = self.waiter.until(
@@ -216,7 +316,7 @@ class Scale(Resource):
             "the formation read afterwards shows it was applied"
         )
         return self.result(
-            True, before, shown(formation, self.wanted), containers=formation, operation=None, duration=0.0
+            True, before, shown(formation, self.wanted), containers=formation, operation=None, duration=0.0, **noted
         )
 
 
@@ -234,6 +334,7 @@ def main():
                     "size": {"type": "str"},
                 },
             },
+            "override_autoscaler": {"type": "bool", "default": False},
         },
         wait=True,
     )

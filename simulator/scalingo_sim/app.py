@@ -3,7 +3,7 @@
 from flask import Flask, current_app
 from werkzeug.exceptions import HTTPException
 
-from . import addons, admin, apps, auth, collaborators, errors, formation, info, middleware, variables
+from . import addons, admin, apps, auth, autoscalers, collaborators, errors, formation, info, middleware, variables
 from .state import State
 from .trap import Trap
 from .web import EXTENSION, TRAP_EXTENSION
@@ -22,7 +22,17 @@ def create_app(config: dict | None = None) -> Flask:
     )
     if config.get("trap"):
         app.extensions[TRAP_EXTENSION] = Trap(state.log_trap_request)
-    for blueprint in (auth.bp, apps.bp, formation.bp, info.bp, info.logs_bp, collaborators.bp, variables.bp, admin.bp):
+    for blueprint in (
+        auth.bp,
+        apps.bp,
+        formation.bp,
+        info.bp,
+        info.logs_bp,
+        collaborators.bp,
+        variables.bp,
+        autoscalers.bp,
+        admin.bp,
+    ):
         app.register_blueprint(blueprint)
     app.register_blueprint(addons.bp)
     middleware.install(app)

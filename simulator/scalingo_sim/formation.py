@@ -87,6 +87,8 @@ def scale(ident):
             return errors.error(400, "no change in containers formation")
         for name, (amount, size) in changes.items():
             container = app.container_type(name)
+            if amount != container.amount:
+                app.scaled_by_hand(name)
             container.amount, container.size = amount, size
         if not app.deployed:
             return json_response(formation_json(app), 200)

@@ -132,6 +132,21 @@ class Addon:
 
 
 @dataclass
+class Autoscaler:
+    id: str
+    container_type: str
+    metric: str
+    target: float
+    min_containers: int
+    max_containers: int
+    created_at: float
+    updated_at: float
+    disabled: bool = False
+    alert_id_scale_up: str = field(default_factory=lambda: f"al-{uuid.uuid4()}")
+    alert_id_scale_down: str = field(default_factory=lambda: f"al-{uuid.uuid4()}")
+
+
+@dataclass
 class App:
     id: str
     name: str
@@ -166,6 +181,7 @@ class App:
     # Environment variables, in creation order: {"id", "name", "value"} (see variables.py).
     variables: list[dict] = field(default_factory=list)
     addons: list[Addon] = field(default_factory=list)
+    autoscalers: list[Autoscaler] = field(default_factory=list)
 
     def __post_init__(self):
         if not self.updated_at:
@@ -173,6 +189,17 @@ class App:
 
     def container_type(self, name: str) -> ContainerType | None:
         return next((c for c in self.formation if c.name == name), None)
+
+    def autoscaler(self, key: str, by: str = "id") -> Autoscaler | None:
+        """The autoscaler with this id (or container type, by="container_type")."""
+        return next((a for a in self.autoscalers if getattr(a, by) == key), None)
+
+    def scaled_by_hand(self, name: str) -> None:
+        """Scalingo disables the autoscaler of a type whose amount is changed by a scale request."""
+        autoscaler = self.autoscaler(name, by="container_type")
+        if autoscaler is not None and not autoscaler.disabled:
+            autoscaler.disabled = True
+            autoscaler.updated_at = time.time()
 
 
 def default_config(operation_duration: float, bearer_ttl: float) -> dict:

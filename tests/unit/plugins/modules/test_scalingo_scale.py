@@ -22,7 +22,9 @@ SIZES = ["S", "M", "L", "XL", "2XL"]
 
 
 def params(*containers, **options):
-    p = dict(auth_params(), **wait_params(), app=APP, containers=[want(*c) for c in containers])
+    p = dict(
+        auth_params(), **wait_params(), app=APP, containers=[want(*c) for c in containers], override_autoscaler=False
+    )
     p.update(options)
     return p
 
@@ -45,6 +47,10 @@ def worker(amount=1, size="S"):
 
 def formation(*containers):
     return expect("GET", f"/apps/{APP}/containers", answer(200, {"containers": list(containers)}))
+
+
+def autoscalers(*items):
+    return expect("GET", f"/apps/{APP}/autoscalers", answer(200, {"autoscalers": list(items)}))
 
 
 def sizes():
@@ -100,8 +106,20 @@ def test_an_unchanged_formation_in_check_mode_is_the_same_one_read():
 
 
 def test_a_new_amount_is_sent_and_its_operation_followed_to_the_end():
-    o = succeeds(Scale, params(("web", 3)), formation(web(), worker()), scaled(web(3), worker()), operation("done"))
-    assert o.sent == [f"GET /apps/{APP}/containers", f"POST /apps/{APP}/scale", f"GET {OP_URL}"]
+    o = succeeds(
+        Scale,
+        params(("web", 3)),
+        formation(web(), worker()),
+        autoscalers(),
+        scaled(web(3), worker()),
+        operation("done"),
+    )
+    assert o.sent == [
+        f"GET /apps/{APP}/containers",
+        f"GET /apps/{APP}/autoscalers",
+        f"POST /apps/{APP}/scale",
+        f"GET {OP_URL}",
+    ]
     assert o.client.the("POST").json == {"containers": [{"name": "web", "amount": 3}]}
     assert o.client.the("POST").ok == (200, 202)
     assert o.changed is True
@@ -116,6 +134,7 @@ def test_only_the_types_that_differ_are_sent():
         Scale,
         params(("web", 2), ("worker", 0)),
         formation(web(), worker()),
+        autoscalers(),
         scaled(web(), worker(0)),
         operation("done"),
     )
@@ -149,9 +168,19 @@ def test_a_size_that_does_not_change_is_not_checked_when_the_amount_changes():
     # The size option is "checked against the sizes Scalingo offers, only when it would change" (DOCUMENTATION):
     # a current size Scalingo no longer offers must not block a change of amount.
     o = succeeds(
-        Scale, params(("web", 3, "M")), formation(web(), worker()), scaled(web(3), worker()), operation("done")
+        Scale,
+        params(("web", 3, "M")),
+        formation(web(), worker()),
+        autoscalers(),
+        scaled(web(3), worker()),
+        operation("done"),
     )
-    assert o.sent == [f"GET /apps/{APP}/containers", f"POST /apps/{APP}/scale", f"GET {OP_URL}"]
+    assert o.sent == [
+        f"GET /apps/{APP}/containers",
+        f"GET /apps/{APP}/autoscalers",
+        f"POST /apps/{APP}/scale",
+        f"GET {OP_URL}",
+    ]
 
 
 def test_an_unknown_size_fails_before_anything_is_sent():
@@ -177,6 +206,7 @@ def test_an_answer_without_the_formation_returns_the_prediction():
         Scale,
         params(("web", 3)),
         formation(web(), worker()),
+        autoscalers(),
         scale_answer(answer(202, {}, Location=OP_URL)),
         operation("done"),
     )
@@ -189,11 +219,21 @@ def test_an_answer_without_the_formation_returns_the_prediction():
 def test_check_mode_predicts_the_real_change_and_diff_without_scaling():
     options = params(("web", 3, "L"), ("worker", 1))
     real = succeeds(
-        Scale, options, formation(web(), worker()), sizes(), scaled(web(3, "L"), worker()), operation("done")
+        Scale,
+        options,
+        formation(web(), worker()),
+        autoscalers(),
+        sizes(),
+        scaled(web(3, "L"), worker()),
+        operation("done"),
     )
-    check = succeeds(Scale, options, formation(web(), worker()), sizes(), check_mode=True)
+    check = succeeds(Scale, options, formation(web(), worker()), autoscalers(), sizes(), check_mode=True)
     assert (check.changed, check.diff) == (real.changed, real.diff)
-    assert check.sent == [f"GET /apps/{APP}/containers", "GET /features/container_sizes"]
+    assert check.sent == [
+        f"GET /apps/{APP}/containers",
+        f"GET /apps/{APP}/autoscalers",
+        "GET /features/container_sizes",
+    ]
     assert check.client.mutations == []
     assert check.result["containers"] == [web(3, "L"), worker()]
     assert check.result["operation"] is None and check.result["duration"] == 0.0
@@ -212,6 +252,7 @@ def test_the_operation_is_read_until_it_is_done():
         Scale,
         params(("web", 3)),
         formation(web(), worker()),
+        autoscalers(),
         scaled(web(3), worker()),
         operation("pending"),
         operation("running"),
@@ -227,6 +268,7 @@ def test_a_relative_operation_location_is_read_on_the_api():
         Scale,
         params(("web", 3)),
         formation(web(), worker()),
+        autoscalers(),
         scaled(web(3), worker(), location=f"/v1/apps/{APP}/operations/op-1"),
         operation("done"),
     )
@@ -238,9 +280,10 @@ def test_an_operation_on_another_host_is_never_read():
         Scale,
         params(("web", 3)),
         formation(web(), worker()),
+        autoscalers(),
         scaled(web(3), worker(), location="https://elsewhere.example/v1/operations/op-1"),
     )
-    assert o.sent == [f"GET /apps/{APP}/containers", f"POST /apps/{APP}/scale"]
+    assert o.sent == [f"GET /apps/{APP}/containers", f"GET /apps/{APP}/autoscalers", f"POST /apps/{APP}/scale"]
     assert "not to api_url's origin" in o.error.message
     assert o.client.wrote is True
 
@@ -250,6 +293,7 @@ def test_an_operation_ending_in_error_fails_as_a_change():
         Scale,
         params(("web", 3)),
         formation(web(), worker()),
+        autoscalers(),
         scaled(web(3), worker()),
         operation("running"),
         operation("error", error="quota exceeded"),
@@ -265,6 +309,7 @@ def test_an_operation_still_running_at_the_deadline_fails_as_a_change_with_the_o
         Scale,
         params(("web", 3), wait_timeout=60),
         formation(web(), worker()),
+        autoscalers(),
         scaled(web(3), worker()),
         operation("running", repeat=True),
     )
@@ -279,15 +324,21 @@ def test_an_operation_still_running_at_the_deadline_fails_as_a_change_with_the_o
 
 
 def test_without_wait_only_the_operation_id_and_url_are_returned():
-    o = succeeds(Scale, params(("web", 3), wait=False), formation(web(), worker()), scaled(web(3), worker()))
-    assert o.sent == [f"GET /apps/{APP}/containers", f"POST /apps/{APP}/scale"]
+    o = succeeds(
+        Scale, params(("web", 3), wait=False), formation(web(), worker()), autoscalers(), scaled(web(3), worker())
+    )
+    assert o.sent == [f"GET /apps/{APP}/containers", f"GET /apps/{APP}/autoscalers", f"POST /apps/{APP}/scale"]
     assert o.result["operation"] == {"id": "op-1", "url": OP_URL}
     assert o.result["duration"] == 0.0
 
 
 def test_an_app_never_deployed_is_scaled_at_once_without_an_operation():
     o = succeeds(
-        Scale, params(("web", 3)), formation(web(), worker()), scaled(web(3), worker(), location=None, status=200)
+        Scale,
+        params(("web", 3)),
+        formation(web(), worker()),
+        autoscalers(),
+        scaled(web(3), worker(), location=None, status=200),
     )
     assert o.result["operation"] is None and o.result["duration"] == 0.0
 
@@ -300,6 +351,7 @@ def test_a_scale_refused_while_the_app_is_busy_is_sent_again_once_it_is_free():
         Scale,
         params(("web", 3)),
         formation(web(), worker()),
+        autoscalers(),
         scale_answer(busy("restarting")),
         app_status("restarting"),
         app_status("restarting"),
@@ -310,6 +362,7 @@ def test_a_scale_refused_while_the_app_is_busy_is_sent_again_once_it_is_free():
     )
     assert o.sent == [
         f"GET /apps/{APP}/containers",
+        f"GET /apps/{APP}/autoscalers",
         f"POST /apps/{APP}/scale",
         f"GET /apps/{APP}",
         f"GET /apps/{APP}",
@@ -319,7 +372,7 @@ def test_a_scale_refused_while_the_app_is_busy_is_sent_again_once_it_is_free():
         f"GET {OP_URL}",
     ]
     assert o.changed is True and o.result["operation"]["status"] == "done"
-    assert [call.deadline for call in o.client.calls[3:5]] == [1300.0, 1300.0]
+    assert [call.deadline for call in o.client.calls[4:6]] == [1300.0, 1300.0]
 
 
 def test_the_formation_is_read_again_after_a_wait_and_nothing_is_sent_when_it_already_matches():
@@ -327,6 +380,7 @@ def test_the_formation_is_read_again_after_a_wait_and_nothing_is_sent_when_it_al
         Scale,
         params(("web", 3)),
         formation(web(), worker()),
+        autoscalers(),
         scale_answer(busy("scaling")),
         app_status("scaling"),
         app_status("running"),
@@ -341,10 +395,16 @@ def test_a_busy_app_without_wait_fails_cleanly_after_one_refusal():
         Scale,
         params(("web", 3), wait=False),
         formation(web(), worker()),
+        autoscalers(),
         scale_answer(busy("scaling")),
         app_status("scaling"),
     )
-    assert o.sent == [f"GET /apps/{APP}/containers", f"POST /apps/{APP}/scale", f"GET /apps/{APP}"]
+    assert o.sent == [
+        f"GET /apps/{APP}/containers",
+        f"GET /apps/{APP}/autoscalers",
+        f"POST /apps/{APP}/scale",
+        f"GET /apps/{APP}",
+    ]
     assert o.error.message == (
         f"app '{APP}' is busy (scaling): another operation is in progress; retry later or set wait=true"
     )
@@ -356,6 +416,7 @@ def test_an_app_busy_past_the_deadline_fails():
         Scale,
         params(("web", 3), wait_timeout=30),
         formation(web(), worker()),
+        autoscalers(),
         scale_answer(busy("scaling")),
         app_status("scaling", repeat=True),
     )
@@ -365,14 +426,16 @@ def test_an_app_busy_past_the_deadline_fails():
 
 def test_a_refusal_about_the_app_when_it_is_not_busy_is_the_api_reason():
     refusal = unprocessable({"app": ["app is not deployed"]})
-    o = fails(Scale, params(("web", 3)), formation(web(), worker()), scale_answer(refusal), app_status("new"))
+    o = fails(
+        Scale, params(("web", 3)), formation(web(), worker()), autoscalers(), scale_answer(refusal), app_status("new")
+    )
     assert o.error.message == f"could not scale app '{APP}': app is not deployed (HTTP 422)"
 
 
 def test_a_refusal_about_the_request_is_the_api_reason_without_reading_the_app():
     refusal = unprocessable({"container-web-amount": ["must be lower than 10"]})
-    o = fails(Scale, params(("web", 30)), formation(web(), worker()), scale_answer(refusal))
-    assert o.sent == [f"GET /apps/{APP}/containers", f"POST /apps/{APP}/scale"]
+    o = fails(Scale, params(("web", 30)), formation(web(), worker()), autoscalers(), scale_answer(refusal))
+    assert o.sent == [f"GET /apps/{APP}/containers", f"GET /apps/{APP}/autoscalers", f"POST /apps/{APP}/scale"]
     assert o.error.message == f"could not scale app '{APP}': container-web-amount must be lower than 10 (HTTP 422)"
 
 
@@ -384,6 +447,7 @@ def test_a_scale_whose_answer_was_lost_but_landed_is_not_sent_twice():
         Scale,
         params(("web", 3)),
         formation(web(), worker()),
+        autoscalers(),
         scale_answer(lost()),
         formation(web(3), worker()),
         app_status("scaling"),
@@ -391,6 +455,7 @@ def test_a_scale_whose_answer_was_lost_but_landed_is_not_sent_twice():
     )
     assert o.sent == [
         f"GET /apps/{APP}/containers",
+        f"GET /apps/{APP}/autoscalers",
         f"POST /apps/{APP}/scale",
         f"GET /apps/{APP}/containers",
         f"GET /apps/{APP}",
@@ -410,10 +475,16 @@ def test_a_lost_scale_that_landed_is_not_waited_for_without_wait():
         Scale,
         params(("web", 3), wait=False),
         formation(web(), worker()),
+        autoscalers(),
         scale_answer(lost()),
         formation(web(3), worker()),
     )
-    assert o.sent == [f"GET /apps/{APP}/containers", f"POST /apps/{APP}/scale", f"GET /apps/{APP}/containers"]
+    assert o.sent == [
+        f"GET /apps/{APP}/containers",
+        f"GET /apps/{APP}/autoscalers",
+        f"POST /apps/{APP}/scale",
+        f"GET /apps/{APP}/containers",
+    ]
     assert o.changed is True
 
 
@@ -422,6 +493,7 @@ def test_a_lost_scale_that_landed_on_an_app_busy_past_the_deadline_fails():
         Scale,
         params(("web", 3), wait_timeout=20),
         formation(web(), worker()),
+        autoscalers(),
         scale_answer(lost()),
         formation(web(3), worker()),
         app_status("scaling", repeat=True),
@@ -435,6 +507,7 @@ def test_a_scale_whose_answer_was_lost_and_did_not_land_is_sent_exactly_once_mor
         Scale,
         params(("web", 3)),
         formation(web(), worker()),
+        autoscalers(),
         scale_answer(lost()),
         formation(web(), worker()),
         scaled(web(3), worker()),
@@ -442,6 +515,7 @@ def test_a_scale_whose_answer_was_lost_and_did_not_land_is_sent_exactly_once_mor
     )
     assert o.sent == [
         f"GET /apps/{APP}/containers",
+        f"GET /apps/{APP}/autoscalers",
         f"POST /apps/{APP}/scale",
         f"GET /apps/{APP}/containers",
         f"POST /apps/{APP}/scale",
@@ -455,6 +529,7 @@ def test_a_server_error_on_the_scale_is_settled_by_reading_the_formation_again()
         Scale,
         params(("web", 3)),
         formation(web(), worker()),
+        autoscalers(),
         scale_answer(answer(500, {"error": "Internal error occured, we're on it!"})),
         formation(web(3), worker()),
         app_status("running"),
@@ -467,6 +542,7 @@ def test_a_scale_lost_twice_fails_as_an_unknown_outcome():
         Scale,
         params(("web", 3)),
         formation(web(), worker()),
+        autoscalers(),
         scale_answer(lost()),
         formation(web(), worker()),
         scale_answer(lost()),
@@ -483,10 +559,16 @@ def test_a_no_change_refusal_reads_the_formation_again_and_ends_unchanged_when_i
         Scale,
         params(("web", 3)),
         formation(web(), worker()),
+        autoscalers(),
         scale_answer(answer(400, {"error": "no change in containers formation"})),
         formation(web(3), worker()),
     )
-    assert o.sent == [f"GET /apps/{APP}/containers", f"POST /apps/{APP}/scale", f"GET /apps/{APP}/containers"]
+    assert o.sent == [
+        f"GET /apps/{APP}/containers",
+        f"GET /apps/{APP}/autoscalers",
+        f"POST /apps/{APP}/scale",
+        f"GET /apps/{APP}/containers",
+    ]
     assert o.changed is False and o.result["containers"] == [web(3), worker()]
 
 
@@ -495,6 +577,7 @@ def test_a_no_change_refusal_is_followed_by_one_more_scale_when_the_formation_st
         Scale,
         params(("web", 3)),
         formation(web(), worker()),
+        autoscalers(),
         scale_answer(answer(400, {"error": "no change in containers formation"})),
         formation(web(), worker()),
         scaled(web(3), worker()),
@@ -509,9 +592,217 @@ def test_a_second_no_change_refusal_is_the_api_reason():
         Scale,
         params(("web", 3)),
         formation(web(), worker()),
+        autoscalers(),
         scale_answer(no_change),
         formation(web(), worker()),
         scale_answer(no_change),
     )
     assert len(o.client.mutations) == 2
     assert o.error.message == f"could not scale app '{APP}': no change in containers formation (HTTP 400)"
+
+
+# -- autoscaled types ----------------------------------------------------------------------------
+
+AUTOSCALERS = f"GET /apps/{APP}/autoscalers"
+
+
+def autoscaler(name="web", low=2, high=6, disabled=False):
+    return {
+        "id": f"sc-{name}",
+        "container_type": name,
+        "metric": "cpu",
+        "target": 0.75,
+        "min_containers": low,
+        "max_containers": high,
+        "disabled": disabled,
+    }
+
+
+def test_an_amount_within_an_enabled_autoscaler_range_is_left_to_it_after_two_reads():
+    o = succeeds(Scale, params(("web", 4)), formation(web(3), worker()), autoscalers(autoscaler()))
+    assert o.sent == [f"GET /apps/{APP}/containers", AUTOSCALERS]
+    assert o.client.mutations == []
+    assert o.result == {
+        "changed": False,
+        "containers": [web(3), worker()],
+        "operation": None,
+        "duration": 0.0,
+        "autoscaled": [{"name": "web", "min": 2, "max": 6, "amount_wanted": 4}],
+    }
+    assert o.resource.warnings == []
+
+
+def test_the_range_bounds_are_inside_it():
+    for amount in (2, 6):
+        o = succeeds(Scale, params(("web", amount)), formation(web(4), worker()), autoscalers(autoscaler()))
+        assert o.changed is False and o.result["autoscaled"][0]["amount_wanted"] == amount
+
+
+def test_an_unchanged_amount_of_an_autoscaled_type_costs_one_read():
+    o = succeeds(Scale, params(("web", 3)), formation(web(3), worker()))
+    assert o.sent == [f"GET /apps/{APP}/containers"] and "autoscaled" not in o.result
+
+
+def test_an_autoscaled_type_left_alone_does_not_stop_the_other_types():
+    o = succeeds(
+        Scale,
+        params(("web", 5), ("worker", 2)),
+        formation(web(3), worker()),
+        autoscalers(autoscaler(), autoscaler("clock")),
+        scaled(web(3), worker(2)),
+        operation("done"),
+    )
+    assert o.client.the("POST").json == {"containers": [{"name": "worker", "amount": 2}]}
+    assert o.changed is True
+    assert o.result["autoscaled"] == [{"name": "web", "min": 2, "max": 6, "amount_wanted": 5}]
+    assert o.diff == before_after(
+        {"web": {"amount": 3, "size": "M"}, "worker": {"amount": 1, "size": "S"}},
+        {"web": {"amount": 3, "size": "M"}, "worker": {"amount": 2, "size": "S"}},
+    )
+
+
+def test_a_new_size_of_an_autoscaled_type_is_sent_with_its_current_amount():
+    o = succeeds(
+        Scale,
+        params(("web", 4, "L")),
+        formation(web(3), worker()),
+        autoscalers(autoscaler()),
+        sizes(),
+        scaled(web(3, "L"), worker()),
+        operation("done"),
+    )
+    assert o.client.the("POST").json == {"containers": [{"name": "web", "amount": 3, "size": "L"}]}
+    assert o.result["autoscaled"] == [{"name": "web", "min": 2, "max": 6, "amount_wanted": 4}]
+    assert o.diff == before_after({"web": {"amount": 3, "size": "M"}}, {"web": {"amount": 3, "size": "L"}})
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_an_amount_outside_the_range_fails_before_any_write(check_mode):
+    o = fails(
+        Scale,
+        params(("web", 8), ("worker", 1, "L")),
+        formation(web(3), worker()),
+        autoscalers(autoscaler()),
+        check_mode=check_mode,
+    )
+    assert o.sent == [f"GET /apps/{APP}/containers", AUTOSCALERS]
+    assert o.error.message == (
+        f"app '{APP}': amount outside the autoscaler's range for web to 8 (its autoscaler keeps 2 to 6). Change the "
+        "autoscaler (scalingo_autoscaler), or set override_autoscaler=true to scale by hand, which makes Scalingo "
+        "disable the autoscaler"
+    )
+    assert o.error.changed is None and o.client.wrote is False
+
+
+def test_every_type_outside_its_range_is_named():
+    o = fails(
+        Scale,
+        params(("web", 1), ("worker", 9)),
+        formation(web(3), worker(3)),
+        autoscalers(autoscaler(), autoscaler("worker", 2, 4)),
+    )
+    assert "for web to 1 (its autoscaler keeps 2 to 6); worker to 9 (its autoscaler keeps 2 to 4). " in o.error.message
+
+
+def test_a_disabled_autoscaler_does_not_hold_the_amount():
+    o = succeeds(
+        Scale,
+        params(("web", 8)),
+        formation(web(3), worker()),
+        autoscalers(autoscaler(disabled=True)),
+        scaled(web(8), worker()),
+        operation("done"),
+    )
+    assert o.client.the("POST").json == {"containers": [{"name": "web", "amount": 8}]}
+    assert "autoscaled" not in o.result and o.resource.warnings == []
+
+
+def test_override_scales_inside_and_outside_the_range_with_a_warning_per_type():
+    real = succeeds(
+        Scale,
+        params(("web", 8), ("worker", 3), override_autoscaler=True),
+        formation(web(3), worker()),
+        autoscalers(autoscaler(), autoscaler("worker", 2, 4)),
+        scaled(web(8), worker(3)),
+        operation("done"),
+    )
+    assert real.client.the("POST").json == {
+        "containers": [{"name": "web", "amount": 8}, {"name": "worker", "amount": 3}]
+    }
+    assert real.changed is True and "autoscaled" not in real.result
+    assert real.resource.warnings == [
+        f"container type web of app '{APP}' is scaled by hand to 8: Scalingo disables its autoscaler (2 to 6 "
+        "containers); scalingo_autoscaler with enabled=true turns it back on",
+        f"container type worker of app '{APP}' is scaled by hand to 3: Scalingo disables its autoscaler (2 to 4 "
+        "containers); scalingo_autoscaler with enabled=true turns it back on",
+    ]
+    check = succeeds(
+        Scale,
+        params(("web", 8), ("worker", 3), override_autoscaler=True),
+        formation(web(3), worker()),
+        autoscalers(autoscaler(), autoscaler("worker", 2, 4)),
+        check_mode=True,
+    )
+    assert (check.changed, check.diff, check.resource.warnings) == (real.changed, real.diff, real.resource.warnings)
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_check_mode_leaves_the_same_amounts_to_the_autoscaler(check_mode):
+    o = succeeds(
+        Scale, params(("web", 4)), formation(web(3), worker()), autoscalers(autoscaler()), check_mode=check_mode
+    )
+    assert o.changed is False and o.result["autoscaled"] == [{"name": "web", "min": 2, "max": 6, "amount_wanted": 4}]
+
+
+def test_the_autoscalers_are_read_once_even_when_the_formation_is_read_again():
+    o = succeeds(
+        Scale,
+        params(("web", 4), ("worker", 2)),
+        formation(web(3), worker()),
+        autoscalers(autoscaler()),
+        scale_answer(busy("scaling")),
+        app_status("scaling"),
+        app_status("running"),
+        formation(web(5), worker()),
+        scaled(web(5), worker(2)),
+        operation("done"),
+    )
+    assert o.sent.count(AUTOSCALERS) == 1
+    assert [call.json for call in o.client.mutations] == [{"containers": [{"name": "worker", "amount": 2}]}] * 2
+    assert o.result["autoscaled"] == [{"name": "web", "min": 2, "max": 6, "amount_wanted": 4}]
+
+
+def test_a_lost_scale_beside_an_autoscaled_type_that_landed_is_not_sent_twice():
+    o = succeeds(
+        Scale,
+        params(("web", 4), ("worker", 2), wait=False),
+        formation(web(3), worker()),
+        autoscalers(autoscaler()),
+        scale_answer(lost()),
+        formation(web(3), worker(2)),
+    )
+    assert len(o.client.mutations) == 1 and o.sent.count(AUTOSCALERS) == 1
+    assert o.changed is True and o.result["autoscaled"][0]["name"] == "web"
+
+
+def test_an_autoscalers_answer_that_is_not_scalingo_s_fails_before_any_write():
+    o = fails(
+        Scale,
+        params(("web", 4)),
+        formation(web(3), worker()),
+        expect("GET", f"/apps/{APP}/autoscalers", answer(200, {"autoscalers": [{"container_type": "web"}]})),
+    )
+    assert o.error.message.startswith(
+        f"could not read the autoscalers of app '{APP}': the answer of GET /apps/{APP}/autoscalers has a 'autoscalers'"
+    )
+    assert o.client.mutations == []
+
+
+def test_autoscalers_that_cannot_be_read_fail_with_the_api_reason():
+    o = fails(
+        Scale,
+        params(("web", 4)),
+        formation(web(3), worker()),
+        expect("GET", f"/apps/{APP}/autoscalers", answer(403, {"error": "forbidden"})),
+    )
+    assert o.error.message == f"could not read the autoscalers of app '{APP}': forbidden (HTTP 403)"
