@@ -168,6 +168,14 @@ MODULE_DEFAULTS_PLAY = """
         app: defaults-app
         provider: postgresql
         plan: postgresql-sandbox
+    - name: Let Scalingo scale it (scalingo_autoscaler)
+      scalingo.cloud.scalingo_autoscaler:
+        app: defaults-app
+        container_type: web
+        metric: cpu
+        target: 0.8
+        min_containers: 2
+        max_containers: 4
     - name: Read them (scalingo_app_info)
       scalingo.cloud.scalingo_app_info:
         name: defaults-app
@@ -179,7 +187,7 @@ MODULE_DEFAULTS_PLAY = """
 """
 
 COVERED = {"scalingo_app", "scalingo_scale", "scalingo_restart", "scalingo_run", "scalingo_child_app", "scalingo_app_info",
-           "scalingo_collaborator", "scalingo_env", "scalingo_addon"}
+           "scalingo_collaborator", "scalingo_env", "scalingo_addon", "scalingo_autoscaler"}
 
 
 def test_module_defaults_group(simulator, cache_dir, tmp_path):
