@@ -3,7 +3,7 @@
 from flask import Flask, current_app
 from werkzeug.exceptions import HTTPException
 
-from . import admin, apps, auth, errors, formation, info, middleware
+from . import admin, apps, auth, deployments, errors, formation, info, middleware
 from .state import State
 from .trap import Trap
 from .web import EXTENSION, TRAP_EXTENSION
@@ -23,6 +23,8 @@ def create_app(config: dict | None = None) -> Flask:
     if config.get("trap"):
         app.extensions[TRAP_EXTENSION] = Trap(state.log_trap_request)
     for blueprint in (auth.bp, apps.bp, formation.bp, info.bp, info.logs_bp, admin.bp):
+        app.register_blueprint(blueprint)
+    for blueprint in (deployments.bp, deployments.sources_bp):
         app.register_blueprint(blueprint)
     middleware.install(app)
     app.register_error_handler(HTTPException, http_error)

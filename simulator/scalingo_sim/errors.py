@@ -87,3 +87,9 @@ def free_trial_exceeded():
         url="https://my.scalingo.com/apps/billing",
         name="free-trial-exceeded",
     )
+
+
+def storage_error(status: int, code: str, message: str):
+    """An object storage refusal (S3's XML shape), for the pre-signed source URLs."""
+    body = f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message></Error>'
+    return text_response(body, status, content_type="application/xml")
