@@ -10,7 +10,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 import urllib.request
 
 import pytest
@@ -33,7 +32,6 @@ def sim(url, method, path, body=None):
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory):
     """A simulator of its own with apps in every interesting shape."""
-    subprocess.run([sys.executable, os.path.join(ROOT, "tests", "utils", "collection_tree.py"), "--link", COLLECTIONS], check=True)
     process, url = with_simulator.start()
     try:
         formation = [{"name": "web", "amount": 2, "size": "L"}, {"name": "worker", "amount": 1}]
