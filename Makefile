@@ -64,11 +64,17 @@ sanity-oldest: venv-oldest venv
 units: venv collection
 	PYTHONPATH=$(COLLECTIONS) $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/unit simulator/tests
 
+# The integration tests run in parallel (pytest-xdist), each worker with a simulator and a bearer cache of its own;
+# the longest tests start first (tests/integration/conftest.py). INTEGRATION_WORKERS=0 runs them in one process.
+INTEGRATION_WORKERS ?= 3
+INTEGRATION_DIST ?= loadgroup
+PARALLEL = -n $(INTEGRATION_WORKERS) --dist $(INTEGRATION_DIST)
+
 integration: venv collection
-	$(VENV)/bin/python -m pytest -q tests/integration
+	$(VENV)/bin/python -m pytest -q $(PARALLEL) tests/integration
 
 integration-oldest: venv venv-oldest collection
-	ANSIBLE_BIN=$(VENV_OLDEST)/bin $(VENV)/bin/python -m pytest -q -m "not newest_only" tests/integration
+	ANSIBLE_BIN=$(VENV_OLDEST)/bin $(VENV)/bin/python -m pytest -q $(PARALLEL) -m "not newest_only" tests/integration
 
 # Python style: ruff's lint and format check over the whole repository (settings in ruff.toml).
 ruff: venv

@@ -19,13 +19,86 @@ COLLECTIONS = os.path.join(ROOT, "build", "collections")
 SECRETS = re.compile(r"tk-us-[A-Za-z0-9_-]+|eyJ[A-Za-z0-9_-]{8,}\.eyJ|Bearer [A-Za-z0-9]|Basic [A-Za-z0-9]|\bAuthorization\b|s3cr3t-[A-Za-z0-9-]+")
 
 
+# Under pytest-xdist (make integration runs `-n N`), every worker is a pytest session of its own: the
+# session fixtures below (simulator, cache_dir) and the module ones (test_inventory's seeded simulator)
+# are set up once per worker, so each worker has its own simulator process and its own bearer cache,
+# and its targets never see another worker's apps, faults, config or request log.
+
+DURATIONS_KEY = "scalingo/integration-durations"
+# What a test is expected to take when no earlier run measured it (a fresh clone): the playbook runs of
+# test_targets.py and test_load.py take 10 s to 100 s, the other playbook runs against the simulator 5 s
+# to 25 s, most other tests a few seconds or less.
+UNMEASURED_TARGET = 60.0
+UNMEASURED_PLAYBOOK = 10.0
+UNMEASURED = 1.0
+# Tests expected to take less than this keep their file order (module fixtures set up once).
+ORDERED_FROM = 5.0
+
+
+def collection_link():
+    """The build/collections link to this checkout, made once per run (by the xdist controller, before any
+    worker starts: workers running ansible while another rewrites the link would lose the collection)."""
+    target = os.path.join(COLLECTIONS, "ansible_collections", "scalingo", "cloud")
+    if os.path.realpath(target) != os.path.realpath(ROOT):
+        subprocess.run([sys.executable, os.path.join(ROOT, "tests", "utils", "collection_tree.py"), "--link", COLLECTIONS], check=True)
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "newest_only: runs with the newest ansible-core only (tool checks)")
+    if hasattr(config, "workerinput"):  # an xdist worker: the controller did the rest
+        config.scalingo_durations = config.workerinput["scalingo_durations"]
+        return
+    collection_link()
+    # Each test's duration in the last run that ran it (pytest's cache), to start the longest tests first.
+    config.scalingo_durations = dict(config.cache.get(DURATIONS_KEY, {})) if hasattr(config, "cache") else {}
+    if hasattr(config, "cache"):
+        config.pluginmanager.register(DurationRecorder(config), "scalingo-durations")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    """xdist controller: every worker orders its collection from the same durations (the workers' collections must match)."""
+    node.workerinput["scalingo_durations"] = node.config.scalingo_durations
+
+
+class DurationRecorder:
+    """Where the reports arrive (the xdist controller, or the single process): each test's setup + call +
+    teardown time, kept in pytest's cache for the next run's order."""
+
+    def __init__(self, config):
+        self.config = config
+        self.measured = {}
+        self.failed = set()  # a test that failed may have stopped early: its earlier duration is kept
+
+    def pytest_runtest_logreport(self, report):
+        self.measured[report.nodeid] = self.measured.get(report.nodeid, 0.0) + report.duration
+        if report.failed:
+            self.failed.add(report.nodeid)
+
+    def pytest_sessionfinish(self):
+        measured = {nodeid: round(seconds, 1) for nodeid, seconds in self.measured.items() if nodeid not in self.failed}
+        if measured:
+            self.config.cache.set(DURATIONS_KEY, {**self.config.scalingo_durations, **measured})
+
+
+def expected_duration(config, item):
+    measured = config.scalingo_durations.get(item.nodeid)
+    if measured is not None:
+        return measured
+    if item.path.name in ("test_targets.py", "test_load.py"):
+        return UNMEASURED_TARGET
+    return UNMEASURED_PLAYBOOK if "simulator" in item.fixturenames else UNMEASURED
+
+
+def pytest_collection_modifyitems(config, items):
+    """Longest tests first, so that no worker starts a long one near the end; the short ones keep their order."""
+    expected = {item.nodeid: expected_duration(config, item) for item in items}
+    long = sorted((item for item in items if expected[item.nodeid] >= ORDERED_FROM), key=lambda item: -expected[item.nodeid])
+    items[:] = long + [item for item in items if expected[item.nodeid] < ORDERED_FROM]
 
 
 @pytest.fixture(scope="session")
 def simulator():
-    subprocess.run([sys.executable, os.path.join(ROOT, "tests", "utils", "collection_tree.py"), "--link", COLLECTIONS], check=True)
     process, url = with_simulator.start()
     yield url
     with_simulator.stop(process)
@@ -33,6 +106,7 @@ def simulator():
 
 @pytest.fixture(scope="session")
 def cache_dir(tmp_path_factory):
+    # Under xdist, tmp_path_factory's base is per worker (…/popen-gwN): a bearer cache per worker.
     return str(tmp_path_factory.mktemp("xdg-cache"))
 
 

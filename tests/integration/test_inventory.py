@@ -2,24 +2,50 @@
 
 Apps are seeded through the simulator's admin API; each test writes an inventory file into a tmp dir
 and reads what ansible-inventory --list answers, and the simulator's request log shows what was sent.
+The plugin's documented EXAMPLES are read from its source and run as they are written.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
 import subprocess
-import sys
 import urllib.request
 
 import pytest
+import yaml
 
 from conftest import COLLECTIONS, ROOT, SECRETS, ansible_bin, assert_ok_and_secret_free, run_playbook
 
 import with_simulator
 
 TOKEN = with_simulator.TOKEN
+
+
+def plugin_examples():
+    """The EXAMPLES of plugins/inventory/scalingo.py: {file name: configuration text}, each example's file
+    name taken from its first line (`# production.scalingo.yml: ...`)."""
+    with open(os.path.join(ROOT, "plugins", "inventory", "scalingo.py"), encoding="utf-8") as handle:
+        tree = ast.parse(handle.read())
+    text = next(node.value.value for node in tree.body
+                if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "EXAMPLES" for t in node.targets))
+    examples = {}
+    for part in re.split(r"^---[ \t]*$", text, flags=re.M):
+        if part.strip():
+            name = re.match(r"# (\S*scalingo\.ya?ml):", part.strip())
+            assert name, f"an example of the inventory plugin does not start with '# <file name>: ...': {part!r}"
+            examples[name.group(1)] = part.strip() + "\n"
+    return examples
+
+
+EXAMPLES = plugin_examples()
+
+
+def example(name):
+    assert name in EXAMPLES, f"the inventory plugin's EXAMPLES have no {name} any more: {sorted(EXAMPLES)}"
+    return EXAMPLES[name]
 
 
 def sim(url, method, path, body=None):
@@ -33,7 +59,6 @@ def sim(url, method, path, body=None):
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory):
     """A simulator of its own with apps in every interesting shape."""
-    subprocess.run([sys.executable, os.path.join(ROOT, "tests", "utils", "collection_tree.py"), "--link", COLLECTIONS], check=True)
     process, url = with_simulator.start()
     try:
         formation = [{"name": "web", "amount": 2, "size": "L"}, {"name": "worker", "amount": 1}]
@@ -42,6 +67,9 @@ def seeded(tmp_path_factory):
         sim(url, "POST", "/_sim/apps", {"names": ["idle-sandbox"]})
         sim(url, "POST", "/_sim/apps/shop-prod/child_apps", {"names": ["shop-prod-pr12", "shop-prod-pr13"]})
         sim(url, "POST", "/_sim/apps/blog-main/status", {"status": "crashed"})
+        # The parent app of the review-apps example.
+        sim(url, "POST", "/_sim/apps", {"names": ["my-shop"], "deploy": [{"name": "web", "amount": 1}]})
+        sim(url, "POST", "/_sim/apps/my-shop/child_apps", {"names": ["my-shop-pr3"]})
         # An app of another user must not show up.
         sim(url, "POST", "/_sim/users", {"email": "bob@example.com", "username": "bob", "token": "tk-us-bob"})
         sim(url, "POST", "/_sim/apps", {"names": ["bob-private"], "owner": "bob@example.com"})
@@ -90,29 +118,23 @@ def hosts_of(data, group):
     return sorted((data.get(group) or {}).get("hosts", []))
 
 
+EVERYONE = ["blog-main", "idle-sandbox", "my-shop", "my-shop-pr3", "shop-prod", "shop-prod-pr12", "shop-prod-pr13", "shop-staging"]
+
+
 def test_hosts_groups_and_hostvars(seeded, tmp_path):
-    config = """
-plugin: scalingo.cloud.scalingo
-formation: true
-keyed_groups:
-  - key: scalingo_status
-    prefix: status
-  - key: scalingo_parent
-    prefix: review_of
-groups:
-  https_not_forced: not scalingo_force_https
-compose:
-  web_containers: scalingo_formation | selectattr('name', 'eq', 'web') | map(attribute='amount') | sum
-"""
+    # The production example's formation, groups and compose, over every app (its filters, token and
+    # cache are tested as they are in test_documented_production_example).
+    production = yaml.safe_load(example("production.scalingo.yml"))
+    config = yaml.safe_dump({"plugin": production["plugin"], **{key: production[key] for key in ("formation", "keyed_groups", "groups", "compose")}})
     data, result, sent = inventory(seeded, tmp_path, config)
     assert result.returncode == 0, result.stderr
-    everyone = ["blog-main", "idle-sandbox", "shop-prod", "shop-prod-pr12", "shop-prod-pr13", "shop-staging"]
-    assert hosts_of(data, "scalingo") == everyone
-    assert hosts_of(data, "status_running") == ["shop-prod", "shop-staging"]
+    assert hosts_of(data, "scalingo") == EVERYONE
+    assert hosts_of(data, "status_running") == ["my-shop", "shop-prod", "shop-staging"]
     assert hosts_of(data, "status_crashed") == ["blog-main"]
-    assert hosts_of(data, "status_new") == ["idle-sandbox", "shop-prod-pr12", "shop-prod-pr13"]
+    assert hosts_of(data, "status_new") == ["idle-sandbox", "my-shop-pr3", "shop-prod-pr12", "shop-prod-pr13"]
     assert hosts_of(data, "review_of_shop_prod") == ["shop-prod-pr12", "shop-prod-pr13"]
-    assert hosts_of(data, "https_not_forced") == everyone
+    assert hosts_of(data, "review_of_my_shop") == ["my-shop-pr3"]
+    assert hosts_of(data, "https_not_forced") == EVERYONE
     hostvars = data["_meta"]["hostvars"]
     prod = hostvars["shop-prod"]
     assert prod["ansible_connection"] == "local"
@@ -127,14 +149,61 @@ compose:
     assert hostvars["shop-prod-pr12"]["scalingo_parent"] == "shop-prod"
     # One token exchange, one list, one formation read per app: nothing else.
     paths = sorted(f"{r['method']} {r['path']}" for r in sent)
-    assert paths == sorted(["POST /v1/tokens/exchange", "GET /v1/apps"] + [f"GET /v1/apps/{name}/containers" for name in everyone]), paths
+    assert paths == sorted(["POST /v1/tokens/exchange", "GET /v1/apps"] + [f"GET /v1/apps/{name}/containers" for name in EVERYONE]), paths
     assert not [r for r in sent if r["mutating"]]
 
 
-def test_formation_is_read_only_when_asked(seeded, tmp_path):
-    data, result, sent = inventory(seeded, tmp_path, "plugin: scalingo.cloud.scalingo\n")
+def test_documented_every_app_example(seeded, tmp_path):
+    data, result, sent = inventory(seeded, tmp_path, example("scalingo.yml"), name="scalingo.yml")
     assert result.returncode == 0, result.stderr
+    assert hosts_of(data, "scalingo") == EVERYONE
+    # The formation is read only when asked.
     assert "scalingo_formation" not in data["_meta"]["hostvars"]["shop-prod"]
+    assert [f"{r['method']} {r['path']}" for r in sent if r["path"] != "/v1/tokens/exchange"] == ["GET /v1/apps"]
+
+
+def test_documented_production_example(seeded, tmp_path):
+    """The production example as its comment runs it: ansible-inventory -i production.scalingo.yml -e @vault.yml --list
+    (plus --export: without it --list prints the extra variables, the token among them, in every host's variables)."""
+    secrets = tmp_path / "vault.yml"
+    secrets.write_text(f"vault_scalingo_api_token: {TOKEN}\n", encoding="utf-8")
+    password = tmp_path / "vault-pass"
+    password.write_text("not-a-real-password\n", encoding="utf-8")
+    subprocess.run([ansible_bin("ansible-vault"), "encrypt", str(secrets), "--vault-password-file", str(password)],
+                   check=True, capture_output=True, env=dict(os.environ, ANSIBLE_NOCOLOR="1"))
+    home = tmp_path / "home"  # the example's cache is in ~/.cache/ansible-inventory
+    home.mkdir()
+    args = ("-e", f"@{secrets}", "--vault-password-file", str(password), "--export")
+    env = {"SCALINGO_API_TOKEN": "", "HOME": str(home)}
+    config = example("production.scalingo.yml")
+
+    data, result, sent = inventory(seeded, tmp_path, config, *args, env=env, name="production.scalingo.yml")
+    assert result.returncode == 0, result.stderr
+    # Running or crashed apps named shop-*: the review apps are new.
+    assert hosts_of(data, "scalingo") == ["shop-prod", "shop-staging"]
+    assert hosts_of(data, "status_running") == ["shop-prod", "shop-staging"]
+    assert hosts_of(data, "https_not_forced") == ["shop-prod", "shop-staging"]
+    hostvars = data["_meta"]["hostvars"]
+    assert [hostvars[name]["web_containers"] for name in ("shop-prod", "shop-staging")] == [2, 2]
+    assert hostvars["shop-prod"]["scalingo_formation"][0] == {"name": "web", "amount": 2, "size": "L"}
+    assert not [name for name, variables in hostvars.items() if "vault_scalingo_api_token" in variables]
+    paths = sorted(f"{r['method']} {r['path']}" for r in sent if r["path"] != "/v1/tokens/exchange")
+    assert paths == ["GET /v1/apps", "GET /v1/apps/shop-prod/containers", "GET /v1/apps/shop-staging/containers"], paths
+
+    # Cached: the next run sends nothing, and the cache holds no token.
+    again, result, sent = inventory(seeded, tmp_path, config, *args, env=env, name="production.scalingo.yml")
+    assert result.returncode == 0, result.stderr
+    assert sent == [], sent
+    assert again == data
+    cached = "".join(p.read_text(encoding="utf-8") for p in (home / ".cache" / "ansible-inventory").iterdir())
+    assert "shop-prod" in cached and TOKEN not in cached
+
+
+def test_documented_review_apps_example(seeded, tmp_path):
+    data, result, sent = inventory(seeded, tmp_path, example("review-apps.scalingo.yml"), name="review-apps.scalingo.yml")
+    assert result.returncode == 0, result.stderr
+    assert hosts_of(data, "scalingo") == ["my-shop-pr3"]
+    assert data["_meta"]["hostvars"]["my-shop-pr3"]["scalingo_parent"] == "my-shop"
     assert [f"{r['method']} {r['path']}" for r in sent if r["path"] != "/v1/tokens/exchange"] == ["GET /v1/apps"]
 
 

@@ -38,7 +38,6 @@ def tool(*command, cwd=ROOT, env=None, binary_dir=VENV_BIN):
 
 @pytest.fixture(scope="module")
 def collection_tree():
-    subprocess.run([sys.executable, os.path.join(ROOT, "tests", "utils", "collection_tree.py"), "--link", COLLECTIONS], check=True)
     return COLLECTION
 
 

@@ -13,13 +13,18 @@ import time
 TOKEN = "tk-us-simulator"
 
 
+# Generous: on a loaded machine (every xdist worker starts one at once, beside other work) Python and Flask
+# may take several seconds to import.
+START_TIMEOUT = 60
+
+
 def start(extra=(), env=None):
     """Start the simulator; returns (process, base URL)."""
     url_file = tempfile.NamedTemporaryFile(prefix="scalingo-sim-", suffix=".url", delete=False).name
     os.unlink(url_file)
     process = subprocess.Popen([sys.executable, "-m", "scalingo_sim", "--port", "0", "--url-file", url_file, *extra],
                                stdout=subprocess.DEVNULL, env=env)
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if os.path.exists(url_file) and os.path.getsize(url_file):
             with open(url_file, encoding="utf-8") as handle:
@@ -30,7 +35,7 @@ def start(extra=(), env=None):
             raise SystemExit(f"the simulator exited with code {process.returncode}")
         time.sleep(0.05)
     process.kill()
-    raise SystemExit("the simulator did not start within 20 s")
+    raise SystemExit(f"the simulator did not start within {START_TIMEOUT} s")
 
 
 def stop(process):
