@@ -11,12 +11,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "utils"))
 
-import with_simulator  # noqa: E402
+import with_simulator
 
 COLLECTIONS = os.path.join(ROOT, "build", "collections")
 
 # Anything that looks like a secret this suite uses: the API tokens, any JWT (bearer), auth headers.
-SECRETS = re.compile(r"tk-us-[A-Za-z0-9_-]+|eyJ[A-Za-z0-9_-]{8,}\.eyJ|Bearer [A-Za-z0-9]|Basic [A-Za-z0-9]|\bAuthorization\b|s3cr3t-[A-Za-z0-9-]+")
+SECRETS = re.compile(
+    r"tk-us-[A-Za-z0-9_-]+|eyJ[A-Za-z0-9_-]{8,}\.eyJ|Bearer [A-Za-z0-9]|Basic [A-Za-z0-9]|\bAuthorization\b|s3cr3t-[A-Za-z0-9-]+"
+)
 
 
 # Under pytest-xdist (make integration runs `-n N`), every worker is a pytest session of its own: the
@@ -40,7 +42,10 @@ def collection_link():
     worker starts: workers running ansible while another rewrites the link would lose the collection)."""
     target = os.path.join(COLLECTIONS, "ansible_collections", "scalingo", "cloud")
     if os.path.realpath(target) != os.path.realpath(ROOT):
-        subprocess.run([sys.executable, os.path.join(ROOT, "tests", "utils", "collection_tree.py"), "--link", COLLECTIONS], check=True)
+        subprocess.run(
+            [sys.executable, os.path.join(ROOT, "tests", "utils", "collection_tree.py"), "--link", COLLECTIONS],
+            check=True,
+        )
 
 
 def pytest_configure(config):
@@ -93,7 +98,9 @@ def expected_duration(config, item):
 def pytest_collection_modifyitems(config, items):
     """Longest tests first, so that no worker starts a long one near the end; the short ones keep their order."""
     expected = {item.nodeid: expected_duration(config, item) for item in items}
-    long = sorted((item for item in items if expected[item.nodeid] >= ORDERED_FROM), key=lambda item: -expected[item.nodeid])
+    long = sorted(
+        (item for item in items if expected[item.nodeid] >= ORDERED_FROM), key=lambda item: -expected[item.nodeid]
+    )
     items[:] = long + [item for item in items if expected[item.nodeid] < ORDERED_FROM]
 
 

@@ -15,11 +15,9 @@ import subprocess
 import urllib.request
 
 import pytest
-import yaml
-
-from conftest import COLLECTIONS, ROOT, SECRETS, ansible_bin, assert_ok_and_secret_free, run_playbook
-
 import with_simulator
+import yaml
+from conftest import COLLECTIONS, ROOT, SECRETS, ansible_bin, assert_ok_and_secret_free, run_playbook
 
 TOKEN = with_simulator.TOKEN
 
@@ -29,8 +27,11 @@ def plugin_examples():
     name taken from its first line (`# production.scalingo.yml: ...`)."""
     with open(os.path.join(ROOT, "plugins", "inventory", "scalingo.py"), encoding="utf-8") as handle:
         tree = ast.parse(handle.read())
-    text = next(node.value.value for node in tree.body
-                if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "EXAMPLES" for t in node.targets))
+    text = next(
+        node.value.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "EXAMPLES" for t in node.targets)
+    )
     examples = {}
     for part in re.split(r"^---[ \t]*$", text, flags=re.M):
         if part.strip():
@@ -94,12 +95,23 @@ def inventory(seeded, tmp_path, config, *args, env=None, name="apps.scalingo.yml
     path = tmp_path / name
     path.write_text(config, encoding="utf-8")
     full_env = with_simulator.environment(seeded["url"], seeded["cache"])
-    full_env.update(ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1", ANSIBLE_INVENTORY_ENABLED="scalingo.cloud.scalingo",
-                    ANSIBLE_INVENTORY_UNPARSED_FAILED="1", ANSIBLE_LOCALHOST_WARNING="0")
+    full_env.update(
+        ANSIBLE_COLLECTIONS_PATH=COLLECTIONS,
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_INVENTORY_ENABLED="scalingo.cloud.scalingo",
+        ANSIBLE_INVENTORY_UNPARSED_FAILED="1",
+        ANSIBLE_LOCALHOST_WARNING="0",
+    )
     full_env.update(env or {})
     sim(seeded["url"], "DELETE", "/_sim/requests")
-    result = subprocess.run([ansible_bin("ansible-inventory"), "-i", str(path), command, *args], env=full_env,
-                            capture_output=True, text=True, cwd=str(tmp_path), check=False)
+    result = subprocess.run(
+        [ansible_bin("ansible-inventory"), "-i", str(path), command, *args],
+        env=full_env,
+        capture_output=True,
+        text=True,
+        cwd=str(tmp_path),
+        check=False,
+    )
     requests_sent = sim(seeded["url"], "GET", "/_sim/requests")["requests"]
     leaks = sorted(set(SECRETS.findall(result.stdout + result.stderr)))
     assert not leaks, f"secrets in the output: {leaks}"
@@ -118,14 +130,28 @@ def hosts_of(data, group):
     return sorted((data.get(group) or {}).get("hosts", []))
 
 
-EVERYONE = ["blog-main", "idle-sandbox", "my-shop", "my-shop-pr3", "shop-prod", "shop-prod-pr12", "shop-prod-pr13", "shop-staging"]
+EVERYONE = [
+    "blog-main",
+    "idle-sandbox",
+    "my-shop",
+    "my-shop-pr3",
+    "shop-prod",
+    "shop-prod-pr12",
+    "shop-prod-pr13",
+    "shop-staging",
+]
 
 
 def test_hosts_groups_and_hostvars(seeded, tmp_path):
     # The production example's formation, groups and compose, over every app (its filters, token and
     # cache are tested as they are in test_documented_production_example).
     production = yaml.safe_load(example("production.scalingo.yml"))
-    config = yaml.safe_dump({"plugin": production["plugin"], **{key: production[key] for key in ("formation", "keyed_groups", "groups", "compose")}})
+    config = yaml.safe_dump(
+        {
+            "plugin": production["plugin"],
+            **{key: production[key] for key in ("formation", "keyed_groups", "groups", "compose")},
+        }
+    )
     data, result, sent = inventory(seeded, tmp_path, config)
     assert result.returncode == 0, result.stderr
     assert hosts_of(data, "scalingo") == EVERYONE
@@ -144,12 +170,17 @@ def test_hosts_groups_and_hostvars(seeded, tmp_path):
     assert prod["scalingo_region"] == "osc-fr1"
     assert prod["scalingo_owner"] == "owner@example.com"
     assert prod["scalingo_parent"] is None
-    assert prod["scalingo_formation"] == [{"name": "web", "amount": 2, "size": "L"}, {"name": "worker", "amount": 1, "size": "M"}]
+    assert prod["scalingo_formation"] == [
+        {"name": "web", "amount": 2, "size": "L"},
+        {"name": "worker", "amount": 1, "size": "M"},
+    ]
     assert prod["web_containers"] == 2
     assert hostvars["shop-prod-pr12"]["scalingo_parent"] == "shop-prod"
     # One token exchange, one list, one formation read per app: nothing else.
     paths = sorted(f"{r['method']} {r['path']}" for r in sent)
-    assert paths == sorted(["POST /v1/tokens/exchange", "GET /v1/apps"] + [f"GET /v1/apps/{name}/containers" for name in EVERYONE]), paths
+    assert paths == sorted(
+        ["POST /v1/tokens/exchange", "GET /v1/apps"] + [f"GET /v1/apps/{name}/containers" for name in EVERYONE]
+    ), paths
     assert not [r for r in sent if r["mutating"]]
 
 
@@ -169,8 +200,12 @@ def test_documented_production_example(seeded, tmp_path):
     secrets.write_text(f"vault_scalingo_api_token: {TOKEN}\n", encoding="utf-8")
     password = tmp_path / "vault-pass"
     password.write_text("not-a-real-password\n", encoding="utf-8")
-    subprocess.run([ansible_bin("ansible-vault"), "encrypt", str(secrets), "--vault-password-file", str(password)],
-                   check=True, capture_output=True, env=dict(os.environ, ANSIBLE_NOCOLOR="1"))
+    subprocess.run(
+        [ansible_bin("ansible-vault"), "encrypt", str(secrets), "--vault-password-file", str(password)],
+        check=True,
+        capture_output=True,
+        env=dict(os.environ, ANSIBLE_NOCOLOR="1"),
+    )
     home = tmp_path / "home"  # the example's cache is in ~/.cache/ansible-inventory
     home.mkdir()
     args = ("-e", f"@{secrets}", "--vault-password-file", str(password), "--export")
@@ -200,25 +235,32 @@ def test_documented_production_example(seeded, tmp_path):
 
 
 def test_documented_review_apps_example(seeded, tmp_path):
-    data, result, sent = inventory(seeded, tmp_path, example("review-apps.scalingo.yml"), name="review-apps.scalingo.yml")
+    data, result, sent = inventory(
+        seeded, tmp_path, example("review-apps.scalingo.yml"), name="review-apps.scalingo.yml"
+    )
     assert result.returncode == 0, result.stderr
     assert hosts_of(data, "scalingo") == ["my-shop-pr3"]
     assert data["_meta"]["hostvars"]["my-shop-pr3"]["scalingo_parent"] == "my-shop"
     assert [f"{r['method']} {r['path']}" for r in sent if r["path"] != "/v1/tokens/exchange"] == ["GET /v1/apps"]
 
 
-@pytest.mark.parametrize("filters, expected", [
-    ("name_patterns: ['shop-*']\nchild_apps: exclude", ["shop-prod", "shop-staging"]),
-    ("statuses: [crashed, new]\nchild_apps: exclude", ["blog-main", "idle-sandbox"]),
-    ("parents: [shop-prod]", ["shop-prod-pr12", "shop-prod-pr13"]),
-    ("child_apps: only\nname_patterns: ['*-pr13']", ["shop-prod-pr13"]),
-])
+@pytest.mark.parametrize(
+    "filters, expected",
+    [
+        ("name_patterns: ['shop-*']\nchild_apps: exclude", ["shop-prod", "shop-staging"]),
+        ("statuses: [crashed, new]\nchild_apps: exclude", ["blog-main", "idle-sandbox"]),
+        ("parents: [shop-prod]", ["shop-prod-pr12", "shop-prod-pr13"]),
+        ("child_apps: only\nname_patterns: ['*-pr13']", ["shop-prod-pr13"]),
+    ],
+)
 def test_filters(seeded, tmp_path, filters, expected):
     data, result, sent = inventory(seeded, tmp_path, f"plugin: scalingo.cloud.scalingo\nformation: true\n{filters}\n")
     assert result.returncode == 0, result.stderr
     assert hosts_of(data, "scalingo") == expected
     # The formation is read for the apps kept only.
-    assert sorted(r["path"] for r in sent if r["path"].endswith("/containers")) == [f"/v1/apps/{name}/containers" for name in expected]
+    assert sorted(r["path"] for r in sent if r["path"].endswith("/containers")) == [
+        f"/v1/apps/{name}/containers" for name in expected
+    ]
 
 
 def test_cache_hit_sends_nothing(seeded, tmp_path):
@@ -228,7 +270,7 @@ formation: true
 name_patterns: ['shop-*']
 cache: true
 cache_plugin: ansible.builtin.jsonfile
-cache_connection: {tmp_path / 'inventory-cache'}
+cache_connection: {tmp_path / "inventory-cache"}
 """
     first, result, sent = inventory(seeded, tmp_path, config)
     assert result.returncode == 0, result.stderr
@@ -255,7 +297,9 @@ def test_token_from_extra_vars_and_vault(seeded, tmp_path):
     # --graph: --list would print the extra variables (the token given with -e) among every host's variables.
     config = 'plugin: scalingo.cloud.scalingo\napi_token: "{{ vault_scalingo_api_token }}"\nchild_apps: exclude\n'
     no_env_token = {"SCALINGO_API_TOKEN": ""}
-    data, result, sent = inventory(seeded, tmp_path, config, "-e", f"vault_scalingo_api_token={TOKEN}", env=no_env_token, command="--graph")
+    data, result, sent = inventory(
+        seeded, tmp_path, config, "-e", f"vault_scalingo_api_token={TOKEN}", env=no_env_token, command="--graph"
+    )
     assert result.returncode == 0, result.stderr
     assert any(r["path"] == "/v1/apps" for r in sent)
     assert "shop-prod" in hosts_of(data, "scalingo")
@@ -264,29 +308,59 @@ def test_token_from_extra_vars_and_vault(seeded, tmp_path):
     secrets.write_text(f"vault_scalingo_api_token: {TOKEN}\n", encoding="utf-8")
     password = tmp_path / "vault-pass"
     password.write_text("not-a-real-password\n", encoding="utf-8")
-    subprocess.run([ansible_bin("ansible-vault"), "encrypt", str(secrets), "--vault-password-file", str(password)],
-                   check=True, capture_output=True, env=dict(os.environ, ANSIBLE_NOCOLOR="1"))
+    subprocess.run(
+        [ansible_bin("ansible-vault"), "encrypt", str(secrets), "--vault-password-file", str(password)],
+        check=True,
+        capture_output=True,
+        env=dict(os.environ, ANSIBLE_NOCOLOR="1"),
+    )
     assert TOKEN not in secrets.read_text(encoding="utf-8")
-    data, result, sent = inventory(seeded, tmp_path, config, "-e", f"@{secrets}", "--vault-password-file", str(password),
-                                   env=no_env_token, command="--graph")
+    data, result, sent = inventory(
+        seeded,
+        tmp_path,
+        config,
+        "-e",
+        f"@{secrets}",
+        "--vault-password-file",
+        str(password),
+        env=no_env_token,
+        command="--graph",
+    )
     assert result.returncode == 0, result.stderr
     assert any(r["path"] == "/v1/apps" for r in sent)
     assert "shop-prod" in hosts_of(data, "scalingo")
 
 
 def test_other_users_token_sees_its_apps_only(seeded, tmp_path):
-    data, result, sent = inventory(seeded, tmp_path, "plugin: scalingo.cloud.scalingo\n", env={"SCALINGO_API_TOKEN": "tk-us-bob"})
+    data, result, sent = inventory(
+        seeded, tmp_path, "plugin: scalingo.cloud.scalingo\n", env={"SCALINGO_API_TOKEN": "tk-us-bob"}
+    )
     assert result.returncode == 0, result.stderr
     assert not [r for r in sent if r["mutating"]]
     assert hosts_of(data, "scalingo") == ["bob-private"]
 
 
-@pytest.mark.parametrize("config, env, message", [
-    ("plugin: scalingo.cloud.scalingo\n", {"SCALINGO_API_TOKEN": "tk-us-wrong-and-secret"}, "could not exchange the API token"),
-    ("plugin: scalingo.cloud.scalingo\n", {"SCALINGO_API_TOKEN": ""}, "api_token is required"),
-    ('plugin: scalingo.cloud.scalingo\napi_token: "{{ undefined_token_var }}"\n', {}, "could not render the api_token option"),
-    ("plugin: scalingo.cloud.scalingo\napi_url: ftp://example.com\n", {"SCALINGO_API_URL": ""}, "api_url 'ftp://example.com' is invalid"),
-])
+@pytest.mark.parametrize(
+    "config, env, message",
+    [
+        (
+            "plugin: scalingo.cloud.scalingo\n",
+            {"SCALINGO_API_TOKEN": "tk-us-wrong-and-secret"},
+            "could not exchange the API token",
+        ),
+        ("plugin: scalingo.cloud.scalingo\n", {"SCALINGO_API_TOKEN": ""}, "api_token is required"),
+        (
+            'plugin: scalingo.cloud.scalingo\napi_token: "{{ undefined_token_var }}"\n',
+            {},
+            "could not render the api_token option",
+        ),
+        (
+            "plugin: scalingo.cloud.scalingo\napi_url: ftp://example.com\n",
+            {"SCALINGO_API_URL": ""},
+            "api_url 'ftp://example.com' is invalid",
+        ),
+    ],
+)
 def test_errors_are_clear_and_secret_free(seeded, tmp_path, config, env, message):
     data, result, sent = inventory(seeded, tmp_path, config, env=env)
     output = result.stdout + result.stderr
@@ -321,9 +395,15 @@ PLAY_ON_APPS = """
 
 
 def test_playbook_over_inventory_hosts(seeded, tmp_path):
-    (tmp_path / "apps.scalingo.yml").write_text("plugin: scalingo.cloud.scalingo\nkeyed_groups:\n  - key: scalingo_status\n    prefix: status\n",
-                                                encoding="utf-8")
+    (tmp_path / "apps.scalingo.yml").write_text(
+        "plugin: scalingo.cloud.scalingo\nkeyed_groups:\n  - key: scalingo_status\n    prefix: status\n",
+        encoding="utf-8",
+    )
     (tmp_path / "play.yml").write_text(PLAY_ON_APPS, encoding="utf-8")
-    result = run_playbook(seeded["url"], seeded["cache"], str(tmp_path / "play.yml"), "-i", str(tmp_path / "apps.scalingo.yml"))
+    result = run_playbook(
+        seeded["url"], seeded["cache"], str(tmp_path / "play.yml"), "-i", str(tmp_path / "apps.scalingo.yml")
+    )
     assert_ok_and_secret_free(result)
-    assert re.search(r"^shop-prod\s+: ok=2 ", result.stdout, re.M) and re.search(r"^shop-staging\s+: ok=2 ", result.stdout, re.M)
+    assert re.search(r"^shop-prod\s+: ok=2 ", result.stdout, re.M) and re.search(
+        r"^shop-staging\s+: ok=2 ", result.stdout, re.M
+    )

@@ -13,7 +13,6 @@ import os
 import time
 
 import requests
-
 from conftest import ROOT, assert_ok_and_secret_free, run_playbook
 
 APPS = [f"load-app-{n:02d}" for n in range(1, 31)]
@@ -65,13 +64,23 @@ PLAYBOOK = """
 def test_thirty_apps_ten_forks_under_the_rate_limit(simulator, cache_dir, tmp_path):
     admin = requests.Session()
     admin.post(f"{simulator}/_sim/reset").raise_for_status()
-    admin.post(f"{simulator}/_sim/config", json={"rate_limit": 60, "rate_window": 12, "operation_duration": 0.5}).raise_for_status()
+    admin.post(
+        f"{simulator}/_sim/config", json={"rate_limit": 60, "rate_window": 12, "operation_duration": 0.5}
+    ).raise_for_status()
     (tmp_path / "inventory.ini").write_text("[apps]\n" + "\n".join(APPS) + "\n")
     (tmp_path / "load.yml").write_text(PLAYBOOK)
     started = time.monotonic()
     try:
-        result = run_playbook(simulator, cache_dir, str(tmp_path / "load.yml"), "-i", str(tmp_path / "inventory.ini"), "--forks", "10",
-                              verbosity=0)
+        result = run_playbook(
+            simulator,
+            cache_dir,
+            str(tmp_path / "load.yml"),
+            "-i",
+            str(tmp_path / "inventory.ini"),
+            "--forks",
+            "10",
+            verbosity=0,
+        )
     finally:
         log = admin.get(f"{simulator}/_sim/requests").json()["requests"]
         admin.post(f"{simulator}/_sim/config", json={"rate_limit": None, "rate_window": 60})
@@ -82,7 +91,11 @@ def test_thirty_apps_ten_forks_under_the_rate_limit(simulator, cache_dir, tmp_pa
     def count(method, suffix, status):
         return sum(1 for e in log if e["method"] == method and e["path"].endswith(suffix) and e["status"] == status)
 
-    creates = [e["body"]["app"]["name"] for e in log if e["method"] == "POST" and e["path"] == "/v1/apps" and e["status"] == 201]
+    creates = [
+        e["body"]["app"]["name"]
+        for e in log
+        if e["method"] == "POST" and e["path"] == "/v1/apps" and e["status"] == 201
+    ]
     assert sorted(creates) == APPS  # each app created exactly once
     assert sum(count("DELETE", f"/v1/apps/{app}", 204) for app in APPS) == 30
     assert sum(count("POST", f"/v1/apps/{app}/scale", 202) for app in APPS) == 30
@@ -96,9 +109,14 @@ def test_thirty_apps_ten_forks_under_the_rate_limit(simulator, cache_dir, tmp_pa
     assert [a["name"] for a in remaining if a["name"].startswith("load-app-")] == []
 
     figures = {
-        "apps": len(APPS), "forks": 10, "rate_limit": "60 requests per 12 s window per user",
-        "requests": len(log), "throttled_429": throttled, "per_app": round((len(log) - throttled) / len(APPS), 1),
-        "seconds": round(elapsed, 1), "cores": os.cpu_count(),
+        "apps": len(APPS),
+        "forks": 10,
+        "rate_limit": "60 requests per 12 s window per user",
+        "requests": len(log),
+        "throttled_429": throttled,
+        "per_app": round((len(log) - throttled) / len(APPS), 1),
+        "seconds": round(elapsed, 1),
+        "cores": os.cpu_count(),
     }
     os.makedirs(os.path.join(ROOT, "tests", "output"), exist_ok=True)
     with open(os.path.join(ROOT, "tests", "output", "load.json"), "w", encoding="utf-8") as handle:

@@ -14,26 +14,46 @@ import sys
 
 import pytest
 import yaml
-
 from conftest import COLLECTIONS, ROOT, ansible_bin, assert_ok_and_secret_free
 
 COLLECTION = os.path.join(COLLECTIONS, "ansible_collections", "scalingo", "cloud")
 VENV_BIN = os.path.dirname(sys.executable)
-MODULES = sorted(name[:-3] for name in os.listdir(os.path.join(ROOT, "plugins", "modules")) if name.endswith(".py") and name != "__init__.py")
-INVENTORY_PLUGINS = sorted(name[:-3] for name in os.listdir(os.path.join(ROOT, "plugins", "inventory")) if name.endswith(".py") and name != "__init__.py")
+MODULES = sorted(
+    name[:-3]
+    for name in os.listdir(os.path.join(ROOT, "plugins", "modules"))
+    if name.endswith(".py") and name != "__init__.py"
+)
+INVENTORY_PLUGINS = sorted(
+    name[:-3]
+    for name in os.listdir(os.path.join(ROOT, "plugins", "inventory"))
+    if name.endswith(".py") and name != "__init__.py"
+)
 # These tools run from the newest venv whatever ANSIBLE_BIN says: the oldest-core run would only repeat them.
 # Tools whose result does not depend on ansible-core: `make integration-oldest` deselects them.
 NEWEST_ONLY = pytest.mark.newest_only
-ROLES = sorted(name for name in os.listdir(os.path.join(ROOT, "roles")) if os.path.isdir(os.path.join(ROOT, "roles", name)))
+ROLES = sorted(
+    name for name in os.listdir(os.path.join(ROOT, "roles")) if os.path.isdir(os.path.join(ROOT, "roles", name))
+)
 
 
 def tool(*command, cwd=ROOT, env=None, binary_dir=VENV_BIN):
     """Run a tool of the venv with the collection on the collections path; returns the CompletedProcess."""
-    full_env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1", NO_COLOR="1",
-                    PATH=binary_dir + os.pathsep + os.environ.get("PATH", ""))
+    full_env = dict(
+        os.environ,
+        ANSIBLE_COLLECTIONS_PATH=COLLECTIONS,
+        ANSIBLE_NOCOLOR="1",
+        NO_COLOR="1",
+        PATH=binary_dir + os.pathsep + os.environ.get("PATH", ""),
+    )
     full_env.update(env or {})
-    return subprocess.run([os.path.join(binary_dir, command[0]), *command[1:]], cwd=cwd, env=full_env,
-                          capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [os.path.join(binary_dir, command[0]), *command[1:]],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +66,9 @@ def test_ansible_lint_production_profile(collection_tree):
     with open(os.path.join(ROOT, ".ansible-lint"), encoding="utf-8") as handle:
         config = yaml.safe_load(handle)
     assert config["profile"] == "production"
-    assert not {"skip_list", "warn_list", "enable_list"} & set(config), "the production profile runs whole: no skipped or warned rule"
+    assert not {"skip_list", "warn_list", "enable_list"} & set(config), (
+        "the production profile runs whole: no skipped or warned rule"
+    )
     result = tool("ansible-lint", "--offline", "roles/", "playbooks/")
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
@@ -55,20 +77,30 @@ def test_ansible_lint_production_profile(collection_tree):
 
 @NEWEST_ONLY
 def test_antsibull_docs_lint(collection_tree):
-    result = tool("antsibull-docs", "lint-collection-docs", "--plugin-docs", "--validate-collection-refs", "all", collection_tree)
+    result = tool(
+        "antsibull-docs", "lint-collection-docs", "--plugin-docs", "--validate-collection-refs", "all", collection_tree
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip() == "", result.stdout
 
 
-@pytest.mark.parametrize("kind, name", [("module", m) for m in MODULES] + [("inventory", p) for p in INVENTORY_PLUGINS]
-                         + [("role", r) for r in ROLES])
+@pytest.mark.parametrize(
+    "kind, name",
+    [("module", m) for m in MODULES] + [("inventory", p) for p in INVENTORY_PLUGINS] + [("role", r) for r in ROLES],
+)
 def test_ansible_doc_renders(collection_tree, kind, name):
     # ansible-doc of the ansible-core under test (ANSIBLE_BIN: the oldest one in `make integration-oldest`).
-    result = tool("ansible-doc", "-t", kind, f"scalingo.cloud.{name}", binary_dir=os.path.dirname(ansible_bin("ansible-doc")))
+    result = tool(
+        "ansible-doc", "-t", kind, f"scalingo.cloud.{name}", binary_dir=os.path.dirname(ansible_bin("ansible-doc"))
+    )
     assert result.returncode == 0, result.stderr
     assert f"scalingo.cloud.{name}" in result.stdout
     # ansible-core's own internal collection warns that it has no version when roles are listed: not ours.
-    problems = [line for line in result.stderr.splitlines() if ("ERROR" in line or "WARNING" in line) and "_protomatter" not in line]
+    problems = [
+        line
+        for line in result.stderr.splitlines()
+        if ("ERROR" in line or "WARNING" in line) and "_protomatter" not in line
+    ]
     assert not problems, result.stderr
     if kind != "role":
         assert "EXAMPLES" in result.stdout or "EXAMPLES" in result.stdout.upper(), result.stdout[:2000]
@@ -76,7 +108,9 @@ def test_ansible_doc_renders(collection_tree, kind, name):
 
 @NEWEST_ONLY
 def test_antsibull_changelog_lint(collection_tree):
-    fragments = [name for name in os.listdir(os.path.join(ROOT, "changelogs", "fragments")) if name.endswith((".yml", ".yaml"))]
+    fragments = [
+        name for name in os.listdir(os.path.join(ROOT, "changelogs", "fragments")) if name.endswith((".yml", ".yaml"))
+    ]
     assert fragments, "every change comes with a changelog fragment"
     result = tool("antsibull-changelog", "lint")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -190,8 +224,19 @@ MODULE_DEFAULTS_PLAY = """
         that: defaults_read.apps[0].child_apps | map(attribute='name') | list == ['defaults-app-pr1']
 """
 
-COVERED = {"scalingo_app", "scalingo_scale", "scalingo_restart", "scalingo_run", "scalingo_child_app", "scalingo_app_info",
-           "scalingo_collaborator", "scalingo_env", "scalingo_addon", "scalingo_autoscaler", "scalingo_deployment"}
+COVERED = {
+    "scalingo_app",
+    "scalingo_scale",
+    "scalingo_restart",
+    "scalingo_run",
+    "scalingo_child_app",
+    "scalingo_app_info",
+    "scalingo_collaborator",
+    "scalingo_env",
+    "scalingo_addon",
+    "scalingo_autoscaler",
+    "scalingo_deployment",
+}
 
 
 def test_module_defaults_group(simulator, cache_dir, tmp_path):
@@ -202,9 +247,21 @@ def test_module_defaults_group(simulator, cache_dir, tmp_path):
     (tmp_path / "defaults-src" / "Procfile").write_text("web: true\n", encoding="utf-8")
     # No SCALINGO_* variable reaches the modules: only module_defaults can give them their settings.
     env = {name: value for name, value in os.environ.items() if not name.startswith("SCALINGO_")}
-    env.update(MODULE_DEFAULTS_SIM_URL=simulator, MODULE_DEFAULTS_TOKEN="tk-us-simulator", XDG_CACHE_HOME=cache_dir,
-               ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="0",
-               ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
-    result = subprocess.run([ansible_bin("ansible-playbook"), str(playbook), "-vvvv"], env=env, cwd=ROOT,
-                            capture_output=True, text=True, check=False)
+    env.update(
+        MODULE_DEFAULTS_SIM_URL=simulator,
+        MODULE_DEFAULTS_TOKEN="tk-us-simulator",
+        XDG_CACHE_HOME=cache_dir,
+        ANSIBLE_COLLECTIONS_PATH=COLLECTIONS,
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_LOCALHOST_WARNING="0",
+        ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
+    )
+    result = subprocess.run(
+        [ansible_bin("ansible-playbook"), str(playbook), "-vvvv"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert_ok_and_secret_free(result)

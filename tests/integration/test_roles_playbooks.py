@@ -11,17 +11,17 @@ import os
 import re
 import urllib.request
 
-from conftest import ROOT, assert_ok_and_secret_free, failures, run_playbook
-
 import with_simulator
+from conftest import ROOT, assert_ok_and_secret_free, failures, run_playbook
 
 PLAYBOOKS = os.path.join(ROOT, "playbooks")
 
 
 def sim(url, method, path, body=None, headers=None):
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url + path, data=data, method=method,
-                                     headers=dict({"Content-Type": "application/json"}, **(headers or {})))
+    request = urllib.request.Request(
+        url + path, data=data, method=method, headers=dict({"Content-Type": "application/json"}, **(headers or {}))
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         raw = response.read()
     return json.loads(raw) if raw else None
@@ -66,7 +66,12 @@ def play(url, cache_dir, playbook, *args):
 
 def test_review_app_up_rerun_down(simulator, cache_dir, tmp_path):
     fresh(simulator)
-    sim(simulator, "POST", "/_sim/apps", {"names": ["shop-main"], "deploy": [{"name": "web", "amount": 1}, {"name": "worker", "amount": 0}]})
+    sim(
+        simulator,
+        "POST",
+        "/_sim/apps",
+        {"names": ["shop-main"], "deploy": [{"name": "web", "amount": 1}, {"name": "worker", "amount": 0}]},
+    )
     api(simulator, "PATCH", "/apps/shop-main", {"app": {"force_https": True}})
     deploy = tmp_path / "deploy.yml"
     deploy.write_text(
@@ -76,18 +81,35 @@ def test_review_app_up_rerun_down(simulator, cache_dir, tmp_path):
         "    method: POST\n"
         "    body_format: json\n"
         "    body: {containers: [{name: web, amount: 1}, {name: worker, amount: 0}]}\n"
-        "  when: review_app_created\n", encoding="utf-8")
+        "  when: review_app_created\n",
+        encoding="utf-8",
+    )
     playbook = "scalingo.cloud.review_app"  # as users run it: by name, from the installed collection
-    up = ("-e", "parent=shop-main", "-e", "pr=7", "-e", f"deploy_tasks={deploy}",
-          "-e", json.dumps({"formation": [{"name": "web", "amount": 2, "size": "S"}, {"name": "worker", "amount": 1}]}))
+    up = (
+        "-e",
+        "parent=shop-main",
+        "-e",
+        "pr=7",
+        "-e",
+        f"deploy_tasks={deploy}",
+        "-e",
+        json.dumps({"formation": [{"name": "web", "amount": 2, "size": "S"}, {"name": "worker", "amount": 1}]}),
+    )
 
     result = play(simulator, cache_dir, playbook, *up)
     assert changed(result) >= 3
     assert "review app shop-main-pr7 running at https://shop-main-pr7.osc-fr1.scalingo.io" in result.stdout
-    assert writes(simulator) == ["POST /v1/apps/shop-main/child_apps", "PATCH /v1/apps/shop-main-pr7", "POST /v1/apps/shop-main-pr7/scale"]
+    assert writes(simulator) == [
+        "POST /v1/apps/shop-main/child_apps",
+        "PATCH /v1/apps/shop-main-pr7",
+        "POST /v1/apps/shop-main-pr7/scale",
+    ]
     child = api(simulator, "GET", "/apps/shop-main-pr7")["app"]
     assert child["parent_app_name"] == "shop-main" and child["force_https"] is True and child["status"] == "running"
-    formation = {c["name"]: (c["amount"], c["size"]) for c in api(simulator, "GET", "/apps/shop-main-pr7/containers")["containers"]}
+    formation = {
+        c["name"]: (c["amount"], c["size"])
+        for c in api(simulator, "GET", "/apps/shop-main-pr7/containers")["containers"]
+    }
     assert formation == {"web": (2, "S"), "worker": (1, "M")}
     # The scale operation was waited for.
     assert any("/operations/" in r["path"] for r in log(simulator))
@@ -123,11 +145,26 @@ def test_review_app_needs_its_extra_vars(simulator, cache_dir):
 def test_review_app_that_does_not_run_fails(simulator, cache_dir):
     fresh(simulator)
     sim(simulator, "POST", "/_sim/apps", {"names": ["shop-main"], "deploy": [{"name": "web", "amount": 1}]})
-    sim(simulator, "POST", "/_sim/apps/shop-main/child_apps", {"names": ["shop-main-pr9"], "deploy": [{"name": "web", "amount": 1}]})
+    sim(
+        simulator,
+        "POST",
+        "/_sim/apps/shop-main/child_apps",
+        {"names": ["shop-main-pr9"], "deploy": [{"name": "web", "amount": 1}]},
+    )
     sim(simulator, "POST", "/_sim/apps/shop-main-pr9/status", {"status": "crashed"})
     clear(simulator)
-    result = run_playbook(simulator, cache_dir, "scalingo.cloud.review_app", "-e", "parent=shop-main", "-e", "pr=9",
-                          "-e", "review_app_wait_timeout=1", verbosity=0)
+    result = run_playbook(
+        simulator,
+        cache_dir,
+        "scalingo.cloud.review_app",
+        "-e",
+        "parent=shop-main",
+        "-e",
+        "pr=9",
+        "-e",
+        "review_app_wait_timeout=1",
+        verbosity=0,
+    )
     assert result.returncode != 0
     assert "review app 'shop-main-pr9' is crashed, not running, after review_app_wait_timeout=1 s" in result.stdout
     assert writes(simulator) == []
@@ -173,19 +210,31 @@ def test_app_role_apply_and_rerun(simulator, cache_dir, tmp_path):
     assert writes(simulator) == ["POST /v1/apps", "PATCH /v1/apps/shop-api", "POST /v1/apps/shop-api/scale"]
     app = api(simulator, "GET", "/apps/shop-api")["app"]
     assert (app["force_https"], app["sticky_session"], app["router_logs"]) == (True, True, True)
-    assert [(c["name"], c["amount"], c["size"]) for c in api(simulator, "GET", "/apps/shop-api/containers")["containers"]] == [("web", 2, "L")]
+    assert [
+        (c["name"], c["amount"], c["size"]) for c in api(simulator, "GET", "/apps/shop-api/containers")["containers"]
+    ] == [("web", 2, "L")]
 
     result = play(simulator, cache_dir, str(playbook))
     assert changed(result) == 0
     assert writes(simulator) == []
     # Unchanged: one read of the app and one of its formation (the bearer is cached).
-    assert sorted(f"{r['method']} {r['path']}" for r in log(simulator)) == ["GET /v1/apps/shop-api", "GET /v1/apps/shop-api/containers"]
+    assert sorted(f"{r['method']} {r['path']}" for r in log(simulator)) == [
+        "GET /v1/apps/shop-api",
+        "GET /v1/apps/shop-api/containers",
+    ]
 
 
 def test_fleet_audit_report_and_fix(simulator, cache_dir):
     fresh(simulator)
-    sim(simulator, "POST", "/_sim/apps", {"names": ["audit-plain", "audit-crashed", "audit-secure"],
-                                          "deploy": [{"name": "web", "amount": 2, "size": "L"}]})
+    sim(
+        simulator,
+        "POST",
+        "/_sim/apps",
+        {
+            "names": ["audit-plain", "audit-crashed", "audit-secure"],
+            "deploy": [{"name": "web", "amount": 2, "size": "L"}],
+        },
+    )
     sim(simulator, "POST", "/_sim/apps/audit-crashed/status", {"status": "crashed"})
     api(simulator, "PATCH", "/apps/audit-secure", {"app": {"force_https": True}})
     playbook = "scalingo.cloud.fleet_audit"
@@ -208,7 +257,9 @@ def test_fleet_audit_report_and_fix(simulator, cache_dir):
     assert all(a["force_https"] for a in api(simulator, "GET", "/apps")["apps"])
 
     clear(simulator)
-    result = run_playbook(simulator, cache_dir, playbook, "-e", "fail_on_findings=true", "-e", "formations=false", verbosity=0)
+    result = run_playbook(
+        simulator, cache_dir, playbook, "-e", "fail_on_findings=true", "-e", "formations=false", verbosity=0
+    )
     assert result.returncode != 0
     assert "crashed: audit-crashed; without force_https: none" in result.stdout
     assert writes(simulator) == []

@@ -14,12 +14,10 @@ import urllib.request
 
 import ansible_runner
 import pytest
-import yaml
-from jinja2.sandbox import ImmutableSandboxedEnvironment
-
-from conftest import COLLECTIONS, ROOT, SECRETS, ansible_bin
-
 import with_simulator
+import yaml
+from conftest import COLLECTIONS, ROOT, SECRETS, ansible_bin
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 CREDENTIAL_TYPE = os.path.join(ROOT, "docs", "awx", "credential_type.yml")
 EE_FILE = os.path.join(ROOT, "meta", "execution-environment.yml")
@@ -42,7 +40,10 @@ def inject(inputs):
     """
     namespace = {key: value for key, value in inputs.items() if value not in ("", None)}
     sandbox = ImmutableSandboxedEnvironment()
-    return {name: sandbox.from_string(template).render(**namespace) for name, template in credential_type()["injectors"]["env"].items()}
+    return {
+        name: sandbox.from_string(template).render(**namespace)
+        for name, template in credential_type()["injectors"]["env"].items()
+    }
 
 
 def test_credential_type_shape():
@@ -136,25 +137,47 @@ def test_execution_environment_build_context(tmp_path):
     root = tmp_path / "collection-root"
     shutil.copytree(os.path.join(ROOT, "meta"), root / "meta")
     shutil.copy(EE_FILE, root / "execution-environment.yml")
-    result = subprocess.run([os.path.join(VENV_BIN, "ansible-builder"), "create", "-f", "execution-environment.yml",
-                             "--context", str(tmp_path / "context"), "--output-filename", "Containerfile"],
-                            cwd=root, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [
+            os.path.join(VENV_BIN, "ansible-builder"),
+            "create",
+            "-f",
+            "execution-environment.yml",
+            "--context",
+            str(tmp_path / "context"),
+            "--output-filename",
+            "Containerfile",
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     build = tmp_path / "context" / "_build"
     containerfile = (tmp_path / "context" / "Containerfile").read_text(encoding="utf-8")
     assert definition["images"]["base_image"]["name"] in containerfile
     assert "introspect" in containerfile
     assert re.search(r"^requests\b", (build / "requirements.txt").read_text(encoding="utf-8"), re.M)
-    assert yaml.safe_load((build / "requirements.yml").read_text(encoding="utf-8"))["collections"][0]["name"] == "scalingo.cloud"
+    assert (
+        yaml.safe_load((build / "requirements.yml").read_text(encoding="utf-8"))["collections"][0]["name"]
+        == "scalingo.cloud"
+    )
     assert not os.path.exists(os.path.join(ROOT, "context"))
 
 
 @NEWEST_ONLY
 def test_execution_environment_introspection():
     """What ansible-builder adds to any EE that installs this collection: requests, no system package."""
-    result = subprocess.run([os.path.join(VENV_BIN, "ansible-builder"), "introspect", COLLECTIONS],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [os.path.join(VENV_BIN, "ansible-builder"), "introspect", COLLECTIONS],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     data = yaml.safe_load(result.stdout.split("---", 1)[1])
-    assert [line for line in data["python"] if "from collection scalingo.cloud" in line] == ["requests>=2.28  # from collection scalingo.cloud"]
+    assert [line for line in data["python"] if "from collection scalingo.cloud" in line] == [
+        "requests>=2.28  # from collection scalingo.cloud"
+    ]
     assert not [line for line in data.get("system") or [] if "scalingo.cloud" in line]

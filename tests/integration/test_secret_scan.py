@@ -9,8 +9,14 @@ from conftest import SECRETS, run_playbook
 
 
 def test_scan_catches_each_kind_of_secret():
-    samples = ["tk-us-abcdef123", "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzUxMiJ9.eyJpc3MiOiJTY2FsaW5nbyJ9.sig",
-               "Authorization: x", "Bearer abc", "Basic OnRr", "s3cr3t-env-value-7"]
+    samples = [
+        "tk-us-abcdef123",
+        "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzUxMiJ9.eyJpc3MiOiJTY2FsaW5nbyJ9.sig",
+        "Authorization: x",
+        "Bearer abc",
+        "Basic OnRr",
+        "s3cr3t-env-value-7",
+    ]
     assert [bool(SECRETS.search(s)) for s in samples] == [True] * len(samples)
     assert not SECRETS.search("VALUE_SPECIFIED_IN_NO_LOG_PARAMETER app-lifecycle changed=true")
 

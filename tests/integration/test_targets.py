@@ -10,11 +10,11 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from conftest import HERE, ROOT, assert_ok_and_secret_free, run_playbook
 
 TARGETS = sorted(
-    name for name in os.listdir(os.path.join(HERE, "targets"))
+    name
+    for name in os.listdir(os.path.join(HERE, "targets"))
     if not name.startswith("setup_") and os.path.exists(os.path.join(HERE, "targets", name, "tasks", "main.yml"))
 )
 

@@ -28,8 +28,9 @@ def main():
     if args.link:
         os.symlink(root, target)
         return
-    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=root, check=True,
-                            capture_output=True, text=True).stdout.splitlines()
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"], cwd=root, check=True, capture_output=True, text=True
+    ).stdout.splitlines()
     for path in listed:
         source = os.path.join(root, path)
         if path.startswith(LEFT_OUT) or not os.path.isfile(source):

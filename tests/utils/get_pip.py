@@ -11,4 +11,4 @@ GET_PIP_ONLY = {"--no-setuptools", "--no-wheel"}
 
 args = [arg for arg in sys.argv[1:] if arg not in GET_PIP_ONLY]
 subprocess.check_call([sys.executable, "-m", "ensurepip", "--upgrade", "--default-pip"])
-subprocess.check_call([sys.executable, "-m", "pip", "install"] + args)
+subprocess.check_call([sys.executable, "-m", "pip", "install", *args])

@@ -20,10 +20,14 @@ START_TIMEOUT = 60
 
 def start(extra=(), env=None):
     """Start the simulator; returns (process, base URL)."""
-    url_file = tempfile.NamedTemporaryFile(prefix="scalingo-sim-", suffix=".url", delete=False).name
+    handle, url_file = tempfile.mkstemp(prefix="scalingo-sim-", suffix=".url")
+    os.close(handle)
     os.unlink(url_file)
-    process = subprocess.Popen([sys.executable, "-m", "scalingo_sim", "--port", "0", "--url-file", url_file, *extra],
-                               stdout=subprocess.DEVNULL, env=env)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scalingo_sim", "--port", "0", "--url-file", url_file, *extra],
+        stdout=subprocess.DEVNULL,
+        env=env,
+    )
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if os.path.exists(url_file) and os.path.getsize(url_file):
@@ -55,7 +59,7 @@ def environment(url, cache_dir):
 def main():
     argv = sys.argv[1:]
     split = argv.index("--") if "--" in argv else 0
-    sim_args, command = argv[:split], argv[split + 1:]
+    sim_args, command = argv[:split], argv[split + 1 :]
     process, url = start(sim_args)
     print(f"Scalingo simulator at {url}", flush=True)
     try:
