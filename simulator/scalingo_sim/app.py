@@ -3,7 +3,7 @@
 from flask import Flask, current_app
 from werkzeug.exceptions import HTTPException
 
-from . import admin, apps, auth, errors, formation, info, middleware
+from . import admin, apps, auth, domains, errors, formation, info, middleware
 from .state import State
 from .trap import Trap
 from .web import EXTENSION, TRAP_EXTENSION
@@ -22,7 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     if config.get("trap"):
         app.extensions[TRAP_EXTENSION] = Trap(state.log_trap_request)
-    for blueprint in (auth.bp, apps.bp, formation.bp, info.bp, info.logs_bp, admin.bp):
+    for blueprint in (auth.bp, apps.bp, formation.bp, info.bp, info.logs_bp, domains.bp, admin.bp):
         app.register_blueprint(blueprint)
     middleware.install(app)
     app.register_error_handler(HTTPException, http_error)

@@ -87,3 +87,10 @@ def free_trial_exceeded():
         url="https://my.scalingo.com/apps/billing",
         name="free-trial-exceeded",
     )
+
+
+def domain_limit(limit: int):
+    """Adding a custom domain past the per-app limit (the real text is not public)."""
+    return unprocessable(
+        {"base": [f"an app can have at most {limit} custom domains, contact support@scalingo.com to get more"]}
+    )

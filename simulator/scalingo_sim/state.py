@@ -128,6 +128,7 @@ class App:
     one_offs: list[OneOff] = field(default_factory=list)
     one_off_counter: int = 0
     archives: list[dict] = field(default_factory=list)
+    domains: list[Domain] = field(default_factory=list)
 
     def __post_init__(self):
         if not self.updated_at:
@@ -504,3 +505,26 @@ class State:
     def clear_trap_log(self) -> None:
         with self.lock:
             self.trap_log = []
+
+    # --------------------------------------------------------------- domains
+    def domain_taken(self, name: str) -> bool:
+        """A domain name belongs to one app at most."""
+        with self.lock:
+            return any(d.name == name for a in self.apps.values() for d in a.domains)
+
+
+@dataclass
+class Domain:
+    """A custom domain; `cert` holds what the API keeps of a certificate (subject, key description, expiry)."""
+
+    id: str
+    app_id: str
+    name: str
+    created_at: float
+    canonical: bool = False
+    letsencrypt_enabled: bool = True
+    letsencrypt_status: str = "new"
+    cert: dict | None = None
+    acme_dns_fqdn: str | None = None
+    acme_dns_value: str | None = None
+    acme_challenge_error: str | None = None
