@@ -155,6 +155,10 @@ MODULE_DEFAULTS_PLAY = """
       scalingo.cloud.scalingo_child_app:
         parent: defaults-app
         name: defaults-app-pr1
+    - name: Add a domain (scalingo_domain)
+      scalingo.cloud.scalingo_domain:
+        app: defaults-app
+        name: www.defaults-app.example
     - name: Read them (scalingo_app_info)
       scalingo.cloud.scalingo_app_info:
         name: defaults-app
@@ -165,7 +169,8 @@ MODULE_DEFAULTS_PLAY = """
         that: defaults_read.apps[0].child_apps | map(attribute='name') | list == ['defaults-app-pr1']
 """
 
-COVERED = {"scalingo_app", "scalingo_scale", "scalingo_restart", "scalingo_run", "scalingo_child_app", "scalingo_app_info"}
+COVERED = {"scalingo_app", "scalingo_scale", "scalingo_restart", "scalingo_run", "scalingo_child_app", "scalingo_app_info",
+           "scalingo_domain"}
 
 
 def test_module_defaults_group(simulator, cache_dir, tmp_path):
