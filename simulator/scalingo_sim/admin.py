@@ -4,10 +4,10 @@ import time
 
 from flask import Blueprint, request
 
-from . import catalog, deployments, errors
+from . import catalog, deployments, domains, errors
 from .collaborators import collaborator_json
 from .middleware import LOCATION_FIELDS, LOCATION_PLACEHOLDER
-from .render import app_json, iso, user_json
+from .render import app_json, iso, stable_hex_id, user_json
 from .responses import json_response
 from .state import DEPLOYMENT_OUTCOMES, ContainerType, State
 from .web import json_object, state, trap
@@ -532,3 +532,26 @@ def deployment_archive(ident, deployment_id):
         return json_response(
             {"members": deployment.members, "top_level": tops, "one_folder": one_folder, "problem": deployment.problem}
         )
+
+
+# ---------------------------------------------------------------- domains
+@bp.post("/apps/<ident>/domains/<domain>/letsencrypt")
+def letsencrypt_status(ident, domain):
+    """Move a domain's Let's Encrypt status on (`<domain>` is its name or id), as Scalingo's workers would."""
+    body = json_object()
+    status = body.get("status")
+    if status not in domains.LETSENCRYPT_STATUSES:
+        return bad_request(f"status must be one of {', '.join(domains.LETSENCRYPT_STATUSES)}")
+    s = state()
+    with s.lock:
+        app = admin_app(ident)
+        found = next((d for d in app.domains if domain in (d.id, d.name)), None)
+        if found is None:
+            return errors.not_found("domain")
+        found.letsencrypt_status = status
+        base = found.name.removeprefix("*.")
+        dns = status == "dns_required"
+        found.acme_dns_fqdn = f"_acme-challenge.{base}" if dns else None
+        found.acme_dns_value = stable_hex_id("acme", found.id)[:22] if dns else None
+        found.acme_challenge_error = (body.get("error") or "the ACME challenge failed") if status == "error" else None
+        return json_response({"domain": domains.domain_json(found)})

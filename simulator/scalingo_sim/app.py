@@ -11,6 +11,7 @@ from . import (
     autoscalers,
     collaborators,
     deployments,
+    domains,
     errors,
     formation,
     info,
@@ -44,6 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
         collaborators.bp,
         variables.bp,
         autoscalers.bp,
+        domains.bp,
         admin.bp,
     ):
         app.register_blueprint(blueprint)

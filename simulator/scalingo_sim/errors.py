@@ -148,3 +148,10 @@ def storage_error(status: int, code: str, message: str):
     """An object storage refusal (S3's XML shape), for the pre-signed source URLs."""
     body = f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message></Error>'
     return text_response(body, status, content_type="application/xml")
+
+
+def domain_limit(limit: int):
+    """Adding a custom domain past the per-app limit (the real text is not public)."""
+    return unprocessable(
+        {"base": [f"an app can have at most {limit} custom domains, contact support@scalingo.com to get more"]}
+    )

@@ -235,6 +235,7 @@ class App:
     addons: list[Addon] = field(default_factory=list)
     autoscalers: list[Autoscaler] = field(default_factory=list)
     deployments: list[Deployment] = field(default_factory=list)  # oldest first
+    domains: list[Domain] = field(default_factory=list)
 
     def __post_init__(self):
         if not self.updated_at:
@@ -793,3 +794,26 @@ class State:
                     app.last_deployed_at = deployment.finished_at
                     app.last_deployment_id = deployment.id
             return app
+
+    # --------------------------------------------------------------- domains
+    def domain_taken(self, name: str) -> bool:
+        """A domain name belongs to one app at most."""
+        with self.lock:
+            return any(d.name == name for a in self.apps.values() for d in a.domains)
+
+
+@dataclass
+class Domain:
+    """A custom domain; `cert` holds what the API keeps of a certificate (subject, key description, expiry)."""
+
+    id: str
+    app_id: str
+    name: str
+    created_at: float
+    canonical: bool = False
+    letsencrypt_enabled: bool = True
+    letsencrypt_status: str = "new"
+    cert: dict | None = None
+    acme_dns_fqdn: str | None = None
+    acme_dns_value: str | None = None
+    acme_challenge_error: str | None = None

@@ -214,6 +214,10 @@ MODULE_DEFAULTS_PLAY = """
         app: defaults-app
         source_path: "{{ playbook_dir }}/defaults-src"
         git_ref: v1
+    - name: Add a domain (scalingo_domain)
+      scalingo.cloud.scalingo_domain:
+        app: defaults-app
+        name: www.defaults-app.example
     - name: Read them (scalingo_app_info)
       scalingo.cloud.scalingo_app_info:
         name: defaults-app
@@ -236,6 +240,7 @@ COVERED = {
     "scalingo_addon",
     "scalingo_autoscaler",
     "scalingo_deployment",
+    "scalingo_domain",
 }
 
 
