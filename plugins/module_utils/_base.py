@@ -251,6 +251,17 @@ class Resource:
         )
 
 
+def env_text(name: str, value: Any) -> str:
+    """The text an environment value is sent as: a string as it is, a number as its plain text, a
+    boolean as true/false. Anything else raises a ScalingoError naming the variable, never the value."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    kind = "null" if value is None else type(value).__name__
+    raise ScalingoError(f"{name} is {kind}: give a string, a number or true/false (quote it to send it as text)")
+
+
 class ScalingoModule:
     """An AnsibleModule with the shared options, a client, and the one way a task ends."""
 
@@ -282,6 +293,25 @@ class ScalingoModule:
 
     def fail(self, msg: str, **result: Any) -> NoReturn:
         self.module.fail_json(msg=msg, **result)
+
+    def refuse_values(self, option: str, names: list[str], msg: str) -> NoReturn:
+        """Fail on values of the no_log dict `option` that can't be used, without Ansible garbling `msg`.
+
+        Ansible masks every piece of a no_log value wherever it appears, this message included (a list
+        of one-letter items would hide letters of it). The message names variables only; the refused
+        values leave the task's arguments, and their pieces are no longer masked unless a kept value
+        is the same text.
+        """
+        values = self.params[option]
+        pieces: set[str] = set()
+        for name in names:
+            refused = values.pop(name)
+            items = refused.values() if isinstance(refused, dict) else refused if isinstance(refused, list) else []
+            pieces |= {str(item) for item in items}
+            values[name] = "(refused)"
+        kept = {str(value) for name, value in values.items() if name not in names}
+        self.module.no_log_values.difference_update(pieces - kept)
+        self.fail(msg)
 
     def warn(self, msg: str) -> None:
         self.module.warn(msg)

@@ -287,14 +287,18 @@ class BearerCache:
 class Reply:
     """An answer of the API whose status was expected; its fields are read through take()."""
 
-    __slots__ = ("action", "data", "headers", "status", "where")
+    __slots__ = ("action", "data", "headers", "status", "text", "where")
 
-    def __init__(self, status: int, headers: Mapping[str, str], data: Any, action: str, where: str) -> None:
+    def __init__(
+        self, status: int, headers: Mapping[str, str], data: Any, action: str, where: str, text: str = ""
+    ) -> None:
         self.status = status
         self.headers = headers
         self.data = data
         self.action = action
         self.where = where
+        # The body of an answer that is not JSON (a deployment's output).
+        self.text = text
 
     def take(self, key: str, kind: type = dict, fields: dict[str, type] | None = None) -> Any:
         """The `key` member of the answer, checked to be a `kind` (with `fields` on it or its items)."""
@@ -308,6 +312,17 @@ class Reply:
                 request_id=self.headers.get("X-Request-ID"),
             )
         return value
+
+    def take_text(self) -> str:
+        """The body of an answer in plain text, as the API sends a deployment's output."""
+        if not self.headers.get("Content-Type", "").lower().startswith("text/plain"):
+            raise ScalingoError(
+                f"{self.action}: the answer of {self.where} is not plain text; it is not what Scalingo's API answers "
+                f"(a proxy page or an incompatible API?){_suffix(self.status, self.headers.get('X-Request-ID'))}",
+                status=self.status,
+                request_id=self.headers.get("X-Request-ID"),
+            )
+        return self.text
 
 
 KINDS = {dict: "an object", list: "a list", str: "a string", int: "a number", bool: "true or false"}
@@ -328,6 +343,10 @@ def _shape_problem(value: Any, kind: type, fields: dict[str, type] | None) -> st
 
 def _is(value: Any, kind: type) -> bool:
     return isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+
+
+def _no_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    return request
 
 
 class Client:
@@ -542,7 +561,8 @@ class Client:
                 exc.unknown_outcome = True
                 exc.message += "; the request may or may not have been applied"
             raise exc
-        return Reply(response.status_code, response.headers, _json_or_none(response), action, where)
+        data = _json_or_none(response)
+        return Reply(response.status_code, response.headers, data, action, where, response.text if data is None else "")
 
     def get(
         self,
@@ -556,6 +576,35 @@ class Client:
     ) -> Any:
         """The `key` member of a GET answer, checked (see Reply.take)."""
         return self.request("GET", path, params=params, action=action, deadline=deadline).take(key, kind, fields)
+
+    def get_text(self, path: str, action: str | None = None, deadline: float | None = None) -> str:
+        """The body of a GET answered in plain text (see Reply.take_text)."""
+        return self.request("GET", path, action=action, deadline=deadline).take_text()
+
+    def upload(self, url: str, data: bytes, action: str, deadline: float | None = None) -> None:
+        """PUT an archive to a pre-signed URL the API gave (object storage, usually another host).
+
+        The URL is its own credential: nothing of ours (no Authorization) is sent with it, and no
+        message ever quotes it, only its origin. It is https, or http when api_url is http too.
+        Repeating the PUT is harmless, so it is retried like a read.
+        """
+        if origin(url)[0] not in ("https", self.api_origin[0]):
+            raise ScalingoError(f"{action}: the API gave an upload URL that is not https; nothing was sent there")
+        limit = self.monotonic() + self.retry_timeout
+        if deadline is not None:
+            limit = min(limit, deadline)
+        headers = {"Content-Type": "application/x-gzip"}
+        # An auth that adds nothing: with auth=None, requests would look the host up in ~/.netrc.
+        response = self._send("PUT", url, action, limit, True, deadline, data=data, headers=headers, auth=_no_auth)
+        if not 200 <= response.status_code < 300:
+            # Never the body: a storage's error may quote the signature. Its error code is enough.
+            code = re.search(r"<Code>([A-Za-z]{1,64})</Code>", response.text or "")
+            raise ScalingoError(
+                f"{action}: the storage at {shown_origin(url)} refused the upload"
+                f"{f' ({code.group(1)})' if code else ''}{_suffix(response.status_code, None)}",
+                status=response.status_code,
+                error=code.group(1) if code else None,
+            )
 
     # -- helpers shared by modules ------------------------------------------
 

@@ -160,7 +160,7 @@ duration:
 
 import re
 
-from ansible_collections.scalingo.cloud.plugins.module_utils._base import Resource, ScalingoModule
+from ansible_collections.scalingo.cloud.plugins.module_utils._base import Resource, ScalingoModule, env_text
 from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError
 
 NAME_MAX = 64
@@ -192,25 +192,14 @@ def name_problem(name):
     return None
 
 
-def value_problem(name, value):
-    """What is wrong with a value, naming the variable (never the value), or None."""
-    if not isinstance(value, (str, int, float)):
-        kind = "null" if value is None else type(value).__name__
-        return f"{name} is {kind}: give a string, a number or true/false (quote it to send it as text)"
-    text = str(value)
-    if not text:
-        return f"{name} is empty: Scalingo refuses empty values; remove the variable with state=absent"
-    if len(text) > VALUE_MAX:
-        return f"{name} has a value of {len(text)} characters, more than Scalingo's {VALUE_MAX}"
-    return None
-
-
 def value_text(name, value):
-    """The text a value is sent as: a string as it is, a number as its plain text, a boolean as true/false."""
-    problem = value_problem(name, value)
-    if problem:
-        Resource.fail(problem)
-    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+    """The text a value is sent as (see env_text); raises naming the variable, never the value."""
+    text = env_text(name, value)
+    if not text:
+        Resource.fail(f"{name} is empty: Scalingo refuses empty values; remove the variable with state=absent")
+    if len(text) > VALUE_MAX:
+        Resource.fail(f"{name} has a value of {len(text)} characters, more than Scalingo's {VALUE_MAX}")
+    return text
 
 
 def reasons(failed):
@@ -357,9 +346,14 @@ def main():
     bad = [f"'{n}' ({problem})" for n in names if (problem := name_problem(n))]
     if bad:
         m.fail(f"invalid variable names: {', '.join(bad)}")
-    problems = [problem for n, v in (p["variables"] or {}).items() if (problem := value_problem(n, v))]
-    if p["state"] == "present" and problems:
-        m.fail(f"invalid variables: {'; '.join(problems)}")
+    problems = {}
+    for name, value in (p["variables"] or {}).items() if p["state"] == "present" else ():
+        try:
+            value_text(name, value)
+        except ScalingoError as exc:
+            problems[name] = exc.message
+    if problems:
+        m.refuse_values("variables", list(problems), f"invalid variables: {'; '.join(problems.values())}")
     m.run(Env)
 
 

@@ -85,20 +85,8 @@ duration:
   sample: 1.5
 """
 
-from ansible_collections.scalingo.cloud.plugins.module_utils._base import Resource, ScalingoModule
+from ansible_collections.scalingo.cloud.plugins.module_utils._base import Resource, ScalingoModule, env_text
 from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError
-
-
-def env_text(name, value):
-    """The text a variable's value is sent as, or a ScalingoError naming the variable (never its value)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (str, int, float)):
-        return str(value)
-    kind = "null" if value is None else type(value).__name__
-    return Resource.fail(
-        f"env {name}: the value is {kind}; give a string, a number or true/false (quote it to send it as text)"
-    )
 
 
 class Run(Resource):
@@ -127,20 +115,6 @@ class Run(Resource):
         return self.result(True, container=container, operation=operation, duration=duration)
 
 
-def refuse_env(m, name, msg):
-    """Fail on a refused env value, whose pieces Ansible would otherwise mask inside the message itself.
-
-    The message holds no value; the refused one is taken out of the task's arguments, and its
-    pieces are no longer masked unless another variable's value is the same text.
-    """
-    env = m.params["env"]
-    refused = env.pop(name)
-    pieces = {str(v) for v in (refused.values() if isinstance(refused, dict) else refused or [])}
-    m.module.no_log_values.difference_update(pieces - {str(v) for v in env.values()})
-    env[name] = "(refused)"
-    m.fail(msg)
-
-
 def main():
     m = ScalingoModule(
         argument_spec={
@@ -158,11 +132,14 @@ def main():
     bad = sorted(str(k) for k in (p["env"] or {}) if not str(k).strip() or "=" in str(k))
     if bad:
         m.fail(f"env has invalid variable names: {', '.join(bad)}")
+    refused = {}
     for name, value in (p["env"] or {}).items():
         try:
             env_text(name, value)
         except ScalingoError as exc:
-            refuse_env(m, name, exc.message)
+            refused[name] = exc.message
+    if refused:
+        m.refuse_values("env", list(refused), f"invalid env: {'; '.join(refused.values())}")
     if p["size"] is not None and not p["size"].strip():
         m.fail("size must not be empty: leave it out for Scalingo's default")
     m.run(Run)

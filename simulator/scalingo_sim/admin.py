@@ -4,12 +4,12 @@ import time
 
 from flask import Blueprint, request
 
-from . import catalog, errors
+from . import catalog, deployments, errors
 from .collaborators import collaborator_json
 from .middleware import LOCATION_FIELDS, LOCATION_PLACEHOLDER
 from .render import app_json, iso, user_json
 from .responses import json_response
-from .state import ContainerType, State
+from .state import DEPLOYMENT_OUTCOMES, ContainerType, State
 from .web import json_object, state, trap
 
 bp = Blueprint("admin", __name__, url_prefix="/_sim")
@@ -485,3 +485,50 @@ def addon_admin_json(addon) -> dict:
         "status": addon.status(time.time()),
         "variables": sorted(addon.variables),
     }
+
+
+# ------------------------------------------------------------ deployments
+@bp.post("/next_deployment")
+def next_deployment():
+    body = json_object()
+    duration, queued, outcome = body.get("duration"), body.get("queued", 0), body.get("outcome", "success")
+    if duration is not None and not (is_number(duration) and duration >= 0):
+        return bad_request("duration must be a number of seconds >= 0")
+    if not (is_number(queued) and queued >= 0):
+        return bad_request("queued must be a number of seconds >= 0")
+    if outcome not in DEPLOYMENT_OUTCOMES:
+        return bad_request(f"outcome must be one of {', '.join(DEPLOYMENT_OUTCOMES)}")
+    formation = None
+    if body.get("formation") is not None:
+        formation = formation_from(body["formation"])
+        if isinstance(formation, str):
+            return bad_request(formation)
+    s = state()
+    with s.lock:
+        s.next_deployment = {"duration": duration, "queued": queued, "outcome": outcome, "formation": formation}
+        return json_response({"next_deployment": {"duration": duration, "queued": queued, "outcome": outcome}})
+
+
+@bp.post("/sources")
+def add_source():
+    """A source whose archive holds `files` ({member path: text}), as if uploaded: its URLs carry tokens."""
+    files = json_object().get("files")
+    if not isinstance(files, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
+        return bad_request("files must be an object of member paths to text contents")
+    s = state()
+    with s.lock:
+        source = s.new_source()
+        source.archive = deployments.make_archive(files)
+        return json_response({"source": dict(deployments.source_urls(source), id=source.id)}, 201)
+
+
+@bp.get("/apps/<ident>/deployments/<deployment_id>/archive")
+def deployment_archive(ident, deployment_id):
+    """The member names of the archive a deployment was built from, and its top-level entries."""
+    s = state()
+    with s.lock:
+        deployment = deployments.app_deployment(admin_app(ident), deployment_id)
+        tops, one_folder = deployments.top_level(deployment.members)
+        return json_response(
+            {"members": deployment.members, "top_level": tops, "one_folder": one_folder, "problem": deployment.problem}
+        )

@@ -3,7 +3,20 @@
 from flask import Flask, current_app
 from werkzeug.exceptions import HTTPException
 
-from . import addons, admin, apps, auth, autoscalers, collaborators, errors, formation, info, middleware, variables
+from . import (
+    addons,
+    admin,
+    apps,
+    auth,
+    autoscalers,
+    collaborators,
+    deployments,
+    errors,
+    formation,
+    info,
+    middleware,
+    variables,
+)
 from .state import State
 from .trap import Trap
 from .web import EXTENSION, TRAP_EXTENSION
@@ -35,6 +48,8 @@ def create_app(config: dict | None = None) -> Flask:
     ):
         app.register_blueprint(blueprint)
     app.register_blueprint(addons.bp)
+    for blueprint in (deployments.bp, deployments.sources_bp):
+        app.register_blueprint(blueprint)
     middleware.install(app)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Exception, unexpected_error)

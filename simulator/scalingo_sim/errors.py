@@ -142,3 +142,9 @@ def payment_required():
         url="https://my.scalingo.com/apps/billing",
         name="payment-method-required",
     )
+
+
+def storage_error(status: int, code: str, message: str):
+    """An object storage refusal (S3's XML shape), for the pre-signed source URLs."""
+    body = f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message></Error>'
+    return text_response(body, status, content_type="application/xml")

@@ -26,6 +26,7 @@ PUBLIC_ENDPOINTS |= {"addons.providers", "addons.provider_plans", "addons.catego
 DROP_FLAG = "scalingo_sim.drop"
 TRUNCATE_FLAG = "scalingo_sim.truncate"
 REDACTED_QUERY_KEYS = {"token"}
+BINARY_TYPES = {"application/x-gzip", "application/gzip", "application/octet-stream"}
 # {trap}, {path}, {port} in a location fault's template.
 LOCATION_FIELDS = ("trap", "path", "port")
 LOCATION_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -147,6 +148,8 @@ def auth_kind() -> str:
 
 
 def logged_body():
+    if request.mimetype in BINARY_TYPES:  # an uploaded archive: its size only
+        return f"<{request.content_length or 0} bytes>"
     ok, value = parse_body()
     if ok:
         return value

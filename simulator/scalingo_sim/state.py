@@ -101,6 +101,58 @@ class Operation:
         return self.created_at + self.duration
 
 
+DEPLOYMENT_OUTCOMES = ("success", "build-error", "crashed-error", "timeout-error", "hook-error", "aborted")
+# Share of a deployment's duration each phase takes; a failure stops after its last phase.
+DEPLOYMENT_PHASES = {"building": 0.6, "pushing": 0.15, "starting": 0.25}
+PHASES_OF = {"build-error": ("building",), "aborted": ("building", "pushing")}
+SOURCE_TTL = 600.0
+
+
+@dataclass
+class Deployment:
+    id: str
+    app_id: str
+    git_ref: str | None
+    previous_git_ref: str | None
+    created_at: float
+    starts_at: float  # leaves `queued` then
+    duration: float  # from starts_at to the outcome
+    outcome: str
+    formation: list[ContainerType] | None = None
+    members: list[str] = field(default_factory=list)
+    problem: str | None = None  # why the build fails (could not fetch, bad archive)
+    applied: bool = False
+
+    @property
+    def finished_at(self) -> float:
+        return self.starts_at + self.duration
+
+    @property
+    def phases(self) -> tuple[str, ...]:
+        return PHASES_OF.get(self.outcome, tuple(DEPLOYMENT_PHASES))
+
+    def status(self, now: float) -> str:
+        if now < self.starts_at:
+            return "queued"
+        if now >= self.finished_at:
+            return self.outcome
+        left = (now - self.starts_at) / self.duration * sum(DEPLOYMENT_PHASES[p] for p in self.phases)
+        for phase in self.phases:
+            left -= DEPLOYMENT_PHASES[phase]
+            if left < 0:
+                return phase
+        return self.phases[-1]
+
+
+@dataclass
+class Source:
+    id: str
+    upload_token: str
+    download_token: str
+    created_at: float
+    archive: bytes | None = None
+
+
 @dataclass
 class Collaborator:
     """A collaborator of an app: `pending` (invited, with the token of its link) or `accepted`."""
@@ -182,6 +234,7 @@ class App:
     variables: list[dict] = field(default_factory=list)
     addons: list[Addon] = field(default_factory=list)
     autoscalers: list[Autoscaler] = field(default_factory=list)
+    deployments: list[Deployment] = field(default_factory=list)  # oldest first
 
     def __post_init__(self):
         if not self.updated_at:
@@ -252,6 +305,8 @@ class State:
             default = self._new_user(DEFAULT_EMAIL, DEFAULT_USERNAME, user_id=self.default_user_id)
             for token in self._start_tokens:
                 self.tokens[token] = default.id
+            self.sources: dict[str, Source] = {}
+            self.next_deployment: dict | None = None
 
     # ----------------------------------------------------------------- users
     def _new_user(self, email, username, free_trial=False, user_id=None) -> User:
@@ -329,6 +384,8 @@ class State:
             app = self.apps.get(ident)
             if app is None and ident in self.app_ids_by_name:
                 app = self.apps[self.app_ids_by_name[ident]]
+            if app is not None:
+                self.settle_deployments(app, time.time())
             return app
 
     @staticmethod
@@ -337,7 +394,8 @@ class State:
 
     def visible_apps(self, user: User) -> list[App]:
         with self.lock:
-            return [a for a in self.apps.values() if self.can_see(user, a)]
+            now = time.time()
+            return [self.settle_deployments(a, now) for a in self.apps.values() if self.can_see(user, a)]
 
     def name_taken(self, name: str, exclude_id: str | None = None) -> bool:
         with self.lock:
@@ -673,3 +731,65 @@ class State:
         """(name, raw value) of every variable the app's addons injected: for the variables listing."""
         with self.lock:
             return [item for addon in app.addons for item in addon.variables.items()]
+
+    # ---------------------------------------------------- deployments, sources
+    def new_source(self) -> Source:
+        with self.lock:
+            source = Source(
+                id=str(uuid.uuid4()),
+                # Distinctive, so that a test harness can prove they never reach an output.
+                upload_token=f"s3cr3t-up-{secrets.token_hex(16)}",
+                download_token=f"s3cr3t-dl-{secrets.token_hex(16)}",
+                created_at=time.time(),
+            )
+            self.sources[source.id] = source
+            return source
+
+    def source_for(self, source_id: str, token: str, kind: str, now: float) -> Source | None:
+        """The source when `token` is its live upload or download token (kind), else None."""
+        with self.lock:
+            source = self.sources.get(source_id)
+            if source is None or now - source.created_at > SOURCE_TTL:
+                return None
+            wanted = source.upload_token if kind == "upload" else source.download_token
+            return source if secrets.compare_digest(token, wanted) else None
+
+    def start_deployment(self, app: App, git_ref: str | None, members: list[str], problem: str | None) -> Deployment:
+        """A new deployment, queued behind the app's unfinished one (one at a time per app)."""
+        with self.lock:
+            now = time.time()
+            override, self.next_deployment = self.next_deployment or {}, None
+            duration = override.get("duration")
+            previous = next((d for d in reversed(app.deployments) if d.outcome == "success"), None)
+            running = [d.finished_at for d in app.deployments if d.finished_at > now]
+            deployment = Deployment(
+                id=str(uuid.uuid4()),
+                app_id=app.id,
+                git_ref=git_ref,
+                previous_git_ref=previous.git_ref if previous else None,
+                created_at=now,
+                starts_at=max([now + override.get("queued", 0.0), *running]),
+                duration=float(self.config["operation_duration"] if duration is None else duration),
+                outcome="build-error" if problem else override.get("outcome") or "success",
+                formation=override.get("formation"),
+                members=members,
+                problem=problem,
+            )
+            app.deployments.append(deployment)
+            return deployment
+
+    def settle_deployments(self, app: App, now: float) -> App:
+        """Apply what finished deployments did to the app: a success runs its formation."""
+        with self.lock:
+            for deployment in app.deployments:
+                if deployment.applied or now < deployment.finished_at:
+                    continue
+                deployment.applied = True
+                if deployment.outcome == "success":
+                    formation = deployment.formation
+                    if formation is None:
+                        formation = app.formation if app.deployed else [ContainerType("web", 1)]
+                    self.deploy(app, [ContainerType(c.name, c.amount, c.size, c.command) for c in formation])
+                    app.last_deployed_at = deployment.finished_at
+                    app.last_deployment_id = deployment.id
+            return app

@@ -176,6 +176,11 @@ MODULE_DEFAULTS_PLAY = """
         target: 0.8
         min_containers: 2
         max_containers: 4
+    - name: Deploy an archive (scalingo_deployment)
+      scalingo.cloud.scalingo_deployment:
+        app: defaults-app
+        source_path: "{{ playbook_dir }}/defaults-src"
+        git_ref: v1
     - name: Read them (scalingo_app_info)
       scalingo.cloud.scalingo_app_info:
         name: defaults-app
@@ -187,13 +192,15 @@ MODULE_DEFAULTS_PLAY = """
 """
 
 COVERED = {"scalingo_app", "scalingo_scale", "scalingo_restart", "scalingo_run", "scalingo_child_app", "scalingo_app_info",
-           "scalingo_collaborator", "scalingo_env", "scalingo_addon", "scalingo_autoscaler"}
+           "scalingo_collaborator", "scalingo_env", "scalingo_addon", "scalingo_autoscaler", "scalingo_deployment"}
 
 
 def test_module_defaults_group(simulator, cache_dir, tmp_path):
     assert set(MODULES) <= COVERED, f"add a task for {sorted(set(MODULES) - COVERED)} to MODULE_DEFAULTS_PLAY"
     playbook = tmp_path / "module_defaults.yml"
     playbook.write_text(MODULE_DEFAULTS_PLAY, encoding="utf-8")
+    (tmp_path / "defaults-src").mkdir()
+    (tmp_path / "defaults-src" / "Procfile").write_text("web: true\n", encoding="utf-8")
     # No SCALINGO_* variable reaches the modules: only module_defaults can give them their settings.
     env = {name: value for name, value in os.environ.items() if not name.startswith("SCALINGO_")}
     env.update(MODULE_DEFAULTS_SIM_URL=simulator, MODULE_DEFAULTS_TOKEN="tk-us-simulator", XDG_CACHE_HOME=cache_dir,

@@ -81,7 +81,7 @@ def test_an_env_value_that_is_no_scalar_is_refused_naming_the_variable_never_the
     with pytest.raises(ScalingoError) as caught:
         env_text("API_KEY", value)
     assert caught.value.message == (
-        f"env API_KEY: the value is {kind}; give a string, a number or true/false (quote it to send it as text)"
+        f"API_KEY is {kind}: give a string, a number or true/false (quote it to send it as text)"
     )
     assert SECRET not in caught.value.message and SECRET not in str(caught.value.result)
 
@@ -96,7 +96,7 @@ def test_env_values_are_sent_converted():
 def test_an_env_value_that_is_no_scalar_fails_before_any_request():
     o = fails(Run, params(env={"TOKEN": SECRET, "LIST": [SECRET]}))
     assert o.sent == []
-    assert o.error.message.startswith("env LIST: the value is list;")
+    assert o.error.message.startswith("LIST is list:")
     assert SECRET not in o.error.message
 
 

@@ -1,0 +1,357 @@
+#!/usr/bin/python
+# Copyright: contributors to the scalingo.cloud collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: scalingo_deployment
+short_description: Deploy code to a Scalingo application from an archive
+description:
+  - Deploys an app from a C(.tar.gz) archive that Scalingo fetches (O(source_url)), or from a local directory or
+    archive that the module uploads first (O(source_path)), then waits until the deployment succeeds or fails.
+  - Idempotent on O(git_ref) - when the app's latest successful deployment (among its 20 most recent ones) has
+    the same O(git_ref), nothing is sent and nothing is uploaded, at the cost of one request. Without
+    O(git_ref), every run deploys and reports C(changed).
+  - When the newest deployment of the app is still running with the same O(git_ref) (an earlier task with
+    O(wait=false)), it is followed instead of being deployed a second time; the task then reports no change.
+  - A deployment that fails (V(build-error), V(crashed-error), V(timeout-error), V(hook-error), V(aborted)) fails
+    the task with C(changed=true), its status and the last 20 lines of its output in the message; the whole
+    output is returned in RV(output).
+author:
+  - scalingo.cloud contributors (@scalingo-cloud)
+options:
+  app:
+    description: Name of the application.
+    type: str
+    required: true
+  source_url:
+    description:
+      - URL of a gzip-compressed tar archive (C(.tar.gz)) holding one top-level folder, which Scalingo fetches and
+        builds; for example a GitHub archive URL (C(https://github.com/<org>/<repo>/archive/<ref>.tar.gz)).
+      - It is never printed, as such URLs often carry a token.
+      - Exactly one of O(source_url) and O(source_path) is required.
+    type: str
+  source_path:
+    description:
+      - A directory, or a C(.tar.gz) archive with one top-level folder, on the host that runs the module (usually
+        the controller, with C(delegate_to=localhost) or C(connection=local)).
+      - A directory is packed into an archive whose only top-level folder is the directory's name; C(.git)
+        folders are left out, as C(git archive) does. The archive is held in memory while it is uploaded.
+      - The archive is uploaded through Scalingo's sources API (C(POST /v1/sources), then a C(PUT) of the archive
+        to the pre-signed upload URL, which goes without the API's credentials), and its download URL is deployed.
+        Neither URL is ever printed, as they carry tokens.
+      - Checked before any request - that it exists, and that an archive holds one top-level folder.
+    type: path
+  git_ref:
+    description:
+      - The version deployed (a commit, a tag, a version number); it becomes part of the image name.
+      - Any string not starting with a dash.
+      - Makes the task idempotent; see the description.
+    type: str
+  force:
+    description: Deploy even when the latest successful deployment has the same O(git_ref).
+    type: bool
+    default: false
+  wait:
+    description:
+      - Wait until the deployment succeeds or fails. With V(false), the task returns as soon as Scalingo accepted
+        the deployment.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait for the deployment, the retries of each poll included. Scalingo allows builds up to
+        30 minutes.
+      - When the deployment is still running after it, the task fails with C(changed=true) and the deployment's id;
+        the deployment goes on on Scalingo.
+    type: int
+    default: 1800
+extends_documentation_fragment:
+  - scalingo.cloud.auth
+  - scalingo.cloud.wait
+  - scalingo.cloud.attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Reads the deployments list and reports whether a deployment would be made; uploads and sends nothing.
+  diff_mode:
+    support: full
+    details:
+      - The diff shows the O(git_ref) of the latest successful deployment and the one deployed.
+notes:
+  - Scalingo runs one deployment at a time per app; a deployment sent while another runs is C(queued) until it ends,
+    and the wait covers that time too.
+  - A failed deployment leaves the previous version running.
+seealso:
+  - name: Deploy from an archive
+    description: Scalingo's documentation of archive deployments.
+    link: https://doc.scalingo.com/platform/deployment/deploy-with-archive
+"""
+
+EXAMPLES = r"""
+- name: Deploy a release from GitHub (nothing is sent when v1.4.2 is already deployed)
+  scalingo.cloud.scalingo_deployment:
+    app: my-shop
+    source_url: https://github.com/my-org/my-shop/archive/v1.4.2.tar.gz
+    git_ref: v1.4.2
+
+- name: Deploy the directory the playbook built, under the commit it was built from
+  scalingo.cloud.scalingo_deployment:
+    app: my-shop-staging
+    source_path: "{{ playbook_dir }}/build/my-shop"
+    git_ref: "{{ lookup('ansible.builtin.pipe', 'git rev-parse HEAD') }}"
+  delegate_to: localhost
+  register: deployed
+
+- name: Say where it runs
+  ansible.builtin.debug:
+    msg: "{{ deployed.deployment.git_ref }} runs at {{ deployed.url }}"
+  when: deployed.url
+
+- name: Deploy the same archive again, without waiting for the build
+  scalingo.cloud.scalingo_deployment:
+    app: my-shop-staging
+    source_path: /tmp/my-shop.tar.gz
+    git_ref: v1.4.2
+    force: true
+    wait: false
+"""
+
+RETURN = r"""
+deployment:
+  description:
+    - The deployment made (its last state seen), the one followed, or, when nothing was deployed, the latest
+      successful one (V(null) when there is none). V(null) in check mode when a deployment would be made.
+  returned: always
+  type: dict
+  sample:
+    id: cabf82f2-1cb1-46d4-b09e-bfb6fe09bc18
+    app_id: 5ed0fe5d884fef000f5e4fd1
+    status: success
+    git_ref: v1.4.2
+    previous_git_ref: v1.4.1
+    type: archive
+    created_at: "2020-05-29T12:21:51.275Z"
+    finished_at: "2020-05-29T12:23:25.688+00:00"
+    duration: 92
+url:
+  description: The app's URL, once the deployment this task made or followed succeeded; V(null) otherwise.
+  returned: always
+  type: str
+  sample: https://my-shop.osc-fr1.scalingo.io
+duration:
+  description: Seconds spent waiting for the deployment.
+  returned: always
+  type: float
+  sample: 95.3
+output:
+  description: The whole output of a failed deployment, ANSI codes removed.
+  returned: when the deployment failed
+  type: str
+  sample: "<-- Start deployment of my-shop -->\n       Fetching source code\n..."
+"""
+
+import re
+
+from ansible_collections.scalingo.cloud.plugins.module_utils._archive import pack, source_problem
+from ansible_collections.scalingo.cloud.plugins.module_utils._base import (
+    Resource,
+    ScalingoModule,
+    wait_argument_spec,
+)
+from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError
+
+RUNNING = ("queued", "building", "pushing", "starting")
+RECENT = 20
+TAIL = 20
+FIELDS = {"id": str, "status": str}
+WHY = {
+    "build-error": "the build failed",
+    "crashed-error": "the app crashed when it started",
+    "timeout-error": "the app did not start within 60 seconds (does it listen on $PORT?)",
+    "hook-error": "the postdeploy hook failed; the previous version keeps running",
+    "aborted": "the deployment was aborted",
+}
+ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
+
+
+class Deployment(Resource):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.app = self.params["app"]
+        self.ref = self.params["git_ref"]
+        self.secrets = [self.params["source_url"]]
+
+    def hide(self, text):
+        for secret in self.secrets:
+            text = text.replace(secret, "<source archive URL>") if secret else text
+        return text
+
+    def recent(self):
+        return self.client.get(
+            f"/apps/{self.app}/deployments",
+            "deployments",
+            list,
+            FIELDS,
+            params={"page": 1, "per_page": RECENT},
+            action=f"could not read the deployments of app '{self.app}'",
+        )
+
+    def run(self):
+        recent = self.recent()
+        current = next((d for d in recent if d["status"] == "success"), None)
+        before, after = {"git_ref": current and current.get("git_ref")}, {"git_ref": self.ref}
+        newest = recent[0] if recent else None
+        if self.ref is not None and not self.params["force"]:
+            if current is not None and current.get("git_ref") == self.ref:
+                return self.result(False, before, before, deployment=current, url=None, duration=0.0)
+            if newest is not None and newest["status"] in RUNNING and newest.get("git_ref") == self.ref:
+                self.warnings.append(
+                    f"deployment {newest['id']} of {self.ref} was already running on app '{self.app}': "
+                    "followed it instead of deploying again"
+                )
+                return self.act(
+                    lambda: self.result(False, before, before, deployment=newest, url=None, duration=0.0),
+                    lambda: self.finish(newest, False, before, before),
+                )
+        return self.act(
+            lambda: self.result(True, before, after, deployment=None, url=None, duration=0.0),
+            lambda: self.finish(self.deploy({d["id"] for d in recent}), True, before, after),
+        )
+
+    def deploy(self, known):
+        """Upload the source if needed, then create the deployment (never twice)."""
+        try:
+            source_url = self.params["source_url"] or self.upload()
+            return self.write(lambda: self.send(source_url), lambda: self.landed(known))
+        except ScalingoError as exc:
+            exc.message, exc.error = self.hide(exc.message), exc.error and self.hide(exc.error)
+            if exc.errors:
+                exc.errors = {
+                    k: [self.hide(str(m)) for m in v] if isinstance(v, list) else v for k, v in exc.errors.items()
+                }
+            raise
+
+    def upload(self):
+        """The download URL of the source_path archive, uploaded; a failure here changes nothing on the app."""
+        path = self.params["source_path"]
+        try:
+            data = pack(path)
+        except OSError as exc:
+            self.fail(f"could not pack source_path {path}: {exc.strerror or type(exc).__name__}", changed=False)
+        try:
+            source = self.write(
+                lambda: self.client.request(
+                    "POST", "/sources", ok=(201, 200), action="could not get an upload URL for the source archive"
+                ).take("source", fields={"upload_url": str, "download_url": str}),
+                lambda: None,
+            )
+            self.secrets += [source["upload_url"], source["download_url"]]
+            self.client.upload(source["upload_url"], data, "could not upload the source archive")
+        except ScalingoError as exc:
+            exc.changed = False
+            raise
+        return source["download_url"]
+
+    def send(self, source_url):
+        try:
+            return self.client.request(
+                "POST",
+                f"/apps/{self.app}/deployments",
+                {"deployment": {"source_url": source_url, "git_ref": self.ref}},
+                ok=(201, 200),
+                action=f"could not deploy app '{self.app}'",
+            ).take("deployment", fields=FIELDS)
+        except ScalingoError as exc:
+            if exc.status is not None and 400 <= exc.status < 500:
+                exc.changed = False  # refused: nothing was deployed
+            raise
+
+    def landed(self, known):
+        """After a lost answer: the deployment it created, if it did (a new one with our git_ref)."""
+        return next((d for d in self.recent() if d["id"] not in known and d.get("git_ref") == self.ref), None)
+
+    def finish(self, deployment, changed, before, after):
+        """Wait for the deployment to end, and fail unless it succeeded."""
+        if not self.params["wait"]:
+            return self.result(changed, before, after, deployment=deployment, url=None, duration=0.0)
+        ident = deployment["id"]
+        waited = self.waiter.until(
+            lambda deadline: self.client.get(
+                f"/apps/{self.app}/deployments/{ident}",
+                "deployment",
+                fields=FIELDS,
+                action=f"could not read deployment {ident} of app '{self.app}'",
+                deadline=deadline,
+            ),
+            lambda d: d["status"] not in RUNNING,
+            self.deadline,
+        )
+        deployment, status, seconds = waited.value, waited.value["status"], waited.duration
+        if not waited.finished:
+            self.fail(
+                f"deployment {ident} of app '{self.app}' is still {status} after "
+                f"wait_timeout={self.params['wait_timeout']} s; it goes on on Scalingo",
+                changed=changed,
+                deployment=deployment,
+                duration=seconds,
+            )
+        if status != "success":
+            output, tail = self.output(ident)
+            self.fail(
+                f"deployment {ident} of app '{self.app}' failed with status {status}: {WHY.get(status, 'it failed')}"
+                f"{tail}",
+                changed=changed,
+                deployment=deployment,
+                output=output,
+                duration=seconds,
+            )
+        app = self.client.get(f"/apps/{self.app}", "app", action=f"could not read app '{self.app}'")
+        return self.result(changed, before, after, deployment=deployment, url=app.get("url"), duration=seconds)
+
+    def output(self, ident):
+        """(whole output, the message's end with its last lines), ANSI codes removed."""
+        try:
+            text = self.client.get_text(
+                f"/apps/{self.app}/deployments/{ident}/output",
+                action=f"could not read the output of deployment {ident}",
+            )
+        except ScalingoError as exc:
+            return None, f" (its output could not be read: {exc.message.split(': ', 1)[-1]})"
+        text = self.hide(ANSI.sub("", text).replace("\r", ""))
+        lines = [line.rstrip() for line in text.rstrip().splitlines()]
+        return text, ("; the last lines of its output:\n" + "\n".join(lines[-TAIL:])) if lines else ""
+
+
+def main():
+    spec = {
+        "app": {"type": "str", "required": True},
+        "source_url": {"type": "str", "no_log": True},
+        "source_path": {"type": "path"},
+        "git_ref": {"type": "str"},
+        "force": {"type": "bool", "default": False},
+    }
+    spec.update(wait_argument_spec())
+    spec["wait_timeout"]["default"] = 1800
+    m = ScalingoModule(
+        argument_spec=spec,
+        mutually_exclusive=[("source_url", "source_path")],
+        required_one_of=[("source_url", "source_path")],
+    )
+    p = m.params
+    m.check_app_name("app", p["app"])
+    if p["git_ref"] is not None and (not p["git_ref"].strip() or p["git_ref"].startswith("-")):
+        m.fail("git_ref must be a version such as a commit, a tag or v1.2.3, not empty nor starting with a dash")
+    if p["source_url"] is not None and not re.match(r"^https?://[^\s/]+/\S*$", p["source_url"]):
+        m.fail("source_url must be an http:// or https:// URL of a .tar.gz archive")
+    problem = p["source_path"] is not None and source_problem(p["source_path"])
+    if problem:
+        m.fail(f"source_path {p['source_path']} {problem}")
+    m.run(Deployment)
+
+
+if __name__ == "__main__":
+    main()

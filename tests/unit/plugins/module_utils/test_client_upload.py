@@ -1,0 +1,168 @@
+"""Client.upload (a PUT to a pre-signed URL, without our credentials) and Client.get_text."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+import responses
+
+from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError
+from ansible_collections.scalingo.cloud.tests.unit.plugins.module_utils.test_client import (
+    API,
+    TOKEN,
+    add_exchange,
+    make_client,
+)
+
+STORAGE = "https://storage.test.example"
+UPLOAD = f"{STORAGE}/sources/0f8e?token=s3cr3t-up-42&X-Amz-Signature=abcdef"
+ACTION = "could not upload the source archive"
+DATA = b"\x1f\x8b fake tarball"
+
+
+def no_secret(text, *more):
+    for secret in ("s3cr3t", "X-Amz-Signature", "abcdef", TOKEN, *more):
+        assert secret not in text
+
+
+@responses.activate
+def test_the_archive_is_put_to_the_pre_signed_url_without_any_credential(fake_time):
+    bearer = add_exchange(responses)
+    responses.add(responses.GET, f"{API}/v1/apps/a", json={"app": {"name": "a"}})
+    responses.add(responses.PUT, UPLOAD, status=200)
+    client = make_client(fake_time)
+    client.find_app("a")  # a bearer is in hand: it still does not go to the storage
+    client.upload(UPLOAD, DATA, ACTION)
+    put = responses.calls[-1].request
+    assert (put.method, put.url, put.body) == ("PUT", UPLOAD, DATA)
+    assert put.headers["Content-Type"] == "application/x-gzip"
+    assert put.headers["Content-Length"] == str(len(DATA))
+    assert "Authorization" not in put.headers
+    assert bearer not in str(put.headers) and TOKEN not in str(put.headers)
+    assert client.wrote is False  # nothing of the app changed
+
+
+@responses.activate
+def test_an_upload_needs_no_bearer(fake_time):
+    responses.add(responses.PUT, UPLOAD, status=200)
+    make_client(fake_time).upload(UPLOAD, DATA, ACTION)
+    assert [call.request.method for call in responses.calls] == ["PUT"]
+
+
+@pytest.mark.parametrize("status", [201, 204])
+@responses.activate
+def test_any_success_status_of_the_storage_is_accepted(fake_time, status):
+    responses.add(responses.PUT, UPLOAD, status=status)
+    make_client(fake_time).upload(UPLOAD, DATA, ACTION)
+
+
+@responses.activate
+def test_a_plain_http_upload_url_is_refused_before_sending_when_the_api_is_https(fake_time):
+    with pytest.raises(ScalingoError) as caught:
+        make_client(fake_time).upload(UPLOAD.replace("https://", "http://"), DATA, ACTION)
+    assert caught.value.message == f"{ACTION}: the API gave an upload URL that is not https; nothing was sent there"
+    assert len(responses.calls) == 0
+
+
+@responses.activate
+def test_a_plain_http_upload_url_is_fine_with_a_plain_http_api(fake_time):
+    url = "http://127.0.0.1:8080/_sources/1?token=s3cr3t-up-1"
+    responses.add(responses.PUT, url, status=200)
+    make_client(fake_time, api_url="http://127.0.0.1:8080").upload(url, DATA, ACTION)
+    assert len(responses.calls) == 1
+
+
+@pytest.mark.parametrize("url", ["ftp://storage.test.example/x?token=s3cr3t-1", "storage/x?token=s3cr3t-1", ""])
+def test_anything_but_an_http_url_is_refused(fake_time, url):
+    with pytest.raises(ScalingoError) as caught:
+        make_client(fake_time).upload(url, DATA, ACTION)
+    assert "not https" in caught.value.message
+    no_secret(caught.value.message)
+
+
+@responses.activate
+def test_a_refusal_names_the_storage_and_its_error_code_never_the_url_or_the_body(fake_time):
+    body = (
+        "<?xml version='1.0'?><Error><Code>SignatureDoesNotMatch</Code><Message>The signature</Message>"
+        "<StringToSign>PUT s3cr3t-up-42</StringToSign><SignatureProvided>abcdef</SignatureProvided></Error>"
+    )
+    responses.add(responses.PUT, UPLOAD, status=403, body=body, content_type="application/xml")
+    with pytest.raises(ScalingoError) as caught:
+        make_client(fake_time).upload(UPLOAD, DATA, ACTION)
+    exc = caught.value
+    assert exc.message == f"{ACTION}: the storage at {STORAGE} refused the upload (SignatureDoesNotMatch) (HTTP 403)"
+    assert (exc.status, exc.error) == (403, "SignatureDoesNotMatch")
+    no_secret(exc.message + repr(exc.failure))
+
+
+@responses.activate
+def test_a_refusal_without_an_error_code(fake_time):
+    responses.add(responses.PUT, UPLOAD, status=400, body="bad request s3cr3t-up-42")
+    with pytest.raises(ScalingoError) as caught:
+        make_client(fake_time).upload(UPLOAD, DATA, ACTION)
+    assert caught.value.message == f"{ACTION}: the storage at {STORAGE} refused the upload (HTTP 400)"
+
+
+@responses.activate
+def test_a_redirection_is_not_followed(fake_time):
+    responses.add(responses.PUT, UPLOAD, status=307, headers={"Location": "https://elsewhere.example/x"})
+    with pytest.raises(ScalingoError) as caught:
+        make_client(fake_time).upload(UPLOAD, DATA, ACTION)
+    assert caught.value.status == 307
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_a_gateway_error_or_a_lost_connection_is_retried_as_the_put_is_repeatable(fake_time):
+    responses.add(responses.PUT, UPLOAD, status=503)
+    responses.add(responses.PUT, UPLOAD, body=requests.ConnectionError(f"refused {UPLOAD}"))
+    responses.add(responses.PUT, UPLOAD, status=200)
+    make_client(fake_time).upload(UPLOAD, DATA, ACTION)
+    assert len(responses.calls) == 3
+    assert all(call.request.body == DATA for call in responses.calls)
+
+
+@responses.activate
+def test_a_storage_that_never_answers_fails_with_the_exception_type_and_the_origin_only(fake_time):
+    responses.add(responses.PUT, UPLOAD, body=requests.ConnectionError(f"HTTPSConnectionPool {UPLOAD} failed"))
+    with pytest.raises(ScalingoError) as caught:
+        make_client(fake_time, retry_timeout=5).upload(UPLOAD, DATA, ACTION)
+    assert caught.value.message == f"{ACTION}: no answer from {STORAGE} (ConnectionError)"
+    no_secret(caught.value.message)
+    assert sum(fake_time.slept) <= 5
+
+
+@responses.activate
+def test_other_exceptions_of_the_http_stack_are_named_by_type_only(fake_time):
+    responses.add(responses.PUT, UPLOAD, body=requests.exceptions.InvalidHeader(f"bad {UPLOAD}"))
+    with pytest.raises(ScalingoError) as caught:
+        make_client(fake_time).upload(UPLOAD, DATA, ACTION)
+    assert caught.value.message == f"{ACTION}: the request could not be sent (InvalidHeader)"
+
+
+# -- text answers ------------------------------------------------------------------------------------
+
+
+@responses.activate
+def test_get_text_returns_a_plain_text_body(fake_time):
+    add_exchange(responses)
+    body = " \x1b[1m<-- Start deployment -->\x1b[0m\nok\n"
+    responses.add(responses.GET, f"{API}/v1/apps/a/deployments/d/output", body=body, content_type="text/plain")
+    assert make_client(fake_time).get_text("/apps/a/deployments/d/output", action="read") == body
+
+
+@pytest.mark.parametrize(
+    ("kwargs"),
+    [{"json": {"output": "x"}}, {"body": "<html>sign in</html>", "content_type": "text/html"}],
+)
+@responses.activate
+def test_get_text_refuses_an_answer_that_is_not_plain_text(fake_time, kwargs):
+    add_exchange(responses)
+    responses.add(responses.GET, f"{API}/v1/apps/a/deployments/d/output", **kwargs)
+    with pytest.raises(ScalingoError) as caught:
+        make_client(fake_time).get_text("/apps/a/deployments/d/output", action="could not read the output")
+    assert caught.value.message == (
+        "could not read the output: the answer of GET /v1/apps/a/deployments/d/output is not plain text; it is not "
+        "what Scalingo's API answers (a proxy page or an incompatible API?) (HTTP 200)"
+    )
+    assert "sign in" not in caught.value.message

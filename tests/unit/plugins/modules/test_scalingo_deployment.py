@@ -1,0 +1,536 @@
+from __future__ import annotations
+
+import io
+import re
+import tarfile
+
+import pytest
+
+from ansible_collections.scalingo.cloud.plugins.module_utils._archive import pack, source_problem, top_level
+from ansible_collections.scalingo.cloud.plugins.modules.scalingo_deployment import Deployment
+from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.deployment_fakes import fails, succeeds, text
+from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
+    answer,
+    auth_params,
+    expect,
+    lost,
+    not_found,
+    unprocessable,
+    wait_params,
+)
+
+APP = "my-shop"
+SOURCE = "https://github.com/me/shop/archive/v2.tar.gz"
+UPLOAD = "https://storage.test.example/sources/abc?token=s3cr3t-up-1"
+DOWNLOAD = "https://storage.test.example/sources/abc?token=s3cr3t-dl-1"
+LIST = f"/apps/{APP}/deployments"
+URL = f"https://{APP}.osc-fr1.scalingo.io"
+
+
+def params(**options):
+    p = dict(
+        auth_params(),
+        **wait_params(wait_timeout=1800),
+        app=APP,
+        source_url=SOURCE,
+        source_path=None,
+        git_ref="v2",
+        force=False,
+    )
+    p.update(options)
+    return p
+
+
+def dep(ident="d-new", status="success", git_ref="v2", **fields):
+    return dict({"id": ident, "app_id": "a-1", "status": status, "git_ref": git_ref, "type": "archive"}, **fields)
+
+
+def listing(*deployments):
+    return expect("GET", LIST, answer(200, {"deployments": list(deployments), "meta": {"pagination": {}}}))
+
+
+def created(deployment=None, status=201):
+    return expect("POST", LIST, answer(status, {"deployment": deployment or dep(status="building")}))
+
+
+def poll(status, ident="d-new", repeat=False, git_ref="v2"):
+    return expect("GET", f"{LIST}/{ident}", answer(200, {"deployment": dep(ident, status, git_ref)}), repeat=repeat)
+
+
+def app_read():
+    return expect("GET", f"/apps/{APP}", answer(200, {"app": {"name": APP, "url": URL}}))
+
+
+def output(body, ident="d-new"):
+    return expect("GET", f"{LIST}/{ident}/output", text(body))
+
+
+def sources():
+    return expect("POST", "/sources", answer(201, {"source": {"upload_url": UPLOAD, "download_url": DOWNLOAD}}))
+
+
+def uploaded(reply=None):
+    return expect("PUT", UPLOAD, reply or answer(200))
+
+
+OLD = dep("d-old", "success", "v1")
+DEPLOYED = [created(), poll("building"), poll("starting"), poll("success"), app_read()]
+
+
+def build_output(lines=40, last="\x1b[1;31m !     Build failed\x1b[0m"):
+    head = " \x1b[1m<-- Start deployment of my-shop -->\x1b[0m\n"
+    return head + "".join(f"       step {i:02d}\r\n" for i in range(1, lines)) + last + "\n"
+
+
+# -- unchanged ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_the_same_git_ref_as_the_latest_success_sends_nothing_after_one_read(check_mode):
+    current = dep("d-2", "success", "v2")
+    o = succeeds(Deployment, params(), listing(current, OLD), check_mode=check_mode)
+    assert o.sent == [f"GET {LIST}"]
+    assert o.client.calls[0].params == {"page": 1, "per_page": 20}
+    assert o.result == {
+        "changed": False,
+        "deployment": current,
+        "url": None,
+        "duration": 0.0,
+        "diff": {"before": {"git_ref": "v2"}, "after": {"git_ref": "v2"}},
+    }
+
+
+def test_the_latest_success_counts_not_newer_failures():
+    failed = dep("d-3", "build-error", "v3")
+    o = succeeds(Deployment, params(), listing(failed, dep("d-2", "success", "v2"), OLD))
+    assert o.changed is False and o.sent == [f"GET {LIST}"]
+
+
+def test_a_source_path_is_not_even_packed_when_nothing_changes():
+    o = succeeds(Deployment, params(source_url=None, source_path="/nowhere"), listing(dep("d-2", "success", "v2")))
+    assert o.changed is False and o.client.uploads == []
+
+
+# -- deploy -----------------------------------------------------------------------------------------
+
+
+def test_a_new_git_ref_is_deployed_and_followed_to_success():
+    o = succeeds(Deployment, params(), listing(OLD), *DEPLOYED)
+    assert o.sent == [f"GET {LIST}", f"POST {LIST}"] + [f"GET {LIST}/d-new"] * 3 + [f"GET /apps/{APP}"]
+    assert o.client.the("POST").json == {"deployment": {"source_url": SOURCE, "git_ref": "v2"}}
+    assert o.client.the("POST").ok == (201, 200)
+    assert o.changed is True
+    assert o.result["deployment"] == dep("d-new", "success")
+    assert o.result["url"] == URL
+    assert o.result["duration"] == o.clock.now - 1000.0 > 0
+    assert o.diff == {"before": {"git_ref": "v1"}, "after": {"git_ref": "v2"}}
+    assert "output" not in o.result
+    assert {call.deadline for call in o.client.calls if call.path == f"{LIST}/d-new"} == {1000.0 + 1800}
+
+
+def test_a_first_deployment_has_no_git_ref_before():
+    o = succeeds(Deployment, params(), listing(), *DEPLOYED)
+    assert o.diff == {"before": {"git_ref": None}, "after": {"git_ref": "v2"}}
+
+
+def test_without_git_ref_every_run_deploys_and_sends_a_null_git_ref():
+    o = succeeds(
+        Deployment,
+        params(git_ref=None),
+        listing(dep("d-old", "success", None)),
+        created(dep(status="building", git_ref=None)),
+        poll("success", git_ref=None),
+        app_read(),
+    )
+    assert o.changed is True
+    assert o.client.the("POST").json == {"deployment": {"source_url": SOURCE, "git_ref": None}}
+
+
+def test_force_deploys_the_same_git_ref_again():
+    o = succeeds(Deployment, params(force=True), listing(dep("d-2", "success", "v2")), *DEPLOYED)
+    assert o.changed is True and len(o.client.mutations) == 1
+
+
+def test_the_wait_goes_through_queued_building_pushing_and_starting():
+    statuses = ["queued", "queued", "building", "pushing", "starting", "success"]
+    o = succeeds(Deployment, params(), listing(OLD), created(), *[poll(s) for s in statuses], app_read())
+    assert o.sent.count(f"GET {LIST}/d-new") == 6
+    assert o.result["deployment"]["status"] == "success"
+
+
+def test_without_wait_the_deployment_is_returned_as_created():
+    o = succeeds(Deployment, params(wait=False), listing(OLD), created())
+    assert o.sent == [f"GET {LIST}", f"POST {LIST}"]
+    assert o.result == {
+        "changed": True,
+        "deployment": dep(status="building"),
+        "url": None,
+        "duration": 0.0,
+        "diff": {"before": {"git_ref": "v1"}, "after": {"git_ref": "v2"}},
+    }
+
+
+def test_check_mode_predicts_the_real_change_and_diff_and_sends_nothing():
+    real = succeeds(Deployment, params(), listing(OLD), *DEPLOYED)
+    check = succeeds(Deployment, params(), listing(OLD), check_mode=True)
+    assert (check.changed, check.diff) == (real.changed, real.diff)
+    assert check.sent == [f"GET {LIST}"]
+    assert check.result["deployment"] is None and check.result["url"] is None
+
+
+def test_check_mode_without_git_ref_reports_a_change():
+    o = succeeds(Deployment, params(git_ref=None), listing(dep("d-2", "success", None)), check_mode=True)
+    assert o.changed is True and o.sent == [f"GET {LIST}"]
+
+
+# -- a deployment already running ---------------------------------------------------------------------
+
+
+def test_a_running_deployment_of_the_same_git_ref_is_followed_not_sent_again():
+    running = dep("d-run", "building", "v2")
+    o = succeeds(
+        Deployment, params(), listing(running, OLD), poll("pushing", "d-run"), poll("success", "d-run"), app_read()
+    )
+    assert o.client.mutations == []
+    assert o.changed is False and o.result["deployment"]["id"] == "d-run" and o.result["url"] == URL
+    assert o.resource.warnings == [
+        f"deployment d-run of v2 was already running on app '{APP}': followed it instead of deploying again"
+    ]
+
+
+def test_a_running_deployment_of_the_same_git_ref_in_check_mode_is_no_change():
+    o = succeeds(Deployment, params(), listing(dep("d-run", "queued", "v2")), check_mode=True)
+    assert o.changed is False and o.sent == [f"GET {LIST}"]
+
+
+def test_a_running_deployment_of_another_git_ref_does_not_stop_a_new_one():
+    o = succeeds(Deployment, params(), listing(dep("d-run", "building", "v3"), OLD), *DEPLOYED)
+    assert o.changed is True and len(o.client.mutations) == 1
+
+
+def test_a_joined_deployment_that_fails_is_not_a_change_of_this_task():
+    o = fails(
+        Deployment,
+        params(),
+        listing(dep("d-run", "building", "v2")),
+        poll("build-error", "d-run"),
+        output("x", "d-run"),
+    )
+    assert o.error.changed is False
+
+
+# -- uploads ---------------------------------------------------------------------------------------
+
+
+def members(data):
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
+        return sorted(archive.getnames())
+
+
+def test_a_directory_is_packed_under_one_folder_uploaded_and_its_download_url_deployed(tmp_path):
+    site = tmp_path / "my-site"
+    (site / "css").mkdir(parents=True)
+    (site / "index.html").write_text("<h1>hi</h1>")
+    (site / "css" / "a.css").write_text("h1 {}")
+    (site / ".git").mkdir()
+    (site / ".git" / "HEAD").write_text("ref: refs/heads/main")
+    o = succeeds(
+        Deployment, params(source_url=None, source_path=str(site)), listing(OLD), sources(), uploaded(), *DEPLOYED
+    )
+    assert o.sent[:4] == [f"GET {LIST}", "POST /sources", f"PUT {UPLOAD}", f"POST {LIST}"]
+    assert o.client.calls[3].json == {"deployment": {"source_url": DOWNLOAD, "git_ref": "v2"}}
+    [(url, data)] = o.client.uploads
+    assert url == UPLOAD
+    assert members(data) == ["my-site", "my-site/css", "my-site/css/a.css", "my-site/index.html"]
+    assert o.changed is True
+    assert "s3cr3t" not in repr(o.result)
+
+
+def test_an_archive_is_uploaded_as_it_is(tmp_path):
+    archive = tmp_path / "shop.tar.gz"
+    archive.write_bytes(pack_dir(tmp_path))
+    o = succeeds(
+        Deployment, params(source_url=None, source_path=str(archive)), listing(OLD), sources(), uploaded(), *DEPLOYED
+    )
+    assert o.client.uploads == [(UPLOAD, archive.read_bytes())]
+
+
+def pack_dir(tmp_path):
+    folder = tmp_path / "shop"
+    folder.mkdir()
+    (folder / "Procfile").write_text("web: serve")
+    return pack(str(folder))
+
+
+def test_a_refused_upload_fails_without_a_change_and_without_deploying(tmp_path):
+    refusal = answer(403, {"error": "AccessDenied"})
+    o = fails(
+        Deployment, params(source_url=None, source_path=str(tmp_path)), listing(OLD), sources(), uploaded(refusal)
+    )
+    assert o.error.changed is False
+    assert o.error.message.startswith("could not upload the source archive:")
+    assert f"POST {LIST}" not in o.sent
+
+
+def test_a_refused_upload_slot_fails_without_a_change(tmp_path):
+    o = fails(
+        Deployment,
+        params(source_url=None, source_path=str(tmp_path)),
+        listing(OLD),
+        expect("POST", "/sources", answer(403, {"error": "forbidden"})),
+    )
+    assert o.error.changed is False
+    assert o.error.message == "could not get an upload URL for the source archive: forbidden (HTTP 403)"
+
+
+def test_a_source_path_that_can_not_be_packed_fails_without_a_change():
+    o = fails(
+        Deployment,
+        params(source_url=None, source_path="/nowhere/at/all"),
+        listing(OLD),
+    )
+    assert o.error.message.startswith("could not pack source_path /nowhere/at/all:")
+    assert o.error.changed is False
+
+
+def test_a_lost_answer_to_the_upload_slot_is_sent_once_more(tmp_path):
+    o = succeeds(
+        Deployment,
+        params(source_url=None, source_path=str(tmp_path)),
+        listing(OLD),
+        expect("POST", "/sources", lost()),
+        sources(),
+        uploaded(),
+        *DEPLOYED,
+    )
+    assert o.sent.count("POST /sources") == 2 and o.changed is True
+
+
+# -- failures ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "why"),
+    [
+        ("build-error", "the build failed"),
+        ("crashed-error", "the app crashed when it started"),
+        ("timeout-error", "the app did not start within 60 seconds (does it listen on $PORT?)"),
+        ("hook-error", "the postdeploy hook failed; the previous version keeps running"),
+        ("aborted", "the deployment was aborted"),
+        ("some-new-error", "it failed"),
+    ],
+)
+def test_a_failed_deployment_fails_as_a_change_with_its_status_and_last_lines(status, why):
+    o = fails(Deployment, params(), listing(OLD), created(), poll("building"), poll(status), output(build_output()))
+    message = o.error.message
+    first, *tail = message.split("\n")
+    assert first == f"deployment d-new of app '{APP}' failed with status {status}: {why}; the last lines of its output:"
+    assert tail == [f"       step {i:02d}" for i in range(21, 40)] + [" !     Build failed"]
+    assert "\x1b" not in message and "\r" not in message
+    assert o.error.changed is True
+    assert o.error.result["deployment"]["status"] == status
+    assert o.error.result["output"].startswith(" <-- Start deployment of my-shop -->\n       step 01\n")
+    assert "\x1b" not in o.error.result["output"]
+    assert o.error.result["duration"] > 0
+
+
+def test_a_short_output_is_given_whole():
+    o = fails(Deployment, params(), listing(OLD), created(), poll("build-error"), output("one\ntwo\n\n"))
+    assert o.error.message.endswith("the last lines of its output:\none\ntwo")
+
+
+def test_an_output_that_can_not_be_read_does_not_hide_the_failure():
+    o = fails(
+        Deployment,
+        params(),
+        listing(OLD),
+        created(),
+        poll("crashed-error"),
+        expect("GET", f"{LIST}/d-new/output", not_found("deployment")),
+    )
+    assert o.error.message == (
+        f"deployment d-new of app '{APP}' failed with status crashed-error: the app crashed when it started "
+        "(its output could not be read: deployment not found (HTTP 404))"
+    )
+    assert o.error.changed is True and o.error.result["output"] is None
+
+
+def test_an_output_answered_as_html_is_not_quoted():
+    page = expect("GET", f"{LIST}/d-new/output", text("<html>a login page</html>", **{"Content-Type": "text/html"}))
+    o = fails(Deployment, params(), listing(OLD), created(), poll("build-error"), page)
+    assert "is not plain text" in o.error.message and "login page" not in o.error.message
+
+
+def test_a_deployment_slower_than_wait_timeout_fails_as_a_change_with_its_id():
+    o = fails(Deployment, params(wait_timeout=60), listing(OLD), created(), poll("building", repeat=True))
+    assert o.error.message == (
+        f"deployment d-new of app '{APP}' is still building after wait_timeout=60 s; it goes on on Scalingo"
+    )
+    assert o.error.changed is True
+    assert o.error.result["deployment"]["id"] == "d-new" and o.error.result["duration"] == 60.0
+    assert o.clock.now == 1060.0
+
+
+def test_a_refused_deployment_changes_nothing():
+    refusal = expect("POST", LIST, unprocessable({"git_ref": ["is invalid"]}))
+    o = fails(Deployment, params(), listing(OLD), refusal)
+    assert o.error.message == f"could not deploy app '{APP}': git_ref is invalid (HTTP 422)"
+    assert o.error.changed is False
+
+
+def test_an_unknown_app_fails_on_the_first_read():
+    o = fails(Deployment, params(), expect("GET", LIST, not_found()))
+    assert o.error.message == f"could not read the deployments of app '{APP}': app not found (HTTP 404)"
+
+
+def test_the_upload_urls_never_reach_a_message_even_when_the_api_quotes_them(tmp_path):
+    echo = expect("POST", LIST, unprocessable({"source_url": [f"{DOWNLOAD} can't be fetched"]}))
+    o = fails(Deployment, params(source_url=None, source_path=str(tmp_path)), listing(OLD), sources(), uploaded(), echo)
+    assert "s3cr3t" not in o.error.message and "s3cr3t" not in repr(o.error.errors)
+    assert "<source archive URL> can't be fetched" in o.error.message
+
+
+def test_the_download_url_is_hidden_in_the_output_too(tmp_path):
+    o = fails(
+        Deployment,
+        params(source_url=None, source_path=str(tmp_path)),
+        listing(OLD),
+        sources(),
+        uploaded(),
+        created(),
+        poll("build-error"),
+        output(f"fetching {DOWNLOAD}\nfailed\n"),
+    )
+    assert "s3cr3t" not in o.error.message and "s3cr3t" not in o.error.result["output"]
+
+
+# -- lost answers ------------------------------------------------------------------------------------
+
+
+def test_a_lost_deployment_that_landed_is_followed_not_sent_twice():
+    o = succeeds(
+        Deployment,
+        params(),
+        listing(OLD),
+        expect("POST", LIST, lost()),
+        listing(dep("d-new", "building"), OLD),
+        poll("success"),
+        app_read(),
+    )
+    assert len(o.client.mutations) == 1
+    assert o.changed is True and o.result["deployment"]["id"] == "d-new"
+
+
+def test_a_lost_deployment_that_did_not_land_is_sent_exactly_once_more():
+    o = succeeds(
+        Deployment,
+        params(),
+        listing(OLD),
+        expect("POST", LIST, lost()),
+        listing(OLD),
+        created(),
+        poll("success"),
+        app_read(),
+    )
+    assert len(o.client.mutations) == 2 and o.changed is True
+
+
+def test_a_new_deployment_of_another_git_ref_is_not_taken_for_ours():
+    o = succeeds(
+        Deployment,
+        params(),
+        listing(OLD),
+        expect("POST", LIST, lost()),
+        listing(dep("d-other", "building", "v9"), OLD),
+        created(),
+        poll("success"),
+        app_read(),
+    )
+    assert len(o.client.mutations) == 2
+
+
+def test_a_deployment_lost_twice_fails_as_an_unknown_outcome():
+    o = fails(
+        Deployment,
+        params(),
+        listing(OLD),
+        expect("POST", LIST, lost()),
+        listing(OLD),
+        expect("POST", LIST, lost()),
+        listing(OLD),
+    )
+    assert o.error.unknown_outcome is True and o.client.wrote is True
+    assert o.error.changed is None
+
+
+def test_a_server_error_on_the_deployment_is_settled_by_reading_the_list():
+    o = succeeds(
+        Deployment,
+        params(),
+        listing(OLD),
+        expect("POST", LIST, answer(500, {"error": "Internal error occured, we're on it!"})),
+        listing(dep("d-new", "queued"), OLD),
+        poll("success"),
+        app_read(),
+    )
+    assert len(o.client.mutations) == 1
+
+
+# -- bad answers -------------------------------------------------------------------------------------
+
+
+def test_a_list_without_deployments_fails_naming_the_endpoint():
+    o = fails(Deployment, params(), expect("GET", LIST, answer(200, {"apps": []})))
+    assert o.error.message.startswith(f"could not read the deployments of app '{APP}': the answer of GET {LIST}")
+    assert "has no 'deployments'" in o.error.message
+
+
+def test_a_created_deployment_without_an_id_fails_as_a_change():
+    o = fails(Deployment, params(), listing(OLD), created({"status": "building"}))
+    assert "has a 'deployment' whose 'id' is not a string" in o.error.message
+    assert o.error.changed is None and o.client.wrote is True
+
+
+# -- the archive helpers --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (["shop", "shop/a", "shop/b/c"], (["shop"], True)),
+        (["./shop/a", "./shop/b"], (["shop"], True)),
+        (["a", "b/c"], (["a", "b"], False)),
+        (["index.html"], (["index.html"], False)),
+        ([".", "./index.html"], (["index.html"], False)),
+        ([], ([], False)),
+    ],
+)
+def test_top_level(names, expected):
+    assert top_level(names) == expected
+
+
+def test_source_problems(tmp_path):
+    flat = tmp_path / "flat.tar.gz"
+    with tarfile.open(flat, "w:gz") as archive:
+        for name in ("index.html", "Procfile"):
+            (tmp_path / name).write_text("x")
+            archive.add(tmp_path / name, arcname=name)
+    (tmp_path / "junk.tar.gz").write_bytes(b"not gzip")
+    good = tmp_path / "good.tar.gz"
+    good.write_bytes(pack_dir(tmp_path))
+    assert source_problem(str(tmp_path / "missing")) == "does not exist on the host that runs the module"
+    assert source_problem(str(flat)) == (
+        "must hold one top-level folder, as Scalingo requires; it holds: Procfile, index.html"
+    )
+    assert re.match(
+        r"^is not a readable gzip-compressed tar archive \(\w+\)$", source_problem(str(tmp_path / "junk.tar.gz"))
+    )
+    assert source_problem(str(good)) is None
+    assert source_problem(str(tmp_path)) is None
+
+
+def test_pack_names_the_folder_after_the_directory_and_drops_owners(tmp_path):
+    data = pack_dir(tmp_path)
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
+        assert archive.getnames() == ["shop", "shop/Procfile"]
+        assert {(m.uid, m.gid, m.uname, m.gname) for m in archive.getmembers()} == {(0, 0, "", "")}
