@@ -7,7 +7,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: scalingo_app_info
-short_description: Read Scalingo applications and their containers, stats, logs, child apps, environment, collaborators, addons, autoscalers, domains, deployments and metrics
+short_description: Read Scalingo applications with their containers, logs, environment, collaborators, addons, domains, deployments, metrics
 description:
   - Returns one application, or every application the token can see, with the extra sections you ask for.
   - Only what is asked for is fetched. One app without O(gather) or O(metrics) costs one request (plus a token
@@ -56,9 +56,9 @@ options:
     description:
       - With O(gather=env), return the value of each variable too, as stored (an alias is returned as written,
         such as V($SCALINGO_POSTGRESQL_URL)).
-      - B(The values are secrets) (database URLs with their passwords, API keys). This option can't hide them for
-        you: set C(no_log: true) on the task (the module warns when it is not), and never print or template them
-        where others can read them. See the notes.
+      - B(The values are secrets) (database URLs with their passwords, API keys), which this option can't hide. Set
+        the task keyword C(no_log=true) on the task (the module warns when it is not), and never print or template
+        them where others can read them. See the notes.
       - Only used with O(gather=env); a warning says so otherwise.
     type: bool
     default: false
@@ -122,7 +122,7 @@ notes:
     asked for, and never puts it in a message or a warning. Register it with C(no_log) on the task when the output
     is shown or kept (C(-v) prints registered results), and do not write it to files others can read.
   - With O(env_values=true), the values of the environment variables are in the result. Ansible can't mask them
-    without erasing them from the result, so the task must have C(no_log: true), as must any task that prints or
+    without erasing them from the result, so the task must have C(no_log=true), as must any task that prints or
     uses them. They are never put in a message, a warning or an error.
   - Invitation links of pending collaborators are never returned by this module; use
     M(scalingo.cloud.scalingo_collaborator) with O(scalingo.cloud.scalingo_collaborator#module:return_invitation_link=true)
