@@ -7,7 +7,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: scalingo_app_info
-short_description: Read Scalingo applications, their containers, stats, logs access, child apps and metrics
+short_description: Read Scalingo applications with their containers, logs, environment, collaborators, addons, domains, deployments, metrics
 description:
   - Returns one application, or every application the token can see, with the extra sections you ask for.
   - Only what is asked for is fetched. One app without O(gather) or O(metrics) costs one request (plus a token
@@ -33,9 +33,18 @@ options:
       - V(logs_archives) lists the app's logs archives, in Scalingo's order, up to O(logs_archives_limit). Their
         download URLs are signed and valid for an hour.
       - V(child_apps) lists the app's child apps (review apps), following every page.
+      - V(env) lists the names of the app's environment variables (those addons injected included), without their
+        values unless O(env_values=true).
+      - V(collaborators) lists the app's collaborators and pending invitations (the owner is not one), without
+        their C(invitation_link), which lets whoever holds it join the app.
+      - V(addons) lists the app's addons (provider, plan, status).
+      - V(autoscalers) lists the app's autoscalers, one per container type at most.
+      - V(domains) lists the app's custom domains (their TLS state; Scalingo never returns a certificate's key).
+      - V(deployments) lists the app's latest deployments, newest first, at most O(deployments_limit).
     type: list
     elements: str
-    choices: [containers, stats, logs_url, logs_archives, child_apps]
+    choices: [containers, stats, logs_url, logs_archives, child_apps, env, collaborators, addons, autoscalers,
+              domains, deployments]
     default: []
   logs_archives_limit:
     description:
@@ -43,6 +52,23 @@ options:
         limit are not requested). Without it, every archive is read.
       - Only used with O(gather=logs_archives).
     type: int
+  env_values:
+    description:
+      - With O(gather=env), return the value of each variable too, as stored (an alias is returned as written,
+        such as V($SCALINGO_POSTGRESQL_URL)).
+      - B(The values are secrets) (database URLs with their passwords, API keys), which this option can't hide. Set
+        the task keyword C(no_log=true) on the task (the module warns when it is not), and never print or template
+        them where others can read them. See the notes.
+      - Only used with O(gather=env); a warning says so otherwise.
+    type: bool
+    default: false
+  deployments_limit:
+    description:
+      - Most deployments to read per app with O(gather=deployments), the newest first. V(1) or more.
+      - They are asked for in one request; should Scalingo answer with fewer per page than asked while it has more,
+        the next pages are read up to the limit.
+    type: int
+    default: 10
   metrics:
     description:
       - Metric queries on the app named O(name) (required with this option). Each query's answer is returned in
@@ -95,11 +121,21 @@ notes:
   - The URL from O(gather=logs_url) is a credential for the app's logs; this module returns it only when it is
     asked for, and never puts it in a message or a warning. Register it with C(no_log) on the task when the output
     is shown or kept (C(-v) prints registered results), and do not write it to files others can read.
+  - With O(env_values=true), the values of the environment variables are in the result. Ansible can't mask them
+    without erasing them from the result, so the task must have C(no_log=true), as must any task that prints or
+    uses them. They are never put in a message, a warning or an error.
+  - Invitation links of pending collaborators are never returned by this module; use
+    M(scalingo.cloud.scalingo_collaborator) with O(scalingo.cloud.scalingo_collaborator#module:return_invitation_link=true)
+    to get one.
   - A metric Scalingo has no data for (an app never deployed, a router without traffic) gives an empty series, or
     V(null) for a recommended value; it does not fail.
 seealso:
   - module: scalingo.cloud.scalingo_app
   - module: scalingo.cloud.scalingo_child_app
+  - module: scalingo.cloud.scalingo_env
+  - module: scalingo.cloud.scalingo_collaborator
+  - module: scalingo.cloud.scalingo_addon
+  - module: scalingo.cloud.scalingo_autoscaler
 """
 
 EXAMPLES = r"""
@@ -122,6 +158,34 @@ EXAMPLES = r"""
     name: my-shop-staging
     gather: [logs_archives]
     logs_archives_limit: 5
+
+- name: What an app is made of, with its latest 3 deployments (variable names only, no values)
+  scalingo.cloud.scalingo_app_info:
+    name: my-shop-staging
+    gather: [env, collaborators, addons, autoscalers, domains, deployments]
+    deployments_limit: 3
+  register: shop_parts
+
+- name: Fail when DATABASE_URL is missing or the last deployment failed
+  ansible.builtin.assert:
+    that:
+      - "'DATABASE_URL' in (shop_parts.apps[0].env | map(attribute='name'))"
+      - shop_parts.apps[0].deployments[0].status == 'success'
+
+- name: Call the app's admin API with its own ADMIN_TOKEN (a value is a secret, hence no_log)
+  no_log: true
+  block:
+    - name: Read the variables with their values
+      scalingo.cloud.scalingo_app_info:
+        name: my-shop-staging
+        gather: [env]
+        env_values: true
+      register: staging
+    - name: Check the admin API
+      ansible.builtin.uri:
+        url: https://my-shop-staging.osc-fr1.scalingo.io/admin/health
+        headers:
+          Authorization: "Bearer {{ (staging.apps[0].env | selectattr('name', 'eq', 'ADMIN_TOKEN') | first).value }}"
 
 - name: CPU of web-1 over two days, 5XX responses, and the recommended memory for workers
   scalingo.cloud.scalingo_app_info:
@@ -184,6 +248,66 @@ apps:
       type: list
       elements: dict
       sample: [{name: my-shop-staging-pr42, parent_app_name: my-shop-staging, status: running}]
+    env:
+      description:
+        - The environment variables (O(gather=env)), each as its V(name), with its V(value) (as stored, an alias
+          as written) only with O(env_values=true).
+        - The values are secrets, see the notes.
+      returned: when asked for
+      type: list
+      elements: dict
+      sample: [{name: DATABASE_URL}, {name: SCALINGO_POSTGRESQL_URL}, {name: RAILS_ENV}]
+    collaborators:
+      description: The collaborators and pending invitations (O(gather=collaborators)), without C(invitation_link).
+      returned: when asked for
+      type: list
+      elements: dict
+      sample:
+        - {id: 54101e25736f7563d5060000, email: jane@example.com, username: jane, status: accepted, is_limited: false,
+           user_id: us-8ba2c5b9-2b7b-4e6f-9d2a-3c1b2a5c0f11, app_id: 5ed12fa6f112e2000f9f93f7, app_name: my-shop-staging}
+        - {id: 54101e25736f7563d5060001, email: joe@example.com, username: n/a, status: pending, is_limited: true,
+           user_id: null, app_id: 5ed12fa6f112e2000f9f93f7, app_name: my-shop-staging}
+    addons:
+      description: The addons (O(gather=addons)).
+      returned: when asked for
+      type: list
+      elements: dict
+      sample:
+        - id: ad-6733873b-1628-4b8e-8e74-c30f1c3f3b63
+          resource_id: my_shop_staging_5629
+          status: running
+          addon_provider: {id: postgresql, name: PostgreSQL}
+          plan: {id: 5ed10d74f112e2000f9f93d8, name: postgresql-starter-512, price: 14.4}
+          provisioned_at: "2020-05-29T13:08:58.103Z"
+    autoscalers:
+      description: The autoscalers (O(gather=autoscalers)).
+      returned: when asked for
+      type: list
+      elements: dict
+      sample:
+        - {id: sc-5418fe67-885d-4e50-8cbe-9a9a2d2d690a, container_type: web, metric: cpu, target: 0.75,
+           min_containers: 2, max_containers: 6, disabled: false, last_scale: "0001-01-01T00:00:00Z"}
+    domains:
+      description: The custom domains (O(gather=domains)).
+      returned: when asked for
+      type: list
+      elements: dict
+      sample:
+        - {id: 5ed10ae9884fef000f5e500b, name: www.example.com, canonical: true, ssl: true, letsencrypt: true,
+           letsencrypt_status: created, created_at: "2020-05-29T13:15:21.050Z"}
+    deployments:
+      description: The latest deployments, newest first, at most O(deployments_limit) (O(gather=deployments)).
+      returned: when asked for
+      type: list
+      elements: dict
+      sample:
+        - id: cabf82f2-1cb1-46d4-b09e-bfb6fe09bc18
+          status: success
+          git_ref: a5dca8ec8f48630c07c56fd8370e4f5535fe0fd8
+          created_at: "2020-05-29T12:21:51.275Z"
+          finished_at: "2020-05-29T12:23:25.688+00:00"
+          duration: 92
+          pusher: {username: jane, email: jane@example.com}
   sample:
     - id: 5ed12fa6f112e2000f9f93f7
       name: my-shop-staging
@@ -214,15 +338,46 @@ metrics:
 
 import re
 
-from ansible_collections.scalingo.cloud.plugins.module_utils._base import CONTAINER_FIELDS, Resource, ScalingoModule
-from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError
+from ansible_collections.scalingo.cloud.plugins.module_utils._base import (
+    AUTOSCALER_FIELDS,
+    CONTAINER_FIELDS,
+    Resource,
+    ScalingoModule,
+)
+from ansible_collections.scalingo.cloud.plugins.module_utils._client import MAX_PAGES, ScalingoError
 
-GATHER = ("containers", "stats", "logs_url", "logs_archives", "child_apps")
+GATHER = (
+    "containers",
+    "stats",
+    "logs_url",
+    "logs_archives",
+    "child_apps",
+    "env",
+    "collaborators",
+    "addons",
+    "autoscalers",
+    "domains",
+    "deployments",
+)
+# Sections read with one GET of /apps/<app>/<section>: the list's key and the fields each item must have.
+LISTS = {
+    "containers": CONTAINER_FIELDS,
+    "stats": {},
+    "collaborators": {"id": str, "email": str},
+    "addons": {"id": str, "addon_provider": dict, "plan": dict},
+    "autoscalers": AUTOSCALER_FIELDS,
+    "domains": {"id": str, "name": str},
+}
+DEPLOYMENT_FIELDS = {"id": str, "status": str}
+# Secrets the API puts in a section's items, never returned.
+STRIPPED = {"collaborators": ("invitation_link",)}
+SECTION_WORDS = {"env": "environment variables"}
 SERIES = ("cpu", "memory", "swap", "router")
 RECOMMENDED = ("cpu", "memory", "swap", "5XX", "all", "rpm_per_container", "p95_response_time")
 PER_CONTAINER = ("cpu", "memory", "swap")
 MAX_SINCE = 71
 CHILD_APPS_PER_PAGE = 50
+DEPLOYMENTS_LIMIT = 10
 CONTAINER_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
 
@@ -275,14 +430,28 @@ def no_data(exc):
     return exc.status == 404 and not exc.resource and (exc.error or "").lower() == "no metrics found"
 
 
+def next_page(reply, page):
+    """The page after `page` that a page-numbered answer announces, or None."""
+    meta = reply.data.get("meta") if isinstance(reply.data.get("meta"), dict) else {}
+    pagination = meta.get("pagination") if isinstance(meta.get("pagination"), dict) else {}
+    following, total = pagination.get("next_page"), pagination.get("total_pages")
+    if not isinstance(following, int) or following <= page or (isinstance(total, int) and page >= total):
+        return None
+    return following
+
+
 class AppInfo(Resource):
     def section(self, name, section):
-        what = f"could not read the {section.replace('_', ' ')} of app '{name}'"
+        what = f"could not read the {SECTION_WORDS.get(section, section.replace('_', ' '))} of app '{name}'"
         base = f"/apps/{name}"
-        if section == "containers":
-            return self.client.get(f"{base}/containers", "containers", list, CONTAINER_FIELDS, action=what)
-        if section == "stats":
-            return self.client.get(f"{base}/stats", "stats", list, {}, action=what)
+        if section in LISTS:
+            found = self.client.get(f"{base}/{section}", section, list, LISTS[section], action=what)
+            hidden = STRIPPED.get(section, ())
+            return [{key: value for key, value in item.items() if key not in hidden} for item in found]
+        if section == "env":
+            return self.env(base, what)
+        if section == "deployments":
+            return self.latest(f"{base}/deployments", "deployments", self.params["deployments_limit"], what)
         if section == "logs_url":
             return self.client.get(f"{base}/logs", "logs_url", str, action=what)
         if section == "logs_archives":
@@ -290,6 +459,25 @@ class AppInfo(Resource):
                 f"{base}/logs_archives", "archives", limit=self.params["logs_archives_limit"], action=what
             )
         return self.client.paginate(f"{base}/child_apps", "child_apps", per_page=CHILD_APPS_PER_PAGE, action=what)
+
+    def env(self, base, what):
+        """The variables' names, and their values only when asked for (they are secrets)."""
+        keys = ("name", "value") if self.params["env_values"] else ("name",)
+        found = self.client.get(
+            f"{base}/variables", "variables", list, dict.fromkeys(keys, str), params={"aliases": "true"}, action=what
+        )
+        return [{key: variable[key] for key in keys} for variable in found]
+
+    def latest(self, path, key, limit, what):
+        """The first `limit` items of a page-numbered list: one request, unless the API gives smaller pages."""
+        items, page = [], 1
+        for _page in range(MAX_PAGES):
+            reply = self.client.request("GET", path, params={"page": page, "per_page": limit}, action=what)
+            items.extend(reply.take(key, list, DEPLOYMENT_FIELDS))
+            page = next_page(reply, page)
+            if len(items) >= limit or page is None:
+                break
+        return items[:limit]
 
     def metric(self, name, query):
         path, params = metric_request(name, query)
@@ -324,6 +512,8 @@ def main():
             "name": {"type": "str"},
             "gather": {"type": "list", "elements": "str", "choices": list(GATHER), "default": []},
             "logs_archives_limit": {"type": "int"},
+            "env_values": {"type": "bool", "default": False},
+            "deployments_limit": {"type": "int", "default": DEPLOYMENTS_LIMIT},
             "metrics": {
                 "type": "list",
                 "elements": "dict",
@@ -356,6 +546,21 @@ def main():
             )
         if "logs_archives" not in p["gather"]:
             m.warn("logs_archives_limit is only used with gather=logs_archives")
+    if p["deployments_limit"] is None:  # given as null: the default
+        p["deployments_limit"] = DEPLOYMENTS_LIMIT
+    if p["deployments_limit"] < 1:
+        m.fail(
+            f"deployments_limit must be 1 or more, got {p['deployments_limit']}: leave deployments out of gather "
+            "to read none"
+        )
+    if p["env_values"]:
+        if "env" not in p["gather"]:
+            m.warn("env_values is only used with gather=env")
+        elif not m.module.no_log:
+            m.warn(
+                "env_values=true returns the values of the environment variables, which are secrets: "
+                "set no_log: true on this task"
+            )
     m.run(AppInfo)
 
 

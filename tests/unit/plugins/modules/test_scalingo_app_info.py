@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError
@@ -135,9 +137,15 @@ APP = "my-shop"
 SERIES = [{"time": "2016-07-26T15:34:00Z", "value": 5.92}, {"time": "2016-07-26T15:35:00Z", "value": 6.56}]
 
 
-def info_params(name=APP, gather=(), metrics=(), logs_archives_limit=None):
+def info_params(name=APP, gather=(), metrics=(), logs_archives_limit=None, env_values=False, deployments_limit=10):
     return dict(
-        auth_params(), name=name, gather=list(gather), metrics=list(metrics), logs_archives_limit=logs_archives_limit
+        auth_params(),
+        name=name,
+        gather=list(gather),
+        metrics=list(metrics),
+        logs_archives_limit=logs_archives_limit,
+        env_values=env_values,
+        deployments_limit=deployments_limit,
     )
 
 
@@ -316,3 +324,231 @@ def test_check_mode_makes_the_same_reads():
     real = succeeds(AppInfo, options, *script())
     check = succeeds(AppInfo, options, *script(), check_mode=True)
     assert check.result == real.result and check.sent == real.sent
+
+
+# -- the sections of the resources the collection manages ------------------------------------
+
+SECRET = "s3cr3t-unit-db-password"
+VARIABLES = [
+    {"id": "v1", "app_id": "id-my-shop", "name": "SCALINGO_POSTGRESQL_URL", "value": f"postgres://u:{SECRET}@db/x"},
+    {"id": "v2", "app_id": "id-my-shop", "name": "DATABASE_URL", "value": "$SCALINGO_POSTGRESQL_URL"},
+    {"id": "v3", "app_id": "id-my-shop", "name": "RAILS_ENV", "value": "production"},
+]
+LINK = "https://my.scalingo.com/apps/collaboration?token="
+PENDING = {
+    "id": "c1",
+    "email": "joe@example.com",
+    "status": "pending",
+    "is_limited": True,
+    "invitation_link": LINK + "s3cr3t-invite",
+}
+ACCEPTED = {"id": "c2", "email": "jane@example.com", "status": "accepted", "is_limited": False, "invitation_link": LINK}
+ADDON = {
+    "id": "ad-1",
+    "status": "running",
+    "addon_provider": {"id": "postgresql", "name": "PostgreSQL"},
+    "plan": {"id": "p1", "name": "postgresql-starter-512"},
+}
+AUTOSCALER = {
+    "id": "sc-1",
+    "container_type": "web",
+    "metric": "cpu",
+    "target": 0.75,
+    "min_containers": 2,
+    "max_containers": 6,
+    "disabled": False,
+}
+DOMAIN = {"id": "d1", "name": "www.example.com", "canonical": True, "ssl": False, "letsencrypt_status": "pending_dns"}
+
+
+def deployment(number):
+    return {"id": f"dep-{number}", "status": "success", "git_ref": f"{number:040x}"}
+
+
+def deployments_page(numbers, next_page=None, total_pages=None):
+    pagination = {"current_page": 1, "next_page": next_page, "total_pages": total_pages}
+    return {"deployments": [deployment(n) for n in numbers], "meta": {"pagination": pagination}}
+
+
+def test_env_gives_the_names_only_from_one_read_of_the_raw_variables():
+    o = succeeds(AppInfo, info_params(gather=["env"]), read(), get(f"/apps/{APP}/variables", {"variables": VARIABLES}))
+    assert o.sent == [f"GET /apps/{APP}", f"GET /apps/{APP}/variables"]
+    assert o.client.calls[1].params == {"aliases": "true"}
+    assert o.result["apps"][0]["env"] == [
+        {"name": "SCALINGO_POSTGRESQL_URL"},
+        {"name": "DATABASE_URL"},
+        {"name": "RAILS_ENV"},
+    ]
+    shown = json.dumps(o.result)
+    assert SECRET not in shown and "production" not in shown and "$SCALINGO" not in shown
+
+
+def test_env_values_give_each_value_as_stored_when_asked():
+    o = succeeds(
+        AppInfo,
+        info_params(gather=["env"], env_values=True),
+        read(),
+        get(f"/apps/{APP}/variables", {"variables": VARIABLES}),
+    )
+    assert o.result["apps"][0]["env"] == [{"name": v["name"], "value": v["value"]} for v in VARIABLES]
+
+
+def test_env_values_without_env_read_no_variables():
+    o = succeeds(AppInfo, info_params(env_values=True), read())
+    assert o.sent == [f"GET /apps/{APP}"]
+    assert "env" not in o.result["apps"][0]
+
+
+@pytest.mark.parametrize("env_values", [False, True])
+def test_an_env_answer_in_another_shape_fails_without_quoting_any_value(env_values):
+    broken = [{"name": "DATABASE_URL", "value": {"password": SECRET}}] if env_values else [{"value": SECRET}]
+    o = fails(
+        AppInfo,
+        info_params(gather=["env"], env_values=env_values),
+        read(),
+        get(f"/apps/{APP}/variables", {"variables": broken}),
+    )
+    field = "value" if env_values else "name"
+    assert o.error.message.startswith(
+        f"could not read the environment variables of app '{APP}': the answer of GET /apps/{APP}/variables has a "
+        f"'variables' whose '{field}' is not"
+    )
+    assert SECRET not in o.error.message
+
+
+def test_collaborators_come_without_their_invitation_links():
+    o = succeeds(
+        AppInfo,
+        info_params(gather=["collaborators"]),
+        read(),
+        get(f"/apps/{APP}/collaborators", {"collaborators": [PENDING, ACCEPTED]}),
+    )
+    collaborators = o.result["apps"][0]["collaborators"]
+    assert collaborators == [
+        {key: value for key, value in c.items() if key != "invitation_link"} for c in (PENDING, ACCEPTED)
+    ]
+    assert "s3cr3t" not in json.dumps(o.result) and "token" not in json.dumps(o.result)
+
+
+def test_every_new_section_costs_one_read_in_one_order():
+    o = succeeds(
+        AppInfo,
+        info_params(gather=["deployments", "domains", "autoscalers", "addons", "collaborators", "env"]),
+        read(),
+        get(f"/apps/{APP}/variables", {"variables": VARIABLES}),
+        get(f"/apps/{APP}/collaborators", {"collaborators": [ACCEPTED]}),
+        get(f"/apps/{APP}/addons", {"addons": [ADDON]}),
+        get(f"/apps/{APP}/autoscalers", {"autoscalers": [AUTOSCALER]}),
+        get(f"/apps/{APP}/domains", {"domains": [DOMAIN]}),
+        get(f"/apps/{APP}/deployments", deployments_page([3, 2, 1])),
+    )
+    assert o.sent == [
+        f"GET /apps/{APP}",
+        *(f"GET /apps/{APP}/{s}" for s in ("variables", "collaborators", "addons", "autoscalers", "domains")),
+        f"GET /apps/{APP}/deployments",
+    ]
+    app = o.result["apps"][0]
+    assert app["addons"] == [ADDON]
+    assert app["autoscalers"] == [AUTOSCALER]
+    assert app["domains"] == [DOMAIN]
+    assert [d["id"] for d in app["deployments"]] == ["dep-3", "dep-2", "dep-1"]
+    assert o.client.calls[-1].params == {"page": 1, "per_page": 10}
+    assert o.result["changed"] is False
+
+
+def test_without_a_name_each_app_gets_one_read_per_section():
+    o = succeeds(
+        AppInfo,
+        info_params(name=None, gather=["addons", "domains"]),
+        get("/apps", {"apps": [an_app("my-shop"), an_app("my-blog")]}),
+        get("/apps/my-shop/addons", {"addons": [ADDON]}),
+        get("/apps/my-shop/domains", {"domains": []}),
+        get("/apps/my-blog/addons", {"addons": []}),
+        get("/apps/my-blog/domains", {"domains": [DOMAIN]}),
+    )
+    assert [(app["addons"], app["domains"]) for app in o.result["apps"]] == [([ADDON], []), ([], [DOMAIN])]
+
+
+def test_deployments_are_the_latest_up_to_the_limit_in_one_request():
+    o = succeeds(
+        AppInfo,
+        info_params(gather=["deployments"], deployments_limit=2),
+        read(),
+        get(f"/apps/{APP}/deployments", deployments_page([9, 8], next_page=2, total_pages=5)),
+    )
+    assert o.client.calls[1].params == {"page": 1, "per_page": 2}
+    assert [d["id"] for d in o.result["apps"][0]["deployments"]] == ["dep-9", "dep-8"]
+
+
+def test_deployments_beyond_the_limit_in_the_answer_are_cut():
+    o = succeeds(
+        AppInfo,
+        info_params(gather=["deployments"], deployments_limit=1),
+        read(),
+        get(f"/apps/{APP}/deployments", deployments_page([9, 8, 7])),
+    )
+    assert [d["id"] for d in o.result["apps"][0]["deployments"]] == ["dep-9"]
+
+
+def test_deployments_follow_the_pages_when_the_api_gives_fewer_per_page_than_asked():
+    o = succeeds(
+        AppInfo,
+        info_params(gather=["deployments"], deployments_limit=5),
+        read(),
+        get(f"/apps/{APP}/deployments", deployments_page([9, 8], next_page=2, total_pages=4)),
+        get(f"/apps/{APP}/deployments", deployments_page([7, 6], next_page=3, total_pages=4)),
+        get(f"/apps/{APP}/deployments", deployments_page([5, 4], next_page=4, total_pages=4)),
+    )
+    assert [call.params for call in o.client.calls[1:]] == [{"page": n, "per_page": 5} for n in (1, 2, 3)]
+    assert [d["id"] for d in o.result["apps"][0]["deployments"]] == [f"dep-{n}" for n in (9, 8, 7, 6, 5)]
+
+
+def test_fewer_deployments_than_the_limit_are_all_read_once():
+    o = succeeds(
+        AppInfo,
+        info_params(gather=["deployments"]),
+        read(),
+        get(f"/apps/{APP}/deployments", {"deployments": [deployment(1)], "meta": {"pagination": {"next_page": 1}}}),
+    )
+    assert [d["id"] for d in o.result["apps"][0]["deployments"]] == ["dep-1"]
+
+
+def test_an_app_never_deployed_has_no_deployments():
+    o = succeeds(
+        AppInfo, info_params(gather=["deployments"]), read(), get(f"/apps/{APP}/deployments", {"deployments": []})
+    )
+    assert o.result["apps"][0]["deployments"] == []
+
+
+@pytest.mark.parametrize(
+    "section, data, problem",
+    [
+        ("addons", {"addons": [{"id": "ad-1", "plan": {}}]}, "has a 'addons' whose 'addon_provider' is not an object"),
+        (
+            "autoscalers",
+            {"autoscalers": [dict(AUTOSCALER, min_containers="2")]},
+            "whose 'min_containers' is not a number",
+        ),
+        ("domains", {"domain": DOMAIN}, "has no 'domains'"),
+        ("collaborators", {"collaborators": [{"id": "c1"}]}, "whose 'email' is not a string"),
+        ("deployments", {"deployments": [{"id": "dep-1"}]}, "whose 'status' is not a string"),
+    ],
+)
+def test_a_new_section_in_another_shape_fails_naming_it(section, data, problem):
+    o = fails(AppInfo, info_params(gather=[section]), read(), get(f"/apps/{APP}/{section}", data))
+    assert o.error.message.startswith(
+        f"could not read the {section} of app '{APP}': the answer of GET /apps/{APP}/{section}"
+    )
+    assert problem in o.error.message
+
+
+def test_a_refused_section_fails_with_the_api_reason():
+    o = fails(
+        AppInfo,
+        info_params(gather=["env"]),
+        read(),
+        get(f"/apps/{APP}/variables", {"error": "You are not authorized to do this operation"}, status=403),
+    )
+    assert o.error.message == (
+        f"could not read the environment variables of app '{APP}': You are not authorized to do this operation (HTTP 403)"
+    )
