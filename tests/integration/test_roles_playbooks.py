@@ -264,3 +264,175 @@ def test_fleet_audit_report_and_fix(simulator, cache_dir):
     assert "crashed: audit-crashed; without force_https: none" in result.stdout
     assert writes(simulator) == []
     assert not [r for r in log(simulator) if r["path"].endswith("/containers")]
+
+
+APP_PARTS_PLAY = """
+- name: One app with all its parts from one variable
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  vars:
+    ansible_python_interpreter: "{{ ansible_playbook_python }}"
+    scalingo_app:
+      name: shop-full
+      force_https: true
+      formation:
+        - {name: web, amount: 2}
+      addons:
+        - {provider: postgresql, plan: postgresql-sandbox}
+        - {provider: redis, plan: redis-sandbox}
+      env:
+        APP_ENV: production
+        WEB_CONCURRENCY: 3
+        API_KEY: s3cr3t-api-key-42
+        DATABASE_URL: $SCALINGO_POSTGRESQL_URL
+      collaborators:
+        - {email: dev@example.com, limited: false}
+        - {email: Support@Example.com, limited: true}
+      autoscalers:
+        - {container_type: web, metric: cpu, target: 0.75, min_containers: 2, max_containers: 4}
+  roles:
+    - scalingo.cloud.app
+"""
+
+
+def test_app_role_parts_apply_rerun_and_change(simulator, cache_dir, tmp_path):
+    fresh(simulator)
+    sim(simulator, "POST", "/_sim/apps", {"names": ["shop-full"], "deploy": [{"name": "web", "amount": 1}]})
+    playbook = tmp_path / "app.yml"
+    playbook.write_text(APP_PARTS_PLAY, encoding="utf-8")
+
+    result = play(simulator, cache_dir, str(playbook), "--check")
+    assert changed(result) >= 6
+    assert writes(simulator) == []
+
+    result = play(simulator, cache_dir, str(playbook))
+    assert changed(result) == 6  # settings, formation, addons, env, collaborators, autoscalers
+    done = writes(simulator)
+    assert done[:2] == ["PATCH /v1/apps/shop-full", "POST /v1/apps/shop-full/scale"]
+    assert done.count("POST /v1/apps/shop-full/addons") == 2
+    assert done.count("POST /v1/apps/shop-full/collaborators") == 2
+    assert "POST /v1/apps/shop-full/autoscalers" in done
+    assert any(w.startswith("PUT /v1/apps/shop-full/variables") for w in done)
+    variables = {v["name"]: v["value"] for v in api(simulator, "GET", "/apps/shop-full/variables")["variables"]}
+    assert variables["API_KEY"] == "s3cr3t-api-key-42" and variables["WEB_CONCURRENCY"] == "3"
+    assert variables["DATABASE_URL"] == "$SCALINGO_POSTGRESQL_URL" and "SCALINGO_REDIS_URL" in variables
+    collaborators = {c["email"]: c["is_limited"] for c in api(simulator, "GET", "/apps/shop-full/collaborators")["collaborators"]}
+    assert collaborators == {"dev@example.com": False, "support@example.com": True}
+    autoscaler = api(simulator, "GET", "/apps/shop-full/autoscalers")["autoscalers"][0]
+    assert (autoscaler["container_type"], autoscaler["metric"], autoscaler["max_containers"]) == ("web", "cpu", 4)
+    assert sorted(a["addon_provider"]["id"] for a in api(simulator, "GET", "/apps/shop-full/addons")["addons"]) == ["postgresql", "redis"]
+
+    result = play(simulator, cache_dir, str(playbook))
+    assert changed(result) == 0
+    assert writes(simulator) == []
+    # One read per part: the app, its formation, its variables, and one per addon, collaborator and autoscaler.
+    reads = sorted(f"{r['method']} {r['path']}" for r in log(simulator))
+    assert reads == sorted(["GET /v1/apps/shop-full", "GET /v1/apps/shop-full/containers", "GET /v1/apps/shop-full/variables"]
+                           + ["GET /v1/apps/shop-full/addons"] * 2 + ["GET /v1/apps/shop-full/collaborators"] * 2
+                           + ["GET /v1/apps/shop-full/autoscalers"]), reads
+
+    # A change of a secret, of a role, of a plan and of an autoscaler's bound; check mode first.
+    changed_play = (APP_PARTS_PLAY.replace("s3cr3t-api-key-42", "s3cr3t-api-key-43")
+                    .replace("{email: dev@example.com, limited: false}", "{email: dev@example.com, limited: true}")
+                    .replace("redis-sandbox", "redis-starter-256").replace("max_containers: 4", "max_containers: 6"))
+    playbook.write_text(changed_play, encoding="utf-8")
+    result = play(simulator, cache_dir, str(playbook), "--check")
+    assert changed(result) == 4
+    assert writes(simulator) == []
+    result = play(simulator, cache_dir, str(playbook))
+    assert changed(result) == 4
+    variables = {v["name"]: v["value"] for v in api(simulator, "GET", "/apps/shop-full/variables")["variables"]}
+    assert variables["API_KEY"] == "s3cr3t-api-key-43"
+    result = play(simulator, cache_dir, str(playbook))
+    assert changed(result) == 0
+    assert writes(simulator) == []
+
+
+def test_app_role_refuses_bad_parts_at_entry(simulator, cache_dir, tmp_path):
+    fresh(simulator)
+    playbook = tmp_path / "app.yml"
+    for bad, message in [
+        ("{container_type: web, metric: disk, target: 1}", "metric"),
+        ("{metric: cpu, target: 0.5}", "container_type"),
+    ]:
+        playbook.write_text(APP_PARTS_PLAY.replace(
+            "{container_type: web, metric: cpu, target: 0.75, min_containers: 2, max_containers: 4}", bad), encoding="utf-8")
+        clear(simulator)
+        result = run_playbook(simulator, cache_dir, str(playbook), verbosity=0)
+        assert result.returncode != 0
+        assert "Validation of arguments failed" in result.stdout and message in result.stdout, result.stdout[-3000:]
+        assert log(simulator) == []
+    playbook.write_text(APP_PARTS_PLAY.replace("{email: dev@example.com, limited: false}", "{limited: false}"), encoding="utf-8")
+    result = run_playbook(simulator, cache_dir, str(playbook), verbosity=0)
+    assert result.returncode != 0 and "Validation of arguments failed" in result.stdout and "email" in result.stdout
+    assert log(simulator) == []
+
+
+def test_review_app_deploys_its_archive_with_addons_and_tears_down(simulator, cache_dir, tmp_path):
+    fresh(simulator)
+    sim(simulator, "POST", "/_sim/apps", {"names": ["shop-main"], "deploy": [{"name": "web", "amount": 1}]})
+    source = tmp_path / "shop"
+    (source / "public").mkdir(parents=True)
+    (source / "Procfile").write_text("web: python -m http.server $PORT\n", encoding="utf-8")
+    (source / "public" / "index.html").write_text("<h1>pr 8</h1>\n", encoding="utf-8")
+    playbook = "scalingo.cloud.review_app"
+    addons = json.dumps({"addons": [{"provider": "postgresql", "plan": "postgresql-sandbox"}]})
+    up = ("-e", "parent=shop-main", "-e", "pr=8", "-e", f"archive={source}", "-e", "git_ref=abc1234", "-e", addons)
+
+    result = play(simulator, cache_dir, playbook, *up)
+    assert "review app shop-main-pr8 running at https://shop-main-pr8.osc-fr1.scalingo.io" in result.stdout
+    done = writes(simulator)
+    assert done[0] == "POST /v1/apps/shop-main/child_apps"
+    assert done.index("POST /v1/apps/shop-main-pr8/addons") < done.index("POST /v1/apps/shop-main-pr8/deployments")
+    assert done.count("POST /v1/apps/shop-main-pr8/deployments") == 1
+    deployments = api(simulator, "GET", "/apps/shop-main-pr8/deployments")["deployments"]
+    assert [(d["git_ref"], d["status"]) for d in deployments] == [("abc1234", "success")]
+    members = sim(simulator, "GET", f"/_sim/apps/shop-main-pr8/deployments/{deployments[0]['id']}/archive")
+    assert members["one_folder"] is True and "shop/Procfile" in members["members"]
+    assert [a["plan"]["name"] for a in api(simulator, "GET", "/apps/shop-main-pr8/addons")["addons"]] == ["postgresql-sandbox"]
+
+    result = play(simulator, cache_dir, playbook, *up)
+    assert changed(result) == 0
+    assert writes(simulator) == []
+
+    # A new commit of the pull request deploys again, and only that.
+    result = play(simulator, cache_dir, playbook, *up[:-4], "-e", "git_ref=def5678", "-e", addons)
+    assert changed(result) == 1
+    assert writes(simulator)[-1] == "POST /v1/apps/shop-main-pr8/deployments"
+
+    down = ("-e", "parent=shop-main", "-e", "pr=8", "-e", "state=down", "-e", addons)
+    result = play(simulator, cache_dir, playbook, *down, "--check")
+    assert changed(result) == 2
+    assert writes(simulator) == []
+
+    addon_id = api(simulator, "GET", "/apps/shop-main-pr8/addons")["addons"][0]["id"]
+    clear(simulator)
+    result = play(simulator, cache_dir, playbook, *down)
+    assert changed(result) == 2
+    assert writes(simulator) == [f"DELETE /v1/apps/shop-main-pr8/addons/{addon_id}", "DELETE /v1/apps/shop-main-pr8"]
+    assert [a["name"] for a in api(simulator, "GET", "/apps")["apps"]] == ["shop-main"]
+
+    result = play(simulator, cache_dir, playbook, *down)
+    assert changed(result) == 0
+    assert writes(simulator) == []
+
+
+def test_review_app_teardown_never_touches_an_app_that_is_not_a_child(simulator, cache_dir):
+    fresh(simulator)
+    sim(simulator, "POST", "/_sim/apps", {"names": ["shop-main", "shop-prod"], "deploy": [{"name": "web", "amount": 1}]})
+    api(simulator, "POST", "/apps/shop-prod/addons", {"addon": {"addon_provider_id": "postgresql", "plan_id": plan_id("postgresql-sandbox")}})
+    clear(simulator)
+    result = run_playbook(simulator, cache_dir, "scalingo.cloud.review_app", "-e", "parent=shop-main", "-e", "name=shop-prod",
+                          "-e", "state=down", "-e", json.dumps({"addons": [{"provider": "postgresql", "plan": "postgresql-sandbox"}]}),
+                          verbosity=0)
+    assert result.returncode != 0
+    assert "app 'shop-prod' is not a child app of 'shop-main'" in result.stdout
+    assert writes(simulator) == []
+    assert len(api(simulator, "GET", "/apps/shop-prod/addons")["addons"]) == 1
+
+
+def plan_id(name):
+    from scalingo_sim import catalog
+
+    return next(plan["id"] for _, plan in catalog.ADDON_PLANS.values() if plan["name"] == name)
