@@ -291,6 +291,8 @@ APP_PARTS_PLAY = """
         - {email: Support@Example.com, limited: true}
       autoscalers:
         - {container_type: web, metric: cpu, target: 0.75, min_containers: 2, max_containers: 4}
+      domains:
+        - {name: www.shop-full.example, canonical: true}
   roles:
     - scalingo.cloud.app
 """
@@ -303,11 +305,11 @@ def test_app_role_parts_apply_rerun_and_change(simulator, cache_dir, tmp_path):
     playbook.write_text(APP_PARTS_PLAY, encoding="utf-8")
 
     result = play(simulator, cache_dir, str(playbook), "--check")
-    assert changed(result) >= 6
+    assert changed(result) >= 7
     assert writes(simulator) == []
 
     result = play(simulator, cache_dir, str(playbook))
-    assert changed(result) == 6  # settings, formation, addons, env, collaborators, autoscalers
+    assert changed(result) == 7  # settings, formation, addons, env, collaborators, autoscalers, domains
     done = writes(simulator)
     assert done[:2] == ["PATCH /v1/apps/shop-full", "POST /v1/apps/shop-full/scale"]
     assert done.count("POST /v1/apps/shop-full/addons") == 2
@@ -322,6 +324,8 @@ def test_app_role_parts_apply_rerun_and_change(simulator, cache_dir, tmp_path):
     autoscaler = api(simulator, "GET", "/apps/shop-full/autoscalers")["autoscalers"][0]
     assert (autoscaler["container_type"], autoscaler["metric"], autoscaler["max_containers"]) == ("web", "cpu", 4)
     assert sorted(a["addon_provider"]["id"] for a in api(simulator, "GET", "/apps/shop-full/addons")["addons"]) == ["postgresql", "redis"]
+    domains = api(simulator, "GET", "/apps/shop-full/domains")["domains"]
+    assert [(d["name"], d["canonical"]) for d in domains] == [("www.shop-full.example", True)]
 
     result = play(simulator, cache_dir, str(playbook))
     assert changed(result) == 0
@@ -330,7 +334,7 @@ def test_app_role_parts_apply_rerun_and_change(simulator, cache_dir, tmp_path):
     reads = sorted(f"{r['method']} {r['path']}" for r in log(simulator))
     assert reads == sorted(["GET /v1/apps/shop-full", "GET /v1/apps/shop-full/containers", "GET /v1/apps/shop-full/variables"]
                            + ["GET /v1/apps/shop-full/addons"] * 2 + ["GET /v1/apps/shop-full/collaborators"] * 2
-                           + ["GET /v1/apps/shop-full/autoscalers"]), reads
+                           + ["GET /v1/apps/shop-full/autoscalers", "GET /v1/apps/shop-full/domains"]), reads
 
     # A change of a secret, of a role, of a plan and of an autoscaler's bound; check mode first.
     changed_play = (APP_PARTS_PLAY.replace("s3cr3t-api-key-42", "s3cr3t-api-key-43")
@@ -376,6 +380,14 @@ def test_review_app_deploys_its_archive_with_addons_and_tears_down(simulator, ca
     (source / "public").mkdir(parents=True)
     (source / "Procfile").write_text("web: python -m http.server $PORT\n", encoding="utf-8")
     (source / "public" / "index.html").write_text("<h1>pr 8</h1>\n", encoding="utf-8")
+    # The parent's variables: one of its own, and its database's (which the review app's own database replaces).
+    parent_variables = [
+        {"name": "FEATURE_X", "value": "s3cr3t-feature-on"},
+        {"name": "SCALINGO_POSTGRESQL_URL", "value": "postgres://s3cr3t-parent-db"},
+        {"name": "DATABASE_URL", "value": "$SCALINGO_POSTGRESQL_URL"},
+    ]
+    api(simulator, "PUT", "/apps/shop-main/variables", {"variables": parent_variables})
+    clear(simulator)
     playbook = "scalingo.cloud.review_app"
     addons = json.dumps({"addons": [{"provider": "postgresql", "plan": "postgresql-sandbox"}]})
     up = ("-e", "parent=shop-main", "-e", "pr=8", "-e", f"archive={source}", "-e", "git_ref=abc1234", "-e", addons)
@@ -391,6 +403,9 @@ def test_review_app_deploys_its_archive_with_addons_and_tears_down(simulator, ca
     members = sim(simulator, "GET", f"/_sim/apps/shop-main-pr8/deployments/{deployments[0]['id']}/archive")
     assert members["one_folder"] is True and "shop/Procfile" in members["members"]
     assert [a["plan"]["name"] for a in api(simulator, "GET", "/apps/shop-main-pr8/addons")["addons"]] == ["postgresql-sandbox"]
+    copied = {v["name"]: v["value"] for v in api(simulator, "GET", "/apps/shop-main-pr8/variables?aliases=true")["variables"]}
+    assert copied["FEATURE_X"] == "s3cr3t-feature-on"
+    assert "s3cr3t-parent-db" not in copied["SCALINGO_POSTGRESQL_URL"]  # the review app's own database
 
     result = play(simulator, cache_dir, playbook, *up)
     assert changed(result) == 0

@@ -82,7 +82,7 @@ def test_read_gets_the_deadline_so_its_retries_stop_there_too():
     waiter = Waiter(clock.clock, clock.sleep)
     deadline = waiter.deadline(3)
     waiter.until(reader(clock, ["running"]), lambda v: False, deadline)
-    assert {d for _, d in clock.reads} == {deadline}
+    assert {d for _time, d in clock.reads} == {deadline}
 
 
 def test_slow_reads_count_against_the_deadline():
