@@ -319,11 +319,16 @@ def test_app_role_parts_apply_rerun_and_change(simulator, cache_dir, tmp_path):
     variables = {v["name"]: v["value"] for v in api(simulator, "GET", "/apps/shop-full/variables")["variables"]}
     assert variables["API_KEY"] == "s3cr3t-api-key-42" and variables["WEB_CONCURRENCY"] == "3"
     assert variables["DATABASE_URL"] == "$SCALINGO_POSTGRESQL_URL" and "SCALINGO_REDIS_URL" in variables
-    collaborators = {c["email"]: c["is_limited"] for c in api(simulator, "GET", "/apps/shop-full/collaborators")["collaborators"]}
+    collaborators = {
+        c["email"]: c["is_limited"] for c in api(simulator, "GET", "/apps/shop-full/collaborators")["collaborators"]
+    }
     assert collaborators == {"dev@example.com": False, "support@example.com": True}
     autoscaler = api(simulator, "GET", "/apps/shop-full/autoscalers")["autoscalers"][0]
     assert (autoscaler["container_type"], autoscaler["metric"], autoscaler["max_containers"]) == ("web", "cpu", 4)
-    assert sorted(a["addon_provider"]["id"] for a in api(simulator, "GET", "/apps/shop-full/addons")["addons"]) == ["postgresql", "redis"]
+    assert sorted(a["addon_provider"]["id"] for a in api(simulator, "GET", "/apps/shop-full/addons")["addons"]) == [
+        "postgresql",
+        "redis",
+    ]
     domains = api(simulator, "GET", "/apps/shop-full/domains")["domains"]
     assert [(d["name"], d["canonical"]) for d in domains] == [("www.shop-full.example", True)]
 
@@ -332,14 +337,20 @@ def test_app_role_parts_apply_rerun_and_change(simulator, cache_dir, tmp_path):
     assert writes(simulator) == []
     # One read per part: the app, its formation, its variables, and one per addon, collaborator and autoscaler.
     reads = sorted(f"{r['method']} {r['path']}" for r in log(simulator))
-    assert reads == sorted(["GET /v1/apps/shop-full", "GET /v1/apps/shop-full/containers", "GET /v1/apps/shop-full/variables"]
-                           + ["GET /v1/apps/shop-full/addons"] * 2 + ["GET /v1/apps/shop-full/collaborators"] * 2
-                           + ["GET /v1/apps/shop-full/autoscalers", "GET /v1/apps/shop-full/domains"]), reads
+    assert reads == sorted(
+        ["GET /v1/apps/shop-full", "GET /v1/apps/shop-full/containers", "GET /v1/apps/shop-full/variables"]
+        + ["GET /v1/apps/shop-full/addons"] * 2
+        + ["GET /v1/apps/shop-full/collaborators"] * 2
+        + ["GET /v1/apps/shop-full/autoscalers", "GET /v1/apps/shop-full/domains"]
+    ), reads
 
     # A change of a secret, of a role, of a plan and of an autoscaler's bound; check mode first.
-    changed_play = (APP_PARTS_PLAY.replace("s3cr3t-api-key-42", "s3cr3t-api-key-43")
-                    .replace("{email: dev@example.com, limited: false}", "{email: dev@example.com, limited: true}")
-                    .replace("redis-sandbox", "redis-starter-256").replace("max_containers: 4", "max_containers: 6"))
+    changed_play = (
+        APP_PARTS_PLAY.replace("s3cr3t-api-key-42", "s3cr3t-api-key-43")
+        .replace("{email: dev@example.com, limited: false}", "{email: dev@example.com, limited: true}")
+        .replace("redis-sandbox", "redis-starter-256")
+        .replace("max_containers: 4", "max_containers: 6")
+    )
     playbook.write_text(changed_play, encoding="utf-8")
     result = play(simulator, cache_dir, str(playbook), "--check")
     assert changed(result) == 4
@@ -360,14 +371,20 @@ def test_app_role_refuses_bad_parts_at_entry(simulator, cache_dir, tmp_path):
         ("{container_type: web, metric: disk, target: 1}", "metric"),
         ("{metric: cpu, target: 0.5}", "container_type"),
     ]:
-        playbook.write_text(APP_PARTS_PLAY.replace(
-            "{container_type: web, metric: cpu, target: 0.75, min_containers: 2, max_containers: 4}", bad), encoding="utf-8")
+        playbook.write_text(
+            APP_PARTS_PLAY.replace(
+                "{container_type: web, metric: cpu, target: 0.75, min_containers: 2, max_containers: 4}", bad
+            ),
+            encoding="utf-8",
+        )
         clear(simulator)
         result = run_playbook(simulator, cache_dir, str(playbook), verbosity=0)
         assert result.returncode != 0
         assert "Validation of arguments failed" in result.stdout and message in result.stdout, result.stdout[-3000:]
         assert log(simulator) == []
-    playbook.write_text(APP_PARTS_PLAY.replace("{email: dev@example.com, limited: false}", "{limited: false}"), encoding="utf-8")
+    playbook.write_text(
+        APP_PARTS_PLAY.replace("{email: dev@example.com, limited: false}", "{limited: false}"), encoding="utf-8"
+    )
     result = run_playbook(simulator, cache_dir, str(playbook), verbosity=0)
     assert result.returncode != 0 and "Validation of arguments failed" in result.stdout and "email" in result.stdout
     assert log(simulator) == []
@@ -402,8 +419,12 @@ def test_review_app_deploys_its_archive_with_addons_and_tears_down(simulator, ca
     assert [(d["git_ref"], d["status"]) for d in deployments] == [("abc1234", "success")]
     members = sim(simulator, "GET", f"/_sim/apps/shop-main-pr8/deployments/{deployments[0]['id']}/archive")
     assert members["one_folder"] is True and "shop/Procfile" in members["members"]
-    assert [a["plan"]["name"] for a in api(simulator, "GET", "/apps/shop-main-pr8/addons")["addons"]] == ["postgresql-sandbox"]
-    copied = {v["name"]: v["value"] for v in api(simulator, "GET", "/apps/shop-main-pr8/variables?aliases=true")["variables"]}
+    assert [a["plan"]["name"] for a in api(simulator, "GET", "/apps/shop-main-pr8/addons")["addons"]] == [
+        "postgresql-sandbox"
+    ]
+    copied = {
+        v["name"]: v["value"] for v in api(simulator, "GET", "/apps/shop-main-pr8/variables?aliases=true")["variables"]
+    }
     assert copied["FEATURE_X"] == "s3cr3t-feature-on"
     assert "s3cr3t-parent-db" not in copied["SCALINGO_POSTGRESQL_URL"]  # the review app's own database
 
@@ -435,12 +456,30 @@ def test_review_app_deploys_its_archive_with_addons_and_tears_down(simulator, ca
 
 def test_review_app_teardown_never_touches_an_app_that_is_not_a_child(simulator, cache_dir):
     fresh(simulator)
-    sim(simulator, "POST", "/_sim/apps", {"names": ["shop-main", "shop-prod"], "deploy": [{"name": "web", "amount": 1}]})
-    api(simulator, "POST", "/apps/shop-prod/addons", {"addon": {"addon_provider_id": "postgresql", "plan_id": plan_id("postgresql-sandbox")}})
+    sim(
+        simulator, "POST", "/_sim/apps", {"names": ["shop-main", "shop-prod"], "deploy": [{"name": "web", "amount": 1}]}
+    )
+    api(
+        simulator,
+        "POST",
+        "/apps/shop-prod/addons",
+        {"addon": {"addon_provider_id": "postgresql", "plan_id": plan_id("postgresql-sandbox")}},
+    )
     clear(simulator)
-    result = run_playbook(simulator, cache_dir, "scalingo.cloud.review_app", "-e", "parent=shop-main", "-e", "name=shop-prod",
-                          "-e", "state=down", "-e", json.dumps({"addons": [{"provider": "postgresql", "plan": "postgresql-sandbox"}]}),
-                          verbosity=0)
+    result = run_playbook(
+        simulator,
+        cache_dir,
+        "scalingo.cloud.review_app",
+        "-e",
+        "parent=shop-main",
+        "-e",
+        "name=shop-prod",
+        "-e",
+        "state=down",
+        "-e",
+        json.dumps({"addons": [{"provider": "postgresql", "plan": "postgresql-sandbox"}]}),
+        verbosity=0,
+    )
     assert result.returncode != 0
     assert "app 'shop-prod' is not a child app of 'shop-main'" in result.stdout
     assert writes(simulator) == []
