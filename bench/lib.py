@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import statistics
 import subprocess
@@ -61,6 +62,14 @@ class Sim:
 
     def create_children(self, parent, **body):
         return self.admin("POST", f"apps/{parent}/child_apps", body)["apps"]
+
+    def source_url(self, folder="bench"):
+        """Download URL of an archive source, as if uploaded beforehand (for scalingo_deployment)."""
+        files = {f"{folder}/index.html": "<h1>bench</h1>", f"{folder}/Procfile": "web: serve"}
+        return self.admin("POST", "sources", {"files": files})["source"]["download_url"]
+
+    def next_deployment(self, **body):
+        return self.admin("POST", "next_deployment", body)
 
 
 def ansible_env(sim, collections, cache_dir=None, **extra):
@@ -130,8 +139,12 @@ def task_requests(run, task_name):
     return event, [r for r in run["log"] if event["start"] <= r["time"] <= event["end"]]
 
 
+# What a waiter reads again and again: an operation, an addon being provisioned, a deployment.
+POLL_PATH = re.compile(r"^(/v1)?(/apps/[^/]+/(addons|deployments)/[^/]+|.*/operations/[^/]+)$")
+
+
 def is_poll(entry):
-    return entry["method"] == "GET" and "/operations/" in entry["path"]
+    return entry["method"] == "GET" and bool(POLL_PATH.match(entry["path"]))
 
 
 def epoch(iso):

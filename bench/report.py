@@ -12,7 +12,22 @@ CASE_TITLES = {
     "scale_unchanged": "`scalingo_scale` unchanged",
     "scale_changed": "`scalingo_scale` changed",
     "app_info": "`scalingo_app_info` (`gather: []`)",
+    "env_changed": "`scalingo_env` set (changed)",
+    "env_unchanged": "`scalingo_env` set unchanged",
+    "collaborator_changed": "`scalingo_collaborator` invite (changed)",
+    "collaborator_unchanged": "`scalingo_collaborator` invite unchanged",
+    "addon_changed": "`scalingo_addon` provision (changed)",
+    "addon_unchanged": "`scalingo_addon` provision unchanged",
+    "autoscaler_changed": "`scalingo_autoscaler` create (changed)",
+    "autoscaler_unchanged": "`scalingo_autoscaler` create unchanged",
+    "deployment_changed": "`scalingo_deployment` with a `git_ref` (changed)",
+    "deployment_unchanged": "`scalingo_deployment` with a `git_ref` unchanged",
 }
+# The module each case needs, for "module not available" (the collection under test may be an older copy).
+CASE_MODULES = {
+    case: f"scalingo_{case.split('_')[0]}" for case in CASE_TITLES if not case.startswith(("app_", "scale_"))
+}
+CASE_MODULES["app_info"] = "scalingo_app_info"
 # case: (requests allowed with a cached bearer, counted without the polls?)
 REQUEST_TARGETS = {
     "app_unchanged": (1, False),
@@ -20,8 +35,15 @@ REQUEST_TARGETS = {
     "scale_unchanged": (1, False),
     "scale_changed": (2, True),
     "app_info": (1, False),
+    "env_unchanged": (1, False),
+    "collaborator_unchanged": (1, False),
+    "addon_unchanged": (1, False),
+    "autoscaler_unchanged": (1, False),
+    "deployment_unchanged": (1, False),
 }
 WAIT_TARGETS = {"1": (1.0, None), "5": (1.0, 7), "30": (6.0, 15)}
+# deployment seconds: (noticed within s, at most polls)
+DEPLOYMENT_WAIT_TARGETS = {"60": (6.0, 20)}
 
 
 def fmt(value, digits=3):
@@ -63,7 +85,7 @@ def request_targets(s1):
                         f"{label}: {what}",
                         "module not available",
                         None,
-                        "scalingo_app_info was not in the collection when this run started",
+                        f"{CASE_MODULES.get(case, case)} was not in the collection when this run started",
                     )
                 )
                 continue
@@ -171,6 +193,57 @@ def wait_targets(s3):
     return rows
 
 
+def deployment_wait_targets(s3):
+    rows = []
+    for duration, (late, polls) in DEPLOYMENT_WAIT_TARGETS.items():
+        runs = s3.get("deployments", {}).get(duration)
+        if not runs:
+            rows.append(
+                row(
+                    3,
+                    f"a {duration} s deployment: at most {polls} polls, noticed within {fmt(late)} s",
+                    "module not available",
+                    None,
+                    "scalingo_deployment was not in the collection when this run started",
+                )
+            )
+            continue
+        failed = [r for r in runs if r["status"] != "success"]
+        if failed:
+            rows.append(
+                row(
+                    3,
+                    f"a {duration} s deployment followed to success",
+                    f"status {failed[0]['status']}",
+                    False,
+                    failed[0]["msg"] or "",
+                )
+            )
+            continue
+        worst = max(r["late_task_end"] for r in runs)
+        most = max(r["polls"] for r in runs)
+        offsets = f"polls at {runs[-1]['poll_offsets']} s after the deployment was created"
+        rows.append(
+            row(
+                3,
+                f"a {duration} s deployment noticed within {fmt(late)} s (deployment end → task end, one run)",
+                f"{fmt(worst)} s",
+                worst <= late,
+                "" if worst <= late else offsets,
+            )
+        )
+        rows.append(
+            row(
+                3,
+                f"at most {polls} polls for a {duration} s deployment",
+                spread([r["polls"] for r in runs]),
+                most <= polls,
+                "" if most <= polls else offsets,
+            )
+        )
+    return rows
+
+
 def linear_check(s4):
     """Time per app from 10 to 1000 apps against time per app from 10 to 100 (with the noise of the repeats)."""
     times = {int(n): [r["seconds"] for r in runs] for n, runs in s4["apps"].items()}
@@ -229,7 +302,7 @@ def targets(results):
     checks = [
         ("requests_per_task", lambda: request_targets(s["requests_per_task"])),
         ("task_time", lambda: time_targets(s["task_time"], s.get("startup"), results["meta"]["cpu_count"])),
-        ("waiting", lambda: wait_targets(s["waiting"])),
+        ("waiting", lambda: wait_targets(s["waiting"]) + deployment_wait_targets(s["waiting"])),
         ("scale_of_work", lambda: scale_targets(s["scale_of_work"])),
     ]
     for number, (name, check) in enumerate(checks, start=1):
@@ -275,19 +348,42 @@ def section_requests(s1):
                 fmt(median([r["seconds"] for r in runs])),
             ]
         rows.append(cells)
-    calls = s1["cases"].get("cached:scale_changed", [{}])[0].get("calls", [])
+    sends = []
+    for case, what in (
+        ("scale_changed", "A changed scale"),
+        ("env_changed", "A changed env"),
+        ("collaborator_changed", "An invitation"),
+        ("addon_changed", "A provisioned addon"),
+        ("autoscaler_changed", "A created autoscaler"),
+        ("deployment_changed", "A deployment"),
+    ):
+        runs = s1["cases"].get(f"cached:{case}")
+        if runs:
+            sends.append(f"{what} sends: {', '.join(collapse_polls(runs[0]['calls'])) or '—'}.")
     return "\n".join(
         [
             "## 1. Requests per task",
             "",
             f"From the simulator's request log, per task ({s1['repeats']} repeats; a range when they differ). "
-            f'Scale operations last {s1["operation_seconds"]} s. "No bearer" is `bearer_cache: false`.',
+            f"Scale operations and deployments last {s1['operation_seconds']} s, addons provision in "
+            f'{s1.get("addon_provisioning_seconds", "—")} s. "No bearer" is `bearer_cache: false`. '
+            "Each newer module's task runs twice on the same app: changed, then unchanged.",
             "",
             table(["task", "requests, bearer cached", "s", "requests, no bearer", "s"], rows),
-            "",
-            f"A changed scale sends: {', '.join(calls) or '—'}.",
+            *(line for send in sends for line in ("", send)),
         ]
     )
+
+
+def collapse_polls(calls):
+    """The calls, with a run of the same GET repeated shown once with its count (×n)."""
+    out = []
+    for call in calls:
+        if out and out[-1][0] == call:
+            out[-1][1] += 1
+        else:
+            out.append([call, 1])
+    return [call if n == 1 else f"{call} (×{n})" for call, n in out]
 
 
 def section_time(s2):
@@ -363,6 +459,43 @@ def section_waiting(s3):
                 fmt(-(-d // 5), 0),
             ]
         )
+    deployments = []
+    for duration, runs in (s3.get("deployments") or {}).items():
+        r = runs[0]
+        deployments.append(
+            [
+                f"{duration} s",
+                r["status"],
+                fmt(r["polls"]),
+                fmt(r["late_last_poll"]),
+                fmt(r["late_task_end"]),
+                ", ".join(fmt(t, 1) for t in r["poll_offsets"]),
+                fmt(float(duration), 0),
+                fmt(-(-float(duration) // 5), 0),
+            ]
+        )
+    deployment_part = []
+    if deployments:
+        deployment_part = [
+            "",
+            '`scalingo_deployment` (with a `git_ref`) after `POST /_sim/next_deployment {"duration": N}`, run once '
+            "(it is long). Polls = `GET` of the deployment; late = seconds from its `finished_at`. The waiter's policy: "
+            "first poll at 0.5 s, then a quarter of the time elapsed, between 1 and 5 s.",
+            "",
+            table(
+                [
+                    "deployment",
+                    "status",
+                    "polls",
+                    "late, last poll s",
+                    "late, task end s",
+                    "polls at (s after creation)",
+                    "CLI polls",
+                    "Terraform polls",
+                ],
+                deployments,
+            ),
+        ]
     return "\n".join(
         [
             "## 3. Waiting for an operation",
@@ -385,6 +518,7 @@ def section_waiting(s3):
                 ],
                 rows,
             ),
+            *deployment_part,
         ]
     )
 

@@ -23,7 +23,7 @@ import report
 import requests
 import scenarios
 
-# (number, key, function, repeats): small counts, the whole run stays around five minutes.
+# (number, key, function, repeats): small counts, the whole run stays around six minutes.
 SCENARIOS = [
     (1, "requests_per_task", scenarios.requests_per_task, 2),
     (2, "task_time", scenarios.task_time, 3),

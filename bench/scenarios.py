@@ -17,6 +17,11 @@ APP = "scalingo.cloud.scalingo_app"
 SCALE = "scalingo.cloud.scalingo_scale"
 INFO = "scalingo.cloud.scalingo_app_info"
 INFO_MODULE = "scalingo_app_info"
+ENV = "scalingo.cloud.scalingo_env"
+COLLABORATOR = "scalingo.cloud.scalingo_collaborator"
+ADDON = "scalingo.cloud.scalingo_addon"
+AUTOSCALER = "scalingo.cloud.scalingo_autoscaler"
+DEPLOYMENT = "scalingo.cloud.scalingo_deployment"
 WEB = [{"name": "web", "amount": 1}]
 
 
@@ -47,9 +52,19 @@ def summary(run, name):
 BEARERS = {"cached": {}, "none": {"bearer_cache": False}}
 
 
-def request_cases(app, new, extra, info):
-    """(case, module, args) of scenario 1, on app `app` (deployed, web: 1, force_https false)."""
+def request_cases(app, new, extra, available, source_url="x"):
+    """(case, module, args) of scenario 1, on app `app` (deployed, web: 1, force_https false).
+
+    `available`: the modules of the collection that may be missing from an older copy (see module_available);
+    their cases are left out when they are. Each newer module's case runs changed, then unchanged.
+    """
     scale = {"app": app, "containers": [{"name": "web", "amount": 2}]}
+    env = {"app": app, "variables": {"BENCH_SETTING": "on"}}
+    collaborator = {"app": app, "email": "bench-dev@example.com"}
+    addon = {"app": app, "provider": "postgresql", "plan": "postgresql-starter-512"}
+    autoscaler = {"app": app, "container_type": "web", "metric": "cpu", "target": 0.75}
+    autoscaler.update(min_containers=2, max_containers=4)
+    deployment = {"app": app, "source_url": source_url, "git_ref": "bench-v1"}
     cases = [
         ("app_changed", APP, {"name": app, "force_https": True}),
         ("app_unchanged", APP, {"name": app, "force_https": True}),
@@ -58,26 +73,52 @@ def request_cases(app, new, extra, info):
         ("scale_changed", SCALE, scale),
         ("scale_unchanged", SCALE, scale),
     ]
-    if info:
+    if INFO in available:
         cases.append(("app_info", INFO, {"name": app, "gather": []}))
+    for prefix, module, args in (
+        ("env", ENV, env),
+        ("collaborator", COLLABORATOR, collaborator),
+        ("addon", ADDON, addon),
+        ("autoscaler", AUTOSCALER, autoscaler),
+        ("deployment", DEPLOYMENT, deployment),
+    ):
+        if module in available:
+            cases += [(f"{prefix}_changed", module, args), (f"{prefix}_unchanged", module, args)]
     return [(case, module, dict(args, **extra)) for case, module, args in cases]
 
 
-def requests_per_task(sim, collections, repeats, operation=2):
-    info = lib.module_available(collections, INFO_MODULE)
+OPTIONAL = (INFO, ENV, COLLABORATOR, ADDON, AUTOSCALER, DEPLOYMENT)
+
+
+def available_modules(collections):
+    return {module for module in OPTIONAL if lib.module_available(collections, module.rsplit(".", 1)[-1])}
+
+
+def requests_per_task(sim, collections, repeats, operation=2, addon_provisioning=1):
+    available = available_modules(collections)
     runs = {}
     for _ in range(repeats):
-        sim.reset(operation_duration=operation)
+        sim.reset(operation_duration=operation, addon_provisioning=addon_provisioning)
         sim.create_apps(names=[f"bench-{b}" for b in BEARERS], deploy=WEB)
+        source_url = sim.source_url() if DEPLOYMENT in available else "x"
         tasks = [task("warm-up (fills the bearer cache)", APP, {"name": "bench-cached"})]
         for bearer, extra in BEARERS.items():
-            for case, module, args in request_cases(f"bench-{bearer}", f"bench-new-{bearer}", extra, info):
-                tasks.append(task(f"{bearer}:{case}", module, args, ignore_errors=module == INFO))
+            for case, module, args in request_cases(
+                f"bench-{bearer}", f"bench-new-{bearer}", extra, available, source_url
+            ):
+                tasks.append(task(f"{bearer}:{case}", module, args, ignore_errors=module in OPTIONAL))
         run = lib.run_play(sim, collections, tasks)
         for bearer in BEARERS:
-            for case, _, _ in request_cases("x", "x", {}, info):
+            for case, _, _ in request_cases("x", "x", {}, available):
                 runs.setdefault(f"{bearer}:{case}", []).append(summary(run, f"{bearer}:{case}"))
-    return {"repeats": repeats, "operation_seconds": operation, "app_info_available": info, "cases": runs}
+    return {
+        "repeats": repeats,
+        "operation_seconds": operation,
+        "addon_provisioning_seconds": addon_provisioning,
+        "app_info_available": INFO in available,
+        "available": sorted(module.rsplit(".", 1)[-1] for module in available),
+        "cases": runs,
+    }
 
 
 # ---------------------------------------------------------------- 2. task time
@@ -205,7 +246,48 @@ def wait_summary(run, duration):
     }
 
 
-def waiting(sim, collections, repeats, durations=(1, 5, 30)):
+def deployment_wait_tasks(url, duration, source_url):
+    body = {"duration": duration}
+    return [
+        {
+            "name": f"next deployment lasts {duration} s",
+            "ansible.builtin.uri": {
+                "url": f"{url}/_sim/next_deployment",
+                "method": "POST",
+                "body_format": "json",
+                "body": body,
+            },
+        },
+        task(
+            f"deploy {duration}",
+            DEPLOYMENT,
+            {"app": "bench-wait", "source_url": source_url, "git_ref": f"wait-{duration}"},
+            ignore_errors=True,
+        ),
+    ]
+
+
+def deployment_wait_summary(run, duration):
+    event, log = lib.task_requests(run, f"deploy {duration}")
+    deployment = event["result"].get("deployment") or {}
+    created = lib.epoch(deployment["created_at"]) if deployment.get("created_at") else event["start"]
+    finished = lib.epoch(deployment["finished_at"]) if deployment.get("finished_at") else created + duration
+    polls = [r for r in log if lib.is_poll(r)]
+    return {
+        "status": deployment.get("status"),
+        "polls": len(polls),
+        "requests": len(log),
+        "calls": [f"{r['method']} {r['path']}" for r in log if not lib.is_poll(r)],
+        "poll_offsets": [round(r["time"] - created, 3) for r in polls],
+        "late_last_poll": round(polls[-1]["time"] - finished, 3) if polls else None,
+        "late_task_end": round(event["end"] - finished, 3),
+        "task_seconds": round(event["end"] - event["start"], 3),
+        "msg": event["result"].get("msg") if event.get("status") != "ok" else None,
+    }
+
+
+def waiting(sim, collections, repeats, durations=(1, 5, 30), deployments=(60,)):
+    """Scale operations of `durations`, `repeats` times; then each deployment of `deployments` once (they are long)."""
     sim.reset()
     sim.create_apps(names=["bench-wait"], deploy=WEB)
     results, amount = {str(d): [] for d in durations}, 1
@@ -215,7 +297,13 @@ def waiting(sim, collections, repeats, durations=(1, 5, 30)):
         run = lib.run_play(sim, collections, tasks)
         for duration in durations:
             results[str(duration)].append(wait_summary(run, duration))
-    return {"durations": results}
+    deployed = {}
+    if deployments and lib.module_available(collections, DEPLOYMENT.rsplit(".", 1)[-1]):
+        source_url = sim.source_url()
+        tasks = [step for duration in deployments for step in deployment_wait_tasks(sim.url, duration, source_url)]
+        run = lib.run_play(sim, collections, tasks)
+        deployed = {str(d): [deployment_wait_summary(run, d)] for d in deployments}
+    return {"durations": results, "deployments": deployed}
 
 
 # ---------------------------------------------------------------- 4. scale of work

@@ -22,7 +22,7 @@ import time
 
 from ansible.plugins.callback import CallbackBase
 
-KEPT = ("changed", "failed", "skipped", "msg", "duration", "operation")
+KEPT = ("changed", "failed", "skipped", "msg", "duration", "operation", "deployment")
 
 
 class CallbackModule(CallbackBase):
