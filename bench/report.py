@@ -33,7 +33,9 @@ REQUEST_TARGETS = {
     "app_unchanged": (1, False),
     "app_changed": (2, False),
     "scale_unchanged": (1, False),
-    "scale_changed": (2, True),
+    # The formation, the app's autoscalers (read only when an amount would change: an autoscaled type's
+    # amount is left to its autoscaler), the scale.
+    "scale_changed": (3, True),
     "app_info": (1, False),
     "env_unchanged": (1, False),
     "collaborator_unchanged": (1, False),
