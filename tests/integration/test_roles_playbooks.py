@@ -489,4 +489,4 @@ def test_review_app_teardown_never_touches_an_app_that_is_not_a_child(simulator,
 def plan_id(name):
     from scalingo_sim import catalog
 
-    return next(plan["id"] for _, plan in catalog.ADDON_PLANS.values() if plan["name"] == name)
+    return next(plan["id"] for _provider, plan in catalog.ADDON_PLANS.values() if plan["name"] == name)
