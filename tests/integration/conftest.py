@@ -18,6 +18,7 @@ COLLECTIONS = os.path.join(ROOT, "build", "collections")
 # Anything that looks like a secret this suite uses: the API tokens, any JWT (bearer), auth headers.
 SECRETS = re.compile(
     r"tk-us-[A-Za-z0-9_-]+|eyJ[A-Za-z0-9_-]{8,}\.eyJ|Bearer [A-Za-z0-9]|Basic [A-Za-z0-9]|\bAuthorization\b|s3cr3t-[A-Za-z0-9-]+"
+    r"|-----BEGIN [A-Z ]*PRIVATE KEY-----"  # a TLS key given to scalingo_domain
 )
 
 

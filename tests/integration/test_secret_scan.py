@@ -16,6 +16,9 @@ def test_scan_catches_each_kind_of_secret():
         "Bearer abc",
         "Basic OnRr",
         "s3cr3t-env-value-7",
+        "-----BEGIN PRIVATE KEY-----",
+        "-----BEGIN EC PRIVATE KEY-----",
+        "-----BEGIN RSA PRIVATE KEY-----",
     ]
     assert [bool(SECRETS.search(s)) for s in samples] == [True] * len(samples)
     assert not SECRETS.search("VALUE_SPECIFIED_IN_NO_LOG_PARAMETER app-lifecycle changed=true")
