@@ -1,7 +1,6 @@
 import time
 
 import pytest
-from sim_client import OPERATION_DURATION
 
 BUSY = {"errors": {"app": ["an operation is already in progress on this app (scaling), retry when it is done"]}}
 
@@ -76,6 +75,8 @@ def test_scale_never_deployed_is_200_without_operation(sim):
 
 
 def test_scale_operation_lifecycle(sim, deployed):
+    # Long enough that a loaded machine still sees it pending, then running, before it is done.
+    sim.admin("/next_operation", {"duration": 4.0})
     response = sim.post(f"/v1/apps/{deployed['id']}/scale", json={"containers": [{"name": "web", "amount": 3}]})
     assert response.status_code == 202
     location = response.headers["Location"]
@@ -92,9 +93,9 @@ def test_scale_operation_lifecycle(sim, deployed):
     assert (busy.status_code, busy.get_json()) == (422, BUSY)
     assert sim.post("/v1/apps/deployed-app/restart").get_json() == BUSY
 
-    time.sleep(OPERATION_DURATION * 0.5)
+    time.sleep(0.25)  # past the pending share (at most 0.2 s)
     assert sim.get(location).get_json()["operation"]["status"] == "running"
-    op = wait_done(sim, location)
+    op = wait_done(sim, location, timeout=10.0)
     assert op["status"] == "done" and op["finished_at"] >= op["created_at"]
     assert sim.get("/v1/apps/deployed-app").get_json()["app"]["status"] == "running"
     assert len(sim.get("/v1/apps/deployed-app/ps").get_json()["containers"]) == 4

@@ -144,6 +144,8 @@ def test_concurrent_restarts_start_one_operation(api):
     url, session = api
     token = session.headers["Authorization"]
     requests.post(f"{url}/_sim/apps", json={"names": ["busy-app"], "deploy": [{"name": "web", "amount": 1}]}, timeout=5)
+    # The first restart outlasts the others, however slowly a loaded machine sends them.
+    requests.post(f"{url}/_sim/next_operation", json={"duration": 60}, timeout=5)
 
     def restart(_):
         return requests.post(f"{url}/v1/apps/busy-app/restart", headers={"Authorization": token}, timeout=5).status_code
