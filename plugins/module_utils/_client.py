@@ -618,11 +618,11 @@ class Client:
         delay = min(30.0, 0.5 * 2 ** (attempt - 1)) * random.uniform(0.8, 1.2)
         if retry_after and retry_after.strip().isdigit():
             delay = max(delay, float(retry_after))
+        if shared:
+            self.pacer.hold(delay)  # whether or not this request is tried again
         if self.monotonic() + delay > limit:
             return False
-        if shared:
-            self.pacer.hold(delay)
-        else:
+        if not shared:
             self.sleep(delay)
         return True
 

@@ -177,3 +177,15 @@ def test_rate_limit_must_not_be_negative():
     with pytest.raises(ScalingoError, match="rate_limit must be 0"):
         connection_settings({"api_token": TOKEN, "rate_limit": -1})
     assert connection_settings({"api_token": TOKEN})["rate_limit"] == 60
+
+
+@responses.activate
+def test_a_refusal_not_retried_still_pauses_the_others(cache_home, fake_time):
+    add_exchange(responses)
+    responses.add(responses.GET, f"{API}/v1/apps", status=429, body="Retry later", headers={"Retry-After": "20"})
+    with pytest.raises(ScalingoError, match="Retry later"):
+        make_client(fake_time, retry_timeout=0).get("/apps", "apps", list)
+    assert fake_time.slept == []
+    responses.replace(responses.GET, f"{API}/v1/apps", json={"apps": []})
+    make_client(fake_time).get("/apps", "apps", list)
+    assert len(fake_time.slept) == 1 and fake_time.slept[0] > 19
