@@ -87,6 +87,7 @@ def plugin_pages():
 
 
 PLUGIN_PAGES = plugin_pages()
+PLUGIN_PAGE_PATHS = [entry[0] for entry in PLUGIN_PAGES]
 
 
 @pytest.fixture(scope="session")
@@ -145,7 +146,7 @@ def status(url):
 @pytest.fixture(scope="session")
 def crawl(site, browser):
     """Open every page reachable from the index in the browser; returns {path: page facts}."""
-    base, _ = site
+    base = site[0]
     pages = {}
     queue = ["index.html"]
     while queue:
@@ -218,18 +219,18 @@ def test_guide(crawl, page):
 
 
 def test_every_plugin_and_role_has_a_page():
-    modules = [page for page, *_ in PLUGIN_PAGES if page.endswith("_module.html")]
-    roles = [page for page, *_ in PLUGIN_PAGES if page.endswith("_role.html")]
-    inventories = [page for page, *_ in PLUGIN_PAGES if page.endswith("_inventory.html")]
+    modules = [page for page in PLUGIN_PAGE_PATHS if page.endswith("_module.html")]
+    roles = [page for page in PLUGIN_PAGE_PATHS if page.endswith("_role.html")]
+    inventories = [page for page in PLUGIN_PAGE_PATHS if page.endswith("_inventory.html")]
     assert modules and roles and inventories
-    for page, *_ in PLUGIN_PAGES:
+    for page in PLUGIN_PAGE_PATHS:
         assert os.path.isfile(os.path.join(SITE, page)), page
 
 
 @pytest.mark.parametrize(
     ("page", "heading", "description", "options", "returns", "example"),
     PLUGIN_PAGES,
-    ids=[page.rsplit("/", 1)[1] for page, *_ in PLUGIN_PAGES],
+    ids=[page.rsplit("/", 1)[1] for page in PLUGIN_PAGE_PATHS],
 )
 def test_plugin_page(crawl, browser, site, page, heading, description, options, returns, example):
     assert page in crawl, f"{page} is not reachable from the index"
@@ -251,12 +252,12 @@ def test_plugin_page(crawl, browser, site, page, heading, description, options, 
 
 
 def test_links_inside_the_site_resolve(crawl, site):
-    base, _ = site
+    base = site[0]
     broken = []
     files = {path: facts["status"] for path, facts in crawl.items()}
     for path, facts in crawl.items():
         for link in facts["links"]:
-            url, _, fragment = link.partition("#")
+            url, fragment = urllib.parse.urldefrag(link)
             target = page_path(url, base)
             if not target:
                 continue
