@@ -87,7 +87,7 @@ ruff: venv
 
 lint: ruff collection
 	$(VENV)/bin/ansible-lint --offline roles/ playbooks/
-	$(VENV)/bin/antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs --validate-collection-refs=all $(COLLECTIONS)/ansible_collections/scalingo/cloud
+	PATH=$(VENV)/bin:$$PATH antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs --validate-collection-refs=all $(COLLECTIONS)/ansible_collections/scalingo/cloud
 
 bench: venv collection
 	$(VENV)/bin/python bench/run.py
