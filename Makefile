@@ -18,7 +18,7 @@ py_version = $(shell $(1)/bin/python -c 'import sys; print("%d.%d" % sys.version
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_NOCOLOR := 1
 
-.PHONY: demo test ruff sanity sanity-oldest units integration integration-oldest lint bench venv venv-oldest collection clean
+.PHONY: demo test ruff sanity sanity-oldest units integration integration-oldest lint bench docs venv venv-oldest collection clean
 
 # The demo runs the collection as users get it: built into a tarball and installed from it.
 demo: venv
@@ -87,10 +87,31 @@ ruff: venv
 
 lint: ruff collection
 	$(VENV)/bin/ansible-lint --offline roles/ playbooks/
-	$(VENV)/bin/antsibull-docs lint-collection-docs --plugin-docs $(COLLECTIONS)/ansible_collections/scalingo/cloud
+	PATH=$(VENV)/bin:$$PATH antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs --validate-collection-refs=all $(COLLECTIONS)/ansible_collections/scalingo/cloud
 
 bench: venv collection
 	$(VENV)/bin/python bench/run.py
+
+# The documentation site, built as Ansible's collection docs are (antsibull-docs, then Sphinx; warnings are errors),
+# into build/docs/html, then opened page by page in headless Chromium (tests/docs). The Markdown guides are copied
+# into the Sphinx tree, not kept twice.
+DOCS := $(BUILD)/docs
+
+$(VENV)/.docs-installed: docs/requirements.txt $(VENV)/.installed
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r docs/requirements.txt
+	touch $@
+
+docs: $(VENV)/.docs-installed collection
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "make docs needs Debian's Chromium: sudo apt-get install chromium chromium-driver"; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; fi
+	rm -rf $(DOCS) && mkdir -p $(DOCS)/rst && chmod og-w $(DOCS)/rst
+	PATH=$(VENV)/bin:$$PATH antsibull-docs --config-file docs/sphinx/antsibull-docs.cfg collection --use-current \
+	  --fail-on-error --dest-dir $(DOCS)/rst scalingo.cloud
+	mkdir -p $(DOCS)/rst/guides && cp docs/sphinx/index.rst $(DOCS)/rst/
+	cp docs/ecosystem.md docs/reliability.md bench/results.json $(DOCS)/rst/guides/ && cp bench/RESULTS.md $(DOCS)/rst/guides/performance.md
+	$(VENV)/bin/sphinx-build -b html -W --keep-going -q -c docs/sphinx $(DOCS)/rst $(DOCS)/html
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/docs
 
 clean:
 	rm -rf $(BUILD) tests/output
