@@ -26,7 +26,7 @@ demo: venv
 	ANSIBLE_COLLECTIONS_PATH=$(BUILD)/installed $(VENV)/bin/ansible-galaxy collection install --force -p $(BUILD)/installed $(BUILD)/dist/scalingo-cloud-$$(sed -n 's/^version: //p' galaxy.yml).tar.gz
 	ANSIBLE_COLLECTIONS_PATH=$(BUILD)/installed $(VENV)/bin/python tests/utils/with_simulator.py -- $(VENV)/bin/ansible-playbook -i localhost, playbooks/demo.yml
 
-test: ruff sanity units integration sanity-oldest integration-oldest
+test: ruff sanity units docs integration sanity-oldest integration-oldest
 
 $(VENV)/.installed: tests/requirements.txt tests/requirements-ecosystem.txt simulator/pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (python3.12 / python3.13 on PATH or in pyenv)"; exit 1; }
