@@ -14,6 +14,7 @@ import json
 import logging
 import re
 import threading
+from urllib.parse import quote
 
 import requests
 from flask import Flask, Response, request
@@ -250,7 +251,9 @@ class Recorder:
             self.sent += 1
         upstream = self.auth if path.startswith(AUTH_PATHS) else self.api
         headers = {name: value for name, value in request.headers.items() if name.lower() not in HOP_REQUEST}
-        url = upstream + path + (f"?{query}" if query else "")
+        # The path as the client encoded it (Flask's request.path is decoded).
+        raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or quote(path)
+        url = upstream + raw.split("?", 1)[0] + (f"?{query}" if query else "")
         try:
             answer = self.session.request(method, url, headers=headers, data=body, allow_redirects=False, timeout=120)
         except requests.RequestException as exc:

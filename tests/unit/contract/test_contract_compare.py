@@ -76,10 +76,15 @@ def test_another_type_is_a_difference_and_more_types_are_not():
 
 def test_another_status_is_a_difference():
     differences = changed(lambda steps: steps[1]["exchanges"][0].update(status=200))[0]
-    assert differences == [
-        "Scale: POST /v1/apps/{app}/scale: answered 200; the reference answered 202",
-        "Scale: POST /v1/apps/{app}/scale: also answered 200, which the reference never did",
-    ]
+    assert differences == ["Scale: POST /v1/apps/{app}/scale: answered 200; the reference answered 202"]
+
+
+def test_an_answer_the_reference_never_had_is_a_difference():
+    def more(steps):
+        steps[0]["exchanges"].append(exchange("POST", "/v1/apps", 422, {"$": "object", "$.errors": "object"}))
+
+    differences = changed(more)[0]
+    assert differences == ["Create the app: POST /v1/apps: also answered 422, which the reference never did"]
 
 
 def test_another_body_a_missing_request_and_a_missing_step_are_differences():

@@ -126,8 +126,12 @@ def test_other_apps_are_refused_and_never_reach_the_upstream(upstream):
     # The id of a prefixed app, once seen in its answer, is one of ours.
     assert test_client.get("/v1/apps/ct-app").status_code == 200
     assert test_client.get("/v1/apps/a1/deployments/d1/output").data == b"built"
+    # Forwarded as the client encoded it.
+    upstream.get(f"{API}/v1/apps/ct-app/domains/%2A.ct.example", json={"domain": {}})
+    assert test_client.get("/v1/apps/ct-app/domains/%2A.ct.example").status_code == 200
     # A listing is forwarded whole, and recorded for the contract's apps only.
     assert len(test_client.get("/v1/apps").json["apps"]) == 2
+    assert upstream.calls[-2].request.url == f"{API}/v1/apps/ct-app/domains/%2A.ct.example"
     listing = recorder.recording()["steps"][0]["exchanges"][-1]
     assert "$.apps[].name" in listing["shape"] and "$.apps[].extra" not in listing["shape"]
 
