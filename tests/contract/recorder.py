@@ -144,17 +144,28 @@ class Recorder:
     def ours(self, ident: str) -> bool:
         return ident.startswith(f"{self.prefix}-") or ident in self.ids
 
+    @staticmethod
+    def member(body: bytes, *keys: str) -> str:
+        """body[keys[0]][keys[1]]... of a JSON body, as a string ("" when absent or not JSON)."""
+        try:
+            value = json.loads(body or b"{}")
+            for key in keys:
+                value = value.get(key)
+        except (ValueError, AttributeError):
+            return ""
+        return value if isinstance(value, str) else ""
+
     def refusal(self, method: str, path: str, body: bytes) -> str | None:
         parts = path.strip("/").split("/")
         if parts[:2] == ["v1", "apps"] and len(parts) > 2 and not self.ours(parts[2]):
             return f"app '{parts[2]}' does not start with '{self.prefix}-'"
+        new_name = None
         if method == "POST" and path.rstrip("/") == "/v1/apps":
-            try:
-                name = json.loads(body or b"{}").get("app", {}).get("name", "")
-            except (ValueError, AttributeError):
-                name = ""
-            if not str(name).startswith(f"{self.prefix}-"):
-                return f"an app is created only with a name that starts with '{self.prefix}-'"
+            new_name = self.member(body, "app", "name")
+        elif method == "POST" and parts[3:] == ["rename"]:
+            new_name = self.member(body, "new_name")
+        if new_name is not None and not new_name.startswith(f"{self.prefix}-"):
+            return f"an app is created or renamed only to a name that starts with '{self.prefix}-'"
         if self.sent >= self.budget:
             cleanup = (method == "POST" and path == "/v1/tokens/exchange") or (
                 method in ("GET", "DELETE") and parts[:2] == ["v1", "apps"] and len(parts) <= 3

@@ -119,10 +119,12 @@ def test_other_apps_are_refused_and_never_reach_the_upstream(upstream):
         ("GET", "/v1/apps/b2/variables", None),
         ("POST", "/v1/apps", {"app": {"name": "shop-api"}}),
         ("POST", "/v1/apps", {"app": {"name": "ctapp"}}),
+        ("POST", "/v1/apps", {"app": "ct-app"}),
+        ("POST", "/v1/apps/ct-app/rename", {"current_name": "ct-app", "new_name": "shop-api"}),
     ]:
         answer = test_client.open(path, method=method, json=body)
         assert answer.status_code == 403 and "not forwarded" in answer.json["error"]
-    assert len(upstream.calls) == 0 and recorder.sent == 0 and len(recorder.refused) == 5
+    assert len(upstream.calls) == 0 and recorder.sent == 0 and len(recorder.refused) == 7
     # The id of a prefixed app, once seen in its answer, is one of ours.
     assert test_client.get("/v1/apps/ct-app").status_code == 200
     assert test_client.get("/v1/apps/a1/deployments/d1/output").data == b"built"
