@@ -29,7 +29,7 @@ COLLECTIONS = os.path.join(ROOT, "build", "collections")
 # scale and the restart (120 s each) poll at most 68, 32 and 32 times.
 BUDGET = 200
 PREFIX = re.compile(r"^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){2,20}\Z")
-# The prefix of the simulator runs, the leftover they find, and an app whose name merely starts alike.
+# The prefix of the simulator runs (seed() gives them a leftover to delete and an app named alike to keep).
 SIM_PREFIX = "contract"
 FORMAT = "scalingo.cloud contract recording 1"
 SIM_NOTE = (
