@@ -80,6 +80,23 @@ integration: venv collection
 integration-oldest: venv venv-oldest collection
 	ANSIBLE_BIN=$(VENV_OLDEST)/bin $(VENV)/bin/python -m pytest -q $(PARALLEL) -m "not newest_only" tests/integration
 
+# The contract suite (tests/contract/README.md): the playbooks of tests/contract through a recording proxy,
+# against the real Scalingo API (`contract`: needs SCALINGO_API_TOKEN and SCALINGO_CONTRACT_PREFIX, refuses to
+# start without them, refreshes tests/contract/reference.json) or against the simulator, compared with the
+# reference (`contract-sim`; make integration runs it too). `contract-reference` writes the simulator's answers
+# as the reference, for as long as no maintainer has run `contract`.
+.PHONY: contract contract-sim contract-reference
+contract:
+	@$(or $(PYTHON),python3) tests/contract/run.py check
+	@$(MAKE) --no-print-directory venv collection
+	$(VENV)/bin/python tests/contract/run.py live
+
+contract-sim: venv collection
+	$(VENV)/bin/python tests/contract/run.py sim
+
+contract-reference: venv collection
+	$(VENV)/bin/python tests/contract/run.py reference
+
 # Python style: ruff's lint and format check over the whole repository (settings in ruff.toml).
 ruff: venv
 	$(VENV)/bin/ruff check --no-cache .
