@@ -160,7 +160,7 @@ plugin: scalingo.cloud.scalingo
 
 ---
 # production.scalingo.yml: the token from a vaulted variable file
-# (ansible-inventory -i production.scalingo.yml -e @vault.yml --list),
+# (ansible-inventory -i production.scalingo.yml -e @vault.yml --list --export: without --export, --list prints extra vars),
 # running apps named shop-*, with their formation, grouped by status and parent, cached for 10 minutes.
 plugin: scalingo.cloud.scalingo
 api_token: "{{ vault_scalingo_api_token }}"
