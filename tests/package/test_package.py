@@ -238,10 +238,8 @@ def test_unit_tests_run_from_the_installed_collection(tarball, tmp_path):
     )
     assert result.returncode == 0, (result.stdout + result.stderr)[-8000:]
     test_files = {
-        os.path.relpath(os.path.join(directory, name), collection)[:-3].replace(os.sep, ".")
-        for directory, _, files in os.walk(collection / "tests" / "unit")
-        for name in files
-        if name.startswith("test_") and name.endswith(".py")
+        ".".join(path.relative_to(collection).with_suffix("").parts)
+        for path in (collection / "tests" / "unit").rglob("test_*.py")
     }
     cases = [
         case
