@@ -10,6 +10,7 @@ PYTHON_OLDEST ?= $(call find_python,3.11 3.12)
 
 VENV := $(ROOT)/.venv
 VENV_OLDEST := $(ROOT)/.venv-oldest
+VENV_GALAXY := $(ROOT)/.venv-galaxy
 BUILD := $(ROOT)/build
 COLLECTIONS := $(BUILD)/collections
 SANITY_TREE := $(BUILD)/sanity/ansible_collections/scalingo/cloud
@@ -18,7 +19,7 @@ py_version = $(shell $(1)/bin/python -c 'import sys; print("%d.%d" % sys.version
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_NOCOLOR := 1
 
-.PHONY: demo test ruff sanity sanity-oldest units integration integration-oldest lint bench docs venv venv-oldest collection clean
+.PHONY: demo test ruff sanity sanity-oldest units galaxy-import docs integration integration-oldest lint bench venv venv-oldest venv-galaxy collection clean
 
 # The demo runs the collection as users get it: built into a tarball and installed from it.
 demo: venv
@@ -26,7 +27,7 @@ demo: venv
 	ANSIBLE_COLLECTIONS_PATH=$(BUILD)/installed $(VENV)/bin/ansible-galaxy collection install --force -p $(BUILD)/installed $(BUILD)/dist/scalingo-cloud-$$(sed -n 's/^version: //p' galaxy.yml).tar.gz
 	ANSIBLE_COLLECTIONS_PATH=$(BUILD)/installed $(VENV)/bin/python tests/utils/with_simulator.py -- $(VENV)/bin/ansible-playbook -i localhost, playbooks/demo.yml
 
-test: ruff sanity units docs integration sanity-oldest integration-oldest
+test: ruff sanity units galaxy-import docs integration sanity-oldest integration-oldest
 
 $(VENV)/.installed: tests/requirements.txt tests/requirements-ecosystem.txt simulator/pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (python3.12 / python3.13 on PATH or in pyenv)"; exit 1; }
@@ -41,17 +42,29 @@ $(VENV_OLDEST)/.installed: tests/requirements-oldest.txt
 	$(VENV_OLDEST)/bin/pip install --quiet --disable-pip-version-check -r tests/requirements-oldest.txt
 	touch $@
 
+# galaxy-importer pins attrs<24 and flake8<7, which .venv's tools don't accept: it gets a venv of its own.
+$(VENV_GALAXY)/.installed: tests/requirements-galaxy.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (python3.12 / python3.13 on PATH or in pyenv)"; exit 1; }
+	rm -rf $(VENV_GALAXY) && $(PYTHON) -m venv $(VENV_GALAXY)
+	$(VENV_GALAXY)/bin/pip install --quiet --disable-pip-version-check -r tests/requirements-galaxy.txt
+	touch $@
+
 venv: $(VENV)/.installed
 venv-oldest: $(VENV_OLDEST)/.installed
+venv-galaxy: $(VENV_GALAXY)/.installed
 
 collection:
 	@$(VENV)/bin/python tests/utils/collection_tree.py --link $(COLLECTIONS)
 
 # ansible-test downloads a pip bootstrap script from a host that may be unreachable: give it ours.
-define sanity_run
-	$(1)/bin/python tests/utils/collection_tree.py $(BUILD)/sanity
+define ansible_test_pip
 	@pip_version=$$($(1)/bin/python -c 'import re, ansible_test, os; print(re.search(r"pip=.([0-9.]+)", open(os.path.join(os.path.dirname(ansible_test.__file__), "_internal/python_requirements.py")).read()).group(1))'); \
 	  mkdir -p $(HOME)/.ansible/test/cache && cp tests/utils/get_pip.py $(HOME)/.ansible/test/cache/get_pip_$${pip_version//./_}.py
+endef
+
+define sanity_run
+	$(1)/bin/python tests/utils/collection_tree.py $(BUILD)/sanity
+	$(call ansible_test_pip,$(1))
 	cd $(SANITY_TREE) && PATH=$(1)/bin:$$PATH ansible-test sanity --venv --python $(call py_version,$(1)) --color no
 endef
 
@@ -62,7 +75,15 @@ sanity-oldest: venv-oldest venv
 	$(call sanity_run,$(VENV_OLDEST))
 
 units: venv collection
-	PYTHONPATH=$(COLLECTIONS) $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/unit simulator/tests
+	PYTHONPATH=$(COLLECTIONS) $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/unit tests/contract/unit simulator/tests
+
+# The tarball as Galaxy gets it: galaxy-importer (the check Galaxy runs on every upload, settings in
+# tests/galaxy-importer.cfg) must report no error and no warning; the tarball ships only what an installed collection
+# can use, and its unit tests pass from the installed collection under ansible-test units (tests/package).
+galaxy-import: venv venv-galaxy
+	$(VENV)/bin/ansible-galaxy collection build --force --output-path $(BUILD)/dist
+	$(call ansible_test_pip,$(VENV))
+	GALAXY_VENV=$(VENV_GALAXY) $(VENV)/bin/python -m pytest -q -s -p no:cacheprovider tests/package
 
 # The integration tests run in parallel (pytest-xdist), each worker with a simulator and a bearer cache of its own;
 # the longest tests start first (tests/integration/conftest.py). INTEGRATION_WORKERS=0 runs them in one process.

@@ -358,12 +358,8 @@ class BearerCache:
     def load(self, now: float) -> str | None:
         data = self._read()
         bearer, exp = data.get("bearer"), data.get("exp")
-        if (
-            isinstance(bearer, str)
-            and JWT.match(bearer)
-            and isinstance(exp, (int, float))
-            and exp - BEARER_MARGIN > now
-        ):
+        fresh = isinstance(exp, (int, float)) and exp - BEARER_MARGIN > now
+        if isinstance(bearer, str) and JWT.match(bearer) and fresh:
             return bearer
         return None
 

@@ -311,10 +311,10 @@ class Addon(Resource):
             return self.client.request(method, path, body, ok=ok, action=action).take("addon", fields=ADDON_FIELDS)
         except ScalingoError as exc:
             if exc.status == 402:
+                request_id = f", request id {exc.request_id}" if exc.request_id else ""
                 exc.message = (
                     f"{action}: payment required: {exc.error or 'no details given'}; this plan needs a payment method "
-                    "on the account that owns the app (or the end of its free trial), or choose a free plan (HTTP 402"
-                    + (f", request id {exc.request_id})" if exc.request_id else ")")
+                    f"on the account that owns the app (or the end of its free trial), or choose a free plan (HTTP 402{request_id})"
                 )
             raise
 

@@ -286,9 +286,9 @@ class Env(Resource):
         failed = reply.take("failed", list, {"name": str})
         now = self.listing()
         applied = sorted(n for n, text in upserts.items() if n in now and now[n]["value"] == text)
+        outcome = f"set all the same: {', '.join(applied)}" if applied else "nothing was changed"
         raise ScalingoError(
-            f"{action}: Scalingo refused {reasons(failed)}{suffix}; "
-            + (f"set all the same: {', '.join(applied)}" if applied else "nothing was changed"),
+            f"{action}: Scalingo refused {reasons(failed)}{suffix}; {outcome}",
             status=400,
             request_id=request_id,
             changed=bool(applied),

@@ -11,7 +11,6 @@ import pytest
 import requests
 import responses
 import yaml
-from test_client import API, AUTH, TOKEN, add_exchange, jwt, make_client
 
 from ansible_collections.scalingo.cloud.plugins.module_utils import _client
 from ansible_collections.scalingo.cloud.plugins.module_utils._client import (
@@ -19,6 +18,14 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._client import (
     Client,
     ScalingoError,
     connection_settings,
+)
+from ansible_collections.scalingo.cloud.tests.unit.plugins.module_utils.test_client import (
+    API,
+    AUTH,
+    TOKEN,
+    add_exchange,
+    jwt,
+    make_client,
 )
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))

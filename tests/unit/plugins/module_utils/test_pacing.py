@@ -11,9 +11,16 @@ import time
 
 import pytest
 import responses
-from test_client import API, AUTH, TOKEN, add_exchange, jwt, make_client
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._client import Pacer, ScalingoError, connection_settings
+from ansible_collections.scalingo.cloud.tests.unit.plugins.module_utils.test_client import (
+    API,
+    AUTH,
+    TOKEN,
+    add_exchange,
+    jwt,
+    make_client,
+)
 
 
 def pacer(cache_home, fake_time, limit=3, window=60.0):
