@@ -321,7 +321,8 @@ class Pacer:
             hold = data["hold"] if _is(data["hold"], float) and data["hold"] < now + 3600 else 0.0
         except (OSError, ValueError, KeyError, TypeError):
             return [], 0.0  # a damaged state only costs its own pacing, once
-        return sent[-self.limit :], hold
+        oldest = max(0, len(sent) - self.limit)
+        return sent[oldest:], hold
 
     def _write(self, fd: int, sent: list[float], hold: float) -> None:
         data = json.dumps({"sent": sent, "hold": hold}).encode()
