@@ -66,7 +66,21 @@ options:
         did not. A restart or one-off run whose answer was lost is not re-sent; the task fails with C(changed).
       - The budget covers all the retries of one request, a token exchange after a refused cached bearer included.
         In modules that wait, C(wait_timeout) also bounds them.
-      - V(0) turns retries off.
+      - V(0) turns retries off. The waits of O(rate_limit) are not retries and do not count against it.
+    type: int
+    default: 60
+  rate_limit:
+    description:
+      - Requests per minute that every task using the same API token on this host may send together, as
+        Scalingo allows 60 a minute per user. The forks and tasks of all runs share one budget per token, kept
+        in C($XDG_CACHE_HOME/scalingo-ansible/) (default C(~/.cache/scalingo-ansible/)) in a file readable
+        only by its owner and named after a SHA-256 hash of the auth URL and the API token; each request waits
+        for its turn rather than being refused. A refusal (HTTP 429) still received, from another tool
+        using the same token, pauses every task until it may send again.
+      - A single task is not slowed down until the token's last minute holds O(rate_limit) requests.
+      - Set it lower when other tools (the CLI, Terraform, another controller) use the same token, so that
+        they keep a share; V(0) turns pacing off, and each request then backs off on its own when refused.
+      - Falls back to the E(SCALINGO_RATE_LIMIT) environment variable.
     type: int
     default: 60
 requirements:

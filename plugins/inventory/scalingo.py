@@ -84,6 +84,14 @@ options:
         retried with exponential backoff. V(0) turns retries off.
     type: int
     default: 60
+  rate_limit:
+    description:
+      - Requests per minute shared with the modules' tasks using the same API token (see the modules'
+        O(scalingo.cloud.scalingo_app#module:rate_limit)). V(0) turns pacing off.
+    type: int
+    default: 60
+    env:
+      - name: SCALINGO_RATE_LIMIT
   group:
     description: Group every app is added to.
     type: str
@@ -250,7 +258,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         options.update(
             {
                 name: self.get_option(name)
-                for name in ("validate_certs", "api_timeout", "bearer_cache", "rate_limit_retry_timeout")
+                for name in ("validate_certs", "api_timeout", "bearer_cache", "rate_limit_retry_timeout", "rate_limit")
             }
         )
         try:

@@ -43,6 +43,7 @@ AUTH_TYPES = {
     "api_timeout": "int",
     "bearer_cache": "bool",
     "rate_limit_retry_timeout": "int",
+    "rate_limit": "int",
 }
 BUSY = ("scaling", "restarting")
 CONTAINER_FIELDS = {"name": str, "amount": int}

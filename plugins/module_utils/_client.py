@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -56,6 +57,7 @@ CONNECTION_DEFAULTS = {
     "api_timeout": 30,
     "bearer_cache": True,
     "rate_limit_retry_timeout": 60,
+    "rate_limit": 60,
 }
 CONNECTION_ENV = {
     "api_token": "SCALINGO_API_TOKEN",
@@ -63,6 +65,7 @@ CONNECTION_ENV = {
     "api_url": "SCALINGO_API_URL",
     "auth_url": "SCALINGO_AUTH_URL",
     "bearer_cache": "SCALINGO_BEARER_CACHE",
+    "rate_limit": "SCALINGO_RATE_LIMIT",
 }
 REGION = re.compile(r"^[a-z0-9-]+\Z")
 URL = re.compile(r"^https?://[^\s/?#@]+(/[^\s?#]*)?\Z")
@@ -216,6 +219,10 @@ def connection_settings(options: dict[str, Any]) -> dict[str, Any]:
         raise ScalingoError(
             f"rate_limit_retry_timeout must be 0 (no retries) or more seconds, got {values['rate_limit_retry_timeout']}"
         )
+    if values["rate_limit"] < 0:
+        raise ScalingoError(
+            f"rate_limit must be 0 (no pacing) or a number of requests per minute, got {values['rate_limit']}"
+        )
     return values
 
 
@@ -230,6 +237,99 @@ def bearer_expiry(bearer: str) -> float | None:
         return None
 
 
+def cache_directory() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "scalingo-ansible")
+
+
+def token_key(auth_url: str, api_token: str) -> str:
+    """What names an API token's files: a SHA-256 of the auth URL and the token, never the token."""
+    return hashlib.sha256(f"{auth_url}\n{api_token}".encode()).hexdigest()
+
+
+@contextlib.contextmanager
+def locked(path: str):
+    """An exclusive lock on `path` (created 0600) across processes, yielding its descriptor, or None
+    when the file can't be used (another owner, open to others, no space): the caller goes on unlocked."""
+    try:
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        yield None
+        return
+    try:
+        st = os.fstat(fd)
+        if st.st_uid != os.getuid() or st.st_mode & 0o077:
+            raise OSError("not ours alone")
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except OSError:
+        os.close(fd)
+        yield None
+        return
+    try:
+        yield fd
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+class Pacer:
+    """One request budget per API token, shared by every process of this user on this host.
+
+    The state (a 0600 file beside the bearer cache, named like it) lists when the latest requests
+    were, or are booked to be, sent, and until when a refusal (429) holds every sender. A request
+    books the earliest time that keeps at most `limit` requests in any window, and sleeps until then.
+    """
+
+    # The API counts a request when it arrives, which may be a little after it was sent: the booked
+    # windows are this much longer than the API's.
+    SLACK = 1.0
+
+    def __init__(self, path: str, limit: int, window: float = 60.0, clock: Callable[[], float] = time.time) -> None:
+        self.path = path
+        self.limit = limit
+        self.span = window + self.SLACK
+        self.clock = clock
+
+    def book(self) -> float:
+        """Book the next sending time; the seconds to wait for it."""
+        with locked(self.path) as fd:
+            if fd is None:
+                return 0.0
+            now = self.clock()
+            sent, hold = self._read(fd, now)
+            at = max(now, hold)
+            if len(sent) >= self.limit:
+                at = max(at, sent[-self.limit] + self.span)
+            sent.append(at)
+            self._write(fd, sent, hold)
+            return at - now
+
+    def hold(self, seconds: float) -> None:
+        """Every sender waits `seconds` from now (the API refused a request)."""
+        with locked(self.path) as fd:
+            if fd is None:
+                return
+            now = self.clock()
+            sent, hold = self._read(fd, now)
+            self._write(fd, sent, max(hold, now + seconds))
+
+    def _read(self, fd: int, now: float) -> tuple[list[float], float]:
+        try:
+            data = json.loads(os.pread(fd, 1 << 20, 0) or b"{}")
+            # Times beyond an hour from now come from a damaged file or a clock set back: forgotten.
+            sent = sorted(t for t in data["sent"] if _is(t, float) and now - self.span < t < now + 3600)
+            hold = data["hold"] if _is(data["hold"], float) and data["hold"] < now + 3600 else 0.0
+        except (OSError, ValueError, KeyError, TypeError):
+            return [], 0.0  # a damaged state only costs its own pacing, once
+        return sent[-self.limit :], hold
+
+    def _write(self, fd: int, sent: list[float], hold: float) -> None:
+        data = json.dumps({"sent": sent, "hold": hold}).encode()
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, data, 0)
+
+
 class BearerCache:
     """Bearer tokens kept between tasks, one 0600 file per API token.
 
@@ -238,10 +338,11 @@ class BearerCache:
     """
 
     def __init__(self, auth_url: str, api_token: str, directory: str | None = None) -> None:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        self.directory = directory or os.path.join(base, "scalingo-ansible")
-        key = hashlib.sha256(f"{auth_url}\n{api_token}".encode()).hexdigest()
+        self.directory = directory or cache_directory()
+        key = token_key(auth_url, api_token)
         self.path = os.path.join(self.directory, f"bearer-{key}.json")
+        # Held while a token is exchanged, so that concurrent tasks wait for that one exchange.
+        self.lock_path = os.path.join(self.directory, f"bearer-{key}.lock")
 
     def _read(self) -> dict:
         try:
@@ -365,6 +466,7 @@ class Client:
         api_timeout: float = 30,
         bearer_cache: bool = True,
         retry_timeout: float = 60,
+        rate_limit: int = 60,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
@@ -382,6 +484,10 @@ class Client:
         self.session.verify = validate_certs
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
         self.cache = BearerCache(self.auth_url, api_token) if bearer_cache else None
+        self.pacer = None
+        if rate_limit:
+            path = os.path.join(cache_directory(), f"pace-{token_key(self.auth_url, api_token)}.json")
+            self.pacer = Pacer(path, rate_limit, clock=clock)
         self.sleep = sleep
         self.clock = clock
         self.monotonic = monotonic
@@ -403,6 +509,7 @@ class Client:
             api_timeout=settings["api_timeout"],
             bearer_cache=settings["bearer_cache"],
             retry_timeout=settings["rate_limit_retry_timeout"],
+            rate_limit=settings["rate_limit"],
         )
 
     # -- auth ---------------------------------------------------------------
@@ -429,10 +536,17 @@ class Client:
         return bearer
 
     def _authorization(self, limit: float) -> str:
-        if self._bearer is None:
-            cached = self.cache.load(self.clock()) if self.cache else None
-            self._bearer_from_cache = cached is not None
-            self._bearer = cached or self._exchange(limit)
+        if self._bearer is None and self.cache is None:
+            self._bearer = self._exchange(limit)
+        elif self._bearer is None:
+            self._bearer = self.cache.load(self.clock())
+            self._bearer_from_cache = self._bearer is not None
+            if self._bearer is None:
+                # One exchange at a time per token: the tasks that wait here then find its bearer.
+                with locked(self.cache.lock_path):
+                    self._bearer = self.cache.load(self.clock())
+                    self._bearer_from_cache = self._bearer is not None
+                    self._bearer = self._bearer or self._exchange(limit)
         return f"Bearer {self._bearer}"
 
     # -- transport ----------------------------------------------------------
@@ -449,9 +563,13 @@ class Client:
     ) -> requests.Response:
         """Send once, retrying only what is safe (refusals, failed reads, the token exchange) until `limit`."""
         repeatable = repeatable or method in SAFE_METHODS
+        paced = self.pacer is not None and kwargs.get("auth") is not _no_auth
         attempt = 0
         while True:
             attempt += 1
+            wait = self.pacer.book() if paced else 0.0
+            if wait > 0:
+                self.sleep(wait)
             timeout = self.timeout
             if deadline is not None:
                 # Within a wait, no attempt outlasts the wait by more than a second.
@@ -485,18 +603,27 @@ class Client:
                 # Never str(exc): requests quotes header values, the credentials included.
                 raise ScalingoError(f"{action}: the request could not be sent ({type(exc).__name__})") from None
             retry = response.status_code == 429 or (repeatable and response.status_code in RETRY_STATUSES)
-            if retry and self._pause(attempt, limit, response.headers.get("Retry-After")):
+            if retry and self._pause(
+                attempt, limit, response.headers.get("Retry-After"), paced and response.status_code == 429
+            ):
                 continue
             return response
 
-    def _pause(self, attempt: int, limit: float, retry_after: str | None) -> bool:
-        """Sleep before the next attempt; False when that would pass `limit`."""
+    def _pause(self, attempt: int, limit: float, retry_after: str | None, shared: bool = False) -> bool:
+        """Sleep before the next attempt; False when that would pass `limit`.
+
+        A refusal (429) while pacing holds every task using the token: the pause is booked in the
+        shared state, and the next attempt's booking waits it out.
+        """
         delay = min(30.0, 0.5 * 2 ** (attempt - 1)) * random.uniform(0.8, 1.2)
         if retry_after and retry_after.strip().isdigit():
             delay = max(delay, float(retry_after))
+        if shared:
+            self.pacer.hold(delay)  # whether or not this request is tried again
         if self.monotonic() + delay > limit:
             return False
-        self.sleep(delay)
+        if not shared:
+            self.sleep(delay)
         return True
 
     def resolve(self, location: str, action: str) -> str:
