@@ -153,6 +153,8 @@ def run_fleet(sim, collections, tasks, hosts, forks, cache_dir, timeout, module_
         with open(inventory, "w", encoding="utf-8") as handle:
             handle.write("[fleet]\n" + "\n".join(hosts) + "\n")
         env = ansible_env(sim, collections, cache_dir, BENCH_EVENTS=events, **env_extra)
+        for name in [name for name, value in env.items() if value is None]:  # None: left unset
+            del env[name]
         seq = sim.last_seq()
         cpu, started = cpu_of_children(), time.monotonic()
         proc = subprocess.run(

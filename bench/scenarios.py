@@ -638,7 +638,8 @@ def pacing_overhead(collections, calls=2000, batches=5, limit=60):
 
 # variant: (title, environment, module_defaults of the collection's modules)
 FLEET_VARIANTS = {
-    "pacing_on": ("collection, pacing on (`rate_limit` 60, the default)", {}, {}),
+    # with_simulator's environment sets a high SCALINGO_RATE_LIMIT for the tests: unset, the default applies.
+    "pacing_on": ("collection, pacing on (`rate_limit` 60, the default)", {"SCALINGO_RATE_LIMIT": None}, {}),
     # Unpaced, a request may be refused for longer than the default 60 s of retries while 19 other forks
     # compete for the window; its task would fail and leave part of the work undone.
     "pacing_off": (
