@@ -107,8 +107,9 @@ def epoch(iso):
 
 
 def test_async_scales_wait_side_by_side(simulator, cache_dir, tmp_path):
-    # Long enough for the six scales to be sent, even on a busy machine, before the first one ends.
-    fresh(simulator, 20)
+    # Long enough for the six scales to be sent before the first one ends, even on a busy machine: the loop
+    # starts one job after the other, about 1 s apart here, 4 s at a load average of 20 on 2 cores.
+    fresh(simulator, 40)
     playbook = tmp_path / "async.yml"
     playbook.write_text(ASYNC_PLAYBOOK % {"apps": APPS})
     result = run_playbook(simulator, cache_dir, str(playbook))
