@@ -57,6 +57,15 @@ class Sim:
         requests.get(f"{self.url}{path}", headers={"Authorization": f"Bearer {token}"}, timeout=60).raise_for_status()
         return time.monotonic() - started
 
+    def app_names(self):
+        """Names of the default user's apps, asked through the API (one token exchange and one GET)."""
+        token = requests.post(f"{self.url}/v1/tokens/exchange", auth=("", with_simulator.TOKEN), timeout=60).json()[
+            "token"
+        ]
+        response = requests.get(f"{self.url}/v1/apps", headers={"Authorization": f"Bearer {token}"}, timeout=60)
+        response.raise_for_status()
+        return [app["name"] for app in response.json()["apps"]]
+
     def create_apps(self, **body):
         return self.admin("POST", "apps", body)["apps"]
 
@@ -121,6 +130,60 @@ def run_play(sim, collections, tasks):
         with open(events, encoding="utf-8") as handle:
             recorded = json.load(handle)
     return {"wall": wall, "cpu": cpu, "events": recorded, "log": sim.requests_since(seq)}
+
+
+RECAP = re.compile(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+
+
+def run_fleet(sim, collections, tasks, hosts, forks, cache_dir, timeout, module_defaults=None, **env_extra):
+    """Run one play over an inventory of `hosts` (each host an app) with `forks` forks, from a bearer cache of its own.
+
+    A failed host does not stop the benchmark (failures are figures here). Returns {"wall", "cpu",
+    "returncode", "events", "log", "recap": {host: {"ok", "failed", "unreachable"}}}.
+    """
+    fleet_play = [{"name": "fleet", "hosts": "fleet", "connection": "local", "gather_facts": False, "tasks": tasks}]
+    fleet_play[0]["vars"] = {"ansible_python_interpreter": "{{ ansible_playbook_python }}"}
+    if module_defaults:
+        fleet_play[0]["module_defaults"] = {"group/scalingo.cloud.all": module_defaults}
+    with tempfile.TemporaryDirectory(prefix="scalingo-bench-fleet-") as tmp:
+        playbook, events = os.path.join(tmp, "play.yml"), os.path.join(tmp, "events.json")
+        inventory = os.path.join(tmp, "inventory.ini")
+        with open(playbook, "w", encoding="utf-8") as handle:
+            json.dump(fleet_play, handle, indent=1)
+        with open(inventory, "w", encoding="utf-8") as handle:
+            handle.write("[fleet]\n" + "\n".join(hosts) + "\n")
+        env = ansible_env(sim, collections, cache_dir, BENCH_EVENTS=events, **env_extra)
+        for name in [name for name, value in env.items() if value is None]:  # None: left unset
+            del env[name]
+        seq = sim.last_seq()
+        cpu, started = cpu_of_children(), time.monotonic()
+        proc = subprocess.run(
+            [os.path.join(BIN, "ansible-playbook"), "-i", inventory, "--forks", str(forks), playbook],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=tmp,
+            timeout=timeout,
+        )
+        wall, cpu = time.monotonic() - started, cpu_of_children() - cpu
+        recorded = []
+        if os.path.exists(events):
+            with open(events, encoding="utf-8") as handle:
+                recorded = json.load(handle)
+    recap = {
+        m[1]: {"ok": int(m[2]), "failed": int(m[5]), "unreachable": int(m[4])} for m in RECAP.finditer(proc.stdout)
+    }
+    if not recap:
+        raise RuntimeError(f"ansible-playbook ended without a recap ({proc.returncode}):\n{proc.stderr[-2000:]}")
+    return {
+        "wall": wall,
+        "cpu": cpu,
+        "returncode": proc.returncode,
+        "events": recorded,
+        "log": sim.requests_since(seq),
+        "recap": recap,
+    }
 
 
 def cpu_of_children():

@@ -298,6 +298,92 @@ def scale_targets(s4):
     ]
 
 
+FLEET_TOLERANCE = 1.10  # pacing on: wall time at most 10 % over the floor
+PACING_OVERHEAD_TARGET_US = 2000
+
+
+def work_done(v, apps):
+    """Every app created once and deleted once, none left, no host failed."""
+    return (
+        v["created_once"] == apps
+        and v["deleted_once"] == apps
+        and not v["left_behind"]
+        and not v["created_twice"]
+        and not v["hosts_failed"]
+    )
+
+
+def work_text(v, apps):
+    text = f"{v['created_once']}/{apps} created once, {v['deleted_once']}/{apps} deleted"
+    if v["created_twice"]:
+        text += f", created twice: {len(v['created_twice'])}"
+    if v["left_behind"]:
+        text += f", left behind: {len(v['left_behind'])}"
+    if v["hosts_failed"]:
+        text += f", failed hosts: {len(v['hosts_failed'])}"
+    return text
+
+
+def failed_tasks(v):
+    return "; ".join(f"{t['task']}: {t['failures'][0]}" for t in v["tasks"] if t.get("failures"))
+
+
+def fleet_targets(s6):
+    rows, apps, variants = [], s6["apps"], s6["variants"]
+    on = variants.get("pacing_on")
+    if on:
+        rows += [
+            row(6, "pacing on: no request answered 429", fmt(on["throttled_429"]), on["throttled_429"] == 0),
+            row(
+                6,
+                f"pacing on: the token exchanged once for the {s6['forks']} forks",
+                fmt(on["exchanges"]),
+                on["exchanges"] == 1,
+            ),
+            row(
+                6,
+                "pacing on: wall time within 10 % of the floor (admitted requests at "
+                f"{s6['rate_limit']} per {fmt(float(s6['rate_window']))} s)",
+                f"{on['wall_over_floor']:.3f} ({on['wall']:.0f} s vs {on['floor']:.0f} s)",
+                on["wall_over_floor"] <= FLEET_TOLERANCE,
+            ),
+            row(
+                6,
+                f"pacing on: the work done ({apps} apps each created once and deleted, no task failed)",
+                work_text(on, apps),
+                work_done(on, apps),
+                failed_tasks(on),
+            ),
+        ]
+    for key in ("pacing_off", "uri"):
+        v = variants.get(key)
+        if v:
+            rows.append(
+                row(
+                    6,
+                    f"{v['title']}: reported",
+                    f"{v['requests']} requests, {v['throttled_429']} answered 429, token exchanges: {v['exchanges']}, "
+                    f"wall ÷ floor {v['wall_over_floor']:.3f} ({v['wall']:.0f} s); {work_text(v, apps)}",
+                    None,
+                )
+            )
+    overhead = s6.get("pacing_overhead") or {}
+    target = f"pacing bookkeeping (lock, read, write of the budget file) under {PACING_OVERHEAD_TARGET_US // 1000} ms per request when nothing waits"
+    if overhead.get("available"):
+        us = median(overhead["us_per_request"])
+        rows.append(
+            row(
+                6,
+                target,
+                f"{us:.0f} µs (median of {len(overhead['us_per_request'])} batches)",
+                us < PACING_OVERHEAD_TARGET_US,
+            )
+        )
+    else:
+        rows.append(row(6, target, "no pacing in the collection", None, "the collection under test has no Pacer"))
+    return rows
+
+
 def targets(results):
     s = results["scenarios"]
     rows = []
@@ -306,6 +392,8 @@ def targets(results):
         ("task_time", lambda: time_targets(s["task_time"], s.get("startup"), results["meta"]["cpu_count"])),
         ("waiting", lambda: wait_targets(s["waiting"]) + deployment_wait_targets(s["waiting"])),
         ("scale_of_work", lambda: scale_targets(s["scale_of_work"])),
+        ("startup", list),  # reported only, in its section
+        ("fleet", lambda: fleet_targets(s["fleet"])),
     ]
     for number, (name, check) in enumerate(checks, start=1):
         if name not in s:
@@ -620,6 +708,87 @@ def section_startup(s5):
     )
 
 
+def minutes(seconds):
+    return f"{seconds / 60:.1f}"
+
+
+def section_fleet(s6):
+    apps, limit, window = s6["apps"], s6["rate_limit"], s6["rate_window"]
+    rows, timelines, calls = [], [], []
+    for v in s6["variants"].values():
+        rows.append(
+            [
+                v["title"],
+                work_text(v, apps),
+                fmt(v["requests"]),
+                fmt(v["throttled_429"]),
+                fmt(v["exchanges"]),
+                fmt(v["admitted"]),
+                minutes(v["floor"]),
+                minutes(v["wall"]),
+                f"{v['wall_over_floor']:.3f}",
+                fmt(v["peak_sent"]),
+                fmt(v["peak_admitted"]),
+                fmt(v["cpu"], 0),
+            ]
+        )
+        per_minute = ", ".join(f"{sent}" + (f" ({refused})" if refused else "") for sent, refused in v["per_minute"])
+        timelines.append(f"- {v['title']}: {per_minute}")
+        failures = failed_tasks(v)
+        if failures:
+            timelines.append(f"  Failed tasks: {failures}")
+        calls.append(f"- {v['title']}: {', '.join(collapse_polls(v['calls_of_one_app']))}")
+    overhead = s6.get("pacing_overhead") or {}
+    if overhead.get("available"):
+        cost = (
+            f"Pacing bookkeeping when nothing waits (`Pacer.book()` in a loop, {overhead['calls']} calls a batch, on a "
+            f"fresh budget file holding nearly {overhead['limit']} entries, its largest): "
+            f"{', '.join(fmt(u, 0) for u in overhead['us_per_request'])} µs per request."
+        )
+    else:
+        cost = "Pacing bookkeeping: not measured (the collection under test has no pacing)."
+    return "\n".join(
+        [
+            "## 6. Fleet under the rate limit",
+            "",
+            f"{apps} apps (one inventory host each), {s6['forks']} forks; the simulator enforces {limit} requests per "
+            f"{fmt(float(window))} s per user, as Scalingo does. Per app: created with a setting (`force_https`), "
+            "deployed by the simulator's stand-in for a git push (its admin API: not counted), scaled from 1 to 2 `web` "
+            f"containers (operations last {fmt(float(s6['operation_seconds']))} s) and its end waited for, deleted. Each variant "
+            f"starts from an empty bearer cache and an empty rate window. Floor = admitted requests at {limit} per "
+            f"{fmt(float(window))} s; busiest = the most requests in any {fmt(float(window))} s (admitted ones can't pass {limit}).",
+            "",
+            table(
+                [
+                    "variant",
+                    "work done",
+                    "requests sent",
+                    "answered 429",
+                    "token exchanges",
+                    "admitted",
+                    "floor min",
+                    "wall min",
+                    "wall ÷ floor",
+                    f"busiest {fmt(float(window))} s: sent",
+                    f"busiest {fmt(float(window))} s: admitted",
+                    "CPU s",
+                ],
+                rows,
+            ),
+            "",
+            "Requests sent per minute from the first (answered 429 in brackets):",
+            "",
+            *timelines,
+            "",
+            "One app's requests (the first app; the exchanges are not counted here):",
+            "",
+            *calls,
+            "",
+            cost,
+        ]
+    )
+
+
 def markdown(results):
     meta = results["meta"]
     rows = [[r["scenario"], r["target"], r["measured"], verdict(r)] for r in results["targets"]]
@@ -632,6 +801,17 @@ def markdown(results):
         f"Run {meta['date']} in {meta['seconds']:.0f} s on {meta['cpu_count']} cores (load average before: {meta['load_before']}), "
         f"Python {meta['python']}, ansible-core {meta['ansible_core']}, requests {meta['requests']}, against the local simulator.",
         "",
+        *(line for note in meta.get("notes", []) for line in (note, "")),
+        *(
+            line
+            for m in meta.get("merged", [])
+            for line in (
+                f"Exception: {', '.join(f'`{key}`' for key in m['scenarios'])} from a later run of its own "
+                f"(`run.py --only … --merge`), {m['date']} in "
+                f"{m['seconds']:.0f} s (load average before: {m['load_before']}), ansible-core {m['ansible_core']}.",
+                "",
+            )
+        ),
         "## Targets",
         "",
         table(["#", "target", "measured", "result"], rows),
@@ -642,6 +822,7 @@ def markdown(results):
         ("waiting", section_waiting),
         ("scale_of_work", section_scale),
         ("startup", section_startup),
+        ("fleet", section_fleet),
     ]
     for name, render in sections:
         data = results["scenarios"].get(name)

@@ -2,8 +2,9 @@
 
     make bench                      # or: .venv/bin/python bench/run.py
     .venv/bin/python bench/run.py --only 2 5 --collections /tmp/patched --out /tmp/patched-results
+    .venv/bin/python bench/run.py --only 6 --merge  # the fleet (about 45 min), merged into the last results
 
-Starts the simulator, runs the five scenarios (bench/scenarios.py), writes results.json and RESULTS.md.
+Starts the simulator, runs the six scenarios (bench/scenarios.py), writes results.json and RESULTS.md.
 """
 
 from __future__ import annotations
@@ -23,13 +24,15 @@ import report
 import requests
 import scenarios
 
-# (number, key, function, repeats): small counts, the whole run stays around six minutes.
+# (number, key, function, repeats): small counts, the first five stay around six minutes; the fleet (6)
+# runs three plays at Scalingo's real 60 requests a minute, about 45 minutes.
 SCENARIOS = [
     (1, "requests_per_task", scenarios.requests_per_task, 2),
     (2, "task_time", scenarios.task_time, 3),
     (3, "waiting", scenarios.waiting, 2),
     (4, "scale_of_work", scenarios.scale_of_work, 3),
     (5, "startup", scenarios.startup, 5),
+    (6, "fleet", scenarios.fleet, 1),
 ]
 
 
@@ -44,6 +47,11 @@ def parse_args():
     parser.add_argument("--out", default=lib.BENCH, help="directory for results.json and RESULTS.md (default: bench/)")
     parser.add_argument(
         "--compare", help="another collections directory (a patched copy): its scalingo_app joins scenario 2"
+    )
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the other scenarios of the results.json already in --out (this run's replace theirs)",
     )
     return parser.parse_args()
 
@@ -80,6 +88,21 @@ def run_scenarios(sim, collections, only, compare=None):
     return results
 
 
+def merged(path, results):
+    """The results in `path` with this run's scenarios put in (or replacing theirs); this run's metadata
+    goes to meta["merged"], which RESULTS.md shows beside the scenarios it concerns."""
+    if not os.path.exists(path):
+        return results
+    with open(path, encoding="utf-8") as handle:
+        earlier = json.load(handle)
+    meta = dict(results["meta"], scenarios=sorted(results["scenarios"]))
+    keys = set(results["scenarios"])
+    earlier["meta"]["merged"] = [m for m in earlier["meta"].get("merged", []) if not set(m["scenarios"]) <= keys]
+    earlier["meta"]["merged"].append(meta)
+    earlier["scenarios"].update(results["scenarios"])
+    return {"meta": earlier["meta"], "scenarios": earlier["scenarios"]}
+
+
 def main():
     args = parse_args()
     collections = os.path.abspath(args.collections.split(os.pathsep)[0])
@@ -99,6 +122,8 @@ def main():
         lib.stop_simulator(process)
     meta["seconds"] = round(time.monotonic() - started, 1)
     meta["collections"] = collections
+    if args.merge:
+        results = merged(os.path.join(args.out, "results.json"), results)
     results["targets"] = report.targets(results)
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "results.json"), "w", encoding="utf-8") as handle:

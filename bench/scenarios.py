@@ -450,3 +450,231 @@ def startup(sim, collections, repeats):
         name: min(import_cost(code) for _ in range(3)) for name, code in ALTERNATIVES.items()
     }
     return result
+
+
+# ---------------------------------------------------------------- 6. fleet under the rate limit
+EXCHANGE_PATH = "/v1/tokens/exchange"
+SIM_URL = "{{ lookup('ansible.builtin.env', 'SCALINGO_API_URL') }}"
+
+
+def deploy_task():
+    """The simulator's stand-in for a git push (admin API: not rate-limited, not in the request log)."""
+    return {
+        "name": "deploy (the simulator's stand-in for a git push)",
+        "ansible.builtin.uri": {
+            "url": SIM_URL + "/_sim/apps/{{ inventory_hostname }}/deploy",
+            "method": "POST",
+            "body_format": "json",
+            "body": {"containers": [{"name": "web", "amount": 1}]},
+        },
+    }
+
+
+def fleet_tasks():
+    """The fleet work with the collection, per app (host): created with a setting, deployed, scaled, deleted."""
+    name = "{{ inventory_hostname }}"
+    return [
+        task("create and configure", APP, {"name": name, "force_https": True}),
+        deploy_task(),
+        {**task("scale", SCALE, {"app": name, "containers": [{"name": "web", "amount": 2}]}), "register": "scaled"},
+        {
+            "name": "the app was scaled",
+            "ansible.builtin.assert": {"that": ["scaled.changed", "scaled.operation.status == 'done'"]},
+        },
+        task("delete", APP, {"name": name, "state": "absent"}),
+    ]
+
+
+def fleet_uri_tasks(retries=30, delay=10):
+    """The same work as a user without the collection writes it: each host exchanges the token, and each
+    request is sent again while it is answered 429 (`until`/`retries`/`delay`)."""
+    api, name = SIM_URL, "{{ inventory_hostname }}"
+    bearer = {"Authorization": "Bearer {{ exchange.json.token }}"}
+
+    def call(title, method, path, status, register, body=None, until=None, url=None):
+        args = {"url": url or f"{api}{path}", "method": method, "headers": bearer, "status_code": status}
+        if body is not None:
+            args.update(body_format="json", body=body)
+        step = {"name": title, "ansible.builtin.uri": args, "register": register}
+        step.update(until=until or f"{register}.status != 429", retries=retries, delay=delay)
+        return step
+
+    exchange = call("exchange the API token", "POST", EXCHANGE_PATH, 200, "exchange")
+    exchange["ansible.builtin.uri"]["headers"] = {"Authorization": "Basic {{ (':' ~ api_token) | b64encode }}"}
+    exchange.update(vars={"api_token": "{{ lookup('ansible.builtin.env', 'SCALINGO_API_TOKEN') }}"}, no_log=True)
+    return [
+        exchange,
+        call("create", "POST", "/v1/apps", 201, "created", {"app": {"name": name}}),
+        call("configure", "PATCH", f"/v1/apps/{name}", 200, "configured", {"app": {"force_https": True}}),
+        deploy_task(),
+        call("scale", "POST", f"/v1/apps/{name}/scale", 202, "scaled", {"containers": [{"name": "web", "amount": 2}]}),
+        call(
+            "wait for the scale",
+            "GET",
+            None,
+            200,
+            "operation",
+            url="{{ scaled.location }}",
+            until="operation.status == 200 and operation.json.operation.status in ['done', 'error']",
+        ),
+        {
+            "name": "the app was scaled",
+            "ansible.builtin.assert": {"that": ["operation.json.operation.status == 'done'"]},
+        },
+        call("delete", "DELETE", f"/v1/apps/{name}?current_name={name}", 204, "deleted"),
+    ]
+
+
+def window_peak(times, window):
+    """The most entries of `times` (sorted) within any `window` seconds."""
+    peak, first = 0, 0
+    for last, moment in enumerate(times):
+        while times[first] <= moment - window:
+            first += 1
+        peak = max(peak, last - first + 1)
+    return peak
+
+
+def created_name(entry):
+    body = entry.get("body")
+    app = body.get("app") if isinstance(body, dict) else None
+    return app.get("name") if isinstance(app, dict) else None
+
+
+def fleet_figures(run, apps, limit, window, left):
+    log = run["log"]
+    admitted = [e for e in log if e["status"] != 429]
+    created = {}
+    for e in log:
+        if e["method"] == "POST" and e["path"] == "/v1/apps" and e["status"] == 201:
+            created[created_name(e)] = created.get(created_name(e), 0) + 1
+    deleted = dict.fromkeys(apps, 0)
+    for e in log:
+        if e["method"] == "DELETE" and e["status"] == 204 and e["path"].rsplit("/", 1)[-1] in deleted:
+            deleted[e["path"].rsplit("/", 1)[-1]] += 1
+    floor = len(admitted) / limit * window
+    start = log[0]["time"] if log else 0
+    minutes = {}
+    for e in log:
+        bucket = minutes.setdefault(int((e["time"] - start) // 60), [0, 0])
+        bucket[0] += 1
+        bucket[1] += e["status"] == 429
+    first_app = apps[0]
+    return {
+        "wall": round(run["wall"], 1),
+        "cpu": round(run["cpu"], 1),
+        "returncode": run["returncode"],
+        "hosts_failed": sorted(h for h, r in run["recap"].items() if r["failed"] or r["unreachable"]),
+        "tasks": [
+            {"task": e["task"], "hosts": e.get("hosts", {}), "failures": e.get("failures", [])} for e in run["events"]
+        ],
+        "requests": len(log),
+        "throttled_429": sum(1 for e in log if e["status"] == 429),
+        "other_errors": sum(1 for e in log if e["status"] >= 500 or e["status"] == 0),
+        "exchanges": sum(1 for e in log if e["path"] == EXCHANGE_PATH),
+        "exchanges_admitted": sum(1 for e in admitted if e["path"] == EXCHANGE_PATH),
+        "admitted": len(admitted),
+        "created_once": sum(1 for app in apps if created.get(app) == 1),
+        "created_twice": sorted(app for app, n in created.items() if n > 1),
+        "deleted_once": sum(1 for n in deleted.values() if n == 1),
+        "left_behind": sorted(left),
+        "floor": round(floor, 1),
+        "wall_over_floor": round(run["wall"] / floor, 3) if floor else None,
+        "first_to_last_request": round(log[-1]["time"] - start, 1) if log else 0,
+        "peak_sent": window_peak([e["time"] for e in log], window),
+        "peak_admitted": window_peak([e["time"] for e in admitted], window),
+        "per_minute": [minutes.get(m, [0, 0]) for m in range(max(minutes) + 1)] if minutes else [],
+        "calls_of_one_app": [
+            f"{e['method']} {e['path']} {e['status']}"
+            for e in log
+            if f"/v1/apps/{first_app}" in e["path"] or (e["path"] == "/v1/apps" and created_name(e) == first_app)
+        ],
+    }
+
+
+def settle(sim, window):
+    """Back to an empty simulator whose rate-limit window holds nothing of the previous requests."""
+    log = sim.admin("GET", "requests")["requests"]
+    if log:
+        time.sleep(max(0.0, log[-1]["time"] + window + 1 - time.time()))
+    sim.reset()
+
+
+def pacing_overhead(collections, calls=2000, batches=5, limit=60):
+    """µs per request of the pacing's bookkeeping (lock, read, write of the budget file) when nothing waits.
+
+    The pacer's clock is moved on by a little more than window ÷ limit per call: the budget file then
+    holds nearly `limit` entries (its largest), and no call has to wait.
+    """
+    sys.path.insert(0, collections)
+    try:
+        from ansible_collections.scalingo.cloud.plugins.module_utils import _client
+    finally:
+        sys.path.remove(collections)
+    if not hasattr(_client, "Pacer"):
+        return {"available": False}
+    now = [time.time()]
+
+    def clock():
+        now[0] += 62.0 / limit
+        return now[0]
+
+    runs, waits = [], 0.0
+    with tempfile.TemporaryDirectory(prefix="scalingo-bench-pacing-") as cache:
+        pacer = _client.Pacer(os.path.join(cache, "pace.json"), limit, clock=clock)
+        for _ in range(batches):
+            started = time.perf_counter()
+            for _ in range(calls):
+                waits += pacer.book()
+            runs.append((time.perf_counter() - started) / calls * 1e6)
+    return {
+        "available": True,
+        "calls": calls,
+        "limit": limit,
+        "waited": waits,
+        "us_per_request": [round(r, 1) for r in runs],
+    }
+
+
+# variant: (title, environment, module_defaults of the collection's modules)
+FLEET_VARIANTS = {
+    # with_simulator's environment sets a high SCALINGO_RATE_LIMIT for the tests: unset, the default applies.
+    "pacing_on": ("collection, pacing on (`rate_limit` 60, the default)", {"SCALINGO_RATE_LIMIT": None}, {}),
+    # Unpaced, a request may be refused for longer than the default 60 s of retries while 19 other forks
+    # compete for the window; its task would fail and leave part of the work undone.
+    "pacing_off": (
+        "collection, pacing off (`SCALINGO_RATE_LIMIT=0`, `rate_limit_retry_timeout: 600`)",
+        {"SCALINGO_RATE_LIMIT": "0"},
+        {"rate_limit_retry_timeout": 600},
+    ),
+    "uri": ("`ansible.builtin.uri`: an exchange per app, `until` 429 (`retries: 30`, `delay: 10`)", {}, {}),
+}
+
+
+def fleet(sim, collections, repeats, apps=100, forks=20, limit=60, window=60, operation=0.2, variants=None):
+    """The same fleet work three ways under Scalingo's rate limit (`limit` requests per `window` s per user)."""
+    names = [f"fleet-{n:03d}" for n in range(1, apps + 1)]
+    result = {"apps": apps, "forks": forks, "rate_limit": limit, "rate_window": window, "variants": {}}
+    result["operation_seconds"] = operation
+    for variant in variants or FLEET_VARIANTS:
+        title, extra, defaults = FLEET_VARIANTS[variant]
+        settle(sim, window)
+        sim.admin("POST", "config", {"rate_limit": limit, "rate_window": window, "operation_duration": operation})
+        tasks = fleet_uri_tasks() if variant == "uri" else fleet_tasks()
+        print(f"  fleet: {title} ...", flush=True)
+        with tempfile.TemporaryDirectory(prefix="scalingo-bench-fleet-cache-") as cache:
+            timeout = 4 * apps * 10 / limit * window + 600  # far beyond any variant; a hung run still ends
+            run = lib.run_fleet(sim, collections, tasks, names, forks, cache, timeout, defaults, **extra)
+        sim.admin("POST", "config", {"rate_limit": None})  # the check below must not wait for the window
+        left = [n for n in sim.app_names() if n in names]
+        figures = fleet_figures(run, names, limit, window, left)
+        figures["title"] = title
+        result["variants"][variant] = figures
+        print(
+            f"  fleet: {variant}: {figures['requests']} requests, {figures['throttled_429']} 429, "
+            f"{figures['exchanges']} exchanges, {figures['wall']} s (floor {figures['floor']} s)",
+            flush=True,
+        )
+    sim.admin("POST", "config", {"rate_limit": None, "rate_window": 60})
+    result["pacing_overhead"] = pacing_overhead(collections)
+    return result

@@ -39,11 +39,17 @@ class CallbackModule(CallbackBase):
         self.events.append({"task": task.get_name(), "start": time.time()})
 
     def _end(self, result, status):
+        # With many hosts (the fleet scenario) each host's result ends the task again: the last one's
+        # result is kept, and how many hosts ended in each status, with the first failures' messages.
         event = self.events[-1]
         event["end"] = time.time()
         event["status"] = status
         event["result"] = {key: result.result[key] for key in KEPT if key in result.result}
         event["result_bytes"] = len(json.dumps(result.result, default=str))
+        event.setdefault("hosts", {})
+        event["hosts"][status] = event["hosts"].get(status, 0) + 1
+        if status == "failed" and len(event.setdefault("failures", [])) < 3:
+            event["failures"].append(str(result.result.get("msg", ""))[:300])
 
     def v2_runner_on_ok(self, result):
         self._end(result, "ok")
