@@ -327,8 +327,9 @@ class Pacer:
     def _write(self, fd: int, sent: list[float], hold: float) -> None:
         data = json.dumps({"sent": sent, "hold": hold}).encode()
         with contextlib.suppress(OSError):
-            os.ftruncate(fd, 0)
+            # Written over, then cut: truncating to zero first frees the block, slow on some disks.
             os.pwrite(fd, data, 0)
+            os.ftruncate(fd, len(data))
 
 
 class BearerCache:
