@@ -247,6 +247,11 @@ def token_key(auth_url: str, api_token: str) -> str:
     return hashlib.sha256(f"{auth_url}\n{api_token}".encode()).hexdigest()
 
 
+def ours_alone(st: os.stat_result) -> bool:
+    """A cache file we may trust: this user's, and neither readable nor writable by others."""
+    return st.st_uid == os.getuid() and not st.st_mode & 0o077
+
+
 @contextlib.contextmanager
 def locked(path: str):
     """An exclusive lock on `path` (created 0600) across processes, yielding its descriptor, or None
@@ -258,8 +263,7 @@ def locked(path: str):
         yield None
         return
     try:
-        st = os.fstat(fd)
-        if st.st_uid != os.getuid() or st.st_mode & 0o077:
+        if not ours_alone(os.fstat(fd)):
             raise OSError("not ours alone")
         fcntl.flock(fd, fcntl.LOCK_EX)
     except OSError:
@@ -348,8 +352,7 @@ class BearerCache:
 
     def _read(self) -> dict:
         try:
-            st = os.stat(self.path)
-            if st.st_uid != os.getuid() or st.st_mode & 0o077:
+            if not ours_alone(os.stat(self.path)):
                 return {}
             with open(self.path, encoding="utf-8") as handle:
                 data = json.load(handle)

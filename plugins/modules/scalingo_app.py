@@ -104,6 +104,9 @@ EXAMPLES = r"""
     group/scalingo.cloud.all:
       region: osc-secnum-fr1
       api_token: "{{ vault_scalingo_token }}"
+      # 40 of the token's 60 requests a minute, shared by every task and fork on this host:
+      # the CI job that deploys with the same token keeps the other 20.
+      rate_limit: 40
   block:
     - name: Delete an app
       scalingo.cloud.scalingo_app:
