@@ -363,8 +363,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             except KeyError:
                 hosts = None
         if hosts is None:
+            client = None
             try:
-                hosts = self._fetch(self._client(settings))
+                client = self._client(settings)
+                hosts = self._fetch(client)
             except ScalingoError as exc:
                 raise AnsibleError(f"scalingo inventory: {exc.message}") from None
             except Exception as exc:  # pylint: disable=broad-exception-caught
@@ -375,6 +377,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 raise AnsibleError(
                     f"scalingo inventory: could not read the apps from {api_url} ({type(exc).__name__}: {details})"
                 ) from None
+            finally:
+                # What the client had to say (an unusable cache folder, a listing cut short), failure or not.
+                for warning in client.warnings if client else []:
+                    self.display.warning(f"scalingo inventory: {warning}")
             if use_cache:
                 self._cache[cache_key] = hosts
         self._populate(hosts)

@@ -11,14 +11,10 @@ answer goes through. Nothing here is a public API; it may change in any release.
 from __future__ import annotations
 
 import base64
-import contextlib
-import fcntl
-import hashlib
 import json
 import os
 import random
 import re
-import tempfile
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -33,11 +29,22 @@ except ImportError as exc:  # pragma: no cover - exercised by the sanity import 
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = exc
 
+# The cache (bearer, request budget) lives in _cache; its names stay importable from here.
+from ._cache import (  # noqa: F401  # pylint: disable=unused-import
+    BEARER_MARGIN,
+    JWT,
+    BearerCache,
+    CacheFolder,
+    Pacer,
+    cache_directory,
+    locked,
+    ours_alone,
+    token_key,
+)
+
 VERSION = "0.1.0"
 USER_AGENT = f"scalingo.cloud-ansible/{VERSION}"
 
-# Re-exchange the API token this long before the bearer's own expiry.
-BEARER_MARGIN = 300
 # Only reads are repeated as they are; a write whose answer was lost is settled by reading the
 # state again (see Resource.write).
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -71,7 +78,6 @@ REGION = re.compile(r"^[a-z0-9-]+\Z")
 URL = re.compile(r"^https?://[^\s/?#@]+(/[^\s?#]*)?\Z")
 # What an HTTP header can carry of a token: visible ASCII, no space.
 TOKEN = re.compile(r"^[\x21-\x7e]+\Z")
-JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\Z")
 
 
 class ScalingoError(Exception):
@@ -237,155 +243,6 @@ def bearer_expiry(bearer: str) -> float | None:
         return None
 
 
-def cache_directory() -> str:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "scalingo-ansible")
-
-
-def token_key(auth_url: str, api_token: str) -> str:
-    """What names an API token's files: a SHA-256 of the auth URL and the token, never the token."""
-    return hashlib.sha256(f"{auth_url}\n{api_token}".encode()).hexdigest()
-
-
-def ours_alone(st: os.stat_result) -> bool:
-    """A cache file we may trust: this user's, and neither readable nor writable by others."""
-    return st.st_uid == os.getuid() and not st.st_mode & 0o077
-
-
-@contextlib.contextmanager
-def locked(path: str):
-    """An exclusive lock on `path` (created 0600) across processes, yielding its descriptor, or None
-    when the file can't be used (another owner, open to others, no space): the caller goes on unlocked."""
-    try:
-        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    except OSError:
-        yield None
-        return
-    try:
-        if not ours_alone(os.fstat(fd)):
-            raise OSError("not ours alone")
-        fcntl.flock(fd, fcntl.LOCK_EX)
-    except OSError:
-        os.close(fd)
-        yield None
-        return
-    try:
-        yield fd
-    finally:
-        os.close(fd)  # closing releases the lock
-
-
-class Pacer:
-    """One request budget per API token, shared by every process of this user on this host.
-
-    The state (a 0600 file beside the bearer cache, named like it) lists when the latest requests
-    were, or are booked to be, sent, and until when a refusal (429) holds every sender. A request
-    books the earliest time that keeps at most `limit` requests in any window, and sleeps until then.
-    """
-
-    # The API counts a request when it arrives, which may be a little after it was sent: the booked
-    # windows are this much longer than the API's.
-    SLACK = 1.0
-
-    def __init__(self, path: str, limit: int, window: float = 60.0, clock: Callable[[], float] = time.time) -> None:
-        self.path = path
-        self.limit = limit
-        self.span = window + self.SLACK
-        self.clock = clock
-
-    def book(self) -> float:
-        """Book the next sending time; the seconds to wait for it."""
-        with locked(self.path) as fd:
-            if fd is None:
-                return 0.0
-            now = self.clock()
-            sent, hold = self._read(fd, now)
-            at = max(now, hold)
-            if len(sent) >= self.limit:
-                at = max(at, sent[-self.limit] + self.span)
-            sent.append(at)
-            self._write(fd, sent, hold)
-            return at - now
-
-    def hold(self, seconds: float) -> None:
-        """Every sender waits `seconds` from now (the API refused a request)."""
-        with locked(self.path) as fd:
-            if fd is None:
-                return
-            now = self.clock()
-            sent, hold = self._read(fd, now)
-            self._write(fd, sent, max(hold, now + seconds))
-
-    def _read(self, fd: int, now: float) -> tuple[list[float], float]:
-        try:
-            data = json.loads(os.pread(fd, 1 << 20, 0) or b"{}")
-            # Times beyond an hour from now come from a damaged file or a clock set back: forgotten.
-            sent = sorted(t for t in data["sent"] if _is(t, float) and now - self.span < t < now + 3600)
-            hold = data["hold"] if _is(data["hold"], float) and data["hold"] < now + 3600 else 0.0
-        except (OSError, ValueError, KeyError, TypeError):
-            return [], 0.0  # a damaged state only costs its own pacing, once
-        oldest = max(0, len(sent) - self.limit)
-        return sent[oldest:], hold
-
-    def _write(self, fd: int, sent: list[float], hold: float) -> None:
-        data = json.dumps({"sent": sent, "hold": hold}).encode()
-        with contextlib.suppress(OSError):
-            # Written over, then cut: truncating to zero first frees the block, slow on some disks.
-            os.pwrite(fd, data, 0)
-            os.ftruncate(fd, len(data))
-
-
-class BearerCache:
-    """Bearer tokens kept between tasks, one 0600 file per API token.
-
-    The file name is a SHA-256 of the auth URL and the API token, so the API token itself is
-    never written; the file holds only the bearer and its expiry.
-    """
-
-    def __init__(self, auth_url: str, api_token: str, directory: str | None = None) -> None:
-        self.directory = directory or cache_directory()
-        key = token_key(auth_url, api_token)
-        self.path = os.path.join(self.directory, f"bearer-{key}.json")
-        # Held while a token is exchanged, so that concurrent tasks wait for that one exchange.
-        self.lock_path = os.path.join(self.directory, f"bearer-{key}.lock")
-
-    def _read(self) -> dict:
-        try:
-            if not ours_alone(os.stat(self.path)):
-                return {}
-            with open(self.path, encoding="utf-8") as handle:
-                data = json.load(handle)
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
-
-    def load(self, now: float) -> str | None:
-        data = self._read()
-        bearer, exp = data.get("bearer"), data.get("exp")
-        fresh = isinstance(exp, (int, float)) and exp - BEARER_MARGIN > now
-        if isinstance(bearer, str) and JWT.match(bearer) and fresh:
-            return bearer
-        return None
-
-    def save(self, bearer: str, exp: float) -> None:
-        try:
-            os.makedirs(self.directory, mode=0o700, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".bearer-")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"bearer": bearer, "exp": exp}, handle)
-            os.replace(tmp, self.path)
-        except OSError:
-            pass  # a cache that can't be written only costs one token exchange per task
-
-    def discard(self, bearer: str) -> None:
-        """Forget `bearer`, unless another task has already put a fresh one in its place."""
-        if self._read().get("bearer") != bearer:
-            return
-        with contextlib.suppress(OSError):
-            os.unlink(self.path)
-
-
 class Reply:
     """An answer of the API whose status was expected; its fields are read through take()."""
 
@@ -484,11 +341,15 @@ class Client:
         self.session = session or requests.Session()
         self.session.verify = validate_certs
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
-        self.cache = BearerCache(self.auth_url, api_token) if bearer_cache else None
+        # Said to the user at the end of the task (a listing cut short, an unusable cache folder, ...).
+        self.warnings = []
+        # The folder of the bearer and of the pacing state, checked on first use; a problem with it is said once.
+        folder = CacheFolder(warn=self.warnings.append)
+        self.cache = BearerCache(self.auth_url, api_token, folder=folder) if bearer_cache else None
         self.pacer = None
         if rate_limit:
-            path = os.path.join(cache_directory(), f"pace-{token_key(self.auth_url, api_token)}.json")
-            self.pacer = Pacer(path, rate_limit, clock=clock)
+            path = os.path.join(folder.path, f"pace-{token_key(self.auth_url, api_token)}.json")
+            self.pacer = Pacer(path, rate_limit, clock=clock, folder=folder)
         self.sleep = sleep
         self.clock = clock
         self.monotonic = monotonic
@@ -496,8 +357,6 @@ class Client:
         self._bearer_from_cache = False
         # True once a write was sent that may have been applied: a later failure is still a change.
         self.wrote = False
-        # Said to the user at the end of the task (a listing cut short, ...).
-        self.warnings = []
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any]) -> Client:
@@ -544,7 +403,7 @@ class Client:
             self._bearer_from_cache = self._bearer is not None
             if self._bearer is None:
                 # One exchange at a time per token: the tasks that wait here then find its bearer.
-                with locked(self.cache.lock_path):
+                with locked(self.cache.lock_path, self.cache.folder):
                     self._bearer = self.cache.load(self.clock())
                     self._bearer_from_cache = self._bearer is not None
                     self._bearer = self._bearer or self._exchange(limit)
