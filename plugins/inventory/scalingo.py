@@ -205,6 +205,7 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._client import (
     ScalingoError,
     connection_settings,
 )
+from ansible_collections.scalingo.cloud.plugins.module_utils._redact import redact
 
 FILTER_OPTIONS = ("name_patterns", "statuses", "parents", "child_apps", "formation")
 
@@ -264,7 +265,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         try:
             return connection_settings(options)
         except ScalingoError as exc:
-            raise AnsibleError(f"scalingo inventory: {exc.message}") from None
+            raise AnsibleError(f"scalingo inventory: {redact(exc.message, [options['api_token']])}") from None
 
     def _fingerprint(self, token, api_url):
         """What the cached data depends on, hashed (the token never reaches the cache in clear)."""
@@ -368,12 +369,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 client = self._client(settings)
                 hosts = self._fetch(client)
             except ScalingoError as exc:
-                raise AnsibleError(f"scalingo inventory: {exc.message}") from None
+                secrets = client.secrets() if client else (token,)
+                raise AnsibleError(f"scalingo inventory: {redact(exc.message, secrets)}") from None
             except Exception as exc:  # pylint: disable=broad-exception-caught
-                # An unexpected failure (a malformed URL, ...): its text, unless it could hold a credential.
-                details = to_native(exc)
-                if token in details or "Basic " in details or "Bearer " in details:
-                    details = "details withheld: they may contain a credential"
+                # An unexpected failure (a malformed URL, ...): its text, cleaned of anything like a credential.
+                details = redact(to_native(exc), client.secrets() if client else (token,))
                 raise AnsibleError(
                     f"scalingo inventory: could not read the apps from {api_url} ({type(exc).__name__}: {details})"
                 ) from None

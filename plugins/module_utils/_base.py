@@ -32,6 +32,7 @@ from ._client import (
     app_name_problems,
     connection_settings,
 )
+from ._redact import redact, redact_all
 from ._waiter import Waiter
 
 AUTH_TYPES = {
@@ -285,7 +286,9 @@ class ScalingoModule:
             self.module.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
         if not self.connection["validate_certs"]:
             self.module.warn("validate_certs is false: TLS certificates of the Scalingo API are not verified")
-        return Client.from_settings(self.connection)
+        client = Client.from_settings(self.connection)
+        client.secret_values = tuple(self.module.no_log_values)
+        return client
 
     def check_app_name(self, option: str, name: str, what: str = "app name") -> None:
         problems = app_name_problems(name)
@@ -293,7 +296,8 @@ class ScalingoModule:
             self.fail(f"{what} '{name}' ({option}) is invalid: {'; '.join(problems)}")
 
     def fail(self, msg: str, **result: Any) -> NoReturn:
-        self.module.fail_json(msg=msg, **result)
+        secrets = self.module.no_log_values
+        self.module.fail_json(msg=redact(msg, secrets), **redact_all(result, secrets))
 
     def refuse_values(self, option: str, names: list[str], msg: str) -> NoReturn:
         """Fail on values of the no_log dict `option` that can't be used, without Ansible garbling `msg`.
@@ -315,12 +319,14 @@ class ScalingoModule:
         self.fail(msg)
 
     def warn(self, msg: str) -> None:
-        self.module.warn(msg)
+        self.module.warn(redact(msg, self.module.no_log_values))
 
     def run(self, resource_class: type[Resource]) -> NoReturn:
         """Run the module's decision and end the task: the only place a ScalingoError becomes a failure.
 
         A failure after a write that may have been applied is reported as a change, never as "ok".
+        Its message, its failure and result fields and the warnings are cleaned of credentials and of
+        the task's secrets, whatever answer text they quote.
         """
         client = self.client()
         resource = resource_class(client, self.params, self.module.check_mode)
@@ -333,16 +339,22 @@ class ScalingoModule:
                 changed = exc.unknown_outcome or client.wrote
                 if client.wrote and not exc.unknown_outcome:
                     msg += "; what this task sent before this failure may have been applied"
-            self._warn(client.warnings + resource.warnings)
-            self.module.fail_json(msg=msg, changed=changed, failure=exc.failure, **exc.result)
-        self._warn(client.warnings + resource.warnings)
+            secrets = client.secrets()
+            self._warn(client.warnings + resource.warnings, secrets)
+            self.module.fail_json(
+                msg=redact(msg, secrets),
+                changed=changed,
+                failure=redact_all(exc.failure, secrets),
+                **redact_all(exc.result, secrets),
+            )
+        self._warn(client.warnings + resource.warnings, client.secrets())
         if not self.module._diff:
             result.pop("diff", None)
         self.module.exit_json(**result)
 
-    def _warn(self, warnings: list[str]) -> None:
+    def _warn(self, warnings: list[str], secrets: tuple[str, ...]) -> None:
         for warning in warnings:
-            self.module.warn(warning)
+            self.module.warn(redact(warning, secrets))
 
 
 def differences(current: dict, desired: dict) -> dict:

@@ -41,6 +41,7 @@ from ._cache import (  # noqa: F401  # pylint: disable=unused-import
     ours_alone,
     token_key,
 )
+from ._redact import redact, redact_all
 
 VERSION = "0.1.0"
 USER_AGENT = f"scalingo.cloud-ansible/{VERSION}"
@@ -122,20 +123,26 @@ class ScalingoError(Exception):
         }
 
     @classmethod
-    def from_response(cls, response: requests.Response, action: str) -> ScalingoError:
+    def from_response(cls, response: requests.Response, action: str, secrets: tuple[str, ...] = ()) -> ScalingoError:
+        """The failure an answer describes; what it quotes of the answer is cleaned of credentials and `secrets`."""
+
+        def quoted(text: str) -> str:
+            # Cleaned before it is made one line and cut, so that no piece of a secret is left to recognise.
+            return " ".join(redact(text, secrets).split())
+
         data = _json_or_none(response)
         error = errors = resource = None
         if isinstance(data, dict):
-            error = data.get("error") if isinstance(data.get("error"), str) else None
-            errors = data.get("errors") if isinstance(data.get("errors"), dict) else None
-            resource = data.get("resource") if isinstance(data.get("resource"), str) else None
+            error = (quoted(data["error"]) or None) if isinstance(data.get("error"), str) else None
+            errors = redact_all(data["errors"], secrets) if isinstance(data.get("errors"), dict) else None
+            resource = quoted(data["resource"]) if isinstance(data.get("resource"), str) else None
             if error and isinstance(data.get("url"), str):
-                error = f"{error} ({data['url']})"
+                error = f"{error} ({quoted(data['url'])})"
         elif response.text and "html" not in response.headers.get("Content-Type", ""):
-            error = " ".join(response.text.split())[:200] or None
+            error = quoted(response.text)[:200] or None
         status = response.status_code
         if errors:
-            reason = "; ".join(_field_errors(field, msgs) for field, msgs in errors.items())
+            reason = " ".join("; ".join(_field_errors(field, msgs) for field, msgs in errors.items()).split())
         elif resource and status == 404:
             reason = f"{resource} not found"
         elif status == 401:
@@ -143,8 +150,9 @@ class ScalingoError(Exception):
         elif 300 <= status < 400:
             reason = "the API answered with a redirection, which is never followed with credentials"
         else:
-            reason = error or response.reason or "no details given"
+            reason = error or quoted(response.reason or "") or "no details given"
         request_id = response.headers.get("X-Request-ID")
+        request_id = quoted(request_id) if request_id else None
         return cls(
             f"{action}: {reason}{_suffix(status, request_id)}",
             status=status,
@@ -357,6 +365,8 @@ class Client:
         self._bearer_from_cache = False
         # True once a write was sent that may have been applied: a later failure is still a change.
         self.wrote = False
+        # The task's own secret values (its no_log options), which no message may quote either.
+        self.secret_values: tuple[str, ...] = ()
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any]) -> Client:
@@ -372,6 +382,10 @@ class Client:
             rate_limit=settings["rate_limit"],
         )
 
+    def secrets(self) -> tuple[str, ...]:
+        """What no message may quote: the API token, the bearer of this run and the task's secret values."""
+        return (self.api_token, *([self._bearer] if self._bearer else []), *self.secret_values)
+
     # -- auth ---------------------------------------------------------------
 
     def _exchange(self, limit: float) -> str:
@@ -380,7 +394,7 @@ class Client:
             "POST", f"{self.auth_url}/v1/tokens/exchange", action, limit, repeatable=True, auth=("", self.api_token)
         )
         if response.status_code != 200:
-            raise ScalingoError.from_response(response, action)
+            raise ScalingoError.from_response(response, action, self.secrets())
         data = _json_or_none(response)
         bearer = data.get("token") if isinstance(data, dict) else None
         if not isinstance(bearer, str) or not JWT.match(bearer):
@@ -543,7 +557,7 @@ class Client:
         if writes and (response.status_code < 400 or response.status_code in UNKNOWN_OUTCOME_STATUSES):
             self.wrote = True
         if response.status_code not in ok:
-            exc = ScalingoError.from_response(response, action)
+            exc = ScalingoError.from_response(response, action, self.secrets())
             if response.status_code in UNKNOWN_OUTCOME_STATUSES and writes:
                 exc.unknown_outcome = True
                 exc.message += "; the request may or may not have been applied"

@@ -163,6 +163,7 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._base import (
     wait_argument_spec,
 )
 from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError
+from ansible_collections.scalingo.cloud.plugins.module_utils._redact import redact, redact_all
 
 RUNNING = ("queued", "building", "pushing", "starting")
 RECENT = 20
@@ -183,12 +184,14 @@ class Deployment(Resource):
         super().__init__(*args, **kwargs)
         self.app = self.params["app"]
         self.ref = self.params["git_ref"]
-        self.secrets = [self.params["source_url"]]
+        self.keep_secret(self.params["source_url"])
+
+    def keep_secret(self, *urls):
+        """Never quote these URLs (pre-signed URLs are credentials), here or in the client's own messages."""
+        self.client.secret_values += tuple(url for url in urls if url)
 
     def hide(self, text):
-        for secret in self.secrets:
-            text = text.replace(secret, "<source archive URL>") if secret else text
-        return text
+        return redact(text, self.client.secrets())
 
     def recent(self):
         return self.client.get(
@@ -229,10 +232,7 @@ class Deployment(Resource):
             return self.write(lambda: self.send(source_url), lambda: self.landed(known))
         except ScalingoError as exc:
             exc.message, exc.error = self.hide(exc.message), exc.error and self.hide(exc.error)
-            if exc.errors:
-                exc.errors = {
-                    k: [self.hide(str(m)) for m in v] if isinstance(v, list) else v for k, v in exc.errors.items()
-                }
+            exc.errors = exc.errors and redact_all(exc.errors, self.client.secrets())
             raise
 
     def upload(self):
@@ -249,7 +249,7 @@ class Deployment(Resource):
                 ).take("source", fields={"upload_url": str, "download_url": str}),
                 lambda: None,
             )
-            self.secrets += [source["upload_url"], source["download_url"]]
+            self.keep_secret(source["upload_url"], source["download_url"])
             self.client.upload(source["upload_url"], data, "could not upload the source archive")
         except ScalingoError as exc:
             exc.changed = False

@@ -14,7 +14,18 @@ from .web import json_object, state, trap
 
 bp = Blueprint("admin", __name__, url_prefix="/_sim")
 
-FAULT_ACTIONS = ("status", "delay", "drop", "drop_after_write", "truncate_after_write", "location")
+FAULT_ACTIONS = (
+    "status",
+    "delay",
+    "drop",
+    "drop_after_write",
+    "truncate_after_write",
+    "location",
+    "echo_headers",
+    "echo_body",
+)
+ECHO_ACTIONS = ("echo_headers", "echo_body")
+ECHO_FORMS = ("json", "text")
 OUTCOMES = ("done", "error", "never")
 
 
@@ -382,6 +393,8 @@ def fault_from(body: dict):
     action = actions[0]
     if "json" in body and action != "status":
         return "json goes with a status fault"
+    if body.get("echo_as") is not None and action not in ECHO_ACTIONS:
+        return "echo_as goes with an echo_headers or echo_body fault"
     if action == "status":
         status = body["status"]
         if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
@@ -404,6 +417,14 @@ def fault_from(body: dict):
         if problem:
             return problem
         fault["location"] = body["location"]
+    elif action in ECHO_ACTIONS:
+        status = body[action]
+        if not isinstance(status, int) or isinstance(status, bool) or not 400 <= status <= 599:
+            return f"{action} must be the HTTP error status to answer with (400 to 599)"
+        echo_as = body.get("echo_as", "json" if action == "echo_headers" else "text")
+        if echo_as not in ECHO_FORMS:
+            return f"echo_as must be one of {', '.join(ECHO_FORMS)}"
+        fault.update({action: status, "echo_as": echo_as})
     else:
         fault[action] = True
     return fault

@@ -67,6 +67,8 @@ def before_request():
             request.environ[TRUNCATE_FLAG] = True
         elif "location" in fault:
             g.location_template = fault["location"]
+        elif "echo_headers" in fault or "echo_body" in fault:
+            return echo_response(fault)
         else:
             return fault_response(fault)
 
@@ -115,6 +117,20 @@ def fault_response(fault: dict):
     for name, value in (fault.get("headers") or {}).items():
         response.headers[name] = str(value)
     return response
+
+
+def echo_response(fault: dict):
+    """An error that quotes the request as a careless server or proxy does: every header (Authorization
+    included), one `Name: value` a line, or the body as it came; as text, or as the JSON `error`."""
+    if "echo_headers" in fault:
+        status = fault["echo_headers"]
+        text = "".join(f"{name}: {value}\n" for name, value in request.headers.items())
+    else:
+        status = fault["echo_body"]
+        text = request.get_data(cache=True).decode("utf-8", errors="replace")
+    if fault["echo_as"] == "json":
+        return text_response(json.dumps({"error": text}), status, content_type=JSON_TYPE)
+    return text_response(text, status, content_type=TEXT_TYPE)
 
 
 def rewritten(template: str, original: str) -> str:

@@ -1,3 +1,5 @@
+import base64
+import json
 import time
 
 import pytest
@@ -134,6 +136,53 @@ def test_fault_delay(sim):
     started = time.time()
     assert sim.get("/v1/apps").status_code == 200
     assert time.time() - started >= 0.3
+
+
+def test_fault_echo_headers_quotes_the_bearer_in_the_json_error(sim):
+    sim.create_app("echo-app")
+    sim.admin("/faults", {"method": "GET", "path": "/v1/apps/echo-app", "echo_headers": 403})
+    response = sim.get("/v1/apps/echo-app", headers={"X-Extra": "1"})
+    assert response.status_code == 403 and response.content_type == "application/json; charset=utf-8"
+    lines = response.get_json()["error"].splitlines()
+    assert f"Authorization: Bearer {sim.bearer}" in lines and "X-Extra: 1" in lines
+    assert sim.get("/v1/apps/echo-app").status_code == 200  # once only
+    assert [e["status"] for e in sim.admin("/requests", method="GET")["requests"][-2:]] == [403, 200]
+
+
+def test_fault_echo_headers_on_the_token_exchange_quotes_basic_auth_as_text(sim):
+    sim.admin("/faults", {"method": "POST", "path": "/v1/tokens/exchange", "echo_headers": 401, "echo_as": "text"})
+    response = sim.exchange("tk-us-simulator")
+    assert response.status_code == 401 and response.content_type == "text/plain; charset=utf-8"
+    basic = base64.b64encode(b":tk-us-simulator").decode()
+    assert f"Authorization: Basic {basic}" in response.get_data(as_text=True).splitlines()
+    assert "token" in sim.exchange("tk-us-simulator").get_json()
+
+
+def test_fault_echo_body_answers_the_request_body_and_applies_nothing(sim):
+    sim.create_app("echo-app")
+    sim.admin("/faults", {"method": "PUT", "path": "/v1/apps/*/variables", "echo_body": 422})
+    body = {"variables": [{"name": "KEY", "value": "line one\n  line two"}]}
+    response = sim.put("/v1/apps/echo-app/variables", json=body)
+    assert response.status_code == 422 and response.content_type == "text/plain; charset=utf-8"
+    assert json.loads(response.get_data(as_text=True)) == body
+    assert sim.get("/v1/apps/echo-app/variables").get_json()["variables"] == []  # not processed
+    sim.admin("/faults", {"method": "PUT", "path": "/v1/apps/*/variables", "echo_body": 400, "echo_as": "json"})
+    assert json.loads(sim.put("/v1/apps/echo-app/variables", json=body).get_json()["error"]) == body
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"echo_headers": 200},
+        {"echo_headers": True},
+        {"echo_body": "422"},
+        {"echo_body": 422, "echo_as": "xml"},
+        {"echo_body": 422, "status": 422},
+        {"status": 422, "echo_as": "text"},
+    ],
+)
+def test_fault_echo_validation(client, fault):
+    assert client.post("/_sim/faults", json={"path": "/v1/apps", **fault}).status_code == 400
 
 
 def test_fault_validation(client):

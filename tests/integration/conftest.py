@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 import os
 import re
 import subprocess
@@ -15,10 +16,28 @@ import with_simulator
 
 COLLECTIONS = os.path.join(ROOT, "build", "collections")
 
-# Anything that looks like a secret this suite uses: the API tokens, any JWT (bearer), auth headers.
+# Secret values the targets give that a server may echo (hostile/tasks/echo.yml), found in base64 too.
+ECHOED_VALUES = ("s3cr3t-echo-first-line\n  s3cr3t-echo-second-line", "s3cr3t-echo  two  spaces")
+
+
+def base64_forms(secret):
+    """What the base64 of `secret` holds wherever it starts in an encoded text (base64(":" + token) of Basic auth
+    starts it at the second byte): the middle of its encoding after 0, 1 and 2 bytes, standard and URL-safe."""
+    forms = []
+    for prefix in ("", "x", "xx"):
+        middle = base64.b64encode((prefix + secret).encode()).decode()[4:-4]
+        forms += [middle, middle.replace("+", "-").replace("/", "_")]
+    return forms
+
+
+# Anything that looks like a secret this suite uses: the API tokens, any JWT (bearer), auth headers, and the base64
+# forms of the simulator's token and of the echoed values.
 SECRETS = re.compile(
     r"tk-us-[A-Za-z0-9_-]+|eyJ[A-Za-z0-9_-]{8,}\.eyJ|Bearer [A-Za-z0-9]|Basic [A-Za-z0-9]|\bAuthorization\b|s3cr3t-[A-Za-z0-9-]+"
     r"|-----BEGIN [A-Z ]*PRIVATE KEY-----"  # a TLS key given to scalingo_domain
+    + "".join(
+        "|" + re.escape(form) for secret in (with_simulator.TOKEN, *ECHOED_VALUES) for form in base64_forms(secret)
+    )
 )
 
 

@@ -161,6 +161,31 @@ def test_formation_not_from_scalingo(seeded, tmp_path):
     assert not [r for r in sent if r["mutating"]]
 
 
+@pytest.mark.parametrize(
+    "fault, message",
+    [
+        pytest.param(
+            {"method": "POST", "path": "/v1/tokens/exchange", "echo_headers": 401},
+            r"could not exchange the API token for a bearer token: Host: .* <redacted>: check api_token .* \(HTTP 401, "
+            r"request id [^)]+\)",
+            id="token exchange echoing Basic auth",
+        ),
+        pytest.param(
+            {"method": "GET", "path": "/v1/apps", "echo_headers": 403, "echo_as": "text"},
+            r"could not list the apps: Host: .* <redacted> \(HTTP 403, request id [^)]+\)",
+            id="app list echoing the bearer",
+        ),
+    ],
+)
+def test_errors_echoing_the_request_headers_show_no_credential(seeded, tmp_path, fault, message):
+    # inventory() fails on any token, JWT, Authorization, Bearer or Basic header, or base64 of the token, in the output.
+    result, output, sent = inventory(seeded, tmp_path, "plugin: scalingo.cloud.scalingo\n", fault=fault)
+    assert result.returncode != 0
+    lines = failure_lines(output)
+    assert len(lines) == 1 and re.fullmatch(f"scalingo inventory: {message}", lines[0]), output
+    assert [r["status"] for r in sent][-1] == fault.get("echo_headers")
+
+
 def test_control_the_same_inventory_works_without_faults(seeded, tmp_path):
     """The failures above come from the hostile answers: without them, the same configuration lists the apps."""
     result, output, sent = inventory(seeded, tmp_path, "plugin: scalingo.cloud.scalingo\nformation: true\n")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import glob
 import os
 
-from conftest import SECRETS, run_playbook
+from conftest import ECHOED_VALUES, SECRETS, run_playbook
+from with_simulator import TOKEN
 
 
 def test_scan_catches_each_kind_of_secret():
@@ -20,6 +22,10 @@ def test_scan_catches_each_kind_of_secret():
         "-----BEGIN EC PRIVATE KEY-----",
         "-----BEGIN RSA PRIVATE KEY-----",
     ]
+    # Base64 without a scheme before it: the token alone, as Basic auth encodes it, and the echoed values.
+    for secret in (TOKEN, f":{TOKEN}", f"user:{TOKEN}", *ECHOED_VALUES):
+        encoded = base64.b64encode(secret.encode()).decode()
+        samples += [f"header {encoded}", f"url-safe {encoded.replace('+', '-').replace('/', '_')}"]
     assert [bool(SECRETS.search(s)) for s in samples] == [True] * len(samples)
     assert not SECRETS.search("VALUE_SPECIFIED_IN_NO_LOG_PARAMETER app-lifecycle changed=true")
 

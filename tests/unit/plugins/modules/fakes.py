@@ -157,12 +157,16 @@ class FakeClient:
     paginate = Client.paginate
     cursor_pages = Client.cursor_pages
     resolve = Client.resolve
+    secrets = Client.secrets
 
     def __init__(self, *script):
         self.script = [item for entry in script for item in (entry if isinstance(entry, list) else [entry])]
         self.calls = []
         self.api_url = API
         self.api_origin = origin(API)
+        self.api_token = auth_params()["api_token"]
+        self._bearer = None
+        self.secret_values = ()
         self.wrote = False
         self.warnings = []
 
@@ -192,7 +196,7 @@ class FakeClient:
         if writes and (reply.status < 400 or reply.status in UNKNOWN_OUTCOME_STATUSES):
             self.wrote = True
         if reply.status not in ok:
-            exc = ScalingoError.from_response(reply.response(), action)
+            exc = ScalingoError.from_response(reply.response(), action, self.secrets())
             if reply.status in UNKNOWN_OUTCOME_STATUSES and writes:
                 exc.unknown_outcome = True
                 exc.message += "; the request may or may not have been applied"

@@ -387,7 +387,23 @@ def test_the_upload_urls_never_reach_a_message_even_when_the_api_quotes_them(tmp
     echo = expect("POST", LIST, unprocessable({"source_url": [f"{DOWNLOAD} can't be fetched"]}))
     o = fails(Deployment, params(source_url=None, source_path=str(tmp_path)), listing(OLD), sources(), uploaded(), echo)
     assert "s3cr3t" not in o.error.message and "s3cr3t" not in repr(o.error.errors)
-    assert "<source archive URL> can't be fetched" in o.error.message
+    assert "source_url <redacted> can't be fetched" in o.error.message
+
+
+@pytest.mark.parametrize("errors", [f"{DOWNLOAD} can't be fetched", {"url": DOWNLOAD}, [f"{UPLOAD} refused"]])
+def test_the_upload_urls_never_reach_string_valued_or_nested_errors(tmp_path, errors):
+    echo = expect("POST", LIST, unprocessable({"source_url": errors}))
+    o = fails(Deployment, params(source_url=None, source_path=str(tmp_path)), listing(OLD), sources(), uploaded(), echo)
+    assert "s3cr3t" not in o.error.message and "s3cr3t" not in repr(o.error.errors)
+    assert "storage.test.example" not in o.error.message + repr(o.error.errors)
+
+
+def test_the_source_url_given_never_reaches_the_errors():
+    private = "https://git.example/me/shop/archive/v2.tar.gz?private_token=s3cr3t-given"
+    echo = expect("POST", LIST, unprocessable({"source_url": f"{private} can't be fetched"}))
+    o = fails(Deployment, params(source_url=private), listing(OLD), echo)
+    assert o.error.message == f"could not deploy app '{APP}': source_url <redacted> can't be fetched (HTTP 422)"
+    assert o.error.errors == {"source_url": "<redacted> can't be fetched"}
 
 
 def test_the_download_url_is_hidden_in_the_output_too(tmp_path):
