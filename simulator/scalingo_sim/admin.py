@@ -14,7 +14,8 @@ from .web import json_object, state, trap
 
 bp = Blueprint("admin", __name__, url_prefix="/_sim")
 
-FAULT_ACTIONS = ("status", "delay", "drop", "drop_after_write", "truncate_after_write", "location")
+FAULT_ACTIONS = ("status", "delay", "drop", "drop_after_write", "truncate_after_write", "location", "busy")
+BUSY_WORDS = ("scaling", "restarting")
 OUTCOMES = ("done", "error", "never")
 
 
@@ -404,6 +405,10 @@ def fault_from(body: dict):
         if problem:
             return problem
         fault["location"] = body["location"]
+    elif action == "busy":
+        if body["busy"] not in BUSY_WORDS:
+            return f"busy must be one of {', '.join(BUSY_WORDS)}: the operation the refusal names"
+        fault["busy"] = body["busy"]
     else:
         fault[action] = True
     return fault

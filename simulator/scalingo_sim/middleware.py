@@ -67,6 +67,9 @@ def before_request():
             request.environ[TRUNCATE_FLAG] = True
         elif "location" in fault:
             g.location_template = fault["location"]
+        elif "busy" in fault:
+            # Refused as while another operation runs, whatever the app is doing: the app reads free.
+            return errors.app_busy(fault["busy"])
         else:
             return fault_response(fault)
 
