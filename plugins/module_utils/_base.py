@@ -17,6 +17,7 @@ Nothing here is a public API; it may change in any release.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, NoReturn
 
@@ -47,6 +48,15 @@ AUTH_TYPES = {
     "rate_limit": "int",
 }
 BUSY = ("scaling", "restarting")
+# What Scalingo's refusal of an operation says when another one runs on the app. The real wording is not
+# public (a 422 with an `errors` map); these cover the simulator's, the CLI's ("already restarting or
+# scaling") and the usual phrasings.
+BUSY_REFUSAL = re.compile(
+    r"in progress|\bbusy\b|already (?:running|restarting|scaling|being)|\bis (?:restarting|scaling)\b"
+    r"|currently (?:restarting|scaling)|operation is (?:running|pending)",
+    re.IGNORECASE,
+)
+BUSY_WORD = re.compile(r"\b(scaling|restarting)\b", re.IGNORECASE)
 CONTAINER_FIELDS = {"name": str, "amount": int}
 AUTOSCALER_FIELDS = {
     "id": str,
@@ -97,6 +107,7 @@ class Resource:
         self.warnings = []
         timeout = params.get("wait_timeout")
         self.deadline = self.waiter.deadline(timeout) if timeout else None
+        self.busy_since: float | None = None  # when the API first refused an operation as the app was busy
 
     def run(self) -> dict:
         return self.absent() if self.params.get("state") == "absent" else self.present()
@@ -125,21 +136,50 @@ class Resource:
         """The fork between check mode and a real run: the prediction, or what performing returned."""
         return predict() if self.check_mode else perform()
 
-    def write(self, send: Callable[[], Any], landed: Callable[[], Any]) -> Any:
+    def write(
+        self,
+        send: Callable[[], Any],
+        landed: Callable[[], Any],
+        look: bool = False,
+        resend: bool = True,
+        unseen: str = "",
+    ) -> Any:
         """Send a write whose answer may be lost without ever applying it twice.
 
-        When the outcome is unknown (connection lost, gateway error), landed() reads the state
-        again and returns the result if the write took effect, else None; only then is it sent once
-        more. If that fails too, the state is read a last time before giving up.
+        When the outcome is unknown (connection lost, timeout, 500/502/503/504), landed() reads the
+        state again and returns the result if the write took effect, else None.
+
+        - By default (an update of a whole value, a delete: the same when repeated), landed() is read
+          once, and the write is sent once more only if it did not land.
+        - look=True (a creation the API refuses to make twice: a name, an email, one per type):
+          a request still being processed shows up late, so landed() is read with backoff until it
+          returns something or the time to land is spent (see landing_deadline), and only then is the
+          write sent once more.
+        - resend=False (a creation whose second copy is a second object: a deployment, an addon):
+          read the same way, never sent again; when it does not show up the task fails with
+          changed=true, the lost answer's message and `unseen` (what to look at).
+
+        If the second sending fails too, the state is read a last time before giving up.
         """
         try:
             return send()
         except ScalingoError as exc:
             if not exc.unknown_outcome:
                 raise
-            result = landed()
-            if result is not None:
-                return result
+            lost = exc
+        result = self.look_for(landed) if look or not resend else landed()
+        if result is not None:
+            return result
+        if not resend:
+            raise ScalingoError(
+                f"{lost.message}. {unseen}",
+                status=lost.status,
+                error=lost.error,
+                errors=lost.errors,
+                request_id=lost.request_id,
+                unknown_outcome=True,
+                changed=True,
+            )
         try:
             return send()
         except ScalingoError:
@@ -147,6 +187,20 @@ class Resource:
             if result is None:
                 raise
             return result
+
+    def landing_deadline(self) -> float:
+        """Until when a write whose answer was lost may still show up: the task's wait_timeout, or in
+        modules without one, api_timeout seconds from now (as long again as its answer was waited for)."""
+        if self.deadline is not None:
+            return self.deadline
+        return self.waiter.deadline(self.params.get("api_timeout") or CONNECTION_DEFAULTS["api_timeout"])
+
+    def look_for(self, landed: Callable[[], Any]) -> Any:
+        """landed() read at once, then with backoff until it returns something or the landing deadline."""
+        waited = self.waiter.until(
+            lambda deadline: landed(), lambda found: found is not None, self.landing_deadline(), 0.0
+        )
+        return waited.value
 
     def retry_busy(self, app: str, send: Callable[[], Any]) -> Any:
         """send(), waiting and sending again while the API refuses it because the app is busy."""
@@ -159,18 +213,36 @@ class Resource:
     def settle(self, app: str, refusal: ScalingoError) -> None:
         """After the API refused an operation, wait while the app is busy with another one.
 
-        Returns when the app is free again (the caller reads again and retries); re-raises
-        `refusal` when it was not about a busy app, so the API's own reason reaches the user.
+        Busy is what the refusal says (busy_refusal), not what a read of the app says a moment later:
+        the other operation may have ended in between, and the operation must then be retried, not
+        failed. Returns after a pause, and once the app's status no longer shows an operation (the
+        caller reads again and retries); the pauses grow as in any wait, within wait_timeout.
+        Re-raises `refusal` when it was not about a busy app, so the API's own reason reaches the
+        user. A 422 about the app in words not recognized counts as busy only when the app's status
+        shows an operation.
         """
-        if refusal.status != 422 or set(refusal.errors or {}) - {"app", "base"}:
-            raise refusal
-        status = self.app_status(app)
-        if status not in BUSY:
-            raise refusal
+        word = busy_refusal(refusal)
+        if word is None:
+            if refusal.status != 422 or set(refusal.errors or {}) - {"app", "base"}:
+                raise refusal
+            word = self.app_status(app)
+            if word not in BUSY:
+                raise refusal
         if not self.params["wait"]:
-            self.fail(f"app '{app}' is busy ({status}): another operation is in progress; retry later or set wait=true")
+            named = f" ({word})" if word else ""
+            self.fail(f"app '{app}' is busy{named}: another operation is in progress; retry later or set wait=true")
+        now = self.waiter.clock()
+        if self.busy_since is None:
+            self.busy_since, first = now, self.waiter.FIRST
+        elif now >= self.deadline:
+            self.fail(
+                f"app '{app}' was still busy (the API refused the operation again: another operation in progress) "
+                f"after wait_timeout={self.params['wait_timeout']} s"
+            )
+        else:
+            first = self.waiter.later(now - self.busy_since)
         waited = self.waiter.until(
-            lambda deadline: self.app_status(app, deadline), lambda s: s not in BUSY, self.deadline
+            lambda deadline: self.app_status(app, deadline), lambda s: s not in BUSY, self.deadline, first
         )
         if not waited.finished:
             self.fail(
@@ -251,6 +323,23 @@ class Resource:
             ),
             lambda: {} if self.client.find_app(name) is None else None,
         )
+
+
+def busy_refusal(refusal: ScalingoError) -> str | None:
+    """When the API refused an operation because another one runs on the app: the operation it names
+    (scaling, restarting), or "" when it names none; None for any other refusal.
+
+    That is a 422 whose errors are about the app as a whole (`app` or `base`) and say so.
+    """
+    errors = refusal.errors or {}
+    if refusal.status != 422 or not errors or set(errors) - {"app", "base"}:
+        return None
+    texts = [text for value in errors.values() for text in (value if isinstance(value, list) else [value])]
+    texts = [text for text in texts if isinstance(text, str)]
+    if not any(BUSY_REFUSAL.search(text) for text in texts):
+        return None
+    named = next((match for match in map(BUSY_WORD.search, texts) if match), None)
+    return named.group(1).lower() if named else ""
 
 
 def env_text(name: str, value: Any) -> str:

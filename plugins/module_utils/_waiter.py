@@ -49,6 +49,10 @@ class Waiter:
     def deadline(self, timeout: float) -> float:
         return self.clock() + timeout
 
+    def later(self, waited: float) -> float:
+        """The pause before the next read once `waited` seconds were spent waiting (after the first read)."""
+        return min(self.MAX, max(self.MIN, waited / 4))
+
     def until(
         self, read: Callable[[float], Any], done: Callable[[Any], bool], deadline: float, first: float | None = None
     ) -> Waited:
@@ -68,4 +72,4 @@ class Waiter:
                 return Waited(value, polls, True, round(now - start, 3))
             if now >= deadline:
                 return Waited(value, polls, False, round(now - start, 3))
-            delay = min(self.MAX, max(self.MIN, (now - start) / 4))
+            delay = self.later(now - start)

@@ -326,7 +326,17 @@ class Addon(Resource):
             now = next((a for a in self.addons() if provider_of(a) == self.provider), None)
             return now if now is not None and now["plan"].get("id") == plan["id"] else None
 
-        return self.write(lambda: self.send("POST", self.path, body, (201,), action), landed)
+        unseen = (
+            f"No {self.provider} addon with plan {plan['name']} showed up in the addons of app '{self.app}' within "
+            f"wait_timeout={self.params['wait_timeout']} s, so it was not sent again (that could provision a second, "
+            f"billed addon): look at the app's addons (scalingo --app {self.app} addons, or the dashboard) before "
+            f"running the task again; should two {self.provider} addons show, remove the one not wanted with "
+            "state=absent and its addon_id"
+        )
+        # Never sent twice: Scalingo allows several addons of one provider, so a second POST would be a second addon.
+        return self.write(
+            lambda: self.send("POST", self.path, body, (201,), action), landed, resend=False, unseen=unseen
+        )
 
     def change_plan(self, addon, plan):
         action = f"could not change the plan of {described(addon)} of app '{self.app}' to {plan['name']}"

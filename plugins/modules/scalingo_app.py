@@ -221,7 +221,8 @@ class App(Resource):
         return self.write(lambda: self.send_create(dry_run=True), lambda: None)
 
     def create(self):
-        return self.write(self.send_create, lambda: self.client.find_app(self.name))
+        # An app name is taken once: a second POST would be refused, so it may follow the re-reads.
+        return self.write(self.send_create, lambda: self.client.find_app(self.name), look=True)
 
     def send_rename(self, app):
         old = app["name"]

@@ -222,7 +222,8 @@ class Autoscaler(Resource):
         if missing:
             self.fail(f"app '{self.app}' has no autoscaler for {self.type}: to create one, give {', '.join(missing)}")
         predicted = dict({key: self.params[key] for key in SETTINGS}, container_type=self.type, disabled=False)
-        return self.act(lambda: predicted, lambda: self.write(self.send_create, self.find))
+        # One autoscaler per container type: a second POST would be refused, so it may follow the re-reads.
+        return self.act(lambda: predicted, lambda: self.write(self.send_create, self.find, look=True))
 
     # -- update -------------------------------------------------------------------
 

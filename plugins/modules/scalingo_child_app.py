@@ -153,7 +153,8 @@ class ChildApp(Resource):
         return reply.take("app", fields={"name": str})
 
     def create(self):
-        return self.write(self.send_create, self.landed)
+        # An app name is taken once: a second POST would be refused, so it may follow the re-reads.
+        return self.write(self.send_create, self.landed, look=True)
 
     def present(self):
         app = self.lookup()

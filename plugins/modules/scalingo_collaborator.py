@@ -205,7 +205,8 @@ class Collaborator(Resource):
                 action=f"could not invite '{self.email}' to app '{self.app}'",
             ).take("collaborator", fields=FIELDS)
 
-        return self.write(send, self.find)
+        # An email is invited once: a second POST would be refused, so it may follow the re-reads.
+        return self.write(send, self.find, look=True)
 
     def set_limited(self, collaborator, limited):
         def send():

@@ -229,7 +229,10 @@ class Deployment(Resource):
         """Upload the source if needed, then create the deployment (never twice)."""
         try:
             source_url = self.params["source_url"] or self.upload()
-            return self.write(lambda: self.send(source_url), lambda: self.landed(known))
+            # Never sent twice: a second POST would be a second deployment.
+            return self.write(
+                lambda: self.send(source_url), lambda: self.landed(known), resend=False, unseen=self.unseen()
+            )
         except ScalingoError as exc:
             exc.message, exc.error = self.hide(exc.message), exc.error and self.hide(exc.error)
             exc.errors = exc.errors and redact_all(exc.errors, self.client.secrets())
@@ -269,6 +272,22 @@ class Deployment(Resource):
             if exc.status is not None and 400 <= exc.status < 500:
                 exc.changed = False  # refused: nothing was deployed
             raise
+
+    def unseen(self):
+        """What a deployment whose answer was lost and that did not show up leaves the user to look at."""
+        ref = f" of git_ref '{self.ref}'" if self.ref is not None else ""
+        rerun = (
+            f"; with git_ref, a rerun of the task follows or skips a deployment of '{self.ref}' that landed late "
+            "instead of deploying again"
+            if self.ref is not None
+            else "; without git_ref, a rerun deploys again"
+        )
+        return (
+            f"No new deployment{ref} showed up in the deployments of app '{self.app}' within "
+            f"wait_timeout={self.params['wait_timeout']} s, so it was not sent again (that could deploy twice): look at "
+            f"the app's deployments (scalingo --app {self.app} deployments, or the dashboard) before deploying again; "
+            f"two new ones{ref} would mean a duplicate{rerun}"
+        )
 
     def landed(self, known):
         """After a lost answer: the deployment it created, if it did (a new one with our git_ref)."""

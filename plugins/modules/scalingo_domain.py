@@ -274,7 +274,8 @@ class Domain(Resource):
 
     def create(self, body):
         action = f"could not add domain '{self.name}' to app '{self.app}'"
-        return self.write(lambda: self.send("POST", None, body, action), self.find)
+        # A domain name belongs to one app: a second POST would be refused, so it may follow the re-reads.
+        return self.write(lambda: self.send("POST", None, body, action), self.find, look=True)
 
     def update(self, domain, body, what="update"):
         def landed():

@@ -23,9 +23,11 @@ FAULT_ACTIONS = (
     "location",
     "echo_headers",
     "echo_body",
+    "busy",
 )
 ECHO_ACTIONS = ("echo_headers", "echo_body")
 ECHO_FORMS = ("json", "text")
+BUSY_WORDS = ("scaling", "restarting")
 OUTCOMES = ("done", "error", "never")
 
 
@@ -425,6 +427,10 @@ def fault_from(body: dict):
         if echo_as not in ECHO_FORMS:
             return f"echo_as must be one of {', '.join(ECHO_FORMS)}"
         fault.update({action: status, "echo_as": echo_as})
+    elif action == "busy":
+        if body["busy"] not in BUSY_WORDS:
+            return f"busy must be one of {', '.join(BUSY_WORDS)}: the operation the refusal names"
+        fault["busy"] = body["busy"]
     else:
         fault[action] = True
     return fault

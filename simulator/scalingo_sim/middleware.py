@@ -69,6 +69,9 @@ def before_request():
             g.location_template = fault["location"]
         elif "echo_headers" in fault or "echo_body" in fault:
             return echo_response(fault)
+        elif "busy" in fault:
+            # Refused as while another operation runs, whatever the app is doing: the app reads free.
+            return errors.app_busy(fault["busy"])
         else:
             return fault_response(fault)
 

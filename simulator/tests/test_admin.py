@@ -253,3 +253,24 @@ def test_fresh_fault_clears_earlier_faults_and_the_log(client, sim):
     answer = client.post("/_sim/faults", json={"path": "/v1/apps", "status": 503, "fresh": True}).get_json()
     assert [f["path"] for f in answer["faults"]] == ["/v1/apps"]
     assert client.get("/_sim/requests").get_json() == {"requests": []}
+
+
+def test_fault_busy_refuses_as_while_another_operation_runs_and_the_app_reads_free(sim, deployed):
+    sim.admin("/faults", {"method": "POST", "path": "/v1/apps/*/restart", "busy": "restarting"})
+    response = sim.post("/v1/apps/deployed-app/restart", json={})
+    assert response.status_code == 422
+    assert response.get_json() == {
+        "errors": {"app": ["an operation is already in progress on this app (restarting), retry when it is done"]}
+    }
+    # Nothing is running: the app reads free, and the next restart goes through.
+    assert sim.get("/v1/apps/deployed-app").get_json()["app"]["status"] == "running"
+    assert sim.post("/v1/apps/deployed-app/restart", json={}).status_code == 202
+    log = sim.admin("/requests", method="GET")["requests"]
+    assert [(e["method"], e["status"]) for e in log[-3:]] == [("POST", 422), ("GET", 200), ("POST", 202)]
+
+
+def test_fault_busy_names_scaling_or_restarting_only(client):
+    response = client.post("/_sim/faults", json={"path": "/v1/apps/*/scale", "busy": "deploying"})
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "busy must be one of scaling, restarting: the operation the refusal names"
+    assert client.post("/_sim/faults", json={"path": "/v1/apps/*/scale", "busy": "scaling"}).status_code == 201

@@ -349,3 +349,23 @@ def test_poll_faults_on_a_real_server(deployed_live):
     started = time.monotonic()
     statuses = [live.session.get(location, timeout=5).status_code for _ in range(3)]
     assert statuses == [503, 503, 200] and time.monotonic() - started >= 0.15
+
+
+# ------------------------------------------ a write slower than the client waits
+def test_a_delayed_write_applies_after_the_delay_even_when_the_client_gave_up(live):
+    """`delay` is the slow apply: nothing is stored during the delay, the write then applies (once), and its
+    answer is sent then, to a client that stopped waiting for it."""
+    live.admin("POST", "/faults", {"method": "POST", "path": "/v1/apps", "delay": 1.0, "fresh": True})
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        live.session.post(f"{live.url}/v1/apps", json={"app": {"name": "slow-app"}}, timeout=0.2)
+    for _ in range(100):  # the delayed request ends on its own; the log has it once it answered
+        if any(e["method"] == "POST" for e in live.log()):
+            break
+        time.sleep(0.1)
+    posts = [e for e in live.log() if e["method"] == "POST"]
+    assert [(e["path"], e["status"]) for e in posts] == [("/v1/apps", 201)]
+    apps = [app for app in live.state.apps.values() if app.name == "slow-app"]
+    assert len(apps) == 1
+    # Stored only once the delay was over: a read during the delay could not see it.
+    assert apps[0].created_at >= posts[0]["time"] + 1.0
+    assert live.api("GET", "/v1/apps/slow-app").status_code == 200

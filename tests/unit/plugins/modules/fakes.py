@@ -110,22 +110,34 @@ def lost():
 
 
 class Expected:
-    def __init__(self, method, path, reply, repeat=False):
+    def __init__(self, method, path, reply, repeat=False, times=1, again=False):
         self.method = method
         self.path = path
         self.reply = reply
         self.repeat = repeat
+        self.times = times
+        self.again = again
+        self.used = 0
 
     def __repr__(self):
         return f"{self.method} {self.path}"
 
 
-def expect(method, path, reply, repeat=False):
+def expect(method, path, reply, repeat=False, times=1, again=False):
     """The next request is `method path`, answered with `reply` (an Answer, lost(), or a ScalingoError to raise).
 
     With repeat=True, every later request is this one, with this answer (a wait that never ends).
+    With times=N, the next N requests are this one, each with this answer.
+    With again=True, this one is answered as often as it is asked (at least once), until a request is
+    the next scripted one: re-reads whose number depends on the backoff.
     """
-    return Expected(method, path, reply, repeat)
+    return Expected(method, path, reply, repeat, times, again)
+
+
+def again(expected):
+    """`expected` (an expect() or a test's helper giving one), answered as often as asked: see expect(again=True)."""
+    expected.again = True
+    return expected
 
 
 class Call:
@@ -175,8 +187,15 @@ class FakeClient:
         call = Call(method, path, json_body=json_body, params=params, headers=headers, ok=ok, deadline=deadline)
         self.calls.append(call)
         assert self.script, f"unexpected request {call}: the script has no more answers (sent so far: {self.sent})"
-        expected = self.script[0] if self.script[0].repeat else self.script.pop(0)
+        expected = self.script[0]
+        if expected.again and expected.used and (method, path) != (expected.method, expected.path):
+            assert len(self.script) > 1, f"unexpected request {call} after {expected} (sent so far: {self.sent})"
+            self.script.pop(0)
+            expected = self.script[0]
         assert (method, path) == (expected.method, expected.path), f"expected {expected}, got {call}"
+        expected.used += 1
+        if not (expected.repeat or expected.again) and expected.used >= expected.times:
+            self.script.pop(0)
         action = action or f"{method} {path} failed"
         writes = call.mutating
         reply = expected.reply
@@ -224,7 +243,7 @@ class FakeClient:
     @property
     def finished(self):
         """True when every scripted answer was used (a repeated one counts once it was used)."""
-        return all(item.repeat for item in self.script) and (not self.script or repr(self.script[0]) in self.sent)
+        return all((item.repeat or item.again) and item.used for item in self.script)
 
 
 # -- time ----------------------------------------------------------------------------------------

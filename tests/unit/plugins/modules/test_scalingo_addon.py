@@ -4,6 +4,7 @@ import pytest
 
 from ansible_collections.scalingo.cloud.plugins.modules.scalingo_addon import Addon, direction, injected
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
+    again,
     answer,
     auth_params,
     expect,
@@ -345,7 +346,7 @@ def test_a_provisioning_whose_answer_was_lost_but_landed_is_not_sent_twice():
     assert o.changed is True and o.result["addon"]["status"] == "running"
 
 
-def test_a_provisioning_whose_answer_was_lost_and_did_not_land_is_sent_once_more():
+def test_a_provisioning_still_processed_when_its_answer_was_lost_is_seen_once_it_shows_up():
     o = succeeds(
         Addon,
         params(),
@@ -353,25 +354,47 @@ def test_a_provisioning_whose_answer_was_lost_and_did_not_land_is_sent_once_more
         catalogue(),
         expect("POST", f"/apps/{APP}/addons", lost()),
         listing(),
-        provisioned(addon()),
+        listing(),
+        listing(addon(status="provisioning")),
+        shown_addon(addon()),
         variables(),
     )
-    assert [c.method for c in o.client.mutations] == ["POST", "POST"]
-    assert o.changed is True
+    assert [c.method for c in o.client.mutations] == ["POST"]
+    assert o.changed is True and o.result["addon"]["status"] == "running"
 
 
-def test_a_provisioning_lost_twice_that_never_landed_fails_as_an_unknown_outcome():
+def test_a_provisioning_that_never_shows_up_is_never_sent_again_and_fails_as_a_change():
     o = fails(
         Addon,
-        params(),
+        params(wait_timeout=45),
         listing(),
         catalogue(),
         expect("POST", f"/apps/{APP}/addons", lost()),
-        listing(),
-        expect("POST", f"/apps/{APP}/addons", lost()),
-        listing(addon(plan_name="postgresql-sandbox")),
+        again(listing()),
     )
-    assert o.error.unknown_outcome is True and o.client.wrote is True
+    assert [c.method for c in o.client.mutations] == ["POST"]
+    assert o.sent.count(f"GET /apps/{APP}/addons") > 5 and o.clock.now == 1045.0
+    assert o.error.changed is True and o.error.unknown_outcome is True
+    assert o.error.message == (
+        f"could not provision a postgresql addon (plan postgresql-starter-512) on app '{APP}': the answer was lost "
+        "(ConnectionError); the request may or may not have been applied. No postgresql addon with plan "
+        f"postgresql-starter-512 showed up in the addons of app '{APP}' within wait_timeout=45 s, so it was not sent "
+        "again (that could provision a second, billed addon): look at the app's addons "
+        f"(scalingo --app {APP} addons, or the dashboard) before running the task again; should two postgresql addons "
+        "show, remove the one not wanted with state=absent and its addon_id"
+    )
+
+
+def test_an_addon_of_another_plan_is_not_taken_for_the_lost_provisioning():
+    o = fails(
+        Addon,
+        params(wait_timeout=20),
+        listing(),
+        catalogue(),
+        expect("POST", f"/apps/{APP}/addons", lost()),
+        again(listing(addon(plan_name="postgresql-sandbox"))),
+    )
+    assert [c.method for c in o.client.mutations] == ["POST"] and o.error.changed is True
 
 
 # -- plan changes -------------------------------------------------------------------------------

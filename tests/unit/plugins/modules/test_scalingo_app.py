@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from ansible_collections.scalingo.cloud.plugins.modules.scalingo_app import App
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
+    again,
     answer,
     auth_params,
     expect,
@@ -205,10 +206,20 @@ def test_a_creation_whose_answer_was_lost_but_landed_is_not_sent_twice():
     assert o.changed is True and o.result["app"] == app()
 
 
-def test_a_creation_whose_answer_was_lost_and_did_not_land_is_sent_exactly_once_more():
-    o = succeeds(App, params(), missing(), expect("POST", "/apps", lost()), missing(), created(app()))
-    assert o.sent == ["GET /apps/my-shop", "POST /apps", "GET /apps/my-shop", "POST /apps"]
+def test_a_creation_whose_answer_was_lost_is_looked_for_during_api_timeout_then_sent_exactly_once_more():
+    o = succeeds(App, params(), missing(), expect("POST", "/apps", lost()), again(missing()), created(app()))
+    reads = o.sent[2:-1]
+    assert o.sent[:2] == ["GET /apps/my-shop", "POST /apps"] and o.sent[-1] == "POST /apps"
+    assert len(reads) > 2 and set(reads) == {"GET /apps/my-shop"}
+    # The re-reads last api_timeout (30 s here), with the waiter's backoff; the second POST comes after them.
+    assert o.clock.now == 1030.0 and o.clock.slept[0] == 0.0 and max(o.clock.slept) <= 5.0
     assert o.changed is True and o.result["app"] == app()
+
+
+def test_a_creation_still_in_flight_when_its_answer_was_lost_is_seen_landing_and_not_sent_twice():
+    o = succeeds(App, params(), missing(), expect("POST", "/apps", lost()), missing(), missing(), read(app()))
+    assert o.sent == ["GET /apps/my-shop", "POST /apps"] + ["GET /apps/my-shop"] * 3
+    assert o.changed is True and o.result["app"] == app() and o.clock.now == 1002.0
 
 
 def test_a_dry_run_whose_answer_was_lost_is_asked_again_and_still_changes_nothing():

@@ -4,6 +4,7 @@ import pytest
 
 from ansible_collections.scalingo.cloud.plugins.modules.scalingo_autoscaler import Autoscaler, input_problem
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
+    again,
     answer,
     auth_params,
     expect,
@@ -157,15 +158,28 @@ def test_a_creation_whose_answer_was_lost_but_landed_is_not_sent_twice():
     assert o.changed is True and o.result["autoscaler"] == scaler()
 
 
-def test_a_creation_whose_answer_was_lost_and_did_not_land_is_sent_once_more():
-    o = succeeds(Autoscaler, full(), listing(), expect("POST", LIST, lost()), listing(), created(scaler()))
+def test_a_creation_whose_answer_was_lost_and_did_not_land_is_sent_once_more_after_api_timeout_of_reads():
+    o = succeeds(Autoscaler, full(), listing(), expect("POST", LIST, lost()), again(listing()), created(scaler()))
     assert [c.method for c in o.client.mutations] == ["POST", "POST"]
+    assert o.sent.count(f"GET {LIST}") > 3 and o.clock.now == 1030.0
     assert o.changed is True
+
+
+def test_a_creation_that_shows_up_late_is_not_sent_twice():
+    o = succeeds(Autoscaler, full(), listing(), expect("POST", LIST, lost()), listing(), listing(scaler()))
+    assert [c.method for c in o.client.mutations] == ["POST"]
+    assert o.changed is True and o.result["autoscaler"] == scaler()
 
 
 def test_a_creation_lost_twice_fails_as_an_unknown_outcome():
     o = fails(
-        Autoscaler, full(), listing(), expect("POST", LIST, lost()), listing(), expect("POST", LIST, lost()), listing()
+        Autoscaler,
+        full(),
+        listing(),
+        expect("POST", LIST, lost()),
+        again(listing()),
+        expect("POST", LIST, lost()),
+        listing(),
     )
     assert o.error.unknown_outcome is True and o.client.wrote is True
 

@@ -10,6 +10,7 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._archive import pac
 from ansible_collections.scalingo.cloud.plugins.modules.scalingo_deployment import Deployment
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.deployment_fakes import fails, succeeds, text
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
+    again,
     answer,
     auth_params,
     expect,
@@ -437,46 +438,79 @@ def test_a_lost_deployment_that_landed_is_followed_not_sent_twice():
     assert o.changed is True and o.result["deployment"]["id"] == "d-new"
 
 
-def test_a_lost_deployment_that_did_not_land_is_sent_exactly_once_more():
+def test_a_deployment_still_processed_when_its_answer_was_lost_is_followed_once_it_shows_up():
+    # The API took longer than api_timeout: the re-reads go on (with backoff) until the deployment is listed.
     o = succeeds(
         Deployment,
         params(),
         listing(OLD),
         expect("POST", LIST, lost()),
         listing(OLD),
-        created(),
+        listing(OLD),
+        listing(OLD),
+        listing(dep("d-new", "queued"), OLD),
         poll("success"),
         app_read(),
     )
-    assert len(o.client.mutations) == 2 and o.changed is True
+    assert len(o.client.mutations) == 1
+    assert o.sent[2:6] == [f"GET {LIST}"] * 4 and o.clock.slept[:4] == [0.0, 1.0, 1.0, 1.0]
+    assert o.changed is True and o.result["deployment"]["id"] == "d-new"
+
+
+UNSEEN = (
+    f"could not deploy app '{APP}': the answer was lost (ConnectionError); the request may or may not have been "
+    f"applied. No new deployment of git_ref 'v2' showed up in the deployments of app '{APP}' within "
+    "wait_timeout=60 s, so it was not sent again (that could deploy twice): look at the app's deployments "
+    f"(scalingo --app {APP} deployments, or the dashboard) before deploying again; two new ones of git_ref 'v2' "
+    "would mean a duplicate; with git_ref, a rerun of the task follows or skips a deployment of 'v2' that landed "
+    "late instead of deploying again"
+)
+
+
+def test_a_lost_deployment_that_never_shows_up_is_never_sent_again_and_fails_as_a_change():
+    o = fails(Deployment, params(wait_timeout=60), listing(OLD), expect("POST", LIST, lost()), again(listing(OLD)))
+    assert len(o.client.mutations) == 1
+    assert o.sent.count(f"GET {LIST}") > 5 and o.clock.now == 1060.0
+    assert o.error.message == UNSEEN
+    assert o.error.changed is True and o.error.unknown_outcome is True
+
+
+def test_without_git_ref_the_failure_says_a_rerun_deploys_again():
+    o = fails(
+        Deployment,
+        params(wait_timeout=60, git_ref=None),
+        listing(OLD),
+        expect("POST", LIST, lost()),
+        again(listing(OLD)),
+    )
+    assert len(o.client.mutations) == 1 and o.error.changed is True
+    assert "No new deployment showed up in the deployments of app" in o.error.message
+    assert o.error.message.endswith("; without git_ref, a rerun deploys again")
 
 
 def test_a_new_deployment_of_another_git_ref_is_not_taken_for_ours():
-    o = succeeds(
-        Deployment,
-        params(),
-        listing(OLD),
-        expect("POST", LIST, lost()),
-        listing(dep("d-other", "building", "v9"), OLD),
-        created(),
-        poll("success"),
-        app_read(),
-    )
-    assert len(o.client.mutations) == 2
-
-
-def test_a_deployment_lost_twice_fails_as_an_unknown_outcome():
     o = fails(
         Deployment,
-        params(),
+        params(wait_timeout=60),
         listing(OLD),
         expect("POST", LIST, lost()),
-        listing(OLD),
-        expect("POST", LIST, lost()),
-        listing(OLD),
+        again(listing(dep("d-other", "building", "v9"), OLD)),
     )
-    assert o.error.unknown_outcome is True and o.client.wrote is True
-    assert o.error.changed is None
+    assert len(o.client.mutations) == 1
+    assert o.error.message == UNSEEN
+
+
+def test_a_deployment_answered_503_that_never_shows_up_keeps_the_status_in_the_failure():
+    o = fails(
+        Deployment,
+        params(wait_timeout=10),
+        listing(OLD),
+        expect("POST", LIST, answer(503, {"error": "upstream provider returned an error"})),
+        again(listing(OLD)),
+    )
+    assert len(o.client.mutations) == 1 and o.error.changed is True
+    assert o.error.status == 503 and o.error.failure["status"] == 503
+    assert o.error.message.startswith(f"could not deploy app '{APP}': upstream provider returned an error (HTTP 503")
 
 
 def test_a_server_error_on_the_deployment_is_settled_by_reading_the_list():

@@ -13,6 +13,7 @@ from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.certificates 
     pem_pair,
 )
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
+    again,
     answer,
     auth_params,
     expect,
@@ -240,8 +241,9 @@ def test_a_creation_whose_answer_was_lost_but_landed_is_not_sent_twice():
 
 
 def test_a_creation_whose_answer_was_lost_and_did_not_land_is_sent_exactly_once_more():
-    o = succeeds(Domain, params(), listing(), expect("POST", LIST, lost()), listing(), posted(domain()))
+    o = succeeds(Domain, params(), listing(), expect("POST", LIST, lost()), again(listing()), posted(domain()))
     assert [c.method for c in o.client.mutations] == ["POST", "POST"]
+    assert o.sent.count(f"GET {LIST}") > 3 and o.clock.now == 1030.0
     assert o.changed is True
 
 

@@ -183,9 +183,63 @@ def test_a_restart_refused_while_the_app_is_busy_is_sent_again_once_it_is_free()
     assert o.changed is True and o.result["operation"]["status"] == "done"
 
 
+def test_a_busy_refusal_is_retried_even_when_the_app_is_free_again_by_the_time_it_is_read():
+    # The other operation ended between the refusal and the read: busy is what the refusal said.
+    o = succeeds(
+        Restart, params(), restart_answer(busy("restarting")), app_status("running"), restarted(), operation("done")
+    )
+    assert o.sent == [f"POST /apps/{APP}/restart", f"GET /apps/{APP}", f"POST /apps/{APP}/restart", f"GET {OP_URL}"]
+    assert o.changed is True and o.result["operation"]["status"] == "done"
+    assert o.clock.slept[0] == 0.5
+
+
+def test_busy_refusals_of_an_app_that_reads_free_are_retried_with_growing_pauses():
+    o = succeeds(
+        Restart,
+        params(),
+        restart_answer(busy("scaling")),
+        app_status("running"),
+        restart_answer(busy("scaling")),
+        app_status("running"),
+        restart_answer(busy("scaling")),
+        app_status("running"),
+        restarted(),
+        operation("done"),
+    )
+    assert [call.method for call in o.client.mutations] == ["POST"] * 4
+    # 0.5 s after the first refusal, then the waiter's policy on the time spent since it: at least 1 s.
+    assert o.clock.slept[:3] == [0.5, 1.0, 1.0]
+
+
+def test_busy_refusals_past_the_deadline_fail_even_when_the_app_reads_free():
+    refused_then_free = [restart_answer(busy("restarting")), app_status("running")]
+    o = fails(Restart, params(wait_timeout=2), *refused_then_free * 3, restart_answer(busy("restarting")))
+    assert o.error.message == (
+        f"app '{APP}' was still busy (the API refused the operation again: another operation in progress) "
+        "after wait_timeout=2 s"
+    )
+    # Refused at 0, read at 0.5, 1.5 and 2 (no pause goes past the deadline), refused the last time at 2.
+    assert o.clock.slept == [0.5, 1.0, 0.5] and o.clock.now == 1002.0
+    assert o.error.changed is None and o.client.wrote is False
+
+
+def test_a_refusal_in_unknown_words_about_the_app_counts_as_busy_when_its_status_shows_an_operation():
+    refusal = unprocessable({"app": ["cannot do that right now"]})
+    o = succeeds(
+        Restart,
+        params(),
+        restart_answer(refusal),
+        app_status("scaling"),
+        app_status("running"),
+        restarted(),
+        operation("done"),
+    )
+    assert len(o.client.mutations) == 2 and o.changed is True
+
+
 def test_a_busy_app_without_wait_fails_cleanly_after_one_refusal():
-    o = fails(Restart, params(wait=False), restart_answer(busy("restarting")), app_status("restarting"))
-    assert o.sent == [f"POST /apps/{APP}/restart", f"GET /apps/{APP}"]
+    o = fails(Restart, params(wait=False), restart_answer(busy("restarting")))
+    assert o.sent == [f"POST /apps/{APP}/restart"]
     assert o.error.message == (
         f"app '{APP}' is busy (restarting): another operation is in progress; retry later or set wait=true"
     )

@@ -390,6 +390,30 @@ def test_the_formation_is_read_again_after_a_wait_and_nothing_is_sent_when_it_al
     assert o.changed is False
 
 
+def test_a_busy_refusal_is_retried_even_when_the_app_is_free_again_by_the_time_it_is_read():
+    o = succeeds(
+        Scale,
+        params(("web", 3)),
+        formation(web(), worker()),
+        autoscalers(),
+        scale_answer(busy("restarting")),
+        app_status("running"),
+        formation(web(), worker()),
+        scaled(web(3), worker()),
+        operation("done"),
+    )
+    assert o.sent == [
+        f"GET /apps/{APP}/containers",
+        f"GET /apps/{APP}/autoscalers",
+        f"POST /apps/{APP}/scale",
+        f"GET /apps/{APP}",
+        f"GET /apps/{APP}/containers",
+        f"POST /apps/{APP}/scale",
+        f"GET {OP_URL}",
+    ]
+    assert o.changed is True and o.result["operation"]["status"] == "done"
+
+
 def test_a_busy_app_without_wait_fails_cleanly_after_one_refusal():
     o = fails(
         Scale,
@@ -397,14 +421,8 @@ def test_a_busy_app_without_wait_fails_cleanly_after_one_refusal():
         formation(web(), worker()),
         autoscalers(),
         scale_answer(busy("scaling")),
-        app_status("scaling"),
     )
-    assert o.sent == [
-        f"GET /apps/{APP}/containers",
-        f"GET /apps/{APP}/autoscalers",
-        f"POST /apps/{APP}/scale",
-        f"GET /apps/{APP}",
-    ]
+    assert o.sent == [f"GET /apps/{APP}/containers", f"GET /apps/{APP}/autoscalers", f"POST /apps/{APP}/scale"]
     assert o.error.message == (
         f"app '{APP}' is busy (scaling): another operation is in progress; retry later or set wait=true"
     )
