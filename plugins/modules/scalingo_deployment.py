@@ -40,8 +40,8 @@ options:
       - A directory is packed into an archive whose only top-level folder is the directory's name; C(.git)
         folders are left out, as C(git archive) does. The archive is written to an anonymous temporary file (in
         E(TMPDIR), else C(/tmp)), streamed from it by the upload, and gone when the task ends, whatever happens.
-      - A symbolic link given as O(source_path) is followed (the C(current) link of a C(releases/) layout): the
-        folder it points to is packed, under the link's name. Symbolic links inside the directory are archived
+      - A symbolic link given as O(source_path) is followed, such as the C(current) link of a C(releases/) layout;
+        the folder it points to is packed, under the link's name. Symbolic links inside the directory are archived
         as links, never followed.
       - The archive is uploaded through Scalingo's sources API (C(POST /v1/sources), then a C(PUT) of the archive
         to the pre-signed upload URL, which goes without the API's credentials), and its download URL is deployed.
