@@ -17,7 +17,7 @@ import random
 import re
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import urljoin, urlsplit
 
 try:
@@ -438,12 +438,16 @@ class Client:
         """Send once, retrying only what is safe (refusals, failed reads, the token exchange) until `limit`."""
         repeatable = repeatable or method in SAFE_METHODS
         paced = self.pacer is not None and kwargs.get("auth") is not _no_auth
+        body = kwargs.get("data")
+        start = body.tell() if hasattr(body, "seek") else None
         attempt = 0
         while True:
             attempt += 1
             wait = self.pacer.book() if paced else 0.0
             if wait > 0:
                 self.sleep(wait)
+            if start is not None:
+                body.seek(start)  # a file body is read by each attempt: each sends it whole
             timeout = self.timeout
             if deadline is not None:
                 # Within a wait, no attempt outlasts the wait by more than a second.
@@ -582,21 +586,33 @@ class Client:
         """The body of a GET answered in plain text (see Reply.take_text)."""
         return self.request("GET", path, action=action, deadline=deadline).take_text()
 
-    def upload(self, url: str, data: bytes, action: str, deadline: float | None = None) -> None:
+    def upload(
+        self, url: str, source: str | os.PathLike | BinaryIO | bytes, action: str, deadline: float | None = None
+    ) -> None:
         """PUT an archive to a pre-signed URL the API gave (object storage, usually another host).
 
         The URL is its own credential: nothing of ours (no Authorization) is sent with it, and no
         message ever quotes it, only its origin. It is https, or http when api_url is http too.
-        Repeating the PUT is harmless, so it is retried like a read.
+        Repeating the PUT is harmless, so it is retried like a read. `source` is the archive's path,
+        a binary file (sent from where it stands) or bytes: a file is streamed, never read into
+        memory, and sent whole again at each attempt.
         """
         if origin(url)[0] not in ("https", self.api_origin[0]):
             raise ScalingoError(f"{action}: the API gave an upload URL that is not https; nothing was sent there")
+        if isinstance(source, (str, os.PathLike)):
+            with contextlib.ExitStack() as stack:
+                try:
+                    handle = stack.enter_context(open(source, "rb"))
+                except OSError as exc:
+                    raise ScalingoError(f"{action}: could not read it ({exc.strerror or type(exc).__name__})") from None
+                self.upload(url, handle, action, deadline)
+            return
         limit = self.monotonic() + self.retry_timeout
         if deadline is not None:
             limit = min(limit, deadline)
         headers = {"Content-Type": "application/x-gzip"}
         # An auth that adds nothing: with auth=None, requests would look the host up in ~/.netrc.
-        response = self._send("PUT", url, action, limit, True, deadline, data=data, headers=headers, auth=_no_auth)
+        response = self._send("PUT", url, action, limit, True, deadline, data=source, headers=headers, auth=_no_auth)
         if not 200 <= response.status_code < 300:
             # Never the body: a storage's error may quote the signature. Its error code is enough.
             code = re.search(r"<Code>([A-Za-z]{1,64})</Code>", response.text or "")

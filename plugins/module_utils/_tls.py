@@ -111,7 +111,8 @@ def read_certificate(cert_pem: str, key_pem: str) -> dict:
     """The facts Scalingo shows of a certificate, after checking the key is its own.
 
     Returns {"subject", "subjects" (the spellings that match it), "validity" (an aware datetime),
-    "names" (the DNS names it covers)}; raises ValueError with a message naming the option.
+    "names" (the DNS names it covers)}; raises ValueError with a one-line message naming the option,
+    whatever the certificate or the key hold.
     """
     blocks = PEM_CERTIFICATE.findall(cert_pem)
     if not blocks:
@@ -120,38 +121,64 @@ def read_certificate(cert_pem: str, key_pem: str) -> dict:
     for number, block in enumerate(blocks, 1):
         try:
             chain.append(x509.load_pem_x509_certificate(block.encode()))
-        except ValueError:
+        except Exception:  # ValueError, InvalidVersion...: cryptography's text is not for the task's user
             raise ValueError(
                 f"tls_cert is not a valid PEM certificate (block {number} of {len(blocks)} could not be read)"
             ) from None
     try:
         key = serialization.load_pem_private_key(key_pem.encode(), password=None)
+        mine = _public(key.public_key())
     except TypeError:
         raise ValueError("tls_key is encrypted with a passphrase: give the key without one") from None
     except Exception:  # any other failure: its text is never shown, as it is about a secret
         raise ValueError("tls_key is not a private key in PEM (an unencrypted RSA or EC key)") from None
-    mine = _public(key.public_key())
-    if _public(chain[0].public_key()) != mine:
-        other = next((n for n, c in enumerate(chain[1:], 2) if _public(c.public_key()) == mine), None)
+    leaf = chain[0]
+    try:
+        # Parsed lazily: a duplicate extension, an unknown key algorithm or a bad field raises only here.
+        leaf_key = _public(leaf.public_key())
+        names = _dns_names(leaf)
+        subject, spelled = oneline(leaf.subject), leaf.subject.rfc4514_string()
+        validity = _not_after(leaf)
+    except Exception as exc:
+        why = WHY.get(type(exc).__name__, "it could not be read")
+        raise ValueError(
+            f"tls_cert: certificate 1 of {len(chain)} can't be used: {why} ({type(exc).__name__})"
+        ) from None
+    if leaf_key != mine:
+        other = next((n for n, c in enumerate(chain[1:], 2) if _public_or_none(c) == mine), None)
         if other:
             raise ValueError(
                 f"tls_key belongs to certificate {other} of tls_cert: put the domain's certificate first, then its chain"
             )
         raise ValueError("tls_key does not match tls_cert: give the private key the certificate was made for")
-    leaf = chain[0]
-    try:
-        names = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(
-            x509.DNSName
-        )
-    except x509.ExtensionNotFound:
-        names = [str(a.value) for a in leaf.subject if a.oid.dotted_string == "2.5.4.3"]
-    subject = oneline(leaf.subject)
     return {
         "subject": subject,
-        "subjects": {subject, leaf.subject.rfc4514_string()},
-        "validity": _not_after(leaf),
+        "subjects": {subject, spelled},
+        "validity": validity,
         "names": [n.lower() for n in names],
     }
+
+
+# Why cryptography could not read a field of a certificate, by the exception it raised.
+WHY = {
+    "DuplicateExtension": "it holds an extension twice",
+    "UnsupportedAlgorithm": "its public key is of an algorithm this host's cryptography can't read",
+}
+
+
+def _dns_names(certificate) -> list[str]:
+    try:
+        san = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    except x509.ExtensionNotFound:
+        return [str(a.value) for a in certificate.subject if a.oid.dotted_string == "2.5.4.3"]
+    return san.value.get_values_for_type(x509.DNSName)
+
+
+def _public_or_none(certificate) -> bytes | None:
+    try:
+        return _public(certificate.public_key())
+    except Exception:  # a chain certificate that can't be read is only not the key's
+        return None
 
 
 def covers(names: list[str], domain: str) -> bool:

@@ -38,12 +38,25 @@ options:
       - A directory, or a C(.tar.gz) archive with one top-level folder, on the host that runs the module (usually
         the controller, with C(delegate_to=localhost) or C(connection=local)).
       - A directory is packed into an archive whose only top-level folder is the directory's name; C(.git)
-        folders are left out, as C(git archive) does. The archive is held in memory while it is uploaded.
+        folders are left out, as C(git archive) does. The archive is written to an anonymous temporary file (in
+        E(TMPDIR), else C(/tmp)), streamed from it by the upload, and gone when the task ends, whatever happens.
+      - A symbolic link given as O(source_path) is followed, such as the C(current) link of a C(releases/) layout;
+        the folder it points to is packed, under the link's name. Symbolic links inside the directory are archived
+        as links, never followed.
       - The archive is uploaded through Scalingo's sources API (C(POST /v1/sources), then a C(PUT) of the archive
         to the pre-signed upload URL, which goes without the API's credentials), and its download URL is deployed.
         Neither URL is ever printed, as they carry tokens.
-      - Checked before any request - that it exists, and that an archive holds one top-level folder.
+      - Checked before any request - that it exists, and that an archive is within O(source_max_size), is a
+        readable C(.tar.gz) to its end (its gzip checksum included) and holds one top-level folder.
     type: path
+  source_max_size:
+    description:
+      - The largest archive O(source_path) may upload, in bytes or with a unit (V(512M), V(2G); K, M, G and T are
+        powers of 1024).
+      - A C(.tar.gz) is measured before any request. A directory is measured while it is packed, after the
+        deployments are read, and packing stops as soon as the archive passes the size; nothing is uploaded.
+    type: bytes
+    default: 1G
   git_ref:
     description:
       - The version deployed (a commit, a tag, a version number); it becomes part of the image name.
@@ -77,6 +90,9 @@ attributes:
     support: full
     details:
       - Reads the deployments list and reports whether a deployment would be made; uploads and sends nothing.
+      - When a deployment would be made from a O(source_path) directory, the directory is packed, the archive
+        measured and thrown away as it is made, so that a source over O(source_max_size) or with an unreadable file
+        fails as it would in a real run.
   diff_mode:
     support: full
     details:
@@ -156,7 +172,13 @@ output:
 
 import re
 
-from ansible_collections.scalingo.cloud.plugins.module_utils._archive import pack, source_problem
+from ansible_collections.scalingo.cloud.plugins.module_utils._archive import (
+    SourceError,
+    check_packing,
+    open_source,
+    shown_name,
+    source_problem,
+)
 from ansible_collections.scalingo.cloud.plugins.module_utils._base import (
     Resource,
     ScalingoModule,
@@ -221,9 +243,19 @@ class Deployment(Resource):
                     lambda: self.finish(newest, False, before, before),
                 )
         return self.act(
-            lambda: self.result(True, before, after, deployment=None, url=None, duration=0.0),
+            lambda: self.predict(before, after),
             lambda: self.finish(self.deploy({d["id"] for d in recent}), True, before, after),
         )
+
+    def predict(self, before, after):
+        """Check mode: a deployment would be made; a source_path directory is packed, keeping nothing, so
+        that one over source_max_size or unreadable fails here as it would in a real run."""
+        if self.params["source_path"] is not None:
+            try:
+                check_packing(self.params["source_path"], self.params["source_max_size"])
+            except SourceError as exc:
+                self.fail(f"source_path {shown_name(self.params['source_path'])} {exc}", changed=False)
+        return self.result(True, before, after, deployment=None, url=None, duration=0.0)
 
     def deploy(self, known):
         """Upload the source if needed, then create the deployment (never twice)."""
@@ -242,9 +274,9 @@ class Deployment(Resource):
         """The download URL of the source_path archive, uploaded; a failure here changes nothing on the app."""
         path = self.params["source_path"]
         try:
-            data = pack(path)
-        except OSError as exc:
-            self.fail(f"could not pack source_path {path}: {exc.strerror or type(exc).__name__}", changed=False)
+            data = open_source(path, self.params["source_max_size"])
+        except SourceError as exc:
+            self.fail(f"source_path {shown_name(path)} {exc}", changed=False)
         try:
             source = self.write(
                 lambda: self.client.request(
@@ -257,6 +289,8 @@ class Deployment(Resource):
         except ScalingoError as exc:
             exc.changed = False
             raise
+        finally:
+            data.close()  # a packed directory's temporary file goes with it
         return source["download_url"]
 
     def send(self, source_url):
@@ -350,6 +384,7 @@ def main():
         "app": {"type": "str", "required": True},
         "source_url": {"type": "str", "no_log": True},
         "source_path": {"type": "path"},
+        "source_max_size": {"type": "bytes", "default": "1G"},
         "git_ref": {"type": "str"},
         "force": {"type": "bool", "default": False},
     }
@@ -366,9 +401,11 @@ def main():
         m.fail("git_ref must be a version such as a commit, a tag or v1.2.3, not empty nor starting with a dash")
     if p["source_url"] is not None and not re.match(r"^https?://[^\s/]+/\S*$", p["source_url"]):
         m.fail("source_url must be an http:// or https:// URL of a .tar.gz archive")
-    problem = p["source_path"] is not None and source_problem(p["source_path"])
+    if p["source_max_size"] <= 0:
+        m.fail("source_max_size must be a size above zero, such as 512M or 2G")
+    problem = p["source_path"] is not None and source_problem(p["source_path"], p["source_max_size"])
     if problem:
-        m.fail(f"source_path {p['source_path']} {problem}")
+        m.fail(f"source_path {shown_name(p['source_path'])} {problem}")
     m.run(Deployment)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import requests
 import responses
@@ -166,3 +168,100 @@ def test_get_text_refuses_an_answer_that_is_not_plain_text(fake_time, kwargs):
         "what Scalingo's API answers (a proxy page or an incompatible API?) (HTTP 200)"
     )
     assert "sign in" not in caught.value.message
+
+
+# -- a file or a path: streamed, whole at each attempt ------------------------------------------------
+
+
+def open_fds():
+    return len(os.listdir("/proc/self/fd"))
+
+
+class Storage:
+    """A storage that keeps each PUT's body (responses reads a file body from where the file stands)."""
+
+    def __init__(self, *outcomes):
+        self.outcomes, self.bodies = list(outcomes), []
+
+    def __call__(self, request):
+        outcome = self.outcomes.pop(0)
+        assert int(request.headers["Content-Length"]) == len(request.body)
+        self.bodies.append(request.body)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome, {}, ""
+
+
+def spied(client):
+    """The client, and the bodies its session was handed: a file is handed as it is, for requests to stream."""
+    handed = []
+    send = client.session.request
+
+    def request(*args, **kwargs):
+        handed.append(kwargs.get("data"))
+        return send(*args, **kwargs)
+
+    client.session.request = request
+    return client, handed
+
+
+@pytest.fixture
+def archive(tmp_path):
+    path = tmp_path / "source.tar.gz"
+    path.write_bytes(DATA * 5000)
+    return path
+
+
+@pytest.mark.parametrize("given", ["path", "str", "file"])
+@responses.activate
+def test_a_file_is_streamed_whole_without_credentials_and_closed_when_given_by_path(fake_time, archive, given):
+    storage = Storage(200)
+    responses.add_callback(responses.PUT, UPLOAD, callback=storage)
+    before = open_fds()
+    client, handed = spied(make_client(fake_time))
+    if given == "file":
+        with archive.open("rb") as handle:
+            client.upload(UPLOAD, handle, ACTION)
+    else:
+        client.upload(UPLOAD, archive if given == "path" else str(archive), ACTION)
+    assert storage.bodies == [archive.read_bytes()]
+    assert [type(body).__name__ for body in handed] == ["BufferedReader"]
+    put = responses.calls[-1].request
+    assert "Authorization" not in put.headers and put.url == UPLOAD
+    assert open_fds() == before
+
+
+@responses.activate
+def test_each_attempt_sends_the_whole_file_again(fake_time, archive):
+    storage = Storage(503, requests.ConnectionError("reset"), 200)
+    responses.add_callback(responses.PUT, UPLOAD, callback=storage)
+    with archive.open("rb") as handle:
+        make_client(fake_time).upload(UPLOAD, handle, ACTION)
+    assert storage.bodies == [archive.read_bytes()] * 3
+
+
+@responses.activate
+def test_a_file_is_sent_from_where_it_stands(fake_time, archive):
+    storage = Storage(503, 200)
+    responses.add_callback(responses.PUT, UPLOAD, callback=storage)
+    with archive.open("rb") as handle:
+        handle.seek(100)
+        make_client(fake_time).upload(UPLOAD, handle, ACTION)
+    assert storage.bodies == [archive.read_bytes()[100:]] * 2
+
+
+@responses.activate
+def test_a_path_that_can_not_be_read_fails_on_one_line_sending_nothing(fake_time, tmp_path):
+    with pytest.raises(ScalingoError) as caught:
+        make_client(fake_time).upload(UPLOAD, tmp_path / "gone.tar.gz", ACTION)
+    assert caught.value.message == f"{ACTION}: could not read it (No such file or directory)"
+    assert len(responses.calls) == 0
+
+
+@responses.activate
+def test_a_refusal_of_a_file_upload_closes_the_file_given_by_path(fake_time, archive):
+    responses.add(responses.PUT, UPLOAD, status=403)
+    before = open_fds()
+    with pytest.raises(ScalingoError):
+        make_client(fake_time).upload(UPLOAD, archive, ACTION)
+    assert open_fds() == before

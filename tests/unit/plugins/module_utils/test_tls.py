@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import base64
+import random
 from datetime import UTC, datetime
 
 import pytest
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._tls import (
@@ -22,6 +26,9 @@ from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.certificates 
     VALIDITY,
     key_pem,
     pem_pair,
+    two_sans_pair,
+    unknown_key_type_pair,
+    unknown_key_type_pem,
 )
 
 LABEL_RULE = "should have 1 to 63 letters, digits or hyphens, without a hyphen at either end"
@@ -233,3 +240,94 @@ def test_a_domain_holds_a_certificate_with_the_same_subject_and_expiry():
     assert not holds({"ssl": True, "tlscert": SUBJECT, "validity": "2031-08-05T19:57:22.000+02:00"}, facts)
     assert not holds({"ssl": True, "tlscert": "/CN=www.example.com", "validity": VALIDITY}, facts)
     assert not holds({"ssl": False}, facts)
+
+
+# -- certificates and keys cryptography can't read: one line naming the option, never a traceback ------
+
+
+def one_line_about(exc, option):
+    message = str(exc)
+    assert message.startswith(f"{option}") and "\n" not in message
+    assert exc.__cause__ is None and exc.__suppress_context__
+    return message
+
+
+def test_a_certificate_with_two_subject_alt_names_fails_naming_tls_cert():
+    cert, key = two_sans_pair()
+    with pytest.raises(x509.DuplicateExtension):  # the certificate is what the test means it to be
+        x509.load_pem_x509_certificate(cert.encode()).extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    with pytest.raises(ValueError) as caught:
+        read_certificate(cert, key)
+    assert one_line_about(caught.value, "tls_cert") == (
+        "tls_cert: certificate 1 of 1 can't be used: it holds an extension twice (DuplicateExtension)"
+    )
+
+
+def test_a_certificate_of_an_unknown_key_algorithm_fails_naming_tls_cert():
+    cert, key = unknown_key_type_pair()
+    with pytest.raises(UnsupportedAlgorithm):
+        x509.load_pem_x509_certificate(cert.encode()).public_key()
+    with pytest.raises(ValueError) as caught:
+        read_certificate(cert, key)
+    assert one_line_about(caught.value, "tls_cert") == (
+        "tls_cert: certificate 1 of 1 can't be used: its public key is of an algorithm this host's cryptography "
+        "can't read (UnsupportedAlgorithm)"
+    )
+
+
+def test_a_chain_certificate_of_an_unknown_key_algorithm_does_not_hide_a_key_mismatch():
+    leaf = pem_pair()[0]
+    odd, key = unknown_key_type_pair()
+    with pytest.raises(ValueError, match=r"^tls_key does not match tls_cert"):
+        read_certificate(leaf + odd, key)
+
+
+def test_a_key_of_an_unknown_algorithm_fails_naming_tls_key_without_quoting_it():
+    cert = pem_pair()[0]
+    key = unknown_key_type_pem()
+    with pytest.raises(ValueError) as caught:
+        read_certificate(cert, key)
+    message = one_line_about(caught.value, "tls_key")
+    assert message == "tls_key is not a private key in PEM (an unencrypted RSA or EC key)"
+    assert all(line not in message for line in key.splitlines()[1:-1])
+
+
+def pem_block(der, label="CERTIFICATE"):
+    body = base64.encodebytes(der).decode()
+    return f"-----BEGIN {label}-----\n{body}-----END {label}-----\n"
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_garbage_in_a_pem_block_fails_on_one_line(seed):
+    rng = random.Random(seed)
+    cert, key = pem_pair()
+    garbage = pem_block(rng.randbytes(rng.randrange(1, 600)))
+    for cert_text, key_text in ((garbage, key), (cert, garbage.replace("CERTIFICATE", "PRIVATE KEY"))):
+        with pytest.raises(ValueError) as caught:
+            read_certificate(cert_text, key_text)
+        assert str(caught.value).startswith(("tls_cert is not a valid PEM", "tls_key is not a private key"))
+        one_line_about(caught.value, "tls_")
+
+
+@pytest.mark.filterwarnings("ignore:Parsed a serial number")
+def test_corrupt_certificates_never_raise_anything_but_a_one_line_value_error():
+    cert, key = pem_pair(sans=["www.example.com", "example.com"])
+    der = x509.load_pem_x509_certificate(cert.encode()).public_bytes(serialization.Encoding.DER)
+    rng = random.Random(20240607)
+    failures = set()
+    for _trial in range(1500):
+        damaged = bytearray(der)
+        for _byte in range(rng.randint(1, 3)):
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        try:
+            read_certificate(pem_block(bytes(damaged)), key)
+        except ValueError as exc:
+            failures.add(one_line_about(exc, "tls_"))
+    # Each way cryptography refuses the damage was met (the seed is fixed): each became a message of ours.
+    assert {
+        "tls_cert is not a valid PEM certificate (block 1 of 1 could not be read)",
+        "tls_cert: certificate 1 of 1 can't be used: it could not be read (ValueError)",
+        "tls_cert: certificate 1 of 1 can't be used: its public key is of an algorithm this host's cryptography "
+        "can't read (UnsupportedAlgorithm)",
+    } <= failures
+    assert all(m.startswith(("tls_cert is not a valid", "tls_cert: certificate 1 of 1", "tls_key")) for m in failures)

@@ -29,6 +29,7 @@ class DeployClient(FakeClient):
     def __init__(self, *script):
         super().__init__(*script)
         self.uploads = []
+        self.files = []  # each file handed to upload(), to check it was closed
 
     def request(self, *args, **kwargs):
         reply = super().request(*args, **kwargs)
@@ -36,14 +37,18 @@ class DeployClient(FakeClient):
             reply.text, reply.data = reply.data, None
         return reply
 
-    def upload(self, url, data, action, deadline=None):
-        """Client.upload's signature; scripted as a PUT. It is no API write: `wrote` stays as it was."""
+    def upload(self, url, source, action, deadline=None):
+        """Client.upload's signature; scripted as a PUT. It is no API write: `wrote` stays as it was.
+
+        `uploads` holds (url, the bytes uploaded); a file is read from where it stands, as Client.upload does.
+        """
+        self.files.append(source)
         wrote = self.wrote
         try:
             self.request("PUT", url, ok=(200,), action=action, deadline=deadline)
         finally:
             self.wrote = wrote
-        self.uploads.append((url, data))
+        self.uploads.append((url, source.read() if hasattr(source, "read") else source))
 
 
 def run(resource_class, params, *script, check_mode=False):

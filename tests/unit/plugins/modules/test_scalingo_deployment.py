@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import gzip
 import io
+import os
+import random
 import re
 import tarfile
+import tempfile
 
 import pytest
 
-from ansible_collections.scalingo.cloud.plugins.module_utils._archive import pack, source_problem, top_level
+from ansible_collections.scalingo.cloud.plugins.module_utils._archive import open_source, source_problem, top_level
 from ansible_collections.scalingo.cloud.plugins.modules.scalingo_deployment import Deployment
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.deployment_fakes import fails, succeeds, text
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
@@ -35,6 +39,7 @@ def params(**options):
         app=APP,
         source_url=SOURCE,
         source_path=None,
+        source_max_size=1 << 30,
         git_ref="v2",
         force=False,
     )
@@ -260,7 +265,8 @@ def pack_dir(tmp_path):
     folder = tmp_path / "shop"
     folder.mkdir()
     (folder / "Procfile").write_text("web: serve")
-    return pack(str(folder))
+    with open_source(str(folder), 1 << 20) as archive:
+        return archive.read()
 
 
 def test_a_refused_upload_fails_without_a_change_and_without_deploying(tmp_path):
@@ -290,7 +296,7 @@ def test_a_source_path_that_can_not_be_packed_fails_without_a_change():
         params(source_url=None, source_path="/nowhere/at/all"),
         listing(OLD),
     )
-    assert o.error.message.startswith("could not pack source_path /nowhere/at/all:")
+    assert o.error.message == "source_path /nowhere/at/all could not be read: No such file or directory"
     assert o.error.changed is False
 
 
@@ -584,3 +590,246 @@ def test_pack_names_the_folder_after_the_directory_and_drops_owners(tmp_path):
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
         assert archive.getnames() == ["shop", "shop/Procfile"]
         assert {(m.uid, m.gid, m.uname, m.gname) for m in archive.getmembers()} == {(0, 0, "", "")}
+
+
+# -- local files: links, the size ceiling, the temporary file, damaged archives ---------------------------
+
+
+def entries(data):
+    """{name: (type, link target or content)} of a .tar.gz's members."""
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
+        return {
+            m.name: ("link", m.linkname)
+            if m.issym()
+            else ("dir", None)
+            if m.isdir()
+            else ("file", archive.extractfile(m).read())
+            for m in archive.getmembers()
+        }
+
+
+def deploy_path(path, **options):
+    return succeeds(
+        Deployment,
+        params(source_url=None, source_path=str(path), **options),
+        listing(OLD),
+        sources(),
+        uploaded(),
+        *DEPLOYED,
+    )
+
+
+def releases(tmp_path):
+    """The releases/ + current layout: current -> releases/v2."""
+    release = tmp_path / "releases" / "v2"
+    (release / "public").mkdir(parents=True)
+    (release / "Procfile").write_text("web: serve")
+    (release / "public" / "index.html").write_text("<h1>v2</h1>")
+    (tmp_path / "current").symlink_to(release)
+    return tmp_path / "current"
+
+
+@pytest.fixture
+def private_tmp(tmp_path, monkeypatch):
+    """The temporary directory the module's files go to; the test checks nothing is left in it."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def open_fds():
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.parametrize("spelled", ["current", "current/"])
+def test_a_symlinked_source_folder_packs_the_folder_it_points_to_under_the_links_name(tmp_path, spelled):
+    current = releases(tmp_path)
+    o = deploy_path(f"{current.parent}/{spelled}")
+    [(_url, data)] = o.client.uploads
+    assert entries(data) == {
+        "current": ("dir", None),
+        "current/Procfile": ("file", b"web: serve"),
+        "current/public": ("dir", None),
+        "current/public/index.html": ("file", b"<h1>v2</h1>"),
+    }
+
+
+def test_links_inside_the_tree_are_archived_as_links_never_followed(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("s3cr3t-host-file")
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "Procfile").write_text("web: serve")
+    (site / "secret").symlink_to(outside / "secret.txt")
+    (site / "elsewhere").symlink_to(outside)
+    (site / "procfile").symlink_to("Procfile")
+    (site / "loop").symlink_to("loop")
+    o = deploy_path(site)
+    [(_url, data)] = o.client.uploads
+    assert entries(data) == {
+        "site": ("dir", None),
+        "site/Procfile": ("file", b"web: serve"),
+        "site/secret": ("link", str(outside / "secret.txt")),
+        "site/elsewhere": ("link", str(outside)),
+        "site/procfile": ("link", "Procfile"),
+        "site/loop": ("link", "loop"),
+    }
+    assert b"s3cr3t-host-file" not in gzip.decompress(data)
+
+
+def noise_tree(tmp_path, files=64, size=64 << 10):
+    """A folder of random (incompressible) files: `files` x `size` bytes."""
+    rng = random.Random(5)
+    folder = tmp_path / "big"
+    folder.mkdir()
+    for number in range(files):
+        (folder / f"blob{number:02d}.bin").write_bytes(rng.randbytes(size))
+    return folder
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_packing_stops_as_soon_as_the_archive_passes_source_max_size(tmp_path, private_tmp, monkeypatch, check_mode):
+    folder = noise_tree(tmp_path)  # 4 MiB that gzip can't shrink
+    opened = []
+    real_open = tarfile.bltn_open
+
+    def counting_open(name, *args, **kwargs):
+        opened.append(name)
+        return real_open(name, *args, **kwargs)
+
+    monkeypatch.setattr(tarfile, "bltn_open", counting_open)
+    before = open_fds()
+    o = fails(
+        Deployment,
+        params(source_url=None, source_path=str(folder), source_max_size=256 << 10),
+        listing(OLD),
+        check_mode=check_mode,
+    )
+    assert o.error.message == (
+        f"source_path {folder} packs to more than source_max_size=256K (packing stopped there): leave out what "
+        "the build does not need (dependencies, build output), or raise source_max_size"
+    )
+    assert o.error.changed is False and o.sent == [f"GET {LIST}"]
+    assert 4 <= len(opened) <= 6  # about 256K of the 64 files of 64K were read, not the whole tree
+    assert list(private_tmp.iterdir()) == [] and open_fds() == before
+
+
+def test_a_source_just_under_source_max_size_is_uploaded_whole(tmp_path, private_tmp):
+    folder = noise_tree(tmp_path, files=4)
+    o = deploy_path(folder, source_max_size=300 << 10)
+    [(_url, data)] = o.client.uploads
+    assert len(data) <= 300 << 10 and len(entries(data)) == 5
+
+
+def test_the_temporary_archive_is_gone_after_the_upload(tmp_path, private_tmp):
+    before = open_fds()
+    o = deploy_path(releases(tmp_path))
+    [handle] = o.client.files
+    assert handle.closed and list(private_tmp.iterdir()) == [] and open_fds() == before
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        [listing(OLD), sources(), uploaded(answer(403, {"error": "AccessDenied"}))],
+        [listing(OLD), expect("POST", "/sources", answer(403, {"error": "forbidden"}))],
+        [listing(OLD), sources(), uploaded(lost())],
+    ],
+    ids=["refused upload", "refused upload slot", "lost upload"],
+)
+def test_the_temporary_archive_is_gone_after_a_failure(tmp_path, private_tmp, script):
+    before = open_fds()
+    o = fails(Deployment, params(source_url=None, source_path=str(releases(tmp_path))), *script)
+    assert o.error.changed is False
+    assert all(handle.closed for handle in o.client.files)
+    assert list(private_tmp.iterdir()) == [] and open_fds() == before
+
+
+def test_check_mode_packs_a_folder_under_source_max_size_and_uploads_nothing(tmp_path, private_tmp):
+    o = succeeds(
+        Deployment, params(source_url=None, source_path=str(releases(tmp_path))), listing(OLD), check_mode=True
+    )
+    assert o.changed is True and o.result["deployment"] is None
+    assert list(private_tmp.iterdir()) == []
+
+
+def test_a_given_archive_over_source_max_size_is_refused_before_reading_it(tmp_path):
+    archive = tmp_path / "shop.tar.gz"
+    archive.write_bytes(pack_dir(tmp_path))
+    size = archive.stat().st_size
+    assert source_problem(str(archive), size) is None
+    assert source_problem(str(archive), size - 1) == (
+        f"is {size} bytes, over source_max_size={size - 1}: leave out what the build does not need (dependencies, "
+        "build output), or raise source_max_size"
+    )
+
+
+def test_an_unreadable_file_is_named_on_one_line(tmp_path, monkeypatch):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "Procfile").write_text("web: serve")
+    (site / "bad\nname").write_text("x")
+    real_open = tarfile.bltn_open
+
+    def refusing_open(name, *args, **kwargs):
+        if name.endswith("name"):
+            raise PermissionError(13, "Permission denied", name)
+        return real_open(name, *args, **kwargs)
+
+    monkeypatch.setattr(tarfile, "bltn_open", refusing_open)
+    o = fails(Deployment, params(source_url=None, source_path=str(site)), listing(OLD))
+    assert o.error.message == f"source_path {site} could not be packed: {site}/bad\\x0aname: Permission denied"
+    assert o.error.changed is False
+
+
+def corrupt_copies(original, trials, seed):
+    rng = random.Random(seed)
+    for _trial in range(trials):
+        damaged = bytearray(original)
+        for _byte in range(rng.randint(1, 4)):
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        yield bytes(damaged)
+
+
+def fixed_archive():
+    """The same .tar.gz bytes at every run (fixed times), so that a seed damages the same bytes."""
+    rng = random.Random(5)
+    words = ["deploy", "scalingo", "archive", "folder", "build", "web", "worker", "release"]
+    files = {f"site/page{n}.txt": " ".join(rng.choices(words, k=1500)).encode() for n in range(3)}
+    files["site/blob.bin"] = rng.randbytes(2000)  # deflate stores what it can't shrink: blocks of both kinds
+    buffer = io.BytesIO()
+    with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as packed, tarfile.open(fileobj=packed, mode="w") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime = len(data), 1_700_000_000
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def test_a_damaged_archive_is_refused_on_one_line_never_with_a_traceback(tmp_path):
+    original = fixed_archive()
+    path = tmp_path / "damaged.tar.gz"
+    problems = set()
+    for damaged in corrupt_copies(original, 300, seed=36):
+        path.write_bytes(damaged)
+        problem = source_problem(str(path), 1 << 20)
+        if problem is None:  # only bytes gzip does not check (its header's time, flags): the content is intact
+            assert entries(damaged) == entries(original)
+        else:
+            assert re.fullmatch(r"is not a readable gzip-compressed tar archive \((zlib\.error|\w+)\)", problem)
+            problems.add(problem)
+    # zlib's own error was among them, as were gzip's checksum and tarfile's errors.
+    assert {
+        f"is not a readable gzip-compressed tar archive ({name})"
+        for name in ("zlib.error", "BadGzipFile", "ReadError", "EOFError")
+    } <= problems
+
+
+def test_an_archive_cut_short_is_refused(tmp_path):
+    original = pack_dir(tmp_path)
+    path = tmp_path / "cut.tar.gz"
+    for end in range(1, len(original)):
+        path.write_bytes(original[:end])
+        assert source_problem(str(path)) is not None, end
