@@ -37,7 +37,7 @@ options:
     required: true
     suboptions:
       name:
-        description: Container type, as in the Procfile.
+        description: Container type, as in the Procfile (letters and digits only; case counts).
         type: str
         required: true
       amount:
