@@ -203,6 +203,7 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._client import (
     USER_AGENT,
     Client,
     ScalingoError,
+    api_path,
     connection_settings,
 )
 from ansible_collections.scalingo.cloud.plugins.module_utils._redact import redact
@@ -316,7 +317,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             if self.get_option("formation"):
                 try:
                     formation = client.get(
-                        f"/apps/{app['name']}/containers",
+                        api_path("apps", app["name"], "containers"),
                         "containers",
                         list,
                         {"name": str},

@@ -30,6 +30,7 @@ from ._client import (
     REQUESTS_IMPORT_ERROR,
     Client,
     ScalingoError,
+    api_path,
     app_name_problems,
     connection_settings,
 )
@@ -287,13 +288,13 @@ class Resource:
     # -- reads and writes several modules make -----------------------------------
 
     def app_status(self, app: str, deadline: float | None = None) -> str | None:
-        return self.client.get(f"/apps/{app}", "app", action=f"could not read app '{app}'", deadline=deadline).get(
-            "status"
-        )
+        return self.client.get(
+            api_path("apps", app), "app", action=f"could not read app '{app}'", deadline=deadline
+        ).get("status")
 
     def formation(self, app: str) -> list[dict]:
         return self.client.get(
-            f"/apps/{app}/containers",
+            api_path("apps", app, "containers"),
             "containers",
             list,
             CONTAINER_FIELDS,
@@ -303,7 +304,7 @@ class Resource:
     def autoscalers(self, app: str) -> dict[str, dict]:
         """The app's autoscalers by container type (Scalingo allows one per type)."""
         found = self.client.get(
-            f"/apps/{app}/autoscalers",
+            api_path("apps", app, "autoscalers"),
             "autoscalers",
             list,
             AUTOSCALER_FIELDS,
@@ -316,7 +317,7 @@ class Resource:
         return self.write(
             lambda: self.client.request(
                 "DELETE",
-                f"/apps/{name}",
+                api_path("apps", name),
                 params={"current_name": name},
                 ok=(204,),
                 action=f"could not delete {what} '{name}'",
@@ -382,7 +383,13 @@ class ScalingoModule:
     def check_app_name(self, option: str, name: str, what: str = "app name") -> None:
         problems = app_name_problems(name)
         if problems:
-            self.fail(f"{what} '{name}' ({option}) is invalid: {'; '.join(problems)}")
+            self.fail(f"{what} {name!r} ({option}) is invalid: {'; '.join(problems)}")
+
+    def check(self, *problems: str | None) -> None:
+        """Fail with the first of `problems` (the messages of _checks) that is not None."""
+        for problem in problems:
+            if problem:
+                self.fail(problem)
 
     def fail(self, msg: str, **result: Any) -> NoReturn:
         secrets = self.module.no_log_values

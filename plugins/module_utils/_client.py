@@ -11,6 +11,7 @@ answer goes through. Nothing here is a public API; it may change in any release.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import random
@@ -18,7 +19,7 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, BinaryIO
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 try:
     import requests
@@ -220,12 +221,12 @@ def connection_settings(options: dict[str, Any]) -> dict[str, Any]:
         )
     if not REGION.match(region):
         raise ScalingoError(
-            f"region '{region}' is invalid: use a Scalingo region name such as osc-fr1 or osc-secnum-fr1"
+            f"region {region!r} is invalid: use a Scalingo region name such as osc-fr1 or osc-secnum-fr1"
         )
     values["api_url"] = values["api_url"] or f"https://api.{region}.scalingo.com"
     for name in ("api_url", "auth_url"):
         if not URL.match(values[name]):
-            raise ScalingoError(f"{name} '{values[name]}' is invalid: give an http:// or https:// URL without /v1")
+            raise ScalingoError(f"{name} {values[name]!r} is invalid: give an http:// or https:// URL without /v1")
         values[name] = values[name].rstrip("/")
     if values["api_timeout"] <= 0:
         raise ScalingoError(f"api_timeout must be a positive number of seconds, got {values['api_timeout']}")
@@ -628,7 +629,7 @@ class Client:
     def find_app(self, name: str) -> dict | None:
         """The app object, or None when the API says it does not exist."""
         try:
-            app = self.get(f"/apps/{name}", "app", fields={"name": str}, action=f"could not read app '{name}'")
+            app = self.get(api_path("apps", name), "app", fields={"name": str}, action=f"could not read app '{name}'")
         except ScalingoError as exc:
             if exc.status == 404 and exc.resource == "app":
                 return None
@@ -678,6 +679,22 @@ class Client:
             seen.add(cursor)
         self.warnings.append(f"{action or path}: stopped after {MAX_PAGES} pages; the list may be incomplete")
         return items
+
+
+def api_path(*segments: str | int) -> str:
+    """A path of the API (`/apps/my-app/containers`) from its segments, each percent-encoded whole.
+
+    A value from a task or an answer stays one segment: '/', '?', '#', '%', '://', spaces, line breaks
+    and non-ASCII letters are encoded, so it can't reach another endpoint. '.' and '..' can't be sent
+    as a segment at all (HTTP clients and servers fold them into the path), nor can an empty one.
+    """
+    parts = []
+    for segment in segments:
+        text = str(segment)
+        if text in ("", ".", ".."):
+            raise ScalingoError(f"{text!r} can't name anything in the API path {''.join(parts) or '/'}")
+        parts.append("/" + quote(text, safe=""))
+    return "".join(parts)
 
 
 APP_NAME_RULES = (

@@ -72,7 +72,7 @@ def domain_name_problem(name: str) -> str | None:
             return "a wildcard domain covers a domain name of two labels or more (*.example.com)"
     bad = next((label for label in labels if not LABEL.match(label)), None)
     if bad is not None:
-        return f"label '{bad}' should have 1 to 63 letters, digits or hyphens, without a hyphen at either end" + (
+        return f"label {bad!r} should have 1 to 63 letters, digits or hyphens, without a hyphen at either end" + (
             " (a wildcard is only allowed as the whole first label: *.example.com)" if "*" in bad else ""
         )
     return None

@@ -163,14 +163,13 @@ duration:
 """
 
 import copy
-import re
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._base import Resource, ScalingoModule
-from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError
+from ansible_collections.scalingo.cloud.plugins.module_utils._checks import identifier_problem, provider_problem
+from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError, api_path
 
 ADDON_FIELDS = {"id": str, "status": str, "addon_provider": dict, "plan": dict}
 PLAN_FIELDS = {"id": str, "name": str}
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*\Z")
 SUSPENDED_ADVICE = "check the account's billing, resume the addon (dashboard or support), then run the task again"
 
 
@@ -208,7 +207,7 @@ class Addon(Resource):
         super().__init__(*args, **kwargs)
         self.app = self.params["app"]
         self.provider = self.params["provider"]
-        self.path = f"/apps/{self.app}/addons"
+        self.path = api_path("apps", self.app, "addons")
 
     def shown(self, addon, **extra):
         if not addon:
@@ -253,13 +252,13 @@ class Addon(Resource):
 
     def read(self, addon_id, deadline=None):
         what = f"addon {addon_id} of app '{self.app}'"
-        return self.get(f"{self.path}/{addon_id}", "addon", what, fields=ADDON_FIELDS, deadline=deadline)
+        return self.get(self.path + api_path(addon_id), "addon", what, fields=ADDON_FIELDS, deadline=deadline)
 
     def resolve(self):
         """(the wanted plan, every plan of the provider); an unknown provider or plan fails, listing what exists."""
         what = f"the plans of {self.provider}"
         try:
-            plans = self.get(f"/addon_providers/{self.provider}/plans", "plans", what, list, PLAN_FIELDS)
+            plans = self.get(api_path("addon_providers", self.provider, "plans"), "plans", what, list, PLAN_FIELDS)
         except ScalingoError as exc:
             if exc.status != 404:
                 raise
@@ -276,7 +275,9 @@ class Addon(Resource):
         """Names only: the values are secrets, and never leave this function."""
         what = f"the variables of app '{self.app}'"
         fields = {"name": str, "value": str}
-        variables = self.get(f"/apps/{self.app}/variables", "variables", what, list, fields, params={"aliases": "true"})
+        variables = self.get(
+            api_path("apps", self.app, "variables"), "variables", what, list, fields, params={"aliases": "true"}
+        )
         resource_id = addon.get("resource_id")
         return injected(variables, resource_id) if isinstance(resource_id, str) and resource_id else []
 
@@ -346,7 +347,7 @@ class Addon(Resource):
             now = self.read(addon["id"])
             return now if now["plan"].get("id") == plan["id"] else None
 
-        return self.write(lambda: self.send("PATCH", f"{self.path}/{addon['id']}", body, (200,), action), landed)
+        return self.write(lambda: self.send("PATCH", self.path + api_path(addon["id"]), body, (200,), action), landed)
 
     def delete(self, addon):
         def landed():
@@ -357,7 +358,7 @@ class Addon(Resource):
             return None
 
         action = f"could not delete {described(addon)} of app '{self.app}'"
-        path = f"{self.path}/{addon['id']}"
+        path = self.path + api_path(addon["id"])
         return self.write(lambda: self.client.request("DELETE", path, ok=(204,), action=action), landed)
 
     # -- states -------------------------------------------------------------------------
@@ -415,11 +416,8 @@ def main():
     )
     p = m.params
     m.check_app_name("app", p["app"])
-    if not SLUG.match(p["provider"]):
-        m.fail(f"provider '{p['provider']}' is invalid: give a provider id such as postgresql, mysql, redis or mongodb")
-    for key in ("plan", "addon_id", "confirm"):
-        if p[key] is not None and (not p[key].strip() or p[key] != p[key].strip() or "/" in p[key]):
-            m.fail(f"{key} '{p[key]}' is invalid: it must not be empty, contain '/' or start or end with a space")
+    m.check(provider_problem("provider", p["provider"]))
+    m.check(*(identifier_problem(key, p[key]) for key in ("plan", "addon_id", "confirm") if p[key] is not None))
     if p["confirm"] is not None and p["state"] == "present":
         m.fail("confirm is only used with state=absent, to name the addon to delete")
     m.run(Addon)

@@ -135,13 +135,13 @@ app:
 """
 
 import copy
-import re
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._base import Resource, ScalingoModule, differences
+from ansible_collections.scalingo.cloud.plugins.module_utils._checks import email_problem, url_problem
+from ansible_collections.scalingo.cloud.plugins.module_utils._client import api_path
 
 FLAGS = ("force_https", "sticky_session", "router_logs", "stack_id")
 CREATE_FIELDS = ("git_source", "hds_resource", "stack_id", "project_id")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def view(app):
@@ -228,7 +228,7 @@ class App(Resource):
         old = app["name"]
         return self.client.request(
             "POST",
-            f"/apps/{old}/rename",
+            api_path("apps", old, "rename"),
             {"current_name": old, "new_name": self.name},
             action=f"could not rename app '{old}' to '{self.name}'",
         ).take("app", fields={"name": str})
@@ -241,7 +241,7 @@ class App(Resource):
         if "owner" in changes:
             body["current_name"] = app["name"]
         return self.client.request(
-            "PATCH", f"/apps/{app['name']}", body, action=f"could not update app '{app['name']}'"
+            "PATCH", api_path("apps", app["name"]), body, action=f"could not update app '{app['name']}'"
         ).take("app", fields={"name": str})
 
     def updated(self, app, changes):
@@ -305,11 +305,13 @@ def main():
         m.check_app_name("rename_from", p["rename_from"])
         if p["rename_from"] == p["name"]:
             m.fail(f"rename_from and name are both '{p['name']}': give the app's current name in rename_from")
-    if p["owner"] is not None and not EMAIL.match(p["owner"]):
-        m.fail(f"owner '{p['owner']}' is invalid: give the email address of a collaborator of the app")
+    if p["owner"] is not None:
+        m.check(email_problem("owner", p["owner"]))
     for key in ("stack_id", "project_id", "git_source"):
         if p[key] is not None and not p[key].strip():
             m.fail(f"{key} must not be empty: leave it out to keep the current value")
+    if p["git_source"] is not None:
+        m.check(url_problem("git_source", p["git_source"]))
     m.run(App)
 
 

@@ -89,8 +89,8 @@ options:
         choices: [cpu, memory, swap, router, 5XX, all, rpm_per_container, p95_response_time]
       container_type:
         description:
-          - Container type (V(web), V(worker), ...). Required for V(cpu), V(memory) and V(swap); not used with
-            V(router).
+          - Container type (V(web), V(worker), ...): letters and digits only, as in the Procfile. Required for
+            V(cpu), V(memory) and V(swap); not used with V(router).
         type: str
       index:
         description:
@@ -336,15 +336,14 @@ metrics:
        data: {time: "2018-05-24T00:00:00Z", value: 0.9}}
 """
 
-import re
-
 from ansible_collections.scalingo.cloud.plugins.module_utils._base import (
     AUTOSCALER_FIELDS,
     CONTAINER_FIELDS,
     Resource,
     ScalingoModule,
 )
-from ansible_collections.scalingo.cloud.plugins.module_utils._client import MAX_PAGES, ScalingoError
+from ansible_collections.scalingo.cloud.plugins.module_utils._checks import container_type_problem
+from ansible_collections.scalingo.cloud.plugins.module_utils._client import MAX_PAGES, ScalingoError, api_path
 
 GATHER = (
     "containers",
@@ -378,7 +377,6 @@ PER_CONTAINER = ("cpu", "memory", "swap")
 MAX_SINCE = 71
 CHILD_APPS_PER_PAGE = 50
 DEPLOYMENTS_LIMIT = 10
-CONTAINER_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
 
 def metric_problem(query):
@@ -400,8 +398,9 @@ def metric_problem(query):
         return "status_code is only used with the router metric"
     if name in PER_CONTAINER and not kind:
         return f"'{name}' needs container_type (web, worker, ...)"
-    if kind is not None and not CONTAINER_TYPE.match(kind):
-        return f"container_type '{kind}' is invalid: give a container type of the app, such as web or worker"
+    problem = kind is not None and container_type_problem("container_type", kind)
+    if problem:
+        return problem
     if query.get("index") is not None and query["index"] < 1:
         return f"index must be 1 or more, got {query['index']}"
     if query.get("index") is not None and not kind:
@@ -414,13 +413,13 @@ def metric_problem(query):
 
 def metric_request(app, query):
     """(path, params) of a metric query that metric_problem() accepted."""
-    path = f"/apps/{app}/stats/{query['name']}"
+    path = api_path("apps", app, "stats", query["name"])
     if query.get("recommended"):
         kind = query.get("container_type")
         return f"{path}/recommended_value", ({"container_type": kind} if kind else None)
     for part in ("container_type", "index"):
         if query.get(part) is not None:
-            path += f"/{query[part]}"
+            path += api_path(query[part])
     params = {key: query[key] for key in ("since", "status_code") if query.get(key) is not None}
     return path, params or None
 
@@ -443,7 +442,7 @@ def next_page(reply, page):
 class AppInfo(Resource):
     def section(self, name, section):
         what = f"could not read the {SECTION_WORDS.get(section, section.replace('_', ' '))} of app '{name}'"
-        base = f"/apps/{name}"
+        base = api_path("apps", name)
         if section in LISTS:
             found = self.client.get(f"{base}/{section}", section, list, LISTS[section], action=what)
             hidden = STRIPPED.get(section, ())

@@ -15,11 +15,11 @@ description:
     it goes below, between O(min_containers) and O(max_containers).
   - Every input is checked before any request. What depends on the current autoscaler (a creation that
     lacks a setting, one bound given alone that would cross the other) fails after the one read, before
-    any write.
+    any write; a creation for a type the app does not have fails after the read of its formation.
   - A task that changes nothing sends one GET; a change sends one more request, a PATCH of the changed
-    fields only; a creation sends a POST (and a PATCH when O(enabled=false), as Scalingo creates
-    autoscalers enabled); a deletion sends a DELETE. Add a token exchange when no bearer is cached (see
-    O(bearer_cache)).
+    fields only; a creation sends a GET of the formation and a POST (and a PATCH when O(enabled=false), as
+    Scalingo creates autoscalers enabled); a deletion sends a DELETE. Add a token exchange when no bearer is
+    cached (see O(bearer_cache)).
   - Scalingo disables the autoscaler of a type that is scaled by hand. M(scalingo.cloud.scalingo_scale)
     leaves an autoscaled type alone instead (see its O(scalingo.cloud.scalingo_scale#module:override_autoscaler)).
 author:
@@ -31,8 +31,10 @@ options:
     required: true
   container_type:
     description:
-      - Container type the autoscaler scales, as in the Procfile (V(web), V(worker), ...).
-      - It must exist in the app's formation; Scalingo refuses an autoscaler for another type.
+      - Container type the autoscaler scales, as in the Procfile (V(web), V(worker), ...): letters and digits
+        only, checked before any request. Case counts (V(Web) is not V(web)).
+      - It must exist in the app's formation; Scalingo refuses an autoscaler for another type. Before a
+        creation, the module reads the formation and fails, without a write, if the type is not in it.
     type: str
     required: true
   state:
@@ -166,7 +168,8 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._base import (
     ScalingoModule,
     differences,
 )
-from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError
+from ansible_collections.scalingo.cloud.plugins.module_utils._checks import container_type_problem
+from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError, api_path
 
 SETTINGS = ("metric", "target", "min_containers", "max_containers")
 FRACTIONS = ("cpu", "memory", "swap")
@@ -201,6 +204,17 @@ class Autoscaler(Resource):
             )
         return found
 
+    def check_type(self):
+        """Scalingo refuses an autoscaler for a type the app lacks: a read tells before the POST."""
+        types = [c["name"] for c in self.formation(self.app)]
+        if self.type not in types:
+            same = [name for name in types if name.lower() == self.type.lower()]
+            self.fail(
+                f"app '{self.app}' has no container type {self.type!r}"
+                + (f" (container types are case-sensitive: {same[0]!r})" if same else "")
+                + f"; its types are: {', '.join(types) or 'none (deploy it first)'}"
+            )
+
     def taken(self, reply):
         return reply.take("autoscaler", fields=AUTOSCALER_FIELDS)
 
@@ -210,7 +224,7 @@ class Autoscaler(Resource):
         body = dict({key: self.params[key] for key in SETTINGS}, container_type=self.type)
         reply = self.client.request(
             "POST",
-            f"/apps/{self.app}/autoscalers",
+            api_path("apps", self.app, "autoscalers"),
             {"autoscaler": body},
             ok=(201,),
             action=f"could not create {self.what}",
@@ -221,6 +235,7 @@ class Autoscaler(Resource):
         missing = [key for key in SETTINGS if self.params[key] is None]
         if missing:
             self.fail(f"app '{self.app}' has no autoscaler for {self.type}: to create one, give {', '.join(missing)}")
+        self.check_type()
         predicted = dict({key: self.params[key] for key in SETTINGS}, container_type=self.type, disabled=False)
         # One autoscaler per container type: a second POST would be refused, so it may follow the re-reads.
         return self.act(lambda: predicted, lambda: self.write(self.send_create, self.find, look=True))
@@ -230,7 +245,7 @@ class Autoscaler(Resource):
     def send_update(self, autoscaler, changes):
         reply = self.client.request(
             "PATCH",
-            f"/apps/{self.app}/autoscalers/{autoscaler['id']}",
+            api_path("apps", self.app, "autoscalers", autoscaler["id"]),
             {"autoscaler": changes},
             action=f"could not update {self.what}",
         )
@@ -261,7 +276,7 @@ class Autoscaler(Resource):
         try:
             self.client.request(
                 "DELETE",
-                f"/apps/{self.app}/autoscalers/{autoscaler['id']}",
+                api_path("apps", self.app, "autoscalers", autoscaler["id"]),
                 ok=(204,),
                 action=f"could not delete {self.what}",
             )
@@ -298,8 +313,9 @@ class Autoscaler(Resource):
 
 def input_problem(p):
     """What is wrong with the task's input on its face, or None."""
-    if not p["container_type"].strip():
-        return "container_type must be a container type such as web or worker"
+    problem = container_type_problem("container_type", p["container_type"])
+    if problem:
+        return problem
     metric, target, low, high = (p[key] for key in SETTINGS)
     if metric == "5XX" and p["container_type"] != "web":
         return f"metric 5XX (the router's server errors) is only for the web container type, not {p['container_type']}"

@@ -89,7 +89,7 @@ app:
 """
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._base import Resource, ScalingoModule
-from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError
+from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError, api_path
 
 
 def predict(parent_app, name):
@@ -141,7 +141,7 @@ class ChildApp(Resource):
         try:
             reply = self.client.request(
                 "POST",
-                f"/apps/{self.parent}/child_apps",
+                api_path("apps", self.parent, "child_apps"),
                 {"app": {"name": self.name}},
                 ok=(201,),
                 action=f"could not create child app '{self.name}' of app '{self.parent}'",

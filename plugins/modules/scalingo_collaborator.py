@@ -132,12 +132,10 @@ collaborator:
     app_name: my-shop
 """
 
-import re
-
 from ansible_collections.scalingo.cloud.plugins.module_utils._base import Resource, ScalingoModule
-from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError
+from ansible_collections.scalingo.cloud.plugins.module_utils._checks import email_problem
+from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError, api_path
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 FIELDS = {"id": str, "email": str}
 
 
@@ -146,7 +144,7 @@ class Collaborator(Resource):
         super().__init__(*args, **kwargs)
         self.app = self.params["app"]
         self.email = self.params["email"].lower()
-        self.path = f"/apps/{self.app}/collaborators"
+        self.path = api_path("apps", self.app, "collaborators")
 
     def find(self):
         """The collaborator or invitation of this email, or None: one request."""
@@ -212,7 +210,7 @@ class Collaborator(Resource):
         def send():
             return self.client.request(
                 "PATCH",
-                f"{self.path}/{collaborator['id']}",
+                self.path + api_path(collaborator["id"]),
                 {"collaborator": {"is_limited": limited}},
                 action=f"could not change the role of '{self.email}' on app '{self.app}'",
             ).take("collaborator", fields=FIELDS)
@@ -228,7 +226,7 @@ class Collaborator(Resource):
             try:
                 return self.client.request(
                     "DELETE",
-                    f"{self.path}/{collaborator['id']}",
+                    self.path + api_path(collaborator["id"]),
                     ok=(204,),
                     action=f"could not remove '{self.email}' from app '{self.app}'",
                 )
@@ -279,8 +277,7 @@ def main():
     )
     p = m.params
     m.check_app_name("app", p["app"])
-    if not EMAIL.match(p["email"]):
-        m.fail(f"email '{p['email']}' is invalid: give the email address of the collaborator, such as dev@example.com")
+    m.check(email_problem("email", p["email"]))
     m.run(Collaborator)
 
 

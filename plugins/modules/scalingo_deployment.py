@@ -184,7 +184,8 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._base import (
     ScalingoModule,
     wait_argument_spec,
 )
-from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError
+from ansible_collections.scalingo.cloud.plugins.module_utils._checks import url_problem
+from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError, api_path
 from ansible_collections.scalingo.cloud.plugins.module_utils._redact import redact, redact_all
 
 RUNNING = ("queued", "building", "pushing", "starting")
@@ -217,7 +218,7 @@ class Deployment(Resource):
 
     def recent(self):
         return self.client.get(
-            f"/apps/{self.app}/deployments",
+            api_path("apps", self.app, "deployments"),
             "deployments",
             list,
             FIELDS,
@@ -297,7 +298,7 @@ class Deployment(Resource):
         try:
             return self.client.request(
                 "POST",
-                f"/apps/{self.app}/deployments",
+                api_path("apps", self.app, "deployments"),
                 {"deployment": {"source_url": source_url, "git_ref": self.ref}},
                 ok=(201, 200),
                 action=f"could not deploy app '{self.app}'",
@@ -334,7 +335,7 @@ class Deployment(Resource):
         ident = deployment["id"]
         waited = self.waiter.until(
             lambda deadline: self.client.get(
-                f"/apps/{self.app}/deployments/{ident}",
+                api_path("apps", self.app, "deployments", ident),
                 "deployment",
                 fields=FIELDS,
                 action=f"could not read deployment {ident} of app '{self.app}'",
@@ -362,14 +363,14 @@ class Deployment(Resource):
                 output=output,
                 duration=seconds,
             )
-        app = self.client.get(f"/apps/{self.app}", "app", action=f"could not read app '{self.app}'")
+        app = self.client.get(api_path("apps", self.app), "app", action=f"could not read app '{self.app}'")
         return self.result(changed, before, after, deployment=deployment, url=app.get("url"), duration=seconds)
 
     def output(self, ident):
         """(whole output, the message's end with its last lines), ANSI codes removed."""
         try:
             text = self.client.get_text(
-                f"/apps/{self.app}/deployments/{ident}/output",
+                api_path("apps", self.app, "deployments", ident, "output"),
                 action=f"could not read the output of deployment {ident}",
             )
         except ScalingoError as exc:
@@ -399,8 +400,8 @@ def main():
     m.check_app_name("app", p["app"])
     if p["git_ref"] is not None and (not p["git_ref"].strip() or p["git_ref"].startswith("-")):
         m.fail("git_ref must be a version such as a commit, a tag or v1.2.3, not empty nor starting with a dash")
-    if p["source_url"] is not None and not re.match(r"^https?://[^\s/]+/\S*$", p["source_url"]):
-        m.fail("source_url must be an http:// or https:// URL of a .tar.gz archive")
+    if p["source_url"] is not None:
+        m.check(url_problem("source_url", p["source_url"], secret=True))
     if p["source_max_size"] <= 0:
         m.fail("source_max_size must be a size above zero, such as 512M or 2G")
     problem = p["source_path"] is not None and source_problem(p["source_path"], p["source_max_size"])

@@ -194,6 +194,7 @@ from datetime import UTC, datetime
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._base import Resource, ScalingoModule
+from ansible_collections.scalingo.cloud.plugins.module_utils._client import api_path
 from ansible_collections.scalingo.cloud.plugins.module_utils._tls import (
     CRYPTOGRAPHY_IMPORT_ERROR,
     HAS_CRYPTOGRAPHY,
@@ -235,7 +236,7 @@ class Domain(Resource):
         self.wanted = {key: value for key, value in wanted.items() if value is not None and present}
 
     def path(self, domain=None):
-        return f"/apps/{self.app}/domains" + (f"/{domain['id']}" if domain else "")
+        return api_path("apps", self.app, "domains", *([domain["id"]] if domain else []))
 
     def domains(self):
         action = f"could not list the domains of app '{self.app}'"
@@ -371,7 +372,7 @@ def main():
     name = p["name"].lower()
     problem = domain_name_problem(name)
     if problem:
-        m.fail(f"domain name '{p['name']}' (name) is invalid: {problem}")
+        m.fail(f"domain name {p['name']!r} (name) is invalid: {problem}")
     if p["state"] == "absent":
         m.run(Domain)
     if p["canonical"] and is_wildcard(name):

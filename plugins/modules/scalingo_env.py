@@ -161,9 +161,9 @@ duration:
 import re
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._base import Resource, ScalingoModule, env_text
-from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError
+from ansible_collections.scalingo.cloud.plugins.module_utils._checks import variable_name_problem
+from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError, api_path
 
-NAME_MAX = 64
 VALUE_MAX = 32768
 FIELDS = {"id": str, "name": str, "value": str}
 ADDON_NAME = re.compile(r"^SCALINGO_[A-Z0-9_]+_URL\Z")
@@ -180,16 +180,6 @@ def addon_names(current):
     names = {n for n in current if ADDON_NAME.match(n)}
     names |= {alias_of(current[n]["value"]) for n in names} - {None}
     return names | {n for n, v in current.items() if ADDON_NAME.match(alias_of(v["value"]) or "")}
-
-
-def name_problem(name):
-    if not re.match(r"[A-Za-z]", name):
-        return "must start with a letter"
-    if re.search(r"[^A-Za-z0-9_]", name):
-        return "must hold only letters, digits and underscores"
-    if len(name) > NAME_MAX:
-        return f"has {len(name)} characters, more than {NAME_MAX}"
-    return None
 
 
 def value_text(name, value):
@@ -223,7 +213,7 @@ class Env(Resource):
 
     def run(self):
         p = self.params
-        self.app, self.path = p["app"], f"/apps/{p['app']}/variables"
+        self.app, self.path = p["app"], api_path("apps", p["app"], "variables")
         wanted = {str(n): value_text(n, v) for n, v in p["variables"].items()} if p["state"] == "present" else {}
         named = set(wanted) if p["state"] == "present" else {str(n) for n in p["names"] or p["variables"] or []}
         current = self.listing()
@@ -312,7 +302,7 @@ class Env(Resource):
 
     def restart(self):
         action = f"the variables of app '{self.app}' changed, but it could not be restarted"
-        path = f"/apps/{self.app}/restart"
+        path = api_path("apps", self.app, "restart")
         reply = self.retry_busy(self.app, lambda: self.client.request("POST", path, {}, ok=(202,), action=action))
         return self.follow(reply.headers.get("Location"), self.app, "the restart")
 
@@ -343,7 +333,7 @@ def main():
         if p["names"] is None and p["variables"] is None:
             m.fail("state=absent needs names (or variables) to remove")
     names = [str(n) for n in (p["names"] if p["names"] is not None else p["variables"])]
-    bad = [f"'{n}' ({problem})" for n in names if (problem := name_problem(n))]
+    bad = [f"{n!r} ({problem})" for n in names if (problem := variable_name_problem(n))]
     if bad:
         m.fail(f"invalid variable names: {', '.join(bad)}")
     problems = {}

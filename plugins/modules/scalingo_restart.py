@@ -21,6 +21,7 @@ options:
   scope:
     description:
       - Container types (V(web)) or single containers (V(web-1)) to restart. All containers when omitted or empty.
+      - A type is letters and digits only, as in the Procfile; anything else fails before any request.
     type: list
     elements: str
 extends_documentation_fragment:
@@ -64,6 +65,8 @@ duration:
 import re
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._base import Resource, ScalingoModule
+from ansible_collections.scalingo.cloud.plugins.module_utils._checks import scope_problem
+from ansible_collections.scalingo.cloud.plugins.module_utils._client import api_path
 
 
 def unknown_scope(scope, formation):
@@ -71,7 +74,7 @@ def unknown_scope(scope, formation):
     amounts = {c["name"]: c["amount"] for c in formation}
     unknown = []
     for item in scope:
-        match = re.match(r"^(.+)-(\d+)$", item)
+        match = re.fullmatch(r"(.+)-([0-9]+)", item)
         if item in amounts or (
             match and match.group(1) in amounts and 1 <= int(match.group(2)) <= amounts[match.group(1)]
         ):
@@ -101,7 +104,7 @@ class Restart(Resource):
             app,
             lambda: self.client.request(
                 "POST",
-                f"/apps/{app}/restart",
+                api_path("apps", app, "restart"),
                 {"scope": scope} if scope else {},
                 ok=(202,),
                 action=f"could not restart app '{app}'",
@@ -120,8 +123,7 @@ def main():
         wait=True,
     )
     m.check_app_name("app", m.params["app"])
-    if any(not item.strip() for item in m.params["scope"] or []):
-        m.fail("scope items must be container types (web) or containers (web-1), not empty strings")
+    m.check(*(scope_problem(f"scope[{number}]", item) for number, item in enumerate(m.params["scope"] or [])))
     m.run(Restart)
 
 

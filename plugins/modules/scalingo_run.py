@@ -86,7 +86,8 @@ duration:
 """
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._base import Resource, ScalingoModule, env_text
-from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError
+from ansible_collections.scalingo.cloud.plugins.module_utils._checks import size_problem
+from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError, api_path
 
 
 class Run(Resource):
@@ -102,7 +103,7 @@ class Run(Resource):
             body["size"] = p["size"]
         reply = self.client.request(
             "POST",
-            f"/apps/{p['app']}/run",
+            api_path("apps", p["app"], "run"),
             body,
             ok=(200, 201, 202),
             action=f"could not start a one-off container on app '{p['app']}'",
@@ -142,6 +143,8 @@ def main():
         m.refuse_values("env", list(refused), f"invalid env: {'; '.join(refused.values())}")
     if p["size"] is not None and not p["size"].strip():
         m.fail("size must not be empty: leave it out for Scalingo's default")
+    if p["size"] is not None:
+        m.check(size_problem("size", p["size"]))
     m.run(Run)
 
 

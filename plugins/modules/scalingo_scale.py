@@ -37,7 +37,7 @@ options:
     required: true
     suboptions:
       name:
-        description: Container type, as in the Procfile.
+        description: Container type, as in the Procfile (letters and digits only; case counts).
         type: str
         required: true
       amount:
@@ -152,7 +152,8 @@ autoscaled:
 import copy
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._base import BUSY, Resource, ScalingoModule
-from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError
+from ansible_collections.scalingo.cloud.plugins.module_utils._checks import container_type_problem, size_problem
+from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError, api_path
 
 
 def shown(formation, names):
@@ -274,7 +275,7 @@ class Scale(Resource):
             try:
                 reply = self.client.request(
                     "POST",
-                    f"/apps/{self.app}/scale",
+                    api_path("apps", self.app, "scale"),
                     {"containers": changes},
                     ok=(200, 202),
                     action=f"could not scale app '{self.app}'",
@@ -342,17 +343,18 @@ def main():
     names = [c["name"] for c in m.params["containers"]]
     if not names:
         m.fail("containers must list at least one container type")
-    if len(set(names)) != len(names):
-        m.fail(f"containers lists a type more than once: {', '.join(sorted({n for n in names if names.count(n) > 1}))}")
-    for container in m.params["containers"]:
-        if not container["name"].strip():
-            m.fail("containers: every name must be a container type such as web or worker")
+    for number, container in enumerate(m.params["containers"]):
+        m.check(container_type_problem(f"containers[{number}].name", container["name"]))
         if container["amount"] < 0:
             m.fail(f"containers: amount of '{container['name']}' must be 0 or more, got {container['amount']}")
         if container["size"] is not None and not container["size"].strip():
             m.fail(
                 f"containers: size of '{container['name']}' must not be empty: leave it out to keep the current size"
             )
+        if container["size"] is not None:
+            m.check(size_problem(f"containers[{number}].size", container["size"]))
+    if len(set(names)) != len(names):
+        m.fail(f"containers lists a type more than once: {', '.join(sorted({n for n in names if names.count(n) > 1}))}")
     m.run(Scale)
 
 

@@ -44,7 +44,7 @@ CONTAINER_SIZES = {
 APP_STATUSES = ("new", "running", "stopped", "crashed", "restarting", "scaling", "booting")
 
 NAME_MIN, NAME_MAX = 6, 48
-_NAME_CHARS = re.compile(r"^[a-z0-9-]*$")
+_NAME_CHARS = re.compile(r"[a-z0-9-]*")
 
 
 def app_name_errors(name, taken: bool) -> list[str]:
@@ -56,7 +56,7 @@ def app_name_errors(name, taken: bool) -> list[str]:
         errors.append(f"is too short (minimum is {NAME_MIN} characters)")
     if len(name) > NAME_MAX:
         errors.append(f"is too long (maximum is {NAME_MAX} characters)")
-    if not _NAME_CHARS.match(name):
+    if not _NAME_CHARS.fullmatch(name):
         errors.append("should contain only lowercap letters, digits and hyphens")
     if name.startswith("-"):
         errors.append("can't start with an hyphen")

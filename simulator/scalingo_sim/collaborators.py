@@ -11,7 +11,7 @@ from .web import current_user, json_body, state, visible_app
 bp = Blueprint("collaborators", __name__, url_prefix="/v1")
 
 INVITATION_URL = "https://my.scalingo.com/apps/collaboration?token="
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 def collaborator_json(s, app, member) -> dict:
@@ -76,7 +76,7 @@ def invite(ident):
         email = fields.get("email")
         if not isinstance(email, str) or not email.strip():
             return errors.collaborator_email_blank()
-        if not EMAIL.match(email):
+        if not EMAIL.fullmatch(email):
             return errors.collaborator_email_invalid()
         # Without is_limited, the invitee becomes a Limited Collaborator.
         is_limited = limited_of(fields, True)

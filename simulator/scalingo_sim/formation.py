@@ -13,7 +13,7 @@ from .web import base_url, json_body, json_object, state, visible_app
 
 bp = Blueprint("formation", __name__, url_prefix="/v1")
 
-_LABEL = re.compile(r"^(?P<type>.+)-(?P<index>[0-9]+)$")
+_LABEL = re.compile(r"(?P<type>.+)-(?P<index>[0-9]+)")
 
 
 def operation_url(ident: str, op_id: str) -> str:
@@ -102,7 +102,7 @@ def in_scope(app, item) -> bool:
         return False
     if app.container_type(item) is not None:
         return True
-    match = _LABEL.match(item)
+    match = _LABEL.fullmatch(item)
     if match is None:
         return False
     container = app.container_type(match["type"])

@@ -62,6 +62,7 @@ def test_create_without_app_root(sim, body):
         ("abc", ["is too short (minimum is 6 characters)"]),
         ("a" * 49, ["is too long (maximum is 48 characters)"]),
         ("AnotherApp", ["should contain only lowercap letters, digits and hyphens"]),
+        ("another-app\n", ["should contain only lowercap letters, digits and hyphens"]),
         ("-leading", ["can't start with an hyphen"]),
         ("my--app-", ["can't end with an hyphen", "can't contain 2 consecutive hyphens"]),
         (

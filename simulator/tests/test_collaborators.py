@@ -67,6 +67,7 @@ def test_each_invitation_has_its_own_token(sim, app):
         ({"collaborator": {"email": ""}}, {"email": ["can't be blank", "is invalid"]}),
         ({"collaborator": {}}, {"email": ["can't be blank", "is invalid"]}),
         ({"collaborator": {"email": "not-an-email"}}, {"email": ["is invalid"]}),
+        ({"collaborator": {"email": "bob@example.com\n"}}, {"email": ["is invalid"]}),
         ({"collaborator": {"email": "x@example.com", "is_limited": "yes"}}, {"is_limited": ["must be a boolean"]}),
         ({"collaborator": {"email": "Owner@Example.com"}}, {"email": ["is the owner of the app"]}),
     ],

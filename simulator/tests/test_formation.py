@@ -142,10 +142,16 @@ def test_restart_accepted_bodies(sim, deployed, kwargs):
 
 
 def test_restart_errors(sim, deployed):
-    response = sim.post("/v1/apps/deployed-app/restart", json={"scope": ["wrong", "web-3", "web"]})
+    response = sim.post("/v1/apps/deployed-app/restart", json={"scope": ["wrong", "web-3", "web", "web-1\n"]})
     assert response.status_code == 422
     assert response.get_json() == {
-        "errors": {"scope": ["'wrong' → no such process type", "'web-3' → no such process type"]}
+        "errors": {
+            "scope": [
+                "'wrong' → no such process type",
+                "'web-3' → no such process type",
+                "'web-1\n' → no such process type",
+            ]
+        }
     }
     sim.create_app("not-deployed")
     response = sim.post("/v1/apps/not-deployed/restart")

@@ -20,6 +20,8 @@ from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import 
     succeeds,
 )
 
+TYPE_RULE = "a container type has only letters and digits, as in the Procfile (web, worker)"
+
 
 def query(**kwargs):
     base = {
@@ -39,8 +41,8 @@ def query(**kwargs):
     [
         query(container_type="web"),
         query(container_type="web", index=2, since=71),
-        query(name="memory", container_type="worker-2"),
-        query(name="swap", container_type="clock_1", since=1),
+        query(name="memory", container_type="worker2"),
+        query(name="swap", container_type="heavyProcess", since=1),
         query(name="router"),
         query(name="router", status_code="5XX", since=24),
         query(recommended=True, container_type="web"),
@@ -80,18 +82,13 @@ def test_valid_queries(q):
         (query(container_type="web", status_code="2XX"), "status_code is only used with the router metric"),
         (query(container_type="web", index=0), "index must be 1 or more, got 0"),
         (query(container_type="web", index=-3), "index must be 1 or more, got -3"),
-        (
-            query(container_type="../x"),
-            "container_type '../x' is invalid: give a container type of the app, such as web or worker",
-        ),
-        (
-            query(container_type="web?since=1"),
-            "container_type 'web?since=1' is invalid: give a container type of the app, such as web or worker",
-        ),
-        (
-            query(name="5XX", recommended=True, container_type=""),
-            "container_type '' is invalid: give a container type of the app, such as web or worker",
-        ),
+        (query(container_type="../x"), f"container_type '../x' is invalid: {TYPE_RULE}"),
+        (query(container_type="web?since=1"), f"container_type 'web?since=1' is invalid: {TYPE_RULE}"),
+        (query(name="5XX", recommended=True, container_type=""), f"container_type '' is invalid: {TYPE_RULE}"),
+        (query(container_type="web\n"), f"container_type 'web\\n' is invalid: {TYPE_RULE}"),
+        (query(container_type="web/x"), f"container_type 'web/x' is invalid: {TYPE_RULE}"),
+        (query(container_type="worker-2"), f"container_type 'worker-2' is invalid: {TYPE_RULE}"),
+        (query(container_type="clock_1"), f"container_type 'clock_1' is invalid: {TYPE_RULE}"),
         (query(container_type="web", since=0), "since must be between 1 and 71 hours, got 0"),
         (query(container_type="web", since=72), "since must be between 1 and 71 hours, got 72"),
     ],

@@ -19,6 +19,8 @@ APP = "my-shop"
 ID = "sc-5418fe67-885d-4e50-8cbe-9a9a2d2d690a"
 LIST = f"/apps/{APP}/autoscalers"
 ONE = f"{LIST}/{ID}"
+TYPE_RULE = "a container type has only letters and digits, as in the Procfile (web, worker)"
+FORMATION = f"/apps/{APP}/containers"
 SETTINGS = {"metric": "cpu", "target": 0.75, "min_containers": 2, "max_containers": 6}
 
 
@@ -61,6 +63,12 @@ def scaler(container_type="web", **fields):
 
 def listing(*autoscalers):
     return expect("GET", LIST, answer(200, {"autoscalers": list(autoscalers)}))
+
+
+def formation(*names):
+    """The formation read before a creation (the app's container types)."""
+    containers = [{"name": name, "amount": 1, "size": "M"} for name in names or ("web", "worker")]
+    return expect("GET", FORMATION, answer(200, {"containers": containers}))
 
 
 def created(result):
@@ -123,8 +131,10 @@ def test_unchanged_in_check_mode_is_the_same_one_read():
 
 
 def test_a_missing_autoscaler_is_created_with_one_post_of_the_five_fields():
-    real, check = same_as_real_run(full(), [listing(scaler("worker")), created(scaler())], [listing(scaler("worker"))])
-    assert real.sent == [f"GET {LIST}", f"POST {LIST}"]
+    real, check = same_as_real_run(
+        full(), [listing(scaler("worker")), formation(), created(scaler())], [listing(scaler("worker")), formation()]
+    )
+    assert real.sent == [f"GET {LIST}", f"GET {FORMATION}", f"POST {LIST}"]
     assert real.client.the("POST").json == {"autoscaler": dict(SETTINGS, container_type="web")}
     assert real.client.the("POST").ok == (201,)
     assert real.result["autoscaler"] == scaler()
@@ -134,9 +144,11 @@ def test_a_missing_autoscaler_is_created_with_one_post_of_the_five_fields():
 
 def test_a_disabled_creation_is_a_post_then_a_patch_as_scalingo_creates_them_enabled():
     real, check = same_as_real_run(
-        full(enabled=False), [listing(), created(scaler()), patched(scaler(disabled=True))], [listing()]
+        full(enabled=False),
+        [listing(), formation(), created(scaler()), patched(scaler(disabled=True))],
+        [listing(), formation()],
     )
-    assert real.sent == [f"GET {LIST}", f"POST {LIST}", f"PATCH {ONE}"]
+    assert real.sent == [f"GET {LIST}", f"GET {FORMATION}", f"POST {LIST}", f"PATCH {ONE}"]
     assert "disabled" not in real.client.the("POST").json["autoscaler"]
     assert real.client.the("PATCH").json == {"autoscaler": {"disabled": True}}
     assert real.diff["after"] == shown(**SETTINGS, enabled=False)
@@ -153,13 +165,15 @@ def test_a_creation_needs_every_setting_and_fails_before_any_write(check_mode):
 
 
 def test_a_creation_whose_answer_was_lost_but_landed_is_not_sent_twice():
-    o = succeeds(Autoscaler, full(), listing(), expect("POST", LIST, lost()), listing(scaler()))
-    assert o.sent == [f"GET {LIST}", f"POST {LIST}", f"GET {LIST}"]
+    o = succeeds(Autoscaler, full(), listing(), formation(), expect("POST", LIST, lost()), listing(scaler()))
+    assert o.sent == [f"GET {LIST}", f"GET {FORMATION}", f"POST {LIST}", f"GET {LIST}"]
     assert o.changed is True and o.result["autoscaler"] == scaler()
 
 
 def test_a_creation_whose_answer_was_lost_and_did_not_land_is_sent_once_more_after_api_timeout_of_reads():
-    o = succeeds(Autoscaler, full(), listing(), expect("POST", LIST, lost()), again(listing()), created(scaler()))
+    o = succeeds(
+        Autoscaler, full(), listing(), formation(), expect("POST", LIST, lost()), again(listing()), created(scaler())
+    )
     assert [c.method for c in o.client.mutations] == ["POST", "POST"]
     assert o.sent.count(f"GET {LIST}") > 3 and o.clock.now == 1030.0
     assert o.changed is True
@@ -176,6 +190,7 @@ def test_a_creation_lost_twice_fails_as_an_unknown_outcome():
         Autoscaler,
         full(),
         listing(),
+        formation(),
         expect("POST", LIST, lost()),
         again(listing()),
         expect("POST", LIST, lost()),
@@ -186,7 +201,9 @@ def test_a_creation_lost_twice_fails_as_an_unknown_outcome():
 
 def test_a_refused_creation_is_the_api_reason():
     refusal = unprocessable({"container_type": ["no such container type"]})
-    o = fails(Autoscaler, full(container_type="clock"), listing(), expect("POST", LIST, refusal))
+    o = fails(
+        Autoscaler, full(container_type="clock"), listing(), formation("web", "clock"), expect("POST", LIST, refusal)
+    )
     assert o.error.message == (
         f"could not create the autoscaler of clock on app '{APP}': container_type no such container type (HTTP 422)"
     )
@@ -198,10 +215,33 @@ def test_a_server_error_on_the_creation_is_settled_by_reading_again():
         Autoscaler,
         full(),
         listing(),
+        formation(),
         expect("POST", LIST, answer(500, {"error": "Internal error occured, we're on it!"})),
         listing(scaler()),
     )
     assert len(o.client.mutations) == 1 and o.changed is True
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_a_type_the_app_lacks_fails_after_reading_the_formation_without_a_write(check_mode):
+    o = fails(Autoscaler, full(container_type="clock"), listing(), formation(), check_mode=check_mode)
+    assert o.sent == [f"GET {LIST}", f"GET {FORMATION}"]
+    assert o.error.message == f"app '{APP}' has no container type 'clock'; its types are: web, worker"
+
+
+def test_a_type_in_another_case_is_named_as_the_app_has_it():
+    o = fails(Autoscaler, full(container_type="WEB"), listing(), formation())
+    assert o.sent == [f"GET {LIST}", f"GET {FORMATION}"]
+    assert o.error.message == (
+        f"app '{APP}' has no container type 'WEB' (container types are case-sensitive: 'web'); "
+        "its types are: web, worker"
+    )
+
+
+def test_an_app_never_deployed_has_no_type_to_autoscale():
+    o = fails(Autoscaler, full(), listing(), expect("GET", FORMATION, answer(200, {"containers": []})))
+    assert o.error.message == f"app '{APP}' has no container type 'web'; its types are: none (deploy it first)"
+    assert o.client.mutations == []
 
 
 # -- update ------------------------------------------------------------------------------------
@@ -367,7 +407,7 @@ def test_a_target_that_is_not_a_number_fails():
 
 
 def test_a_creation_answered_without_an_autoscaler_fails_as_a_change():
-    o = fails(Autoscaler, full(), listing(), expect("POST", LIST, answer(201, {"id": ID})))
+    o = fails(Autoscaler, full(), listing(), formation(), expect("POST", LIST, answer(201, {"id": ID})))
     assert "has no 'autoscaler'" in o.error.message
     assert o.client.wrote is True
 
@@ -378,7 +418,11 @@ def test_a_creation_answered_without_an_autoscaler_fails_as_a_change():
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"container_type": " "}, "container_type must be a container type such as web or worker"),
+        ({"container_type": " "}, f"container_type ' ' is invalid: {TYPE_RULE}"),
+        ({"container_type": " web"}, f"container_type ' web' is invalid: {TYPE_RULE}"),
+        ({"container_type": "wéb"}, f"container_type 'wéb' is invalid: {TYPE_RULE}"),
+        ({"container_type": "web/../x"}, f"container_type 'web/../x' is invalid: {TYPE_RULE}"),
+        ({"container_type": "web\n"}, f"container_type 'web\\n' is invalid: {TYPE_RULE}"),
         (
             {"container_type": "worker", "metric": "5XX", "target": 5.0},
             "metric 5XX (the router's server errors) is only for the web container type, not worker",

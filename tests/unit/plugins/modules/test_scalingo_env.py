@@ -8,7 +8,6 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._client import Scal
 from ansible_collections.scalingo.cloud.plugins.modules.scalingo_env import (
     Env,
     addon_names,
-    name_problem,
     value_text,
 )
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
@@ -145,25 +144,6 @@ def test_bad_values_are_refused_naming_the_variable_never_the_value(value, probl
 
 def test_the_longest_value_is_accepted():
     assert len(value_text("BIG", "x" * 32768)) == 32768
-
-
-@pytest.mark.parametrize(
-    "name, problem",
-    [
-        ("RAILS_ENV", None),
-        ("lower_case_2", None),
-        ("A" * 64, None),
-        ("1ABC", "must start with a letter"),
-        ("_ABC", "must start with a letter"),
-        ("", "must start with a letter"),
-        ("MY-VAR", "must hold only letters, digits and underscores"),
-        ("MY VAR", "must hold only letters, digits and underscores"),
-        ("CAFÉ", "must hold only letters, digits and underscores"),
-        ("A" * 65, "has 65 characters, more than 64"),
-    ],
-)
-def test_name_rules(name, problem):
-    assert name_problem(name) == problem
 
 
 def test_a_bad_value_fails_before_any_request():

@@ -154,6 +154,10 @@ def test_container_numbers_count_from_one_to_the_amount():
     assert unknown_scope(["web-1", "web-2", "web-3", "worker-1", "worker-2"], FORMATION) == ["web-3", "worker-2"]
 
 
+def test_a_container_with_a_line_break_after_its_number_is_no_container():
+    assert unknown_scope(["web-1\n", "web\n", "web-1 "], FORMATION) == ["web-1\n", "web\n", "web-1 "]
+
+
 def test_a_type_whose_name_ends_with_a_number_is_a_type():
     assert unknown_scope(["queue-2", "queue-2-1"], [{"name": "queue-2", "amount": 1}]) == []
 

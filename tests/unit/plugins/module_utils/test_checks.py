@@ -1,0 +1,280 @@
+"""The input rules of _checks (and the app name rules of _client), and the API path helper."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote, urlsplit
+
+import pytest
+import requests
+
+from ansible_collections.scalingo.cloud.plugins.module_utils._checks import (
+    container_type_problem,
+    email_problem,
+    identifier_problem,
+    provider_problem,
+    scope_problem,
+    size_problem,
+    url_problem,
+    variable_name_problem,
+)
+from ansible_collections.scalingo.cloud.plugins.module_utils._client import (
+    ScalingoError,
+    api_path,
+    app_name_problems,
+)
+
+# Each refused value must be refused whatever follows or precedes it: a line break, a space, a tab.
+EDGES = ["{}\n", "\n{}", "{} ", " {}", "{}\t", "{}\r\n", "{}\x00"]
+
+
+def around(valid):
+    return [edge.format(valid) for edge in EDGES]
+
+
+# -- container types --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["web", "worker", "clock", "heavyProcess", "WEB", "worker2", "2"])
+def test_container_types_are_letters_and_digits(value):
+    assert container_type_problem("container_type", value) is None
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        " web",
+        "wéb",
+        "web/../x",
+        "../x",
+        "web?since=1",
+        "web#1",
+        "web-1",
+        "web_2",
+        "we b",
+        "web%2F",
+        "ｗｅｂ",
+        *around("web"),
+    ],
+)
+def test_container_types_refuse_anything_else(value):
+    assert container_type_problem("container_type", value) == (
+        f"container_type {value!r} is invalid: a container type has only letters and digits, as in the Procfile "
+        "(web, worker)"
+    )
+
+
+def test_a_refused_value_is_shown_escaped_on_one_line():
+    message = container_type_problem("metrics[0].container_type", "web\n")
+    assert message.startswith("metrics[0].container_type 'web\\n' is invalid")
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize("value", ["web", "web-1", "worker-12", "heavyProcess-3", "WEB"])
+def test_restart_scope_takes_a_type_or_a_container(value):
+    assert scope_problem("scope[0]", value) is None
+
+
+@pytest.mark.parametrize(
+    "value", ["", "web-", "-1", "web--1", "web-1-2", "web/1", "web-1/..", "wéb-1", "web-a", *around("web-1")]
+)
+def test_restart_scope_refuses_anything_else(value):
+    assert scope_problem("scope[0]", value).startswith(f"scope[0] {value!r} is invalid: give a container type or a")
+
+
+@pytest.mark.parametrize("value", ["S", "M", "L", "XL", "2XL", "3XL"])
+def test_sizes_are_letters_and_digits(value):
+    assert size_problem("size", value) is None
+
+
+@pytest.mark.parametrize("value", ["", "X L", "2XL/..", "Ｍ", *around("M")])
+def test_sizes_refuse_anything_else(value):
+    assert size_problem("size", value) == (
+        f"size {value!r} is invalid: a container size has only letters and digits (S, M, 2XL)"
+    )
+
+
+# -- emails and URLs ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value", ["dev@example.com", "Bob.Smith+ops@mail.example.co.uk", "o'neil@example.fr", "élise@exemple.fr"]
+)
+def test_emails(value):
+    assert email_problem("email", value) is None
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "bob",
+        "bob@example",
+        "@example.com",
+        "bob@",
+        "bob@@example.com",
+        "bob@ex@ample.com",
+        "bob @example.com",
+        "bob@exam\u2028ple.com",
+        *around("bob@example.com"),
+    ],
+)
+def test_emails_refuse_anything_else(value):
+    assert email_problem("email", value) == (
+        f"email {value!r} is invalid: give one email address such as dev@example.com, without spaces or line breaks"
+    )
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "https://example.com/a.tar.gz",
+        "http://127.0.0.1:8080/v1/sources/5f2?token=abc&x=1",
+        "https://github.com/Scalingo/sample-go-martini",
+        "https://codeload.github.com/org/repo/tar.gz/refs/heads/main",
+    ],
+)
+def test_urls(value):
+    assert url_problem("git_source", value) is None
+    assert url_problem("source_url", value, secret=True) is None
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "example.com/a.tar.gz",
+        "ftp://example.com/a.tar.gz",
+        "https://example.com",
+        "https:///a.tar.gz",
+        "https://exa mple.com/a",
+        "https://example.com/a b.tar.gz",
+        "https://example.com?x=/a",
+        "javascript://x/a",
+        *around("https://example.com/a.tar.gz"),
+    ],
+)
+def test_urls_refuse_anything_else(value):
+    assert url_problem("git_source", value) == (
+        f"git_source {value!r} is invalid: give an http:// or https:// URL with a path, without spaces or line breaks"
+    )
+
+
+def test_a_secret_url_is_never_quoted_but_its_flaw_is_placed():
+    secret = "https://example.com/a.tar.gz?token=s3cr3t\n"
+    message = url_problem("source_url", secret, secret=True)
+    assert message == (
+        "source_url is invalid (a space or a line break at character 42): give an http:// or https:// URL with a "
+        "path, without spaces or line breaks"
+    )
+    assert "s3cr3t" not in url_problem("source_url", "ftp://example.com/?token=s3cr3t", secret=True)
+
+
+# -- names --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, problem",
+    [
+        ("RAILS_ENV", None),
+        ("lower_case_2", None),
+        ("A" * 64, None),
+        ("1ABC", "must start with a letter"),
+        ("_ABC", "must start with a letter"),
+        ("", "must start with a letter"),
+        ("\nABC", "must start with a letter"),
+        ("MY-VAR", "must hold only letters, digits and underscores"),
+        ("MY VAR", "must hold only letters, digits and underscores"),
+        ("CAFÉ", "must hold only letters, digits and underscores"),
+        ("MY_VAR\n", "must hold only letters, digits and underscores"),
+        ("A" * 65, "has 65 characters, more than 64"),
+    ],
+)
+def test_variable_names(name, problem):
+    assert variable_name_problem(name) == problem
+
+
+@pytest.mark.parametrize(
+    "name, problems",
+    [
+        ("my-app", []),
+        ("my-app\n", ["should contain only lowercase letters, digits and hyphens"]),
+        (" my-app", ["should contain only lowercase letters, digits and hyphens"]),
+        ("my-app/..", ["should contain only lowercase letters, digits and hyphens"]),
+    ],
+)
+def test_app_names_refuse_line_breaks_and_slashes(name, problems):
+    assert app_name_problems(name) == problems
+
+
+@pytest.mark.parametrize("value", ["postgresql", "mysql", "redis", "mongodb", "scalingo-elasticsearch", "s3"])
+def test_addon_providers(value):
+    assert provider_problem("provider", value) is None
+
+
+@pytest.mark.parametrize("value", ["", "Postgre SQL", "PostgreSQL", "-redis", "redis/../x", "rédis", *around("redis")])
+def test_addon_providers_refuse_anything_else(value):
+    assert provider_problem("provider", value) == (
+        f"provider {value!r} is invalid: give a provider id such as postgresql, mysql, redis or mongodb"
+    )
+
+
+@pytest.mark.parametrize("value", ["ad-4f1e5f4b-8e9a-4c55-a4b3-0c4bf7e3cd37", "postgresql-starter-512", "x"])
+def test_identifiers(value):
+    assert identifier_problem("addon_id", value) is None
+
+
+@pytest.mark.parametrize("value", ["", "ad-1/../x", "a b", "ad-1\xa0", *around("ad-1")])
+def test_identifiers_refuse_anything_else(value):
+    assert identifier_problem("addon_id", value) == (
+        f"addon_id {value!r} is invalid: give it as Scalingo shows it, without spaces, line breaks or '/'"
+    )
+
+
+# -- API paths ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "segment, encoded",
+    [
+        ("my-app", "my-app"),
+        ("web/../x", "web%2F..%2Fx"),
+        ("../../apps", "..%2F..%2Fapps"),
+        ("a.b", "a.b"),
+        ("...", "..."),
+        ("a b", "a%20b"),
+        ("wéb", "w%C3%A9b"),
+        ("web\n", "web%0A"),
+        ("web\r\nX-Header: 1", "web%0D%0AX-Header%3A%201"),
+        ("x?since=1#f", "x%3Fsince%3D1%23f"),
+        ("100%", "100%25"),
+        ("%2F", "%252F"),
+        ("https://elsewhere.example/x", "https%3A%2F%2Felsewhere.example%2Fx"),
+        ("~user_1", "~user_1"),
+        (12, "12"),
+    ],
+)
+def test_api_path_encodes_each_segment_whole(segment, encoded):
+    assert api_path("apps", segment, "containers") == f"/apps/{encoded}/containers"
+
+
+@pytest.mark.parametrize(
+    "segment", ["web/../x", "../../apps", "a b", "wéb", "web\n", "x?since=1#f", "%2F", "a.b", "..."]
+)
+def test_an_encoded_segment_reaches_the_wire_as_one_segment(segment):
+    # What requests sends: the path keeps its three segments, and the middle one decodes to the value.
+    url = requests.Request("GET", "https://api.example.com/v1" + api_path("apps", segment, "containers")).prepare().url
+    parts = urlsplit(url).path.split("/")
+    assert parts[:3] == ["", "v1", "apps"] and parts[4:] == ["containers"]
+    assert unquote(parts[3]) == segment
+
+
+@pytest.mark.parametrize("segment", ["", ".", ".."])
+def test_api_path_refuses_what_cannot_be_one_segment(segment):
+    with pytest.raises(ScalingoError, match=r"can't name anything in the API path /apps"):
+        api_path("apps", segment, "containers")
+
+
+def test_api_path_of_constants():
+    assert api_path("apps") == "/apps"
+    assert api_path("features", "container_sizes") == "/features/container_sizes"
