@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import pytest
@@ -173,8 +174,13 @@ def test_get_text_refuses_an_answer_that_is_not_plain_text(fake_time, kwargs):
 # -- a file or a path: streamed, whole at each attempt ------------------------------------------------
 
 
-def open_fds():
-    return len(os.listdir("/proc/self/fd"))
+def open_fds(path):
+    """How many descriptors of this process are open on `path` (other descriptors come and go with other tests)."""
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            count += os.readlink(f"/proc/self/fd/{fd}") == str(path)
+    return count
 
 
 class Storage:
@@ -217,7 +223,7 @@ def archive(tmp_path):
 def test_a_file_is_streamed_whole_without_credentials_and_closed_when_given_by_path(fake_time, archive, given):
     storage = Storage(200)
     responses.add_callback(responses.PUT, UPLOAD, callback=storage)
-    before = open_fds()
+    before = open_fds(archive)
     client, handed = spied(make_client(fake_time))
     if given == "file":
         with archive.open("rb") as handle:
@@ -228,7 +234,7 @@ def test_a_file_is_streamed_whole_without_credentials_and_closed_when_given_by_p
     assert [type(body).__name__ for body in handed] == ["BufferedReader"]
     put = responses.calls[-1].request
     assert "Authorization" not in put.headers and put.url == UPLOAD
-    assert open_fds() == before
+    assert open_fds(archive) == before
 
 
 @responses.activate
@@ -261,7 +267,7 @@ def test_a_path_that_can_not_be_read_fails_on_one_line_sending_nothing(fake_time
 @responses.activate
 def test_a_refusal_of_a_file_upload_closes_the_file_given_by_path(fake_time, archive):
     responses.add(responses.PUT, UPLOAD, status=403)
-    before = open_fds()
+    before = open_fds(archive)
     with pytest.raises(ScalingoError):
         make_client(fake_time).upload(UPLOAD, archive, ACTION)
-    assert open_fds() == before
+    assert open_fds(archive) == before

@@ -180,7 +180,7 @@ def test_a_creation_whose_answer_was_lost_and_did_not_land_is_sent_once_more_aft
 
 
 def test_a_creation_that_shows_up_late_is_not_sent_twice():
-    o = succeeds(Autoscaler, full(), listing(), expect("POST", LIST, lost()), listing(), listing(scaler()))
+    o = succeeds(Autoscaler, full(), listing(), formation(), expect("POST", LIST, lost()), listing(), listing(scaler()))
     assert [c.method for c in o.client.mutations] == ["POST"]
     assert o.changed is True and o.result["autoscaler"] == scaler()
 
