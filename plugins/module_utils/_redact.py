@@ -104,7 +104,7 @@ def credential_like(word: str) -> bool:
 
 
 def url_without_credentials(url: str) -> str:
-    scheme, _, rest = url.partition("://")
+    scheme, rest = url.split("://", 1)
     authority, slash, path = rest.partition("/")
     if "@" in authority:
         authority = MARKER + "@" + authority.rsplit("@", 1)[1]
