@@ -43,6 +43,8 @@ options:
   api_timeout:
     description:
       - Seconds to wait for each HTTP answer. In modules that wait, no request outlasts C(wait_timeout) by more than a second.
+      - In modules without C(wait_timeout), also how long a creation whose answer was lost is looked for (it may
+        still be under way at Scalingo) before it is sent once more.
     type: int
     default: 30
   bearer_cache:
@@ -62,8 +64,11 @@ options:
         lost on the network are retried, with exponential backoff and jitter, honouring C(Retry-After).
       - Reads and refused (429) requests are repeated as they are. A write whose answer was lost (a dropped
         connection, a timeout, or HTTP 500, 502, 503 or 504) is never re-sent blind - the module reads the state
-        again, reports the change if the write took effect, and sends it once more only if the state shows it
-        did not. A restart or one-off run whose answer was lost is not re-sent; the task fails with C(changed).
+        again (a creation, which Scalingo may still be processing, until it shows up, within C(wait_timeout) or
+        for C(api_timeout) seconds in modules without it), reports the change if the write took effect, and
+        sends it once more only if the state shows it did not and a second copy can't make a second object.
+        A deployment, an addon creation, a restart or a one-off run whose answer was lost is never re-sent;
+        the task fails with C(changed).
       - The budget covers all the retries of one request, a token exchange after a refused cached bearer included.
         In modules that wait, C(wait_timeout) also bounds them.
       - V(0) turns retries off. The waits of O(rate_limit) are not retries and do not count against it.

@@ -66,6 +66,9 @@ options:
     description:
       - Seconds to wait for the addon to be V(running). When it is still provisioning by then, the task fails
         and reports the change it sent (C(changed=true)).
+      - It also bounds the time spent looking for an addon whose provisioning answer was lost (Scalingo may
+        still be making it). Such a provisioning is never sent twice - when the addon does not show up, the task
+        fails with C(changed=true) and says to look at the app's addons.
     type: int
     default: 300
 extends_documentation_fragment:

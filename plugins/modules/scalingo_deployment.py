@@ -79,6 +79,9 @@ options:
         30 minutes.
       - When the deployment is still running after it, the task fails with C(changed=true) and the deployment's id;
         the deployment goes on on Scalingo.
+      - It also bounds the time spent looking for a deployment whose answer was lost (Scalingo may still be making
+        it). Such a deployment is never sent twice - when it does not show up, the task fails with C(changed=true)
+        and says to look at the app's deployments.
     type: int
     default: 1800
 extends_documentation_fragment:
