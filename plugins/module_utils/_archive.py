@@ -87,6 +87,8 @@ def source_problem(path, max_size=None):
         return "does not exist on the host that runs the module"
     if os.path.isdir(path):
         return None if os.access(path, os.R_OK | os.X_OK) else "is a directory this user can't read"
+    if not os.path.isfile(path):  # reading a named pipe would wait for a writer, forever
+        return "is neither a directory nor a .tar.gz file"
     return check_archive(path, max_size)
 
 

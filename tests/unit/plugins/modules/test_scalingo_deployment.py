@@ -833,3 +833,9 @@ def test_an_archive_cut_short_is_refused(tmp_path):
     for end in range(1, len(original)):
         path.write_bytes(original[:end])
         assert source_problem(str(path)) is not None, end
+
+
+def test_a_named_pipe_or_a_device_is_refused_without_being_read(tmp_path):
+    os.mkfifo(tmp_path / "pipe.tar.gz")
+    for path in (tmp_path / "pipe.tar.gz", "/dev/zero"):
+        assert source_problem(str(path)) == "is neither a directory nor a .tar.gz file"
