@@ -192,6 +192,39 @@ def attach_target(url: Any, api_url: str, allow_http: bool = False) -> Target:
     return target
 
 
+# -- input checks (before any request) --------------------------------------------------------------
+
+
+def stdin_problem(stdin: str) -> str | None:
+    control = sorted({name for char, name in CONTROL_BYTES.items() if char in stdin})
+    if control:
+        return f"stdin holds {', '.join(control)}, which the container's terminal acts on: leave them out"
+    return None
+
+
+def files_problem(paths: list[str]) -> str | None:
+    """What makes local files unfit for upload (each a readable regular file of 100 MiB at most, with a name of
+    its own), or None."""
+    problems = []
+    for path in paths:
+        if not os.path.isfile(path):
+            problems.append(f"files: {path} is not a file (a directory or nothing; pack a directory into an archive)")
+        elif not os.access(path, os.R_OK):
+            problems.append(f"files: {path} can't be read")
+        elif os.path.getsize(path) > MAX_UPLOAD:
+            problems.append(
+                f"files: {path} has {os.path.getsize(path)} bytes; Scalingo takes files of 100 MiB ({MAX_UPLOAD} "
+                "bytes) at most"
+            )
+        elif any(ord(c) < 32 or ord(c) == 127 for c in os.path.basename(path)):
+            problems.append(f"files: the name of {path!r} holds control characters")
+    names = [os.path.basename(path) for path in paths]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        problems.append(f"files: more than one file named {', '.join(twice)} (they would land on the same path)")
+    return "; ".join(problems) or None
+
+
 # -- the output ------------------------------------------------------------------------------------
 
 

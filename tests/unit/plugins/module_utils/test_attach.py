@@ -678,3 +678,49 @@ def test_the_client_gives_the_bearer_it_uses_and_exchanges_once(fake_time):
     assert client.bearer() == bearer
     assert responses.calls[1].request.headers["Authorization"] == f"Bearer {bearer}"
     assert len(responses.calls) == 2  # no second exchange
+
+
+# -- input checks ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "stdin, problem",
+    [
+        ("SELECT 1;\n", None),
+        ("", None),
+        ("caf\u00e9\ttab\n", None),
+        ("a\x03b\x04", "stdin holds Ctrl-C, Ctrl-D, which the container's terminal acts on: leave them out"),
+        ("\x1a", "stdin holds Ctrl-Z, which the container's terminal acts on: leave them out"),
+        ("\x1c", "stdin holds Ctrl-\\, which the container's terminal acts on: leave them out"),
+    ],
+)
+def test_stdin_without_terminal_control_characters(stdin, problem):
+    assert _attach.stdin_problem(stdin) == problem
+
+
+def test_files_are_checked_before_any_request(tmp_path, monkeypatch):
+    good = tmp_path / "fix.sql"
+    good.write_text("SELECT 1;\n")
+    other = tmp_path / "sub"
+    other.mkdir()
+    (other / "fix.sql").write_text("x")
+    big = tmp_path / "big.dump"
+    with open(big, "wb") as handle:
+        handle.truncate(_attach.MAX_UPLOAD + 1)
+    odd = tmp_path / "a\nb.sql"
+    odd.write_text("x")
+    assert _attach.files_problem([str(good)]) is None
+    assert _attach.files_problem([]) is None
+    assert _attach.files_problem([str(tmp_path / "gone.sql")]) == (
+        f"files: {tmp_path}/gone.sql is not a file (a directory or nothing; pack a directory into an archive)"
+    )
+    assert "is not a file" in _attach.files_problem([str(other)])
+    assert _attach.files_problem([str(big)]) == (
+        f"files: {big} has 104857601 bytes; Scalingo takes files of 100 MiB (104857600 bytes) at most"
+    )
+    assert _attach.files_problem([str(odd)]) == f"files: the name of {str(odd)!r} holds control characters"
+    assert _attach.files_problem([str(good), str(other / "fix.sql")]) == (
+        "files: more than one file named fix.sql (they would land on the same path)"
+    )
+    monkeypatch.setattr(_attach.os, "access", lambda path, mode: False)
+    assert _attach.files_problem([str(good)]) == f"files: {good} can't be read"
