@@ -373,14 +373,17 @@ class Outcome:
         self.problem = problem
 
     def fields(self) -> dict[str, Any]:
+        """The output fields of the task's result, and `rc` when the exit code is known."""
         text = self.output.text()
-        return {
-            "rc": self.exit_code,
+        fields = {
             "stdout": text,
             "stdout_lines": text.splitlines(),
             "output_truncated": self.output.dropped > 0,
             "output_dropped": self.output.dropped,
         }
+        if self.exit_code is not None:
+            fields["rc"] = self.exit_code
+        return fields
 
     def failure(self, what: str, timeout: float, app: str, label: str) -> str | None:
         """The task's failure message, or None when the command succeeded."""

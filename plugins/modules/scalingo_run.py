@@ -189,9 +189,9 @@ command:
   type: str
   sample: bundle exec rake db:migrate
 rc:
-  description: The command's exit code; V(null) when it is not known (a command stopped at O(timeout), or ended by
-    Scalingo for inactivity).
-  returned: when attached, once the container was reached
+  description: The command's exit code. Not returned when it is not known (a command stopped at O(timeout), or ended
+    by Scalingo for inactivity).
+  returned: when attached and the exit code was read
   type: int
   sample: 0
 stdout:

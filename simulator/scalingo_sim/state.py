@@ -608,9 +608,13 @@ class State:
             return one_off, op
 
     def live_one_offs(self, app: App, now: float) -> list[OneOff]:
-        """One-offs whose start did not fail; they live until reset or cleared."""
+        """One-offs whose start did not fail and, when attached, whose command has not ended; a detached one
+        lives until reset or cleared."""
         with self.lock:
-            return [o for o in app.one_offs if self.operations[o.operation_id].status(now) != "error"]
+            ended = {run.one_off_id for run in self.attach_runs.values() if run.ended.is_set()}
+            return [
+                o for o in app.one_offs if self.operations[o.operation_id].status(now) != "error" and o.id not in ended
+            ]
 
     def clear_one_offs(self, app: App) -> int:
         with self.lock:

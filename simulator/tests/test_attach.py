@@ -266,3 +266,13 @@ def test_a_reset_forgets_the_runs(live):
     live.start("echo x")
     live.admin("POST", "/reset")
     assert live.admin("GET", "/runs")["runs"] == []
+
+
+def test_an_attached_one_off_ends_with_its_command(live):
+    answer, url = live.start("echo done")
+    labels = [c["label"] for c in live.session.get(f"{live.url}/v1/apps/attach-app/ps", timeout=5).json()["containers"]]
+    assert answer["container"]["label"] in labels
+    attach(url, live.basic())
+    assert wait(url, live.basic()).json() == {"exit_code": 0}
+    labels = [c["label"] for c in live.session.get(f"{live.url}/v1/apps/attach-app/ps", timeout=5).json()["containers"]]
+    assert answer["container"]["label"] not in labels
