@@ -303,7 +303,7 @@ class Run(Resource):
         if p["detached"]:
             return self.result(True, {}, self.planned(), duration=duration, **fields)
         data = (operation or {}).get("start_one_off_data")
-        url = data.get("attach_url") if isinstance(data, dict) else reply.data.get("attach_url")
+        url = (data.get("attach_url") if isinstance(data, dict) else None) or reply.data.get("attach_url")
         fields.update(self.attached(container, url, fields), duration=round(self.waiter.clock() - began, 3))
         return self.result(True, {}, self.planned(), **fields)
 

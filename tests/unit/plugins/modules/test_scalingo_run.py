@@ -460,11 +460,19 @@ def test_an_https_attach_host_of_another_scalingo_subdomain_is_used(attach_host)
     assert o.error is None and attach_host.made[0].target.host == "one-off.osc-fr1.scalingo.com"
 
 
-def test_the_run_answers_attach_url_serves_when_the_operation_has_none(attach_host):
+@pytest.mark.parametrize("start_data", [None, {"container_id": CONTAINER["id"]}])
+def test_the_run_answers_attach_url_serves_when_the_operation_has_none(attach_host, start_data):
     data = {"container": CONTAINER, "operation_url": OP_URL, "attach_url": ATTACH_URL}
-    o = succeeds(Run, attached(), started_attached(data), operation("done"))
+    done = operation("done") if start_data is None else operation("done", start_one_off_data=start_data)
+    o = succeeds(Run, attached(), started_attached(data), done)
     assert attach_host.made[0].target.host == "one-off.test.example" and o.result["rc"] == 0
     assert "s3cr3t" not in repr(o.result)
+
+
+def test_an_operation_attach_url_comes_before_the_run_answers(attach_host):
+    data = {"container": CONTAINER, "operation_url": OP_URL, "attach_url": "https://old.test.example/s3cr3t-attach-x"}
+    succeeds(Run, attached(), started_attached(data), done_with())
+    assert attach_host.made[0].target.host == "one-off.test.example"
 
 
 def test_a_failed_start_returns_the_operation_without_its_attach_url(attach_host):
