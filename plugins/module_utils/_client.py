@@ -505,6 +505,11 @@ class Client:
             self.sleep(delay)
         return True
 
+    def bearer(self) -> str:
+        """The bearer token itself, for a host that takes it otherwise than in a Bearer header (a one-off's
+        attach host); the caller answers for where it goes."""
+        return self._authorization(self.monotonic() + self.retry_timeout).split(" ", 1)[1]
+
     def resolve(self, location: str, action: str) -> str:
         """An operation URL the API gave (absolute or relative), as a URL of api_url's origin.
 

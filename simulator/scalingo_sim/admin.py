@@ -1,5 +1,6 @@
 """Admin API under /_sim/: drive the simulator from tests. No auth, not logged."""
 
+import re
 import time
 
 from flask import Blueprint, request
@@ -10,10 +11,11 @@ from .middleware import LOCATION_FIELDS, LOCATION_PLACEHOLDER
 from .render import app_json, iso, stable_hex_id, user_json
 from .responses import json_response
 from .state import DEPLOYMENT_OUTCOMES, ContainerType, State
-from .web import json_object, state, trap
+from .web import attach_listener, json_object, state, trap
 
 bp = Blueprint("admin", __name__, url_prefix="/_sim")
 
+ATTACH_BASE = re.compile(r"https?://[A-Za-z0-9.\[\]:-]+")
 FAULT_ACTIONS = (
     "status",
     "delay",
@@ -66,6 +68,10 @@ CONFIG_CHECKS = {
     "max_per_page": (is_count, "an integer >= 1"),
     "repeat_cursor": (lambda v: isinstance(v, bool), "true or false"),
     "addon_provisioning": (lambda v: is_number(v) and v >= 0, "a number of seconds >= 0"),
+    "attach_base": (
+        lambda v: v is None or (isinstance(v, str) and ATTACH_BASE.fullmatch(v) is not None),
+        "null or a scheme://host[:port] without a path",
+    ),
 }
 
 
@@ -92,6 +98,16 @@ def trap_log():
     if request.method == "DELETE":
         s.clear_trap_log()
     return json_response({"url": listener.url if listener else None, "requests": s.trap_requests()})
+
+
+@bp.get("/runs")
+def attach_runs():
+    """The attached one-offs: commands, states, exit codes, uploads and the attach listener's requests."""
+    s = state()
+    listener = attach_listener()
+    with s.lock:
+        runs = [run.json() for run in s.attach_runs.values()]
+    return json_response({"url": listener.url if listener else None, "runs": runs})
 
 
 @bp.route("/requests", methods=["GET", "DELETE"])

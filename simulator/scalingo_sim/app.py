@@ -18,15 +18,17 @@ from . import (
     middleware,
     variables,
 )
+from .attach import AttachListener
 from .state import State
 from .trap import Trap
-from .web import EXTENSION, TRAP_EXTENSION
+from .web import ATTACH_EXTENSION, EXTENSION, TRAP_EXTENSION
 
 
 def create_app(config: dict | None = None) -> Flask:
     """config keys: tokens (list of API tokens of the default user),
     operation_duration (s), bearer_ttl (s), trap (true: start the trap
-    listener; stop it with close_trap(app))."""
+    listener), attach (true: start the attach listener); stop the listeners
+    with close_trap(app)."""
     config = config or {}
     app = Flask(__name__)
     state = app.extensions[EXTENSION] = State(
@@ -36,6 +38,8 @@ def create_app(config: dict | None = None) -> Flask:
     )
     if config.get("trap"):
         app.extensions[TRAP_EXTENSION] = Trap(state.log_trap_request)
+    if config.get("attach"):
+        app.extensions[ATTACH_EXTENSION] = AttachListener(state)
     for blueprint in (
         auth.bp,
         apps.bp,
@@ -59,10 +63,11 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def close_trap(app: Flask) -> None:
-    """Stop the app's trap listener, if it has one."""
-    trap = app.extensions.pop(TRAP_EXTENSION, None)
-    if trap is not None:
-        trap.close()
+    """Stop the app's trap and attach listeners, those it has."""
+    for extension in (TRAP_EXTENSION, ATTACH_EXTENSION):
+        listener = app.extensions.pop(extension, None)
+        if listener is not None:
+            listener.close()
 
 
 def http_error(exc: HTTPException):

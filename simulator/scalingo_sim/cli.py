@@ -54,6 +54,7 @@ def main(argv=None) -> int:
             "operation_duration": args.operation_duration,
             "bearer_ttl": args.bearer_ttl,
             "trap": True,
+            "attach": True,
         }
     )
     try:

@@ -9,7 +9,7 @@ from flask import Blueprint
 from . import catalog, errors
 from .render import formation_json, iso, operation_json, ps_json
 from .responses import json_response, text_response
-from .web import base_url, json_body, json_object, state, visible_app
+from .web import attach_listener, base_url, json_body, json_object, state, visible_app
 
 bp = Blueprint("formation", __name__, url_prefix="/v1")
 
@@ -21,8 +21,17 @@ def operation_url(ident: str, op_id: str) -> str:
     return f"{base_url()}/v1/apps/{ident}/operations/{op_id}"
 
 
-def attach_url(one_off_id: str) -> str:
-    return f"{base_url()}/_sim/attach/{one_off_id}"
+def attach_url(one_off) -> str | None:
+    """Where an attached one-off is reached: the attach listener (another origin than the API's, as on
+    Scalingo), or the base set in the config's attach_base; without a listener, the admin's view of it.
+    A detached one-off has none."""
+    if one_off is None or one_off.detached:
+        return None
+    base = state().config.get("attach_base")
+    listener = attach_listener()
+    if base is None and listener is None:
+        return f"{base_url()}/_sim/attach/{one_off.id}"
+    return f"{base or listener.url}/{one_off.attach_token}"
 
 
 def refuse_if_busy(s, app, now: float) -> None:
@@ -175,14 +184,10 @@ def run(ident):
             "state": "booting",
             "app": {"name": app.name, "id": app.id},
         }
-        return json_response(
-            {
-                "container": container,
-                "operation_url": operation_url(ident, op.id),
-                "operation": op.id,
-                "attach_url": attach_url(one_off.id),
-            }
-        )
+        answer = {"container": container, "operation_url": operation_url(ident, op.id), "operation": op.id}
+        if not detached:
+            answer["attach_url"] = attach_url(one_off)
+        return json_response(answer)
 
 
 @bp.get("/apps/<ident>/operations/<op_id>")
@@ -193,5 +198,5 @@ def operation(ident, op_id):
         op = s.operations.get(op_id)
         if op is None or op.app_id != app.id:
             return errors.not_found("operation")
-        link = attach_url(op.one_off_id) if op.one_off_id else None
+        link = attach_url(s.one_offs.get(op.one_off_id)) if op.one_off_id else None
         return json_response({"operation": operation_json(op, time.time(), link)})

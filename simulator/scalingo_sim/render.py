@@ -90,8 +90,10 @@ def operation_json(op, now: float, attach_url: str | None = None) -> dict:
     if status == "error":
         body["error"] = op.error
     body["message"] = None
-    if op.type == "start-one-off" and attach_url:
-        body["start_one_off_data"] = {"attach_url": attach_url, "container_id": op.one_off_id}
+    if op.type == "start-one-off" and op.one_off_id:
+        body["start_one_off_data"] = {"container_id": op.one_off_id}
+        if attach_url:
+            body["start_one_off_data"]["attach_url"] = attach_url
     return body
 
 

@@ -69,10 +69,54 @@ class OneOff:
     detached: bool
     created_at: float
     operation_id: str
+    # The secret part of an attached one-off's attach URL (its path); empty when detached.
+    attach_token: str = ""
 
     @property
     def label(self) -> str:
         return f"one-off-{self.type_index}"
+
+
+@dataclass
+class AttachRun:
+    """What the attach listener knows of an attached one-off: its uploads, its stream, its end.
+
+    state: waiting (not attached yet), running, exited (exit_code set), inactive (ended by an `idle`:
+    /wait answers 408), abandoned (the client left a command that never ends).
+    """
+
+    one_off_id: str
+    app_name: str
+    label: str
+    command: str
+    env: dict
+    uploads: dict = field(default_factory=dict)  # file name -> bytes, in upload order
+    state: str = "waiting"
+    exit_code: int | None = None
+    stdin_bytes: int = 0
+    eot: bool = False  # Ctrl-D received
+    ctrl_c: bool = False
+    cut: bool = False
+    connects: int = 0
+    requests: list = field(default_factory=list)  # {"method", "path", "status", "auth"}, the token hidden
+    ended: threading.Event = field(default_factory=threading.Event)
+
+    def json(self) -> dict:
+        return {
+            "container_id": self.one_off_id,
+            "app": self.app_name,
+            "label": self.label,
+            "command": self.command,
+            "state": self.state,
+            "exit_code": self.exit_code,
+            "uploads": [{"name": name, "size": len(data)} for name, data in self.uploads.items()],
+            "stdin_bytes": self.stdin_bytes,
+            "eot": self.eot,
+            "ctrl_c": self.ctrl_c,
+            "cut": self.cut,
+            "connects": self.connects,
+            "requests": [dict(r) for r in self.requests],
+        }
 
 
 @dataclass
@@ -270,6 +314,8 @@ def default_config(operation_duration: float, bearer_ttl: float) -> dict:
         "repeat_cursor": False,
         # Seconds an addon stays "provisioning" after its creation or a plan change.
         "addon_provisioning": 1.0,
+        # Base (scheme://host:port) of the attach URLs handed out instead of the attach listener's.
+        "attach_base": None,
     }
 
 
@@ -296,6 +342,7 @@ class State:
             self.app_ids_by_name: dict[str, str] = {}
             self.operations: dict[str, Operation] = {}
             self.one_offs: dict[str, OneOff] = {}
+            self.attach_runs: dict[str, AttachRun] = {}  # by attach token
             self.logs_tokens: dict[str, str] = {}
             self.faults: list[dict] = []
             self.next_operation: dict | None = None
@@ -549,22 +596,32 @@ class State:
                 detached=detached,
                 created_at=op.created_at,
                 operation_id=op.id,
+                attach_token="" if detached else f"s3cr3t-attach-{secrets.token_hex(16)}",
             )
             op.one_off_id = one_off.id
             app.one_offs.append(one_off)
             self.one_offs[one_off.id] = one_off
+            if not detached:
+                self.attach_runs[one_off.attach_token] = AttachRun(
+                    one_off.id, app.name, one_off.label, command, dict(env)
+                )
             return one_off, op
 
     def live_one_offs(self, app: App, now: float) -> list[OneOff]:
-        """One-offs whose start did not fail; they live until reset or cleared."""
+        """One-offs whose start did not fail and, when attached, whose command has not ended; a detached one
+        lives until reset or cleared."""
         with self.lock:
-            return [o for o in app.one_offs if self.operations[o.operation_id].status(now) != "error"]
+            ended = {run.one_off_id for run in self.attach_runs.values() if run.ended.is_set()}
+            return [
+                o for o in app.one_offs if self.operations[o.operation_id].status(now) != "error" and o.id not in ended
+            ]
 
     def clear_one_offs(self, app: App) -> int:
         with self.lock:
             count = len(app.one_offs)
             for one_off in app.one_offs:
                 self.one_offs.pop(one_off.id, None)
+                self.attach_runs.pop(one_off.attach_token, None)
             app.one_offs = []
             return count
 

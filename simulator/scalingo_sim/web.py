@@ -8,6 +8,7 @@ from . import errors
 
 EXTENSION = "scalingo_sim"
 TRAP_EXTENSION = "scalingo_sim.trap"
+ATTACH_EXTENSION = "scalingo_sim.attach"
 
 
 def state():
@@ -17,6 +18,11 @@ def state():
 def trap():
     """The trap listener, or None when the app was created without one."""
     return current_app.extensions.get(TRAP_EXTENSION)
+
+
+def attach_listener():
+    """The attach listener, or None when the app was created without one."""
+    return current_app.extensions.get(ATTACH_EXTENSION)
 
 
 def current_user():

@@ -71,6 +71,7 @@ def test_reset_restores_initial_state(client, sim):
         "max_per_page": 50,
         "repeat_cursor": False,
         "addon_provisioning": 1.0,
+        "attach_base": None,
     }
 
 

@@ -182,9 +182,9 @@ def test_run_one_off(sim, deployed):
     )
     assert container["memory"] == 1073741824.0 and container["app"] == {"name": "deployed-app", "id": deployed["id"]}
     assert body["operation_url"] == f"http://localhost/v1/apps/deployed-app/operations/{body['operation']}"
-    assert body["attach_url"] == f"http://localhost/_sim/attach/{container['id']}"
+    assert "attach_url" not in body  # detached: nothing to attach to
     op = wait_done(sim, body["operation_url"])
-    assert op["type"] == "start-one-off" and op["start_one_off_data"]["container_id"] == container["id"]
+    assert op["type"] == "start-one-off" and op["start_one_off_data"] == {"container_id": container["id"]}
     ps = sim.get("/v1/apps/deployed-app/ps").get_json()["containers"]
     assert ps[-1]["label"] == "one-off-1" and ps[-1]["state"] == "running"
     assert sim.get("/v1/apps/deployed-app").get_json()["app"]["status"] == "running"

@@ -25,6 +25,8 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._waiter import Wait
 API = "https://api.test.example"
 AUTH = "https://auth.test.example"
 LOST = "lost"
+# The bearer FakeClient.bearer() gives (a one-off's attach host gets it).
+BEARER = "eyJhbGciOiJIUzUxMiJ9.eyJ1dWlkIjoidXMtdW5pdCJ9.c2lnbmF0dXJl"
 
 
 def auth_params():
@@ -221,6 +223,9 @@ class FakeClient:
                 exc.message += "; the request may or may not have been applied"
             raise exc
         return Reply(reply.status, reply.headers, reply.data, action, f"{method} {path}")
+
+    def bearer(self):
+        return BEARER
 
     # -- what tests look at -----------------------------------------------------
 

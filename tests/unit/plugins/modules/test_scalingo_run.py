@@ -2,19 +2,31 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError
+from ansible_collections.scalingo.cloud.plugins.module_utils._attach import (
+    CUT,
+    EXITED,
+    STOPPED,
+    AttachError,
+    Outcome,
+    Output,
+)
+from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError, origin
 from ansible_collections.scalingo.cloud.plugins.modules.scalingo_run import Run, env_text
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
     API,
+    BEARER,
+    FakeClient,
     answer,
     auth_params,
     expect,
     fails,
+    fake_waiter,
     lost,
     succeeds,
     unprocessable,
     wait_params,
 )
+from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import Outcome as Outcome_
 
 APP = "my-shop"
 OP_URL = f"{API}/v1/apps/{APP}/operations/op-3"
@@ -22,8 +34,22 @@ CONTAINER = {"id": "5250424112dba4edf0000024", "type": "one-off", "label": "one-
 SECRET = "s3cr3t-value"
 
 
-def params(command="bundle exec rake db:migrate", env=None, size=None, **options):
-    p = dict(auth_params(), **wait_params(), app=APP, command=command, env=env, size=size)
+def params(command="bundle exec rake db:migrate", env=None, size=None, detached=True, **options):
+    """A detached run's parameters unless said otherwise (attached runs: the tests further down)."""
+    p = dict(
+        auth_params(),
+        **wait_params(),
+        app=APP,
+        command=command,
+        env=env,
+        size=size,
+        detached=detached,
+        stdin=None,
+        files=None,
+        timeout=3600,
+        output_limit=1048576,
+        attach_allow_http=False,
+    )
     p.update(options)
     return p
 
@@ -132,7 +158,17 @@ def test_the_operation_location_header_is_followed_when_the_body_has_no_operatio
 def test_an_answer_without_an_operation_returns_the_container_without_waiting():
     o = succeeds(Run, params(), started({"container": CONTAINER}))
     assert o.sent == [f"POST /apps/{APP}/run"]
-    assert o.result == {"changed": True, "container": CONTAINER, "operation": None, "duration": 0.0}
+    assert o.result == {
+        "changed": True,
+        "command": "bundle exec rake db:migrate",
+        "container": CONTAINER,
+        "operation": None,
+        "duration": 0.0,
+        "diff": {
+            "before": {},
+            "after": {"command": "bundle exec rake db:migrate", "size": "(Scalingo's default)", "detached": True},
+        },
+    }
 
 
 def test_an_accepted_run_answered_without_its_container_fails_as_a_change():
@@ -192,4 +228,277 @@ def test_env_values_never_show_in_the_result():
 def test_check_mode_reports_a_change_and_sends_nothing():
     o = succeeds(Run, params(env={"TOKEN": SECRET}, size="L"), check_mode=True)
     assert o.sent == []
-    assert o.result == {"changed": True, "container": None, "operation": None, "duration": 0.0}
+    assert o.result == {
+        "changed": True,
+        "command": "bundle exec rake db:migrate",
+        "container": None,
+        "operation": None,
+        "duration": 0.0,
+        "diff": {"before": {}, "after": {"command": "bundle exec rake db:migrate", "size": "L", "detached": True}},
+    }
+    assert SECRET not in repr(o.result)
+
+
+# -- attached runs -----------------------------------------------------------------------------------
+
+ATTACH_URL = "https://one-off.test.example:5000/s3cr3t-attach-token"
+
+
+def attached(**options):
+    return params(detached=False, **options)
+
+
+def started_attached(data=None):
+    return started(data or {"container": CONTAINER, "operation_url": OP_URL, "operation": "op-3"})
+
+
+def done_with(attach_url=ATTACH_URL):
+    data = {"container_id": CONTAINER["id"]}
+    if attach_url is not None:
+        data["attach_url"] = attach_url
+    return operation("done", start_one_off_data=data)
+
+
+def ended(text="", code=0, ending=EXITED, dropped=0, **kwargs):
+    output = Output(1 << 20)
+    output.add(text.encode())
+    output.dropped = dropped
+    return Outcome(output, ending, code, **kwargs)
+
+
+class AttachHost:
+    """Stands for the attach host: `outcome` is what a run gets (an Outcome, or an AttachError raised), `made`
+    lists the attachments made (_attach.Attachment's stand-ins), each with how it was made and run."""
+
+    def __init__(self):
+        self.made = []
+        self.outcome = ended("ok\r\n")
+
+    def attachment(self, target, bearer, verify, io_timeout, clock=None):
+        host = self
+
+        class Session:
+            def __init__(self):
+                self.target, self.bearer, self.verify, self.io_timeout = target, bearer, verify, io_timeout
+                self.ran = None
+
+            def run(self, stdin, files, timeout, output_limit):
+                self.ran = (stdin, files, timeout, output_limit)
+                if isinstance(host.outcome, Exception):
+                    raise host.outcome
+                return host.outcome
+
+        self.made.append(Session())
+        return self.made[-1]
+
+
+@pytest.fixture
+def attach_host(monkeypatch):
+    host = AttachHost()
+    monkeypatch.setattr(Run, "attachment", host.attachment)
+    return host
+
+
+def test_an_attached_run_returns_the_output_and_exit_code(attach_host):
+    attach_host.outcome = ended("== migrating ==\r\n== migrated ==\r\n")
+    o = succeeds(Run, attached(), started_attached(), operation("running"), done_with())
+    assert o.client.the("POST").json == {"command": "bundle exec rake db:migrate", "detached": False}
+    (session,) = attach_host.made
+    assert (session.target.host, session.target.port, session.target.request_target()) == (
+        "one-off.test.example",
+        5000,
+        "/s3cr3t-attach-token",
+    )
+    assert (session.bearer, session.verify, session.io_timeout) == (BEARER, True, 30)
+    assert session.ran == (b"", [], 3600, 1048576)
+    assert o.changed is True
+    assert o.result["rc"] == 0
+    assert o.result["stdout"] == "== migrating ==\r\n== migrated ==\r\n"
+    assert o.result["stdout_lines"] == ["== migrating ==", "== migrated =="]
+    assert (o.result["output_truncated"], o.result["output_dropped"]) == (False, 0)
+    assert o.result["container"] == CONTAINER and o.result["command"] == "bundle exec rake db:migrate"
+    assert o.result["duration"] == o.clock.now - 1000.0
+    # The operation comes back without its attach URL (it holds a token).
+    assert o.result["operation"]["start_one_off_data"] == {"container_id": CONTAINER["id"]}
+    assert "s3cr3t" not in repr(o.result) and o.resource.warnings == []
+
+
+def test_stdin_and_files_go_to_the_attach_host(attach_host, tmp_path):
+    script = tmp_path / "fix.sql"
+    script.write_text("UPDATE t SET x = 1;\n")
+    o = succeeds(
+        Run,
+        attached(stdin="SELECT 1;\n", files=[str(script)], timeout=60, output_limit=100),
+        started_attached(),
+        done_with(),
+    )
+    assert attach_host.made[0].ran == (b"SELECT 1;\n", [str(script)], 60, 100)
+    assert o.result["diff"]["after"]["files"] == {"fix.sql": "20 bytes"}
+
+
+def test_a_non_zero_exit_code_fails_as_a_change_with_the_last_lines(attach_host):
+    attach_host.outcome = ended("step 1\r\n\x1b[31mfatal: relation missing\x1b[0m\r\n", code=3)
+    o = fails(Run, attached(), started_attached(), done_with())
+    assert o.error.message == (
+        f"the command on app '{APP}' (one-off-1234) exited with code 3; the last lines of its output:\n"
+        "step 1\nfatal: relation missing"
+    )
+    assert o.error.changed is True
+    assert o.error.result["rc"] == 3 and o.error.result["stdout_lines"][0] == "step 1"
+    assert o.error.result["container"] == CONTAINER and o.error.result["command"] == "bundle exec rake db:migrate"
+    assert "s3cr3t" not in repr(o.error.result)
+
+
+def test_a_command_stopped_at_the_timeout_fails_with_the_output_so_far(attach_host):
+    attach_host.outcome = ended("importing\r\n^C\r\n", code=None, ending=STOPPED)
+    o = fails(Run, attached(timeout=2), started_attached(), done_with())
+    assert o.error.message == (
+        f"the command on app '{APP}' (one-off-1234) did not end within timeout=2 s: Ctrl-C was sent and it stopped; "
+        "the last lines of its output:\nimporting\n^C"
+    )
+    assert o.error.changed is True and "rc" not in o.error.result and o.error.result["container"] == CONTAINER
+
+
+def test_a_cut_stream_with_exit_code_zero_succeeds_with_a_warning(attach_host):
+    attach_host.outcome = ended("half", code=0, ending=CUT)
+    o = succeeds(Run, attached(), started_attached(), done_with())
+    assert o.result["rc"] == 0
+    assert o.resource.warnings == [
+        f"the output stream of the command on app '{APP}' (one-off-1234) was cut before its end: its output may "
+        "be incomplete"
+    ]
+
+
+def test_a_dropped_output_start_is_said(attach_host):
+    attach_host.outcome = ended("tail", dropped=2048)
+    o = succeeds(Run, attached(output_limit=4), started_attached(), done_with())
+    assert (o.result["output_truncated"], o.result["output_dropped"]) == (True, 2048)
+    assert o.resource.warnings == [
+        f"the output of the command on app '{APP}' (one-off-1234) was longer than output_limit=4: its first 2048 "
+        "bytes were dropped"
+    ]
+
+
+def test_a_failure_on_the_attach_host_fails_as_a_change(attach_host):
+    attach_host.outcome = AttachError(
+        "could not attach to the container: https://one-off.test.example:5000 refused the credentials (HTTP 401)"
+    )
+    o = fails(Run, attached(), started_attached(), done_with())
+    assert o.error.message == (
+        f"the command on app '{APP}' (one-off-1234): could not attach to the container: "
+        "https://one-off.test.example:5000 refused the credentials (HTTP 401)"
+    )
+    assert o.error.changed is True and o.error.result["container"] == CONTAINER
+    assert "rc" not in o.error.result
+
+
+@pytest.mark.parametrize(
+    "url, reason",
+    [
+        (
+            "https://one-off.evil.example:5000/s3cr3t-attach-token",
+            "its host one-off.evil.example is not under test.example",
+        ),
+        ("https://test.example.evil.example/s3cr3t-attach-token", "is not under test.example, api_url's domain"),
+        ("https://10.1.2.3:5000/s3cr3t-attach-token", "its host 10.1.2.3 is an IP address"),
+        ("https://user@one-off.test.example/s3cr3t-attach-token", "carries a user name or password"),
+        ("http://one-off.test.example:5000/s3cr3t-attach-token", "it is plain http"),
+        (None, "Scalingo gave no attach URL"),
+    ],
+)
+def test_an_attach_url_elsewhere_fails_before_anything_is_sent_there(attach_host, url, reason):
+    o = fails(Run, attached(), started_attached(), done_with(url))
+    assert o.error.message.startswith(
+        f"the one-off container one-off-1234 of app '{APP}' started, but its attach URL can't be used: "
+    )
+    assert reason in o.error.message
+    assert o.error.message.endswith("; nothing was sent there, as the bearer goes only to api_url's domain")
+    assert attach_host.made == []  # no connection, no bearer
+    assert o.error.changed is True and o.error.result["container"] == CONTAINER
+    assert "s3cr3t" not in o.error.message and "s3cr3t" not in repr(o.error.result)
+
+
+def scalingo_run(params_, *script):
+    """run() against Scalingo's own API URL (the host rule depends on it)."""
+    api = "https://api.osc-fr1.scalingo.com"
+    client = FakeClient(*script)
+    client.api_url, client.api_origin = api, origin(api)
+    waiter, clock = fake_waiter()
+    outcome = Outcome_(Run(client, params_, waiter=waiter), client, clock)
+    assert client.finished, client.script
+    return outcome
+
+
+SCALINGO_OP = f"https://api.osc-fr1.scalingo.com/v1/apps/{APP}/operations/op-3"
+
+
+def scalingo_script(attach_url):
+    return [
+        expect("POST", f"/apps/{APP}/run", answer(200, {"container": CONTAINER, "operation_url": SCALINGO_OP})),
+        expect(
+            "GET",
+            SCALINGO_OP,
+            answer(
+                200, {"operation": {"id": "op-3", "status": "done", "start_one_off_data": {"attach_url": attach_url}}}
+            ),
+        ),
+    ]
+
+
+def test_plain_http_on_a_scalingo_host_fails_naming_attach_allow_http(attach_host):
+    url = "http://one-off.osc-fr1.scalingo.com:5000/s3cr3t-attach-token"
+    o = scalingo_run(attached(), *scalingo_script(url))
+    assert "it is plain http (http://one-off.osc-fr1.scalingo.com:5000); set attach_allow_http: true" in o.error.message
+    assert attach_host.made == []
+    o = scalingo_run(attached(attach_allow_http=True), *scalingo_script(url))
+    assert o.error is None and o.result["rc"] == 0
+    assert attach_host.made[0].target.scheme == "http"
+
+
+def test_an_https_attach_host_of_another_scalingo_subdomain_is_used(attach_host):
+    o = scalingo_run(attached(), *scalingo_script("https://one-off.osc-fr1.scalingo.com:5000/s3cr3t-attach-token"))
+    assert o.error is None and attach_host.made[0].target.host == "one-off.osc-fr1.scalingo.com"
+
+
+@pytest.mark.parametrize("start_data", [None, {"container_id": CONTAINER["id"]}])
+def test_the_run_answers_attach_url_serves_when_the_operation_has_none(attach_host, start_data):
+    data = {"container": CONTAINER, "operation_url": OP_URL, "attach_url": ATTACH_URL}
+    done = operation("done") if start_data is None else operation("done", start_one_off_data=start_data)
+    o = succeeds(Run, attached(), started_attached(data), done)
+    assert attach_host.made[0].target.host == "one-off.test.example" and o.result["rc"] == 0
+    assert "s3cr3t" not in repr(o.result)
+
+
+def test_an_operation_attach_url_comes_before_the_run_answers(attach_host):
+    data = {"container": CONTAINER, "operation_url": OP_URL, "attach_url": "https://old.test.example/s3cr3t-attach-x"}
+    succeeds(Run, attached(), started_attached(data), done_with())
+    assert attach_host.made[0].target.host == "one-off.test.example"
+
+
+def test_a_failed_start_returns_the_operation_without_its_attach_url(attach_host):
+    o = fails(
+        Run,
+        attached(),
+        started_attached(),
+        operation("error", error="no capacity", start_one_off_data={"attach_url": ATTACH_URL}),
+    )
+    assert o.error.message == f"the one-off container on app '{APP}' failed: no capacity (operation op-3)"
+    assert o.error.result["operation"]["start_one_off_data"] == {}
+    assert "s3cr3t" not in repr(o.error.result) and attach_host.made == []
+
+
+def test_check_mode_of_an_attached_run_shows_the_command_size_and_files(tmp_path, attach_host):
+    dump = tmp_path / "data.csv"
+    dump.write_bytes(b"a,b\n1,2\n")
+    o = succeeds(Run, attached(size="XL", files=[str(dump)], stdin="x\n"), check_mode=True)
+    assert o.sent == [] and attach_host.made == []
+    assert o.result["command"] == "bundle exec rake db:migrate" and o.result["container"] is None
+    assert o.diff == {
+        "before": {},
+        "after": {
+            "command": "bundle exec rake db:migrate",
+            "size": "XL",
+            "detached": False,
+            "files": {"data.csv": "8 bytes"},
+        },
+    }
