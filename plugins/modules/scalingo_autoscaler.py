@@ -31,7 +31,7 @@ options:
     required: true
   container_type:
     description:
-      - Container type the autoscaler scales, as in the Procfile (V(web), V(worker), ...): letters and digits
+      - Container type the autoscaler scales, as in the Procfile (V(web), V(worker), ...). Letters and digits
         only, checked before any request. Case counts (V(Web) is not V(web)).
       - It must exist in the app's formation; Scalingo refuses an autoscaler for another type. Before a
         creation, the module reads the formation and fails, without a write, if the type is not in it.
