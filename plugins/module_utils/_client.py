@@ -20,15 +20,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-try:
-    import requests
-
-    HAS_REQUESTS = True
-    REQUESTS_IMPORT_ERROR = None
-except ImportError as exc:  # pragma: no cover - exercised by the sanity import test
-    HAS_REQUESTS = False
-    REQUESTS_IMPORT_ERROR = exc
-
 # The cache (bearer, request budget) lives in _cache; its names stay importable from here.
 from ._cache import (  # noqa: F401  # pylint: disable=unused-import
     BEARER_MARGIN,
@@ -41,6 +32,15 @@ from ._cache import (  # noqa: F401  # pylint: disable=unused-import
     ours_alone,
     token_key,
 )
+
+try:
+    import requests
+
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+except ImportError as exc:  # pragma: no cover - exercised by the sanity import test
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = exc
 
 VERSION = "0.1.0"
 USER_AGENT = f"scalingo.cloud-ansible/{VERSION}"
