@@ -54,6 +54,10 @@ options:
       - The bearer is stored in C($XDG_CACHE_HOME/scalingo-ansible/) (default C(~/.cache/scalingo-ansible/)) on the
         host that runs the module, in a file readable only by its owner (mode 0600) and named after a SHA-256 hash
         of the auth URL and the API token. The API token itself is never written.
+      - That folder is used only if it belongs to the user running the module and gives no permission to group or
+        others (a missing one is created with mode 0700). Its files are opened without following links and used
+        only if they are that user's regular files with no permission for group or others and no other name (hard
+        link). Otherwise the module warns once, naming the folder or the file and what to do, and does without it.
       - A cached bearer the API refuses is dropped and exchanged again once.
       - Falls back to the E(SCALINGO_BEARER_CACHE) environment variable.
     type: bool
@@ -79,7 +83,8 @@ options:
       - Requests per minute that every task using the same API token on this host may send together, as
         Scalingo allows 60 a minute per user. The forks and tasks of all runs share one budget per token, kept
         in C($XDG_CACHE_HOME/scalingo-ansible/) (default C(~/.cache/scalingo-ansible/)) in a file readable
-        only by its owner and named after a SHA-256 hash of the auth URL and the API token; each request waits
+        only by its owner and named after a SHA-256 hash of the auth URL and the API token, under the rules of
+        O(bearer_cache) (without a usable folder, each task paces only its own requests); each request waits
         for its turn rather than being refused. A refusal (HTTP 429) still received, from another tool
         using the same token, pauses every task until it may send again.
       - A single task is not slowed down until the token's last minute holds O(rate_limit) requests.

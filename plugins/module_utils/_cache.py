@@ -83,7 +83,7 @@ def parsed(raw: bytes | None) -> Any:
         return None
     try:
         return json.loads(raw)
-    except Exception:  # whatever a damaged file holds, it is only started afresh
+    except Exception:  # pylint: disable=broad-exception-caught  # a damaged file, whatever it holds, starts afresh
         return None
 
 

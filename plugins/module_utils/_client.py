@@ -21,15 +21,6 @@ from collections.abc import Callable, Mapping
 from typing import Any, BinaryIO
 from urllib.parse import quote, urljoin, urlsplit
 
-try:
-    import requests
-
-    HAS_REQUESTS = True
-    REQUESTS_IMPORT_ERROR = None
-except ImportError as exc:  # pragma: no cover - exercised by the sanity import test
-    HAS_REQUESTS = False
-    REQUESTS_IMPORT_ERROR = exc
-
 # The cache (bearer, request budget) lives in _cache; its names stay importable from here.
 from ._cache import (  # noqa: F401  # pylint: disable=unused-import
     BEARER_MARGIN,
@@ -43,6 +34,15 @@ from ._cache import (  # noqa: F401  # pylint: disable=unused-import
     token_key,
 )
 from ._redact import redact, redact_all
+
+try:
+    import requests
+
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+except ImportError as exc:  # pragma: no cover - exercised by the sanity import test
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = exc
 
 VERSION = "0.1.0"
 USER_AGENT = f"scalingo.cloud-ansible/{VERSION}"

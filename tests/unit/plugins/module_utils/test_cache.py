@@ -163,7 +163,8 @@ def test_a_pace_file_linked_to_a_file_of_ours_is_neither_used_nor_written(folder
         os.link(victim, pace)
     pacer = Pacer(str(pace), 3, clock=fake_time.clock)
     assert [pacer.book() for _n in range(4)][-1] == pytest.approx(61.0)  # still paced, in this process
-    pacer.hold(5)
+    pacer.hold(100)  # and a refusal still holds this process's next request
+    assert pacer.book() == pytest.approx(100.0)
     assert victim.read_bytes() == VICTIM
     assert not (tmp_path / "created-through-the-link").exists()
 
