@@ -6,7 +6,7 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    # The options built by auth_argument_spec() in plugins/module_utils/_base.py.
+    # The options of the settings table (plugins/module_utils/_settings.py), given to modules by auth_argument_spec().
     DOCUMENTATION = r"""
 options:
   api_token:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    # The options built by wait_argument_spec() in plugins/module_utils/_base.py.
+    # The options built by wait_argument_spec() in plugins/module_utils/_module.py.
     DOCUMENTATION = r"""
 options:
   wait:

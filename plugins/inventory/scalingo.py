@@ -198,15 +198,11 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.template import trust_as_template
 
-from ansible_collections.scalingo.cloud.plugins.module_utils._client import (
-    HAS_REQUESTS,
-    USER_AGENT,
-    Client,
-    ScalingoError,
-    api_path,
-    connection_settings,
-)
+from ansible_collections.scalingo.cloud.plugins.module_utils._client import Client
+from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.module_utils._redact import redact
+from ansible_collections.scalingo.cloud.plugins.module_utils._settings import SETTINGS, connection_settings
+from ansible_collections.scalingo.cloud.plugins.module_utils._transport import HAS_REQUESTS, USER_AGENT
 
 FILTER_OPTIONS = ("name_patterns", "statuses", "parents", "child_apps", "formation")
 
@@ -255,18 +251,17 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return None if value is None else to_native(value).strip()
 
     def _settings(self):
-        """The connection settings, checked by the same code as the modules' (defaults, variables, URLs)."""
-        options = {name: self._templated(name) for name in ("api_token", "region", "api_url", "auth_url")}
-        options.update(
-            {
-                name: self.get_option(name)
-                for name in ("validate_certs", "api_timeout", "bearer_cache", "rate_limit_retry_timeout", "rate_limit")
-            }
-        )
+        """The connection settings, checked by the same code as the modules' (defaults, variables, URLs).
+
+        Every option of the settings table is read; the text ones may be templates of extra vars."""
+        options = {
+            setting.name: self._templated(setting.name) if setting.type == "str" else self.get_option(setting.name)
+            for setting in SETTINGS
+        }
         try:
             return connection_settings(options)
         except ScalingoError as exc:
-            raise AnsibleError(f"scalingo inventory: {redact(exc.message, [options['api_token']])}") from None
+            raise AnsibleError(f"scalingo inventory: {exc.message}") from None
 
     def _fingerprint(self, token, api_url):
         """What the cached data depends on, hashed (the token never reaches the cache in clear)."""
@@ -316,13 +311,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             formation = None
             if self.get_option("formation"):
                 try:
-                    formation = client.get(
-                        api_path("apps", app["name"], "containers"),
-                        "containers",
-                        list,
-                        {"name": str},
-                        action=f"could not read the formation of app '{app['name']}'",
-                    )
+                    formation = client.formation(app["name"])
                 except ScalingoError as exc:
                     if exc.status == 404 and exc.resource == "app":
                         continue  # deleted since the list was read

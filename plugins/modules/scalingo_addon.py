@@ -167,9 +167,11 @@ duration:
 
 import copy
 
-from ansible_collections.scalingo.cloud.plugins.module_utils._base import Resource, ScalingoModule
+from ansible_collections.scalingo.cloud.plugins.module_utils._api import api_path
 from ansible_collections.scalingo.cloud.plugins.module_utils._checks import identifier_problem, provider_problem
-from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError, api_path
+from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
+from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
+from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource
 
 ADDON_FIELDS = {"id": str, "status": str, "addon_provider": dict, "plan": dict}
 PLAN_FIELDS = {"id": str, "name": str}
@@ -300,8 +302,8 @@ class Addon(Resource):
         )
         addon = waited.value
         if not waited.finished:
-            timeout = self.params["wait_timeout"]
-            msg = f"{described(addon)} of app '{self.app}' is still provisioning after wait_timeout={timeout} s; run the task again to wait for it"
+            msg = self.timed_out(f"{described(addon)} of app '{self.app}' is still provisioning")
+            msg += "; run the task again to wait for it"
             self.fail(msg, changed=changed, addon=addon, duration=waited.duration)
         self.refuse_suspended(addon, changed)
         if addon["status"] != "running":

@@ -136,9 +136,10 @@ app:
 
 import copy
 
-from ansible_collections.scalingo.cloud.plugins.module_utils._base import Resource, ScalingoModule, differences
+from ansible_collections.scalingo.cloud.plugins.module_utils._api import api_path
 from ansible_collections.scalingo.cloud.plugins.module_utils._checks import email_problem, url_problem
-from ansible_collections.scalingo.cloud.plugins.module_utils._client import api_path
+from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
+from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource, differences
 
 FLAGS = ("force_https", "sticky_session", "router_logs", "stack_id")
 CREATE_FIELDS = ("git_source", "hds_resource", "stack_id", "project_id")

@@ -336,14 +336,15 @@ metrics:
        data: {time: "2018-05-24T00:00:00Z", value: 0.9}}
 """
 
-from ansible_collections.scalingo.cloud.plugins.module_utils._base import (
+from ansible_collections.scalingo.cloud.plugins.module_utils._api import (
     AUTOSCALER_FIELDS,
     CONTAINER_FIELDS,
-    Resource,
-    ScalingoModule,
+    api_path,
 )
 from ansible_collections.scalingo.cloud.plugins.module_utils._checks import container_type_problem
-from ansible_collections.scalingo.cloud.plugins.module_utils._client import MAX_PAGES, ScalingoError, api_path
+from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
+from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
+from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource
 
 GATHER = (
     "containers",
@@ -429,16 +430,6 @@ def no_data(exc):
     return exc.status == 404 and not exc.resource and (exc.error or "").lower() == "no metrics found"
 
 
-def next_page(reply, page):
-    """The page after `page` that a page-numbered answer announces, or None."""
-    meta = reply.data.get("meta") if isinstance(reply.data.get("meta"), dict) else {}
-    pagination = meta.get("pagination") if isinstance(meta.get("pagination"), dict) else {}
-    following, total = pagination.get("next_page"), pagination.get("total_pages")
-    if not isinstance(following, int) or following <= page or (isinstance(total, int) and page >= total):
-        return None
-    return following
-
-
 class AppInfo(Resource):
     def section(self, name, section):
         what = f"could not read the {SECTION_WORDS.get(section, section.replace('_', ' '))} of app '{name}'"
@@ -450,7 +441,10 @@ class AppInfo(Resource):
         if section == "env":
             return self.env(base, what)
         if section == "deployments":
-            return self.latest(f"{base}/deployments", "deployments", self.params["deployments_limit"], what)
+            limit = self.params["deployments_limit"]
+            return self.client.paginate(
+                f"{base}/deployments", "deployments", limit, action=what, limit=limit, fields=DEPLOYMENT_FIELDS
+            )
         if section == "logs_url":
             return self.client.get(f"{base}/logs", "logs_url", str, action=what)
         if section == "logs_archives":
@@ -466,17 +460,6 @@ class AppInfo(Resource):
             f"{base}/variables", "variables", list, dict.fromkeys(keys, str), params={"aliases": "true"}, action=what
         )
         return [{key: variable[key] for key in keys} for variable in found]
-
-    def latest(self, path, key, limit, what):
-        """The first `limit` items of a page-numbered list: one request, unless the API gives smaller pages."""
-        items, page = [], 1
-        for _page in range(MAX_PAGES):
-            reply = self.client.request("GET", path, params={"page": page, "per_page": limit}, action=what)
-            items.extend(reply.take(key, list, DEPLOYMENT_FIELDS))
-            page = next_page(reply, page)
-            if len(items) >= limit or page is None:
-                break
-        return items[:limit]
 
     def metric(self, name, query):
         path, params = metric_request(name, query)

@@ -162,14 +162,11 @@ autoscaler:
 
 import math
 
-from ansible_collections.scalingo.cloud.plugins.module_utils._base import (
-    AUTOSCALER_FIELDS,
-    Resource,
-    ScalingoModule,
-    differences,
-)
+from ansible_collections.scalingo.cloud.plugins.module_utils._api import AUTOSCALER_FIELDS, api_path
 from ansible_collections.scalingo.cloud.plugins.module_utils._checks import container_type_problem
-from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError, api_path
+from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
+from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
+from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource, differences
 
 SETTINGS = ("metric", "target", "min_containers", "max_containers")
 FRACTIONS = ("cpu", "memory", "swap")
@@ -195,7 +192,7 @@ class Autoscaler(Resource):
 
     def find(self):
         """The type's autoscaler, or None."""
-        found = self.autoscalers(self.app).get(self.type)
+        found = self.client.autoscalers(self.app).get(self.type)
         target = None if found is None else found.get("target")
         if found is not None and (not isinstance(target, (int, float)) or isinstance(target, bool)):
             self.fail(
@@ -206,7 +203,7 @@ class Autoscaler(Resource):
 
     def check_type(self):
         """Scalingo refuses an autoscaler for a type the app lacks: a read tells before the POST."""
-        types = [c["name"] for c in self.formation(self.app)]
+        types = [c["name"] for c in self.client.formation(self.app)]
         if self.type not in types:
             same = [name for name in types if name.lower() == self.type.lower()]
             self.fail(

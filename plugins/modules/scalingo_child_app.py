@@ -88,8 +88,10 @@ app:
     owner: {email: owner@example.com, username: owner}
 """
 
-from ansible_collections.scalingo.cloud.plugins.module_utils._base import Resource, ScalingoModule
-from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError, api_path
+from ansible_collections.scalingo.cloud.plugins.module_utils._api import api_path
+from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
+from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
+from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource
 
 
 def predict(parent_app, name):

@@ -175,6 +175,7 @@ output:
 
 import re
 
+from ansible_collections.scalingo.cloud.plugins.module_utils._api import api_path
 from ansible_collections.scalingo.cloud.plugins.module_utils._archive import (
     SourceError,
     check_packing,
@@ -182,14 +183,11 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._archive import (
     shown_name,
     source_problem,
 )
-from ansible_collections.scalingo.cloud.plugins.module_utils._base import (
-    Resource,
-    ScalingoModule,
-    wait_argument_spec,
-)
 from ansible_collections.scalingo.cloud.plugins.module_utils._checks import url_problem
-from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError, api_path
+from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
+from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule, wait_argument_spec
 from ansible_collections.scalingo.cloud.plugins.module_utils._redact import redact, redact_all
+from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource
 
 RUNNING = ("queued", "building", "pushing", "starting")
 RECENT = 20

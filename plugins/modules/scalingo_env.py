@@ -160,9 +160,11 @@ duration:
 
 import re
 
-from ansible_collections.scalingo.cloud.plugins.module_utils._base import Resource, ScalingoModule, env_text
+from ansible_collections.scalingo.cloud.plugins.module_utils._api import api_path
 from ansible_collections.scalingo.cloud.plugins.module_utils._checks import variable_name_problem
-from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError, api_path
+from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
+from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
+from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource, env_text
 
 VALUE_MAX = 32768
 FIELDS = {"id": str, "name": str, "value": str}

@@ -64,9 +64,10 @@ duration:
 
 import re
 
-from ansible_collections.scalingo.cloud.plugins.module_utils._base import Resource, ScalingoModule
+from ansible_collections.scalingo.cloud.plugins.module_utils._api import api_path
 from ansible_collections.scalingo.cloud.plugins.module_utils._checks import scope_problem
-from ansible_collections.scalingo.cloud.plugins.module_utils._client import api_path
+from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
+from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource
 
 
 def unknown_scope(scope, formation):
@@ -89,7 +90,7 @@ class Restart(Resource):
 
     def predict(self):
         app, scope = self.params["app"], self.params["scope"] or []
-        formation = self.formation(app)
+        formation = self.client.formation(app)
         unknown = unknown_scope(scope, formation)
         if unknown:
             self.fail(

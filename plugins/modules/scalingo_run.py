@@ -239,6 +239,7 @@ duration:
 
 import os
 
+from ansible_collections.scalingo.cloud.plugins.module_utils._api import api_path
 from ansible_collections.scalingo.cloud.plugins.module_utils._attach import (
     AttachError,
     Attachment,
@@ -246,9 +247,10 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._attach import (
     files_problem,
     stdin_problem,
 )
-from ansible_collections.scalingo.cloud.plugins.module_utils._base import Resource, ScalingoModule, env_text
 from ansible_collections.scalingo.cloud.plugins.module_utils._checks import size_problem
-from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError, api_path
+from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
+from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
+from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource, env_text
 
 
 def shown(operation):

@@ -151,9 +151,11 @@ autoscaled:
 
 import copy
 
-from ansible_collections.scalingo.cloud.plugins.module_utils._base import BUSY, Resource, ScalingoModule
+from ansible_collections.scalingo.cloud.plugins.module_utils._api import api_path
 from ansible_collections.scalingo.cloud.plugins.module_utils._checks import container_type_problem, size_problem
-from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError, api_path
+from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
+from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
+from ansible_collections.scalingo.cloud.plugins.module_utils._resource import BUSY, Resource
 
 
 def shown(formation, names):
@@ -212,7 +214,7 @@ class Scale(Resource):
     def enabled_autoscalers(self):
         """The app's enabled autoscalers by type, read once per task and only when an amount would change."""
         if self.autoscaled is None:
-            self.autoscaled = {name: a for name, a in self.autoscalers(self.app).items() if not a["disabled"]}
+            self.autoscaled = {name: a for name, a in self.client.autoscalers(self.app).items() if not a["disabled"]}
         return self.autoscaled
 
     def leave_to_autoscalers(self, formation, changes):
@@ -258,7 +260,7 @@ class Scale(Resource):
     def present(self):
         lost = no_change = None
         while True:
-            formation = self.formation(self.app)
+            formation = self.client.formation(self.app)
             changes, left = self.leave_to_autoscalers(formation, changes_to(formation, self.wanted, self.app))
             noted = {"autoscaled": left} if left else {}
             if not changes:
@@ -306,12 +308,13 @@ class Scale(Resource):
         """The scale whose answer was lost did apply: wait for the app, as its operation can't be followed."""
         if self.params["wait"]:
             waited = self.waiter.until(
-                lambda deadline: self.app_status(self.app, deadline), lambda s: s not in BUSY, self.deadline, first=0.0
+                lambda deadline: self.client.app_status(self.app, deadline),
+                lambda s: s not in BUSY,
+                self.deadline,
+                first=0.0,
             )
             if not waited.finished:
-                self.fail(
-                    f"app '{self.app}' was still {waited.value} after wait_timeout={self.params['wait_timeout']} s"
-                )
+                self.fail(self.timed_out(f"app '{self.app}' was still {waited.value}"))
         self.warnings.append(
             f"the answer to the scale of app '{self.app}' was lost ({lost.message.split(': ', 1)[-1]}); "
             "the formation read afterwards shows it was applied"

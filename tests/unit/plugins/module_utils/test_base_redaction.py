@@ -6,9 +6,10 @@ import json
 
 import pytest
 
-from ansible_collections.scalingo.cloud.plugins.module_utils._base import Resource, ScalingoModule
-from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError
+from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
+from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
 from ansible_collections.scalingo.cloud.plugins.module_utils._redact import MARKER
+from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import FakeClient
 
 BEARER = "eyJhbGciOiJIUzUxMiJ9.eyJleHAiOjE3MDAwMDAwMDB9.c2lnbmF0dXJl"

@@ -13,7 +13,7 @@ import time
 import pytest
 import responses
 
-from ansible_collections.scalingo.cloud.plugins.module_utils._client import (
+from ansible_collections.scalingo.cloud.plugins.module_utils._cache import (
     BearerCache,
     Pacer,
     cache_directory,

@@ -7,6 +7,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 import requests
 
+from ansible_collections.scalingo.cloud.plugins.module_utils._api import api_path, app_name_problems
 from ansible_collections.scalingo.cloud.plugins.module_utils._checks import (
     container_type_problem,
     email_problem,
@@ -17,11 +18,7 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._checks import (
     url_problem,
     variable_name_problem,
 )
-from ansible_collections.scalingo.cloud.plugins.module_utils._client import (
-    ScalingoError,
-    api_path,
-    app_name_problems,
-)
+from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 
 # Each refused value must be refused whatever follows or precedes it: a line break, a space, a tab.
 EDGES = ["{}\n", "\n{}", "{} ", " {}", "{}\t", "{}\r\n", "{}\x00"]

@@ -11,14 +11,12 @@ import requests
 import responses
 from responses import matchers
 
-from ansible_collections.scalingo.cloud.plugins.module_utils import _client
-from ansible_collections.scalingo.cloud.plugins.module_utils._client import (
-    BearerCache,
-    Client,
-    ScalingoError,
-    app_name_problems,
-    bearer_expiry,
-)
+from ansible_collections.scalingo.cloud.plugins.module_utils import _transport
+from ansible_collections.scalingo.cloud.plugins.module_utils._api import app_name_problems
+from ansible_collections.scalingo.cloud.plugins.module_utils._cache import BearerCache
+from ansible_collections.scalingo.cloud.plugins.module_utils._client import Client
+from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
+from ansible_collections.scalingo.cloud.plugins.module_utils._transport import bearer_expiry
 
 API = "https://api.test.example"
 AUTH = "https://auth.test.example"
@@ -68,7 +66,7 @@ def test_exchanges_the_token_then_sends_the_bearer_and_user_agent(fake_time):
     )
     app = make_client(fake_time).find_app("my-app")
     assert app == {"name": "my-app"}
-    assert responses.calls[1].request.headers["User-Agent"] == f"scalingo.cloud-ansible/{_client.VERSION}"
+    assert responses.calls[1].request.headers["User-Agent"] == f"scalingo.cloud-ansible/{_transport.VERSION}"
 
 
 @responses.activate
@@ -400,7 +398,7 @@ def test_version_matches_the_collection():
     )
     if os.path.exists(os.path.join(root, "galaxy.yml")):
         with open(os.path.join(root, "galaxy.yml"), encoding="utf-8") as handle:
-            assert f"version: {_client.VERSION}\n" in handle.read()
+            assert f"version: {_transport.VERSION}\n" in handle.read()
     else:  # an installed collection: ansible-galaxy wrote galaxy.yml's metadata into MANIFEST.json
         with open(os.path.join(root, "MANIFEST.json"), encoding="utf-8") as handle:
-            assert json.load(handle)["collection_info"]["version"] == _client.VERSION
+            assert json.load(handle)["collection_info"]["version"] == _transport.VERSION

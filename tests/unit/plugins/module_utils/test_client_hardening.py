@@ -12,13 +12,11 @@ import requests
 import responses
 import yaml
 
-from ansible_collections.scalingo.cloud.plugins.module_utils import _client
-from ansible_collections.scalingo.cloud.plugins.module_utils._client import (
-    BearerCache,
-    Client,
-    ScalingoError,
-    connection_settings,
-)
+from ansible_collections.scalingo.cloud.plugins.module_utils import _api, _settings
+from ansible_collections.scalingo.cloud.plugins.module_utils._cache import BearerCache
+from ansible_collections.scalingo.cloud.plugins.module_utils._client import Client
+from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
+from ansible_collections.scalingo.cloud.plugins.module_utils._settings import connection_settings
 from ansible_collections.scalingo.cloud.tests.unit.plugins.module_utils.test_client import (
     API,
     AUTH,
@@ -201,10 +199,10 @@ def test_the_modules_and_the_inventory_document_the_defaults_and_variables_of_th
         documented_options("plugins/doc_fragments/auth.py"),
         documented_options("plugins/inventory/scalingo.py"),
     )
-    for name, default in _client.CONNECTION_DEFAULTS.items():
+    for name, default in _settings.DEFAULTS.items():
         assert fragment[name].get("default") == default, name
         assert inventory[name].get("default") == default, name
-    for name, variable in _client.CONNECTION_ENV.items():
+    for name, variable in _settings.ENVIRONMENT.items():
         assert [entry["name"] for entry in inventory[name]["env"]] == [variable], name
         assert variable in " ".join(fragment[name]["description"]), name
 
@@ -263,7 +261,7 @@ def test_a_repeated_cursor_stops_the_listing_with_a_warning(fake_time):
 
 @responses.activate
 def test_cursor_and_page_listings_stop_at_the_ceiling(fake_time, monkeypatch):
-    monkeypatch.setattr(_client, "MAX_PAGES", 5)
+    monkeypatch.setattr(_api, "MAX_PAGES", 5)
     add_exchange(responses)
     counter = iter(range(1000))
     responses.add_callback(

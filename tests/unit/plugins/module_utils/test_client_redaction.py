@@ -8,7 +8,7 @@ import json
 import pytest
 import responses
 
-from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError
+from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.module_utils._redact import MARKER
 from ansible_collections.scalingo.cloud.tests.unit.plugins.module_utils.test_client import (
     API,

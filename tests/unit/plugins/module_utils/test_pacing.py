@@ -12,7 +12,9 @@ import time
 import pytest
 import responses
 
-from ansible_collections.scalingo.cloud.plugins.module_utils._client import Pacer, ScalingoError, connection_settings
+from ansible_collections.scalingo.cloud.plugins.module_utils._cache import Pacer
+from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
+from ansible_collections.scalingo.cloud.plugins.module_utils._settings import connection_settings
 from ansible_collections.scalingo.cloud.tests.unit.plugins.module_utils.test_client import (
     API,
     AUTH,

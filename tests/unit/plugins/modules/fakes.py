@@ -12,12 +12,13 @@ import json
 
 from requests.structures import CaseInsensitiveDict
 
-from ansible_collections.scalingo.cloud.plugins.module_utils._client import (
+from ansible_collections.scalingo.cloud.plugins.module_utils._api import ApiCalls
+from ansible_collections.scalingo.cloud.plugins.module_utils._client import Client
+from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
+from ansible_collections.scalingo.cloud.plugins.module_utils._transport import (
     SAFE_METHODS,
     UNKNOWN_OUTCOME_STATUSES,
-    Client,
     Reply,
-    ScalingoError,
     origin,
 )
 from ansible_collections.scalingo.cloud.plugins.module_utils._waiter import Waiter
@@ -162,14 +163,11 @@ class Call:
         return f"{self.method} {self.path}"
 
 
-class FakeClient:
+class FakeClient(ApiCalls):
     """The client interface the resources use, answering from a script and recording every call."""
 
-    # The real client's code above request(): only request() is faked.
+    # The real client's code above request() (ApiCalls: find_app, paginate, formation, ...): only request() is faked.
     get = Client.get
-    find_app = Client.find_app
-    paginate = Client.paginate
-    cursor_pages = Client.cursor_pages
     resolve = Client.resolve
     secrets = Client.secrets
 

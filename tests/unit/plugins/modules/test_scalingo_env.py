@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError
+from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.modules.scalingo_env import (
     Env,
     addon_names,

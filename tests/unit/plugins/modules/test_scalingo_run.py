@@ -10,7 +10,8 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._attach import (
     Outcome,
     Output,
 )
-from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError, origin
+from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
+from ansible_collections.scalingo.cloud.plugins.module_utils._transport import origin
 from ansible_collections.scalingo.cloud.plugins.modules.scalingo_run import Run, env_text
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
     API,

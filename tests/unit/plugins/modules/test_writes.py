@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.scalingo.cloud.plugins.module_utils._base import Resource, busy_refusal
-from ansible_collections.scalingo.cloud.plugins.module_utils._client import ScalingoError
+from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
+from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource, busy_refusal
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
     FakeClient,
     again,

@@ -2,15 +2,13 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""PRIVATE to the scalingo.cloud collection: what every module shares.
+"""PRIVATE to the scalingo.cloud collection: the decision layer every module's resource is built on.
 
-- auth_argument_spec() and wait_argument_spec(): the shared options, documented by the doc
-  fragments of the same names.
-- Resource: a module's decision (desired state, compare with the current one, act, or in check
-  mode return the prediction). It raises ScalingoError on failure and returns a result dict, so it
-  runs, and is unit-tested, without Ansible.
-- ScalingoModule: the AnsibleModule around it; its run() is the one place where a failure
-  becomes a failed task.
+A Resource is a module's decision on a client and the task's parameters: read the current state,
+compare it with the desired one, act - or in check mode return the prediction - and settle what a
+lost answer or a busy app leaves open. It raises ScalingoError and returns a result dict; it does not
+import Ansible, so it runs, and is unit-tested, on its own. The module edge (_module) turns parameters
+into a Resource and its errors into a failed task.
 
 Nothing here is a public API; it may change in any release.
 """
@@ -19,35 +17,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
-
-from ._client import (
-    CONNECTION_DEFAULTS,
-    CONNECTION_ENV,
-    HAS_REQUESTS,
-    REQUESTS_IMPORT_ERROR,
-    Client,
-    ScalingoError,
-    api_path,
-    app_name_problems,
-    connection_settings,
-)
-from ._redact import redact, redact_all
+from ._api import api_path
+from ._errors import ScalingoError
+from ._settings import DEFAULTS
 from ._waiter import Waiter
 
-AUTH_TYPES = {
-    "api_token": "str",
-    "region": "str",
-    "api_url": "str",
-    "auth_url": "str",
-    "validate_certs": "bool",
-    "api_timeout": "int",
-    "bearer_cache": "bool",
-    "rate_limit_retry_timeout": "int",
-    "rate_limit": "int",
-}
+if TYPE_CHECKING:
+    from ._client import Client
+
 BUSY = ("scaling", "restarting")
 # What Scalingo's refusal of an operation says when another one runs on the app. The real wording is not
 # public (a 422 with an `errors` map); these cover the simulator's, the CLI's ("already restarting or
@@ -58,35 +37,6 @@ BUSY_REFUSAL = re.compile(
     re.IGNORECASE,
 )
 BUSY_WORD = re.compile(r"\b(scaling|restarting)\b", re.IGNORECASE)
-CONTAINER_FIELDS = {"name": str, "amount": int}
-AUTOSCALER_FIELDS = {
-    "id": str,
-    "container_type": str,
-    "metric": str,
-    "min_containers": int,
-    "max_containers": int,
-    "disabled": bool,
-}
-
-
-def auth_argument_spec() -> dict[str, dict]:
-    spec = {}
-    for name, kind in AUTH_TYPES.items():
-        option = {"type": kind}
-        if name in CONNECTION_DEFAULTS:
-            option["default"] = CONNECTION_DEFAULTS[name]
-        if name in CONNECTION_ENV:
-            option["fallback"] = (env_fallback, [CONNECTION_ENV[name]])
-        spec[name] = option
-    spec["api_token"]["no_log"] = True
-    return spec
-
-
-def wait_argument_spec() -> dict[str, dict]:
-    return {
-        "wait": {"type": "bool", "default": True},
-        "wait_timeout": {"type": "int", "default": 300},
-    }
 
 
 class Resource:
@@ -126,6 +76,10 @@ class Resource:
         if before is not None or after is not None:
             fields["diff"] = {"before": before or {}, "after": after or {}}
         return dict(fields, changed=changed)
+
+    def timed_out(self, what: str) -> str:
+        """The one wording of a wait that ran out: `what` (still ...) after the task's wait_timeout."""
+        return f"{what} after wait_timeout={self.params['wait_timeout']} s"
 
     @staticmethod
     def fail(msg: str, changed: bool | None = None, **result: Any) -> NoReturn:
@@ -194,7 +148,7 @@ class Resource:
         modules without one, api_timeout seconds from now (as long again as its answer was waited for)."""
         if self.deadline is not None:
             return self.deadline
-        return self.waiter.deadline(self.params.get("api_timeout") or CONNECTION_DEFAULTS["api_timeout"])
+        return self.waiter.deadline(self.params.get("api_timeout") or DEFAULTS["api_timeout"])
 
     def look_for(self, landed: Callable[[], Any]) -> Any:
         """landed() read at once, then with backoff until it returns something or the landing deadline."""
@@ -226,7 +180,7 @@ class Resource:
         if word is None:
             if refusal.status != 422 or set(refusal.errors or {}) - {"app", "base"}:
                 raise refusal
-            word = self.app_status(app)
+            word = self.client.app_status(app)
             if word not in BUSY:
                 raise refusal
         if not self.params["wait"]:
@@ -237,19 +191,17 @@ class Resource:
             self.busy_since, first = now, self.waiter.FIRST
         elif now >= self.deadline:
             self.fail(
-                f"app '{app}' was still busy (the API refused the operation again: another operation in progress) "
-                f"after wait_timeout={self.params['wait_timeout']} s"
+                self.timed_out(
+                    f"app '{app}' was still busy (the API refused the operation again: another operation in progress)"
+                )
             )
         else:
             first = self.waiter.later(now - self.busy_since)
         waited = self.waiter.until(
-            lambda deadline: self.app_status(app, deadline), lambda s: s not in BUSY, self.deadline, first
+            lambda deadline: self.client.app_status(app, deadline), lambda s: s not in BUSY, self.deadline, first
         )
         if not waited.finished:
-            self.fail(
-                f"app '{app}' was still {waited.value} (another operation in progress) after "
-                f"wait_timeout={self.params['wait_timeout']} s"
-            )
+            self.fail(self.timed_out(f"app '{app}' was still {waited.value} (another operation in progress)"))
 
     def follow(self, location: str | None, app: str, what: str) -> tuple[dict | None, float]:
         """Wait on the operation at `location` (a URL the API gave): returns (operation, seconds waited)."""
@@ -269,8 +221,10 @@ class Resource:
         operation = waited.value
         if not waited.finished:
             self.fail(
-                f"{what} on app '{app}' was sent but its operation {operation.get('id')} is still "
-                f"{operation.get('status')} after wait_timeout={self.params['wait_timeout']} s",
+                self.timed_out(
+                    f"{what} on app '{app}' was sent but its operation {operation.get('id')} is still "
+                    f"{operation.get('status')}"
+                ),
                 changed=True,
                 operation=operation,
                 duration=waited.duration,
@@ -285,32 +239,7 @@ class Resource:
             )
         return operation, waited.duration
 
-    # -- reads and writes several modules make -----------------------------------
-
-    def app_status(self, app: str, deadline: float | None = None) -> str | None:
-        return self.client.get(
-            api_path("apps", app), "app", action=f"could not read app '{app}'", deadline=deadline
-        ).get("status")
-
-    def formation(self, app: str) -> list[dict]:
-        return self.client.get(
-            api_path("apps", app, "containers"),
-            "containers",
-            list,
-            CONTAINER_FIELDS,
-            action=f"could not read the formation of app '{app}'",
-        )
-
-    def autoscalers(self, app: str) -> dict[str, dict]:
-        """The app's autoscalers by container type (Scalingo allows one per type)."""
-        found = self.client.get(
-            api_path("apps", app, "autoscalers"),
-            "autoscalers",
-            list,
-            AUTOSCALER_FIELDS,
-            action=f"could not read the autoscalers of app '{app}'",
-        )
-        return {autoscaler["container_type"]: autoscaler for autoscaler in found}
+    # -- writes several modules make -----------------------------------------
 
     def delete_app(self, name: str, what: str = "app") -> Any:
         """Delete app `name` (whose deletion is settled by reading it again if the answer is lost)."""
@@ -352,105 +281,6 @@ def env_text(name: str, value: Any) -> str:
         return str(value)
     kind = "null" if value is None else type(value).__name__
     raise ScalingoError(f"{name} is {kind}: give a string, a number or true/false (quote it to send it as text)")
-
-
-class ScalingoModule:
-    """An AnsibleModule with the shared options, a client, and the one way a task ends."""
-
-    def __init__(self, argument_spec: dict[str, dict], wait: bool = False, **kwargs: Any) -> None:
-        spec = dict(argument_spec)
-        spec.update(auth_argument_spec())
-        if wait:
-            spec.update(wait_argument_spec())
-        self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **kwargs)
-        self.params = self.module.params
-        try:
-            self.connection = connection_settings(self.params)
-        except ScalingoError as exc:
-            self.fail(exc.message)
-        if "wait_timeout" in self.params and self.params["wait_timeout"] <= 0:
-            self.fail(f"wait_timeout must be a positive number of seconds, got {self.params['wait_timeout']}")
-
-    def client(self) -> Client:
-        if not HAS_REQUESTS:
-            self.module.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
-        if not self.connection["validate_certs"]:
-            self.module.warn("validate_certs is false: TLS certificates of the Scalingo API are not verified")
-        client = Client.from_settings(self.connection)
-        client.secret_values = tuple(self.module.no_log_values)
-        return client
-
-    def check_app_name(self, option: str, name: str, what: str = "app name") -> None:
-        problems = app_name_problems(name)
-        if problems:
-            self.fail(f"{what} {name!r} ({option}) is invalid: {'; '.join(problems)}")
-
-    def check(self, *problems: str | None) -> None:
-        """Fail with the first of `problems` (the messages of _checks) that is not None."""
-        for problem in problems:
-            if problem:
-                self.fail(problem)
-
-    def fail(self, msg: str, **result: Any) -> NoReturn:
-        secrets = self.module.no_log_values
-        self.module.fail_json(msg=redact(msg, secrets), **redact_all(result, secrets))
-
-    def refuse_values(self, option: str, names: list[str], msg: str) -> NoReturn:
-        """Fail on values of the no_log dict `option` that can't be used, without Ansible garbling `msg`.
-
-        Ansible masks every piece of a no_log value wherever it appears, this message included (a list
-        of one-letter items would hide letters of it). The message names variables only; the refused
-        values leave the task's arguments, and their pieces are no longer masked unless a kept value
-        is the same text.
-        """
-        values = self.params[option]
-        pieces: set[str] = set()
-        for name in names:
-            refused = values.pop(name)
-            items = refused.values() if isinstance(refused, dict) else refused if isinstance(refused, list) else []
-            pieces |= {str(item) for item in items}
-            values[name] = "(refused)"
-        kept = {str(value) for name, value in values.items() if name not in names}
-        self.module.no_log_values.difference_update(pieces - kept)
-        self.fail(msg)
-
-    def warn(self, msg: str) -> None:
-        self.module.warn(redact(msg, self.module.no_log_values))
-
-    def run(self, resource_class: type[Resource]) -> NoReturn:
-        """Run the module's decision and end the task: the only place a ScalingoError becomes a failure.
-
-        A failure after a write that may have been applied is reported as a change, never as "ok".
-        Its message, its failure and result fields and the warnings are cleaned of credentials and of
-        the task's secrets, whatever answer text they quote.
-        """
-        client = self.client()
-        resource = resource_class(client, self.params, self.module.check_mode)
-        try:
-            result = resource.run()
-        except ScalingoError as exc:
-            changed = exc.changed
-            msg = exc.message
-            if changed is None:
-                changed = exc.unknown_outcome or client.wrote
-                if client.wrote and not exc.unknown_outcome:
-                    msg += "; what this task sent before this failure may have been applied"
-            secrets = client.secrets()
-            self._warn(client.warnings + resource.warnings, secrets)
-            self.module.fail_json(
-                msg=redact(msg, secrets),
-                changed=changed,
-                failure=redact_all(exc.failure, secrets),
-                **redact_all(exc.result, secrets),
-            )
-        self._warn(client.warnings + resource.warnings, client.secrets())
-        if not self.module._diff:
-            result.pop("diff", None)
-        self.module.exit_json(**result)
-
-    def _warn(self, warnings: list[str], secrets: tuple[str, ...]) -> None:
-        for warning in warnings:
-            self.module.warn(redact(warning, secrets))
 
 
 def differences(current: dict, desired: dict) -> dict:

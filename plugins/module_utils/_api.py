@@ -1,0 +1,157 @@
+# Copyright: contributors to the scalingo.cloud collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""PRIVATE to the scalingo.cloud collection: what the API's paths mean, shared by every module, app_info
+and the inventory plugin: one way to build a path, one pagination, one "find app", one formation read.
+
+Nothing here imports Ansible; nothing here is a public API.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+from ._errors import ScalingoError
+
+# No listing is followed further than this, whatever its pagination says.
+MAX_PAGES = 200
+CONTAINER_FIELDS = {"name": str, "amount": int}
+AUTOSCALER_FIELDS = {
+    "id": str,
+    "container_type": str,
+    "metric": str,
+    "min_containers": int,
+    "max_containers": int,
+    "disabled": bool,
+}
+
+
+def api_path(*segments: str | int) -> str:
+    """A path of the API (`/apps/my-app/containers`) from its segments, each percent-encoded whole.
+
+    A value from a task or an answer stays one segment: '/', '?', '#', '%', '://', spaces, line breaks
+    and non-ASCII letters are encoded, so it can't reach another endpoint. '.' and '..' can't be sent
+    as a segment at all (HTTP clients and servers fold them into the path), nor can an empty one.
+    """
+    parts = []
+    for segment in segments:
+        text = str(segment)
+        if text in ("", ".", ".."):
+            raise ScalingoError(f"{text!r} can't name anything in the API path {''.join(parts) or '/'}")
+        parts.append("/" + quote(text, safe=""))
+    return "".join(parts)
+
+
+APP_NAME_RULES = (
+    (lambda n: not 6 <= len(n) <= 48, "should have between 6 and 48 characters"),
+    (lambda n: re.search(r"[^a-z0-9-]", n), "should contain only lowercase letters, digits and hyphens"),
+    (lambda n: n.startswith("-"), "can't start with a hyphen"),
+    (lambda n: n.endswith("-"), "can't end with a hyphen"),
+    (lambda n: "--" in n, "can't contain 2 consecutive hyphens"),
+)
+
+
+def app_name_problems(name: str) -> list[str]:
+    """The app naming rules `name` breaks (Scalingo's, checked before any request)."""
+    return [text for broken, text in APP_NAME_RULES if broken(name)]
+
+
+def next_page(answer: dict, page: int) -> int | None:
+    """The page after `page` that a page-numbered answer announces, or None."""
+    meta = answer.get("meta") if isinstance(answer.get("meta"), dict) else {}
+    pagination = meta.get("pagination") if isinstance(meta.get("pagination"), dict) else {}
+    following, total = pagination.get("next_page"), pagination.get("total_pages")
+    if not isinstance(following, int) or following <= page or (isinstance(total, int) and page >= total):
+        return None
+    return following
+
+
+class ApiCalls:
+    """The reads several modules make, on top of a Transport's request() and get()."""
+
+    def find_app(self, name: str) -> dict | None:
+        """The app object, or None when the API says it does not exist."""
+        try:
+            app = self.get(api_path("apps", name), "app", fields={"name": str}, action=f"could not read app '{name}'")
+        except ScalingoError as exc:
+            if exc.status == 404 and exc.resource == "app":
+                return None
+            raise
+        if app["name"] != name:
+            # The API resolves ids too: never act on another app than the one named.
+            raise ScalingoError(f"'{name}' is the id of app '{app['name']}', not an app name: give the app's name")
+        return app
+
+    def paginate(
+        self,
+        path: str,
+        key: str,
+        per_page: int = 50,
+        params: dict | None = None,
+        action: str | None = None,
+        limit: int | None = None,
+        fields: dict[str, type] | None = None,
+    ) -> list:
+        """Every item of a page-numbered collection (or its first `limit`), following next_page.
+
+        Scalingo's services disagree on the pagination meta (prev_page or previous_page, nulls or
+        integers that stick at the last page), so only next_page and total_pages are trusted.
+        """
+        items, page = [], 1
+        for _page in range(MAX_PAGES):
+            reply = self.request("GET", path, params=dict(params or {}, page=page, per_page=per_page), action=action)
+            items.extend(reply.take(key, list, fields or {}))
+            if limit is not None and len(items) >= limit:
+                return items[:limit]
+            page = next_page(reply.data, page)
+            if page is None:
+                return items
+        self.warnings.append(f"{action or path}: stopped after {MAX_PAGES} pages; the list may be incomplete")
+        return items
+
+    def cursor_pages(self, path: str, key: str, limit: int | None = None, action: str | None = None) -> list:
+        """Items of a cursor-paginated collection (logs archives), following next_cursor up to `limit` items."""
+        items, cursor, seen = [], None, set()
+        for _page in range(MAX_PAGES):
+            reply = self.request("GET", path, params={"cursor": cursor} if cursor else None, action=action)
+            items.extend(reply.take(key, list, {}))
+            if limit is not None and len(items) >= limit:
+                return items[:limit]
+            cursor = reply.data.get("next_cursor")
+            if not reply.data.get("has_more") or not cursor or not isinstance(cursor, (str, int)):
+                return items
+            if cursor in seen:
+                self.warnings.append(
+                    f"{action or path}: the API gave the same cursor twice; stopped with {len(items)} items"
+                )
+                return items
+            seen.add(cursor)
+        self.warnings.append(f"{action or path}: stopped after {MAX_PAGES} pages; the list may be incomplete")
+        return items
+
+    def app_status(self, app: str, deadline: float | None = None) -> str | None:
+        return self.get(api_path("apps", app), "app", action=f"could not read app '{app}'", deadline=deadline).get(
+            "status"
+        )
+
+    def formation(self, app: str) -> list[dict]:
+        return self.get(
+            api_path("apps", app, "containers"),
+            "containers",
+            list,
+            CONTAINER_FIELDS,
+            action=f"could not read the formation of app '{app}'",
+        )
+
+    def autoscalers(self, app: str) -> dict[str, dict]:
+        """The app's autoscalers by container type (Scalingo allows one per type)."""
+        found = self.get(
+            api_path("apps", app, "autoscalers"),
+            "autoscalers",
+            list,
+            AUTOSCALER_FIELDS,
+            action=f"could not read the autoscalers of app '{app}'",
+        )
+        return {autoscaler["container_type"]: autoscaler for autoscaler in found}

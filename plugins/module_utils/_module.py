@@ -1,0 +1,137 @@
+# Copyright: contributors to the scalingo.cloud collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""PRIVATE to the scalingo.cloud collection: the module edge, the one place Ansible meets the decision layer.
+
+- auth_argument_spec() and wait_argument_spec(): the shared options (from the settings table and
+  the wait options), documented by the doc fragments of the same names.
+- ScalingoModule: the AnsibleModule around a Resource; its run() is the one place where a failure
+  becomes a failed task, cleaned of every secret.
+
+Nothing here is a public API; it may change in any release.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+
+from ._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, Client, app_name_problems
+from ._errors import ScalingoError
+from ._redact import redact, redact_all
+from ._resource import Resource
+from ._settings import argument_spec, connection_settings
+
+WAIT_SPEC = {
+    "wait": {"type": "bool", "default": True},
+    "wait_timeout": {"type": "int", "default": 300},
+}
+
+
+def auth_argument_spec() -> dict[str, dict]:
+    return argument_spec(env_fallback)
+
+
+def wait_argument_spec() -> dict[str, dict]:
+    return {name: dict(option) for name, option in WAIT_SPEC.items()}
+
+
+class ScalingoModule:
+    """An AnsibleModule with the shared options, a client, and the one way a task ends."""
+
+    def __init__(self, argument_spec: dict[str, dict], wait: bool = False, **kwargs: Any) -> None:
+        spec = dict(argument_spec)
+        spec.update(auth_argument_spec())
+        if wait:
+            spec.update(wait_argument_spec())
+        self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **kwargs)
+        self.params = self.module.params
+        try:
+            self.connection = connection_settings(self.params)
+        except ScalingoError as exc:
+            self.fail(exc.message)
+        if "wait_timeout" in self.params and self.params["wait_timeout"] <= 0:
+            self.fail(f"wait_timeout must be a positive number of seconds, got {self.params['wait_timeout']}")
+
+    def client(self) -> Client:
+        if not HAS_REQUESTS:
+            self.module.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
+        if not self.connection["validate_certs"]:
+            self.module.warn("validate_certs is false: TLS certificates of the Scalingo API are not verified")
+        client = Client.from_settings(self.connection)
+        client.secret_values = tuple(self.module.no_log_values)
+        return client
+
+    def check_app_name(self, option: str, name: str, what: str = "app name") -> None:
+        problems = app_name_problems(name)
+        if problems:
+            self.fail(f"{what} {name!r} ({option}) is invalid: {'; '.join(problems)}")
+
+    def check(self, *problems: str | None) -> None:
+        """Fail with the first of `problems` (the messages of _checks) that is not None."""
+        for problem in problems:
+            if problem:
+                self.fail(problem)
+
+    def fail(self, msg: str, **result: Any) -> NoReturn:
+        secrets = self.module.no_log_values
+        self.module.fail_json(msg=redact(msg, secrets), **redact_all(result, secrets))
+
+    def refuse_values(self, option: str, names: list[str], msg: str) -> NoReturn:
+        """Fail on values of the no_log dict `option` that can't be used, without Ansible garbling `msg`.
+
+        Ansible masks every piece of a no_log value wherever it appears, this message included (a list
+        of one-letter items would hide letters of it). The message names variables only; the refused
+        values leave the task's arguments, and their pieces are no longer masked unless a kept value
+        is the same text.
+        """
+        values = self.params[option]
+        pieces: set[str] = set()
+        for name in names:
+            refused = values.pop(name)
+            items = refused.values() if isinstance(refused, dict) else refused if isinstance(refused, list) else []
+            pieces |= {str(item) for item in items}
+            values[name] = "(refused)"
+        kept = {str(value) for name, value in values.items() if name not in names}
+        self.module.no_log_values.difference_update(pieces - kept)
+        self.fail(msg)
+
+    def warn(self, msg: str) -> None:
+        self.module.warn(redact(msg, self.module.no_log_values))
+
+    def run(self, resource_class: type[Resource]) -> NoReturn:
+        """Run the module's decision and end the task: the only place a ScalingoError becomes a failure.
+
+        A failure after a write that may have been applied is reported as a change, never as "ok".
+        Its message, its failure and result fields and the warnings are cleaned of credentials and of
+        the task's secrets, whatever answer text they quote.
+        """
+        client = self.client()
+        resource = resource_class(client, self.params, self.module.check_mode)
+        try:
+            result = resource.run()
+        except ScalingoError as exc:
+            changed = exc.changed
+            msg = exc.message
+            if changed is None:
+                changed = exc.unknown_outcome or client.wrote
+                if client.wrote and not exc.unknown_outcome:
+                    msg += "; what this task sent before this failure may have been applied"
+            secrets = client.secrets()
+            self._warn(client.warnings + resource.warnings, secrets)
+            self.module.fail_json(
+                msg=redact(msg, secrets),
+                changed=changed,
+                failure=redact_all(exc.failure, secrets),
+                **redact_all(exc.result, secrets),
+            )
+        self._warn(client.warnings + resource.warnings, client.secrets())
+        if not self.module._diff:
+            result.pop("diff", None)
+        self.module.exit_json(**result)
+
+    def _warn(self, warnings: list[str], secrets: tuple[str, ...]) -> None:
+        for warning in warnings:
+            self.module.warn(redact(warning, secrets))

@@ -1,0 +1,451 @@
+# Copyright: contributors to the scalingo.cloud collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""PRIVATE to the scalingo.cloud collection: the transport of the Scalingo HTTP client.
+
+One requests.Session per task: the bearer exchange and its cache, pacing, retries, the origin rules
+(credentials go only to their own origin) and the checks every answer goes through. What the API's
+paths mean is in _api. Nothing here imports Ansible; nothing here is a public API.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import random
+import re
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, BinaryIO
+from urllib.parse import urljoin, urlsplit
+
+try:
+    import requests
+
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+except ImportError as exc:  # pragma: no cover - exercised by the sanity import test
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = exc
+
+from ._cache import JWT, BearerCache, CacheFolder, Pacer, locked, token_key
+from ._errors import ScalingoError, json_or_none, suffix
+from ._settings import TOKEN
+
+VERSION = "0.1.0"
+USER_AGENT = f"scalingo.cloud-ansible/{VERSION}"
+
+# Only reads are repeated as they are; a write whose answer was lost is settled by reading the
+# state again (see Resource.write).
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+RETRY_STATUSES = (429, 502, 503, 504)
+# A write answered with one of these may have been applied before the failure.
+UNKNOWN_OUTCOME_STATUSES = (500, 502, 503, 504)
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of a URL, the unit credentials are bound to."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(scheme)
+
+
+def shown_origin(url: str) -> str:
+    scheme, host, port = origin(url)
+    return f"{scheme}://{host}" + ("" if port == {"http": 80, "https": 443}.get(scheme) else f":{port}")
+
+
+def bearer_expiry(bearer: str) -> float | None:
+    """The `exp` claim of a JWT, read without verifying it (only the API can), or None."""
+    try:
+        payload = bearer.split(".")[1]
+        payload += "=" * (-len(payload) % 4)
+        exp = json.loads(base64.urlsafe_b64decode(payload))["exp"]
+        return exp if isinstance(exp, (int, float)) and not isinstance(exp, bool) else None
+    except (IndexError, KeyError, TypeError, ValueError):
+        return None
+
+
+class Reply:
+    """An answer of the API whose status was expected; its fields are read through take()."""
+
+    __slots__ = ("action", "data", "headers", "status", "text", "where")
+
+    def __init__(
+        self, status: int, headers: Mapping[str, str], data: Any, action: str, where: str, text: str = ""
+    ) -> None:
+        self.status = status
+        self.headers = headers
+        self.data = data
+        self.action = action
+        self.where = where
+        # The body of an answer that is not JSON (a deployment's output).
+        self.text = text
+
+    def take(self, key: str, kind: type = dict, fields: dict[str, type] | None = None) -> Any:
+        """The `key` member of the answer, checked to be a `kind` (with `fields` on it or its items)."""
+        value = self.data.get(key) if isinstance(self.data, dict) else None
+        problem = _shape_problem(value, kind, fields)
+        if problem:
+            raise ScalingoError(
+                f"{self.action}: the answer of {self.where} {problem.format(key=key)}; it is not what Scalingo's "
+                f"API answers (a proxy page or an incompatible API?){suffix(self.status, self.headers.get('X-Request-ID'))}",
+                status=self.status,
+                request_id=self.headers.get("X-Request-ID"),
+            )
+        return value
+
+    def take_text(self) -> str:
+        """The body of an answer in plain text, as the API sends a deployment's output."""
+        if not self.headers.get("Content-Type", "").lower().startswith("text/plain"):
+            raise ScalingoError(
+                f"{self.action}: the answer of {self.where} is not plain text; it is not what Scalingo's API answers "
+                f"(a proxy page or an incompatible API?){suffix(self.status, self.headers.get('X-Request-ID'))}",
+                status=self.status,
+                request_id=self.headers.get("X-Request-ID"),
+            )
+        return self.text
+
+
+KINDS = {dict: "an object", list: "a list", str: "a string", int: "a number", bool: "true or false"}
+
+
+def _shape_problem(value: Any, kind: type, fields: dict[str, type] | None) -> str | None:
+    """What is wrong with `value` as a `kind` whose items (or itself) have `fields`, or None."""
+    if not _is(value, kind):
+        return "has no '{key}'" if value is None else f"has a '{{key}}' that is not {KINDS[kind]}"
+    for item in value if kind is list else [value]:
+        if fields is not None and not isinstance(item, dict):
+            return "has a '{key}' item that is not an object"
+        for name, field_kind in (fields or {}).items():
+            if not _is(item.get(name), field_kind):
+                return f"has a '{{key}}' whose '{name}' is not {KINDS[field_kind]}"
+    return None
+
+
+def _is(value: Any, kind: type) -> bool:
+    return isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+
+
+def _no_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    return request
+
+
+class Transport:
+    """One requests.Session per module run, authenticated with a (possibly cached) bearer.
+
+    The API token goes only to auth_url's origin, the bearer only to api_url's origin; no
+    redirection is followed. Every failure is a ScalingoError whose message holds neither.
+    """
+
+    def __init__(
+        self,
+        api_token: str,
+        api_url: str,
+        auth_url: str,
+        validate_certs: bool = True,
+        api_timeout: float = 30,
+        bearer_cache: bool = True,
+        retry_timeout: float = 60,
+        rate_limit: int = 60,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not api_token or not TOKEN.fullmatch(api_token):
+            raise ScalingoError("api_token is empty or has a character HTTP can't carry: copy the token again")
+        self.api_token = api_token
+        self.api_url = api_url.rstrip("/")
+        self.auth_url = auth_url.rstrip("/")
+        self.api_origin = origin(self.api_url)
+        self.timeout = api_timeout
+        self.retry_timeout = retry_timeout
+        self.session = session or requests.Session()
+        self.session.verify = validate_certs
+        self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+        # Said to the user at the end of the task (a listing cut short, an unusable cache folder, ...).
+        self.warnings = []
+        # The folder of the bearer and of the pacing state, checked on first use; a problem with it is said once.
+        folder = CacheFolder(warn=self.warnings.append)
+        self.cache = BearerCache(self.auth_url, api_token, folder=folder) if bearer_cache else None
+        self.pacer = None
+        if rate_limit:
+            path = os.path.join(folder.path, f"pace-{token_key(self.auth_url, api_token)}.json")
+            self.pacer = Pacer(path, rate_limit, clock=clock, folder=folder)
+        self.sleep = sleep
+        self.clock = clock
+        self.monotonic = monotonic
+        self._bearer = None
+        self._bearer_from_cache = False
+        # True once a write was sent that may have been applied: a later failure is still a change.
+        self.wrote = False
+        # The task's own secret values (its no_log options), which no message may quote either.
+        self.secret_values: tuple[str, ...] = ()
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any]) -> Transport:
+        """A client for what connection_settings() returned."""
+        return cls(
+            api_token=settings["api_token"],
+            api_url=settings["api_url"],
+            auth_url=settings["auth_url"],
+            validate_certs=settings["validate_certs"],
+            api_timeout=settings["api_timeout"],
+            bearer_cache=settings["bearer_cache"],
+            retry_timeout=settings["rate_limit_retry_timeout"],
+            rate_limit=settings["rate_limit"],
+        )
+
+    def secrets(self) -> tuple[str, ...]:
+        """What no message may quote: the API token, the bearer of this run and the task's secret values."""
+        return (self.api_token, *([self._bearer] if self._bearer else []), *self.secret_values)
+
+    # -- auth ---------------------------------------------------------------
+
+    def _exchange(self, limit: float) -> str:
+        action = "could not exchange the API token for a bearer token"
+        response = self._send(
+            "POST", f"{self.auth_url}/v1/tokens/exchange", action, limit, repeatable=True, auth=("", self.api_token)
+        )
+        if response.status_code != 200:
+            raise ScalingoError.from_response(response, action, self.secrets())
+        data = json_or_none(response)
+        bearer = data.get("token") if isinstance(data, dict) else None
+        if not isinstance(bearer, str) or not JWT.match(bearer):
+            # Never quoted: whatever it is, it may be a credential.
+            raise ScalingoError(
+                f"{action}: the auth service answered without a well-formed bearer token "
+                f"(is auth_url {self.auth_url} Scalingo's auth service?){suffix(response.status_code, response.headers.get('X-Request-ID'))}",
+                status=response.status_code,
+            )
+        exp = bearer_expiry(bearer)
+        if self.cache and exp:
+            self.cache.save(bearer, exp)
+        return bearer
+
+    def _authorization(self, limit: float) -> str:
+        if self._bearer is None and self.cache is None:
+            self._bearer = self._exchange(limit)
+        elif self._bearer is None:
+            self._bearer = self.cache.load(self.clock())
+            self._bearer_from_cache = self._bearer is not None
+            if self._bearer is None:
+                # One exchange at a time per token: the tasks that wait here then find its bearer.
+                with locked(self.cache.lock_path, self.cache.folder):
+                    self._bearer = self.cache.load(self.clock())
+                    self._bearer_from_cache = self._bearer is not None
+                    self._bearer = self._bearer or self._exchange(limit)
+        return f"Bearer {self._bearer}"
+
+    # -- transport ----------------------------------------------------------
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        action: str,
+        limit: float,
+        repeatable: bool = False,
+        deadline: float | None = None,
+        **kwargs: Any,
+    ) -> requests.Response:
+        """Send once, retrying only what is safe (refusals, failed reads, the token exchange) until `limit`."""
+        repeatable = repeatable or method in SAFE_METHODS
+        paced = self.pacer is not None and kwargs.get("auth") is not _no_auth
+        body = kwargs.get("data")
+        start = body.tell() if hasattr(body, "seek") else None
+        attempt = 0
+        while True:
+            attempt += 1
+            wait = self.pacer.book() if paced else 0.0
+            if wait > 0:
+                self.sleep(wait)
+            if start is not None:
+                body.seek(start)  # a file body is read by each attempt: each sends it whole
+            timeout = self.timeout
+            if deadline is not None:
+                # Within a wait, no attempt outlasts the wait by more than a second.
+                timeout = min(timeout, max(1.0, deadline - self.monotonic()))
+            try:
+                response = self.session.request(method, url, timeout=timeout, allow_redirects=False, **kwargs)
+            except requests.exceptions.SSLError:
+                raise ScalingoError(
+                    f"{action}: the TLS certificate of {shown_origin(url)} could not be verified; fix the "
+                    "certificate chain, or set validate_certs=false for a test endpoint only"
+                ) from None
+            except (
+                requests.ConnectionError,
+                requests.Timeout,
+                requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ContentDecodingError,
+            ) as exc:
+                # The request may have reached the API: a read is sent again, a write is the caller's to settle.
+                if not repeatable:
+                    raise ScalingoError(
+                        f"{action}: the answer was lost ({type(exc).__name__}); the request may or may not "
+                        "have been applied",
+                        unknown_outcome=True,
+                    ) from None
+                if not self._pause(attempt, limit, None):
+                    raise ScalingoError(
+                        f"{action}: no answer from {shown_origin(url)} ({type(exc).__name__})"
+                    ) from None
+                continue
+            except (requests.RequestException, ValueError, UnicodeError) as exc:
+                # Never str(exc): requests quotes header values, the credentials included.
+                raise ScalingoError(f"{action}: the request could not be sent ({type(exc).__name__})") from None
+            retry = response.status_code == 429 or (repeatable and response.status_code in RETRY_STATUSES)
+            if retry and self._pause(
+                attempt, limit, response.headers.get("Retry-After"), paced and response.status_code == 429
+            ):
+                continue
+            return response
+
+    def _pause(self, attempt: int, limit: float, retry_after: str | None, shared: bool = False) -> bool:
+        """Sleep before the next attempt; False when that would pass `limit`.
+
+        A refusal (429) while pacing holds every task using the token: the pause is booked in the
+        shared state, and the next attempt's booking waits it out.
+        """
+        delay = min(30.0, 0.5 * 2 ** (attempt - 1)) * random.uniform(0.8, 1.2)
+        if retry_after and retry_after.strip().isdigit():
+            delay = max(delay, float(retry_after))
+        if shared:
+            self.pacer.hold(delay)  # whether or not this request is tried again
+        if self.monotonic() + delay > limit:
+            return False
+        if not shared:
+            self.sleep(delay)
+        return True
+
+    def bearer(self) -> str:
+        """The bearer token itself, for a host that takes it otherwise than in a Bearer header (a one-off's
+        attach host); the caller answers for where it goes."""
+        return self._authorization(self.monotonic() + self.retry_timeout).split(" ", 1)[1]
+
+    def resolve(self, location: str, action: str) -> str:
+        """An operation URL the API gave (absolute or relative), as a URL of api_url's origin.
+
+        Any other origin (another host, port or scheme) fails before anything is sent there.
+        """
+        url = urljoin(f"{self.api_url}/", location.strip())
+        if origin(url) != self.api_origin:
+            raise ScalingoError(
+                f"{action}: the API pointed to {shown_origin(url)}, not to api_url's origin "
+                f"{shown_origin(self.api_url)}; nothing was sent there, as credentials go only to api_url"
+            )
+        return url
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        json_body: Any = None,
+        params: dict | None = None,
+        headers: dict | None = None,
+        ok: tuple[int, ...] = (200,),
+        action: str | None = None,
+        deadline: float | None = None,
+    ) -> Reply:
+        """Call the regional API and return a Reply with an expected status, or raise ScalingoError.
+
+        `path` is relative to /v1 (`/apps/x`) or a URL resolve() returned. `deadline` (monotonic)
+        bounds the retries, as rate_limit_retry_timeout does, whichever comes first.
+        """
+        url = self.resolve(path, action or method) if "://" in path else f"{self.api_url}/v1{path}"
+        action = action or f"{method} {path} failed"
+        where = f"{method} {urlsplit(url).path}"
+        limit = self.monotonic() + self.retry_timeout
+        if deadline is not None:
+            limit = min(limit, deadline)
+        writes = method not in SAFE_METHODS and (headers or {}).get("X-Dry-Run") != "true"
+        for attempt in (1, 2):
+            all_headers = {"Authorization": self._authorization(limit)}
+            all_headers.update(headers or {})
+            kwargs = {"headers": all_headers, "params": params}
+            if json_body is not None:
+                kwargs["json"] = json_body
+            try:
+                # A dry run changes nothing: it is repeated like a read.
+                response = self._send(method, url, action, limit, repeatable=not writes, deadline=deadline, **kwargs)
+            except ScalingoError as exc:
+                self.wrote = self.wrote or (writes and exc.unknown_outcome)
+                raise
+            if response.status_code == 401 and attempt == 1 and self._bearer_from_cache:
+                # A cached bearer can be revoked before its expiry: exchange once more.
+                self.cache.discard(self._bearer)
+                self._bearer = None
+                continue
+            break
+        if writes and (response.status_code < 400 or response.status_code in UNKNOWN_OUTCOME_STATUSES):
+            self.wrote = True
+        if response.status_code not in ok:
+            exc = ScalingoError.from_response(response, action, self.secrets())
+            if response.status_code in UNKNOWN_OUTCOME_STATUSES and writes:
+                exc.unknown_outcome = True
+                exc.message += "; the request may or may not have been applied"
+            raise exc
+        data = json_or_none(response)
+        return Reply(response.status_code, response.headers, data, action, where, response.text if data is None else "")
+
+    def get(
+        self,
+        path: str,
+        key: str,
+        kind: type = dict,
+        fields: dict[str, type] | None = None,
+        params: dict | None = None,
+        action: str | None = None,
+        deadline: float | None = None,
+    ) -> Any:
+        """The `key` member of a GET answer, checked (see Reply.take)."""
+        return self.request("GET", path, params=params, action=action, deadline=deadline).take(key, kind, fields)
+
+    def get_text(self, path: str, action: str | None = None, deadline: float | None = None) -> str:
+        """The body of a GET answered in plain text (see Reply.take_text)."""
+        return self.request("GET", path, action=action, deadline=deadline).take_text()
+
+    def upload(
+        self, url: str, source: str | os.PathLike | BinaryIO | bytes, action: str, deadline: float | None = None
+    ) -> None:
+        """PUT an archive to a pre-signed URL the API gave (object storage, usually another host).
+
+        The URL is its own credential: nothing of ours (no Authorization) is sent with it, and no
+        message ever quotes it, only its origin. It is https, or http when api_url is http too.
+        Repeating the PUT is harmless, so it is retried like a read. `source` is the archive's path,
+        a binary file (sent from where it stands) or bytes: a file is streamed, never read into
+        memory, and sent whole again at each attempt.
+        """
+        if origin(url)[0] not in ("https", self.api_origin[0]):
+            raise ScalingoError(f"{action}: the API gave an upload URL that is not https; nothing was sent there")
+        if isinstance(source, (str, os.PathLike)):
+            with contextlib.ExitStack() as stack:
+                try:
+                    handle = stack.enter_context(open(source, "rb"))
+                except OSError as exc:
+                    raise ScalingoError(f"{action}: could not read it ({exc.strerror or type(exc).__name__})") from None
+                self.upload(url, handle, action, deadline)
+            return
+        limit = self.monotonic() + self.retry_timeout
+        if deadline is not None:
+            limit = min(limit, deadline)
+        headers = {"Content-Type": "application/x-gzip"}
+        # An auth that adds nothing: with auth=None, requests would look the host up in ~/.netrc.
+        response = self._send("PUT", url, action, limit, True, deadline, data=source, headers=headers, auth=_no_auth)
+        if not 200 <= response.status_code < 300:
+            # Never the body: a storage's error may quote the signature. Its error code is enough.
+            code = re.search(r"<Code>([A-Za-z]{1,64})</Code>", response.text or "")
+            raise ScalingoError(
+                f"{action}: the storage at {shown_origin(url)} refused the upload"
+                f"{f' ({code.group(1)})' if code else ''}{suffix(response.status_code, None)}",
+                status=response.status_code,
+                error=code.group(1) if code else None,
+            )
