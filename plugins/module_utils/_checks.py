@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import re
 
-# Scalingo's Procfile rule: a process type (a container type) is letters and digits, nothing else.
-CONTAINER_TYPE = re.compile(r"[A-Za-z0-9]+")
+# A process type (a container type) as Procfiles name them: letters and digits, with single '-' or '_' between
+# them (worker-2, clock_1), at most 63 characters. Scalingo's docs show letters and digits only; the separators
+# are the de facto Procfile rule (Foreman and its clones), and refusing a type an app already has would lock
+# its owner out, while a wrong type is refused by the API without a change.
+CONTAINER_TYPE = re.compile(r"(?=.{1,63}\Z)[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*")
 # One container of a type, as restart's scope names it: web-1.
 CONTAINER = re.compile(r"[A-Za-z0-9]+-[0-9]+")
 # Container sizes: S, M, L, XL, 2XL, 3XL.
@@ -33,7 +36,7 @@ ADDON_PROVIDER = re.compile(r"[a-z0-9][a-z0-9-]*")
 # Ids and plan names as the API gives them (ad-..., postgresql-starter-512): no space, no slash.
 IDENTIFIER = re.compile(r"[^\s/]+")
 
-CONTAINER_TYPE_RULE = "a container type has only letters and digits, as in the Procfile (web, worker)"
+CONTAINER_TYPE_RULE = "a container type has only letters and digits, as in the Procfile (web, worker), with single '-' or '_' between them"
 
 
 def _bad(option: str, value: str, rule: str) -> str:

@@ -89,7 +89,7 @@ options:
         choices: [cpu, memory, swap, router, 5XX, all, rpm_per_container, p95_response_time]
       container_type:
         description:
-          - Container type (V(web), V(worker), ...), letters and digits only as in the Procfile. Required for
+          - Container type (V(web), V(worker), ...), letters and digits with single C(-) or C(_) between them, as in the Procfile. Required for
             V(cpu), V(memory) and V(swap); not used with V(router).
         type: str
       index:

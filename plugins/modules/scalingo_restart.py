@@ -21,7 +21,7 @@ options:
   scope:
     description:
       - Container types (V(web)) or single containers (V(web-1)) to restart. All containers when omitted or empty.
-      - A type is letters and digits only, as in the Procfile; anything else fails before any request.
+      - A type is letters and digits with single C(-) or C(_) between them, as in the Procfile; anything else fails before any request.
     type: list
     elements: str
 extends_documentation_fragment:

@@ -37,7 +37,7 @@ options:
     required: true
     suboptions:
       name:
-        description: Container type, as in the Procfile (letters and digits only; case counts).
+        description: Container type, as in the Procfile (letters and digits with single C(-) or C(_) between them; case counts).
         type: str
         required: true
       amount:

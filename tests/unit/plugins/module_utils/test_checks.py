@@ -31,7 +31,9 @@ def around(valid):
 # -- container types --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", ["web", "worker", "clock", "heavyProcess", "WEB", "worker2", "2"])
+@pytest.mark.parametrize(
+    "value", ["web", "worker", "clock", "heavyProcess", "WEB", "worker2", "2", "worker-2", "clock_1", "w" * 63]
+)
 def test_container_types_are_letters_and_digits(value):
     assert container_type_problem("container_type", value) is None
 
@@ -46,9 +48,11 @@ def test_container_types_are_letters_and_digits(value):
         "../x",
         "web?since=1",
         "web#1",
-        "web-1",
-        "web_2",
+        "-web",
+        "web-",
+        "web__2",
         "we b",
+        "w" * 64,
         "web%2F",
         "ｗｅｂ",
         *around("web"),
@@ -57,7 +61,7 @@ def test_container_types_are_letters_and_digits(value):
 def test_container_types_refuse_anything_else(value):
     assert container_type_problem("container_type", value) == (
         f"container_type {value!r} is invalid: a container type has only letters and digits, as in the Procfile "
-        "(web, worker)"
+        "(web, worker), with single '-' or '_' between them"
     )
 
 
@@ -67,13 +71,13 @@ def test_a_refused_value_is_shown_escaped_on_one_line():
     assert "\n" not in message
 
 
-@pytest.mark.parametrize("value", ["web", "web-1", "worker-12", "heavyProcess-3", "WEB"])
+@pytest.mark.parametrize("value", ["web", "web-1", "worker-12", "heavyProcess-3", "WEB", "worker-2-1", "clock_1"])
 def test_restart_scope_takes_a_type_or_a_container(value):
     assert scope_problem("scope[0]", value) is None
 
 
 @pytest.mark.parametrize(
-    "value", ["", "web-", "-1", "web--1", "web-1-2", "web/1", "web-1/..", "wéb-1", "web-a", *around("web-1")]
+    "value", ["", "web-", "-1", "web--1", "web/1", "web-1/..", "wéb-1", "web-1 ", *around("web-1")]
 )
 def test_restart_scope_refuses_anything_else(value):
     assert scope_problem("scope[0]", value).startswith(f"scope[0] {value!r} is invalid: give a container type or a")

@@ -20,7 +20,7 @@ from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import 
     succeeds,
 )
 
-TYPE_RULE = "a container type has only letters and digits, as in the Procfile (web, worker)"
+TYPE_RULE = "a container type has only letters and digits, as in the Procfile (web, worker), with single '-' or '_' between them"
 
 
 def query(**kwargs):
@@ -87,8 +87,8 @@ def test_valid_queries(q):
         (query(name="5XX", recommended=True, container_type=""), f"container_type '' is invalid: {TYPE_RULE}"),
         (query(container_type="web\n"), f"container_type 'web\\n' is invalid: {TYPE_RULE}"),
         (query(container_type="web/x"), f"container_type 'web/x' is invalid: {TYPE_RULE}"),
-        (query(container_type="worker-2"), f"container_type 'worker-2' is invalid: {TYPE_RULE}"),
-        (query(container_type="clock_1"), f"container_type 'clock_1' is invalid: {TYPE_RULE}"),
+        (query(container_type="worker--2"), f"container_type 'worker--2' is invalid: {TYPE_RULE}"),
+        (query(container_type="clock_"), f"container_type 'clock_' is invalid: {TYPE_RULE}"),
         (query(container_type="web", since=0), "since must be between 1 and 71 hours, got 0"),
         (query(container_type="web", since=72), "since must be between 1 and 71 hours, got 72"),
     ],

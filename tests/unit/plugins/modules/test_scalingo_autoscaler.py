@@ -19,7 +19,7 @@ APP = "my-shop"
 ID = "sc-5418fe67-885d-4e50-8cbe-9a9a2d2d690a"
 LIST = f"/apps/{APP}/autoscalers"
 ONE = f"{LIST}/{ID}"
-TYPE_RULE = "a container type has only letters and digits, as in the Procfile (web, worker)"
+TYPE_RULE = "a container type has only letters and digits, as in the Procfile (web, worker), with single '-' or '_' between them"
 FORMATION = f"/apps/{APP}/containers"
 SETTINGS = {"metric": "cpu", "target": 0.75, "min_containers": 2, "max_containers": 6}
 
