@@ -87,6 +87,8 @@ galaxy-import: venv venv-galaxy
 
 # The integration tests run in parallel (pytest-xdist), each worker with a simulator and a bearer cache of its own;
 # the longest tests start first (tests/integration/conftest.py). INTEGRATION_WORKERS=0 runs them in one process.
+# They hold one small pacing case under the rate limit (tests/integration/test_load.py, about 1.5 min, mostly asleep);
+# the long load and fleet runs (minutes to most of an hour each) are `make bench`'s scenarios 6 to 8.
 # 3 workers for 2 cores: one process keeps 0.87 of a core busy (the rest is waiting on simulated operations), so
 # 2 workers leave the cores partly idle, while 4 spent 20% more CPU time than 3 for the same work.
 # loadgroup hands out one test at a time, round-robin, in the longest-first order (`load` would give each worker
@@ -127,6 +129,9 @@ lint: ruff collection
 	$(VENV)/bin/ansible-lint --offline roles/ playbooks/
 	PATH=$(VENV)/bin:$$PATH antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs --validate-collection-refs=all $(COLLECTIONS)/ansible_collections/scalingo/cloud
 
+# The benchmark (bench/README.md), not part of `make test`: requests per task, task time, waiting, scale of work,
+# start-up, and the long runs under the rate limit: a fleet of 100 apps (6), 30 apps paced and unpaced (7), Ansible's
+# async and serial (8). About 70 minutes on 2 cores; `bench/run.py --only N` runs some.
 bench: venv collection
 	$(VENV)/bin/python bench/run.py
 

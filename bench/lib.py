@@ -66,6 +66,19 @@ class Sim:
         response.raise_for_status()
         return [app["name"] for app in response.json()["apps"]]
 
+    def operation(self, app, operation_id):
+        """An operation as the API shows it (one token exchange and one GET, after the run: not in its log)."""
+        token = requests.post(f"{self.url}/v1/tokens/exchange", auth=("", with_simulator.TOKEN), timeout=60).json()[
+            "token"
+        ]
+        response = requests.get(
+            f"{self.url}/v1/apps/{app}/operations/{operation_id}",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=60,
+        )
+        response.raise_for_status()
+        return response.json()["operation"]
+
     def create_apps(self, **body):
         return self.admin("POST", "apps", body)["apps"]
 
@@ -135,14 +148,18 @@ def run_play(sim, collections, tasks):
 RECAP = re.compile(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 
-def run_fleet(sim, collections, tasks, hosts, forks, cache_dir, timeout, module_defaults=None, **env_extra):
+def run_fleet(
+    sim, collections, tasks, hosts, forks, cache_dir, timeout, module_defaults=None, play_options=None, **env_extra
+):
     """Run one play over an inventory of `hosts` (each host an app) with `forks` forks, from a bearer cache of its own.
 
     A failed host does not stop the benchmark (failures are figures here). Returns {"wall", "cpu",
-    "returncode", "events", "log", "recap": {host: {"ok", "failed", "unreachable"}}}.
+    "returncode", "events", "log", "recap": {host: {"ok", "failed", "unreachable"}}}. `play_options`: more
+    keys of the play (`serial`).
     """
     fleet_play = [{"name": "fleet", "hosts": "fleet", "connection": "local", "gather_facts": False, "tasks": tasks}]
     fleet_play[0]["vars"] = {"ansible_python_interpreter": "{{ ansible_playbook_python }}"}
+    fleet_play[0].update(play_options or {})
     if module_defaults:
         fleet_play[0]["module_defaults"] = {"group/scalingo.cloud.all": module_defaults}
     with tempfile.TemporaryDirectory(prefix="scalingo-bench-fleet-") as tmp:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from lib import median
 
 CASE_TITLES = {
@@ -384,6 +386,105 @@ def fleet_targets(s6):
     return rows
 
 
+LOAD_TOLERANCE = 1.10  # paced: wall time at most 10 % over the unpaced run's
+
+
+def load_work_done(v, apps):
+    """Every app created, scaled, restarted and deleted once, none left, no host failed, nothing unexpected."""
+    return work_done(v, apps) and v["scaled_once"] == apps and v["restarted_once"] == apps and not v["unexpected"]
+
+
+def load_work_text(v, apps):
+    text = f"{work_text(v, apps)}, {v['scaled_once']}/{apps} scaled once, {v['restarted_once']}/{apps} restarted once"
+    if v["unexpected"]:
+        text += f"; unexpected answers: {', '.join(v['unexpected'][:3])}"
+    return text
+
+
+def load_targets(s7):
+    rows, apps, variants = [], s7["apps"], s7["variants"]
+    paced, unpaced = variants.get("paced"), variants.get("unpaced")
+    for v in (paced, unpaced):
+        if v:
+            rows.append(
+                row(
+                    7,
+                    f"{v['title']}: the work done, nothing else answered but 404 and 429",
+                    load_work_text(v, apps),
+                    load_work_done(v, apps),
+                    failed_tasks(v),
+                )
+            )
+    if unpaced:
+        rows.append(
+            row(
+                7,
+                "unpaced: the rate limit refused requests (else the run proves nothing)",
+                fmt(unpaced["throttled_429"]),
+                unpaced["throttled_429"] > 0,
+            )
+        )
+    if paced:
+        rows += [
+            row(7, "paced: no request answered 429", fmt(paced["throttled_429"]), paced["throttled_429"] == 0),
+            row(
+                7,
+                f"paced: the token exchanged once for the {s7['forks']} forks",
+                fmt(paced["exchanges"]),
+                paced["exchanges"] == 1,
+            ),
+            row(
+                7,
+                f"paced: no {fmt(float(s7['rate_window']))} s hold more than {s7['rate_limit']} requests",
+                fmt(paced["peak_sent"]),
+                paced["peak_sent"] <= s7["rate_limit"],
+            ),
+        ]
+    if paced and unpaced:
+        rows.append(
+            row(
+                7,
+                "paced: wall time at most 10 % over unpaced (same run, same machine)",
+                f"{paced['wall']:.0f} s vs {unpaced['wall']:.0f} s",
+                paced["wall"] <= unpaced["wall"] * LOAD_TOLERANCE,
+            )
+        )
+    return rows
+
+
+def parallelism_targets(s8):
+    apps = s8["apps"]
+    a, b = s8["async"], s8["serial"]
+    spans = b["spans"]
+    ordered = all(spans) and all(x[1] < y[0] for x, y in itertools.pairwise(spans))
+    return [
+        row(
+            8,
+            f"async: the {apps} apps scaled once each (202), each module following its own operation to `done`",
+            f"scaled {len(a['scaled'])} ({len(set(a['scaled']))} apps), answers {a['scale_statuses']}, "
+            f"followed {len(a['followed'])}, operations {a['operation_statuses']}",
+            len(a["scaled"]) == len(set(a["scaled"])) == apps
+            and a["scale_statuses"] == [202]
+            and len(a["followed"]) == apps
+            and a["operation_statuses"] == ["done"],
+        ),
+        row(
+            8,
+            "async: the operations overlapped (the last created, and the last scale sent, before the first ended)",
+            f"{fmt(a['last_created_before_first_finished'])} s / {fmt(a['last_scale_before_first_finished'])} s "
+            "before the first end",
+            (a["last_created_before_first_finished"] or 0) > 0 and (a["last_scale_before_first_finished"] or 0) > 0,
+        ),
+        row(
+            8,
+            f"serial: {b['batch']}: every app scaled once, no host failed, each batch's requests before the next's",
+            f"scaled {len(b['scaled'])} ({len(set(b['scaled']))} apps), failed hosts {len(b['hosts_failed'])}, "
+            f"batches (first–last request seq) {', '.join(f'{x[0]}–{x[1]}' for x in spans if x)}",
+            len(b["scaled"]) == len(set(b["scaled"])) == apps and not b["hosts_failed"] and ordered,
+        ),
+    ]
+
+
 def targets(results):
     s = results["scenarios"]
     rows = []
@@ -394,6 +495,8 @@ def targets(results):
         ("scale_of_work", lambda: scale_targets(s["scale_of_work"])),
         ("startup", list),  # reported only, in its section
         ("fleet", lambda: fleet_targets(s["fleet"])),
+        ("load", lambda: load_targets(s["load"])),
+        ("parallelism", lambda: parallelism_targets(s["parallelism"])),
     ]
     for number, (name, check) in enumerate(checks, start=1):
         if name not in s:
@@ -789,6 +892,76 @@ def section_fleet(s6):
     )
 
 
+def section_load(s7):
+    apps, limit, window = s7["apps"], s7["rate_limit"], s7["rate_window"]
+    rows, timelines = [], []
+    for v in s7["variants"].values():
+        rows.append(
+            [
+                v["title"],
+                load_work_text(v, apps),
+                fmt(v["requests"]),
+                fmt(v["throttled_429"]),
+                fmt(v["exchanges"]),
+                fmt(v["admitted"]),
+                minutes(v["wall"]),
+                fmt(v["peak_sent"]),
+                fmt(v["peak_admitted"]),
+                fmt(v["cpu"], 0),
+            ]
+        )
+        per_minute = ", ".join(f"{sent}" + (f" ({refused})" if refused else "") for sent, refused in v["per_minute"])
+        timelines.append(f"- {v['title']}: {per_minute}")
+    return "\n".join(
+        [
+            "## 7. Load: every task kind under the rate limit",
+            "",
+            f"{apps} apps (one inventory host each), {s7['forks']} forks; the simulator allows {limit} requests per "
+            f"{fmt(float(window))} s per user (twice Scalingo's). Per app: created, configured (`force_https`, "
+            "`router_logs`), deployed by the simulator's stand-in, scaled from 1 to 2 `web` containers (operations "
+            f"last {fmt(float(s7['operation_seconds']))} s), restarted, read, deleted. The same play paced at {limit} and "
+            "unpaced (`rate_limit_retry_timeout: 600`, so that refused requests keep trying), each from an empty bearer "
+            "cache and an empty rate window. `make test` keeps a small case of it (`tests/integration/test_load.py`).",
+            "",
+            table(
+                [
+                    "variant",
+                    "work done",
+                    "requests sent",
+                    "answered 429",
+                    "token exchanges",
+                    "admitted",
+                    "wall min",
+                    f"busiest {fmt(float(window))} s: sent",
+                    f"busiest {fmt(float(window))} s: admitted",
+                    "CPU s",
+                ],
+                rows,
+            ),
+            "",
+            "Requests sent per minute from the first (answered 429 in brackets):",
+            "",
+            *timelines,
+        ]
+    )
+
+
+def section_parallelism(s8):
+    a, b = s8["async"], s8["serial"]
+    return "\n".join(
+        [
+            "## 8. Ansible's parallelism: async and serial",
+            "",
+            f"{s8['apps']} apps. `async: 120, poll: 0` scales from one loop on localhost, collected with `async_status`, "
+            f"whose operations last {fmt(float(s8['operation_seconds']))} s: the last operation was created "
+            f"{fmt(a['last_created_before_first_finished'])} s, the last scale sent "
+            f"{fmt(a['last_scale_before_first_finished'])} s, before the first operation ended (play: {fmt(a['wall'], 0)} s). "
+            f"A `serial: {b['batch']}` play (scale, read) over the same apps: its batches' requests span the log's "
+            f"sequence numbers {', '.join(f'{x[0]}–{x[1]}' for x in b['spans'] if x)} (play: {fmt(b['wall'], 0)} s).",
+        ]
+    )
+
+
 def markdown(results):
     meta = results["meta"]
     rows = [[r["scenario"], r["target"], r["measured"], verdict(r)] for r in results["targets"]]
@@ -823,6 +996,8 @@ def markdown(results):
         ("scale_of_work", section_scale),
         ("startup", section_startup),
         ("fleet", section_fleet),
+        ("load", section_load),
+        ("parallelism", section_parallelism),
     ]
     for name, render in sections:
         data = results["scenarios"].get(name)

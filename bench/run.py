@@ -4,7 +4,7 @@
     .venv/bin/python bench/run.py --only 2 5 --collections /tmp/patched --out /tmp/patched-results
     .venv/bin/python bench/run.py --only 6 --merge  # the fleet (about 45 min), merged into the last results
 
-Starts the simulator, runs the six scenarios (bench/scenarios.py), writes results.json and RESULTS.md.
+Starts the simulator, runs the eight scenarios (bench/scenarios.py), writes results.json and RESULTS.md.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ import requests
 import scenarios
 
 # (number, key, function, repeats): small counts, the first five stay around six minutes; the fleet (6)
-# runs three plays at Scalingo's real 60 requests a minute, about 45 minutes.
+# runs three plays at Scalingo's real 60 requests a minute, about 45 minutes; the load (7), two plays at
+# 120 a minute, about 8 minutes; the parallelism (8) about 2 minutes.
 SCENARIOS = [
     (1, "requests_per_task", scenarios.requests_per_task, 2),
     (2, "task_time", scenarios.task_time, 3),
@@ -33,6 +34,8 @@ SCENARIOS = [
     (4, "scale_of_work", scenarios.scale_of_work, 3),
     (5, "startup", scenarios.startup, 5),
     (6, "fleet", scenarios.fleet, 1),
+    (7, "load", scenarios.load, 1),
+    (8, "parallelism", scenarios.parallelism, 1),
 ]
 
 

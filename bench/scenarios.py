@@ -1,4 +1,4 @@
-"""The five scenarios of the benchmark. Each returns a dict of raw numbers (see bench/README.md)."""
+"""The scenarios of the benchmark. Each returns a dict of raw numbers (see bench/README.md)."""
 
 from __future__ import annotations
 
@@ -677,4 +677,191 @@ def fleet(sim, collections, repeats, apps=100, forks=20, limit=60, window=60, op
         )
     sim.admin("POST", "config", {"rate_limit": None, "rate_window": 60})
     result["pacing_overhead"] = pacing_overhead(collections)
+    return result
+
+
+# ---------------------------------------------------------------- 7. load: a smaller fleet, every task kind
+RESTART = "scalingo.cloud.scalingo_restart"
+
+
+def load_tasks():
+    """Per app (host): created, configured, deployed, scaled, restarted, read, deleted."""
+    name = "{{ inventory_hostname }}"
+    return [
+        task("create", APP, {"name": name}),
+        task("settings", APP, {"name": name, "force_https": True, "router_logs": True}),
+        deploy_task(),
+        task("scale", SCALE, {"app": name, "containers": [{"name": "web", "amount": 2}]}),
+        task("restart", RESTART, {"app": name}),
+        {**task("info", INFO, {"name": name}), "register": "info"},
+        {
+            "name": "the app is as configured",
+            "ansible.builtin.assert": {"that": ["info.apps | length == 1", "info.apps[0].force_https"]},
+        },
+        task("delete", APP, {"name": name, "state": "absent"}),
+    ]
+
+
+def once_each(log, apps, method, suffix, status):
+    """How many of `apps` got exactly one `method` request on /v1/apps/<app><suffix> answered `status`."""
+    counts = dict.fromkeys(apps, 0)
+    for e in log:
+        for app in apps:
+            if e["method"] == method and e["path"] == f"/v1/apps/{app}{suffix}" and e["status"] == status:
+                counts[app] += 1
+    return sum(1 for n in counts.values() if n == 1)
+
+
+def load(sim, collections, repeats, apps=30, forks=10, limit=120, window=60, operation=0.5):
+    """The same play twice under a rate limit of `limit` requests per `window` s: paced at `limit`, then unpaced
+    (every refused request tried again, `rate_limit_retry_timeout: 600`)."""
+    names = [f"load-app-{n:02d}" for n in range(1, apps + 1)]
+    result = {"apps": apps, "forks": forks, "rate_limit": limit, "rate_window": window, "variants": {}}
+    result["operation_seconds"] = operation
+    variants = {
+        "paced": (f"paced (`rate_limit` {limit}, the simulator's)", str(limit)),
+        "unpaced": ("unpaced (`SCALINGO_RATE_LIMIT=0`)", "0"),
+    }
+    for variant, (title, rate_limit) in variants.items():
+        sim.reset(rate_limit=limit, rate_window=window, operation_duration=operation)  # an empty window
+        print(f"  load: {title} ...", flush=True)
+        with tempfile.TemporaryDirectory(prefix="scalingo-bench-load-cache-") as cache:
+            timeout = 4 * apps * 20 / limit * window + 600  # far beyond either run; a hung run still ends
+            defaults = {"rate_limit_retry_timeout": 600}
+            run = lib.run_fleet(
+                sim, collections, load_tasks(), names, forks, cache, timeout, defaults, SCALINGO_RATE_LIMIT=rate_limit
+            )
+        sim.admin("POST", "config", {"rate_limit": None})  # the check below must not wait for the window
+        left = [n for n in sim.app_names() if n in names]
+        figures = fleet_figures(run, names, limit, window, left)
+        log = run["log"]
+        figures.update(
+            title=title,
+            scaled_once=once_each(log, names, "POST", "/scale", 202),
+            restarted_once=once_each(log, names, "POST", "/restart", 202),
+            # Anything but what the play expects (404: an app not there yet) or a refusal of the rate limit.
+            unexpected=sorted(
+                {
+                    f"{e['method']} {e['path']} {e['status']}"
+                    for e in log
+                    if e["status"] >= 400 and e["status"] not in (404, 429)
+                }
+                | {f"{e['method']} {e['path']} {e['status']}" for e in log if e["status"] == 0}
+            ),
+        )
+        result["variants"][variant] = figures
+        print(
+            f"  load: {variant}: {figures['requests']} requests, {figures['throttled_429']} 429, "
+            f"{figures['exchanges']} exchanges, {figures['wall']} s",
+            flush=True,
+        )
+    sim.reset()
+    return result
+
+
+# ---------------------------------------------------------------- 8. Ansible's parallelism: async, serial
+PARALLEL_APPS = [f"par-app-{n}" for n in range(1, 7)]
+
+
+def async_scale_tasks(apps):
+    return [
+        {
+            **task(
+                "scale without waiting here", SCALE, {"app": "{{ item }}", "containers": [{"name": "web", "amount": 2}]}
+            ),
+            "loop": apps,
+            "async": 120,
+            "poll": 0,
+            "register": "jobs",
+        },
+        {
+            "name": "wait for all of them",
+            "ansible.builtin.async_status": {"jid": "{{ item.ansible_job_id }}"},
+            "loop": "{{ jobs.results }}",
+            "register": "done",
+            "until": "done.finished",
+            "retries": 60,
+            "delay": 2,
+        },
+        {
+            "name": "every scale changed its app and saw its operation done",
+            "ansible.builtin.assert": {
+                "that": [
+                    "done.results | map(attribute='changed') is all",
+                    "done.results | map(attribute='operation.status') | unique == ['done']",
+                ]
+            },
+        },
+        {
+            "name": "forget the finished jobs",
+            "ansible.builtin.async_status": {"jid": "{{ item.ansible_job_id }}", "mode": "cleanup"},
+            "loop": "{{ jobs.results }}",
+        },
+    ]
+
+
+def app_of(entry):
+    """The app a request of the log was about, or None."""
+    parts = entry["path"].split("/")
+    return parts[3] if len(parts) > 3 and parts[1:3] == ["v1", "apps"] else None
+
+
+def parallelism(sim, collections, repeats, apps=PARALLEL_APPS, operation=40.0, batch=2):
+    """`async` + `poll: 0` scales whose operations wait side by side, then a `serial: batch` play whose
+    batches follow one another; what happened is read from the request log and the operations' own times."""
+    # Operations long enough for every scale to be sent before the first one ends, even on a busy machine:
+    # the loop starts one job after the other, about 1 s apart, 4 s at a load average of 20 on 2 cores.
+    sim.reset(operation_duration=operation)
+    sim.create_apps(names=list(apps), deploy=WEB)
+    run = lib.run_play(sim, collections, async_scale_tasks(list(apps)))
+    log = run["log"]
+    scales = [e for e in log if e["method"] == "POST" and e["path"].endswith("/scale")]
+    followed = {}
+    for e in log:
+        if "/operations/" in e["path"]:
+            followed.setdefault(app_of(e), e["path"].rsplit("/", 1)[-1])
+    operations = [sim.operation(app, op) for app, op in followed.items()]
+    finished = [lib.epoch(o["finished_at"]) for o in operations if o.get("finished_at")]
+    first_finished = min(finished) if finished else None
+    result = {
+        "apps": len(apps),
+        "operation_seconds": operation,
+        "async": {
+            "wall": round(run["wall"], 1),
+            "scaled": sorted(app_of(e) for e in scales),
+            "scale_statuses": sorted({e["status"] for e in scales}),
+            "followed": sorted(followed),
+            "operation_statuses": sorted({o["status"] for o in operations}),
+            # > 0: the last operation was created (and the last scale sent) before the first one finished.
+            "last_created_before_first_finished": round(
+                first_finished - max(lib.epoch(o["created_at"]) for o in operations), 1
+            )
+            if operations and first_finished
+            else None,
+            "last_scale_before_first_finished": round(first_finished - max(e["time"] for e in scales), 1)
+            if scales and first_finished
+            else None,
+        },
+    }
+
+    sim.reset(operation_duration=0.5)
+    sim.create_apps(names=list(apps), deploy=WEB)
+    tasks = [
+        task("scale", SCALE, {"app": "{{ inventory_hostname }}", "containers": [{"name": "web", "amount": 3}]}),
+        task("read", INFO, {"name": "{{ inventory_hostname }}"}),
+    ]
+    with tempfile.TemporaryDirectory(prefix="scalingo-bench-serial-cache-") as cache:
+        run = lib.run_fleet(sim, collections, tasks, list(apps), 5, cache, 600, play_options={"serial": batch})
+    entries = [e for e in run["log"] if app_of(e) in apps]
+    batches = [list(apps[i : i + batch]) for i in range(0, len(apps), batch)]
+    spans = [[e["seq"] for e in entries if app_of(e) in b] for b in batches]
+    result["serial"] = {
+        "batch": batch,
+        "wall": round(run["wall"], 1),
+        "hosts_failed": sorted(h for h, r in run["recap"].items() if r["failed"] or r["unreachable"]),
+        "scaled": sorted(app_of(e) for e in entries if e["method"] == "POST" and e["path"].endswith("/scale")),
+        # Per batch, the first and last `seq` of its requests: each batch's last before the next one's first.
+        "spans": [[min(s), max(s)] if s else [] for s in spans],
+    }
+    sim.reset()
     return result

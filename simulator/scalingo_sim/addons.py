@@ -6,7 +6,7 @@ import time
 from flask import Blueprint, request
 
 from . import catalog, errors
-from .render import iso
+from .render import addon_json
 from .responses import json_response, no_content
 from .web import json_object, state, visible_app
 
@@ -45,22 +45,6 @@ def categories():
 
 
 # ------------------------------------------------------------------ an app's addons
-def addon_json(addon, now: float) -> dict:
-    provider = catalog.ADDON_PROVIDERS[addon.provider_id]["provider"]
-    return {
-        "id": addon.id,
-        "app_id": addon.app_id,
-        "resource_id": addon.resource_id,
-        "addon_provider": {k: provider[k] for k in ("id", "name", "logo_url")},
-        "plan": catalog.ADDON_PLANS[addon.plan_id][1],
-        "provisioned_at": iso(addon.provisioned_at),
-        "deprovisioned_at": None,
-        "updated_at": iso(addon.provisioned_at),
-        "hds_resource": False,
-        "status": addon.status(now),
-    }
-
-
 def app_addon(app, addon_id):
     addon = state().find_addon(app, addon_id)
     if addon is None:

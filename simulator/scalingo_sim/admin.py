@@ -5,13 +5,12 @@ import time
 
 from flask import Blueprint, request
 
-from . import catalog, deployments, domains, errors
-from .collaborators import collaborator_json
+from . import catalog, errors
 from .middleware import LOCATION_FIELDS, LOCATION_PLACEHOLDER
-from .render import app_json, iso, stable_hex_id, user_json
+from .render import app_json, collaborator_json, domain_json, iso, source_urls, stable_hex_id, user_json
 from .responses import json_response
-from .state import DEPLOYMENT_OUTCOMES, ContainerType, State
-from .web import attach_listener, json_object, state, trap
+from .state import DEPLOYMENT_OUTCOMES, LETSENCRYPT_STATUSES, ContainerType, State, top_level
+from .web import attach_listener, base_url, json_object, state, trap
 
 bp = Blueprint("admin", __name__, url_prefix="/_sim")
 
@@ -560,9 +559,8 @@ def add_source():
         return bad_request("files must be an object of member paths to text contents")
     s = state()
     with s.lock:
-        source = s.new_source()
-        source.archive = deployments.make_archive(files)
-        return json_response({"source": dict(deployments.source_urls(source), id=source.id)}, 201)
+        source = s.add_source(files)
+        return json_response({"source": dict(source_urls(source, base_url()), id=source.id)}, 201)
 
 
 @bp.get("/apps/<ident>/deployments/<deployment_id>/archive")
@@ -570,8 +568,10 @@ def deployment_archive(ident, deployment_id):
     """The member names of the archive a deployment was built from, and its top-level entries."""
     s = state()
     with s.lock:
-        deployment = deployments.app_deployment(admin_app(ident), deployment_id)
-        tops, one_folder = deployments.top_level(deployment.members)
+        deployment = s.find_deployment(admin_app(ident), deployment_id)
+        if deployment is None:
+            return errors.not_found("deployment")
+        tops, one_folder = top_level(deployment.members)
         return json_response(
             {"members": deployment.members, "top_level": tops, "one_folder": one_folder, "problem": deployment.problem}
         )
@@ -583,8 +583,8 @@ def letsencrypt_status(ident, domain):
     """Move a domain's Let's Encrypt status on (`<domain>` is its name or id), as Scalingo's workers would."""
     body = json_object()
     status = body.get("status")
-    if status not in domains.LETSENCRYPT_STATUSES:
-        return bad_request(f"status must be one of {', '.join(domains.LETSENCRYPT_STATUSES)}")
+    if status not in LETSENCRYPT_STATUSES:
+        return bad_request(f"status must be one of {', '.join(LETSENCRYPT_STATUSES)}")
     s = state()
     with s.lock:
         app = admin_app(ident)
@@ -597,4 +597,4 @@ def letsencrypt_status(ident, domain):
         found.acme_dns_fqdn = f"_acme-challenge.{base}" if dns else None
         found.acme_dns_value = stable_hex_id("acme", found.id)[:22] if dns else None
         found.acme_challenge_error = (body.get("error") or "the ACME challenge failed") if status == "error" else None
-        return json_response({"domain": domains.domain_json(found)})
+        return json_response({"domain": domain_json(found)})

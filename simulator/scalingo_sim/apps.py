@@ -8,12 +8,11 @@ from flask import Blueprint, request
 from . import catalog, errors
 from .render import app_json, paginate
 from .responses import json_response, no_content
-from .web import current_user, json_body, json_object, state, visible_app
+from .web import current_user, json_body, json_object, page_params, state, visible_app
 
 bp = Blueprint("apps", __name__, url_prefix="/v1")
 
 BOOLEAN_SETTINGS = ("force_https", "sticky_session", "router_logs")
-DEFAULT_PER_PAGE = 20
 
 
 def is_dry_run() -> bool:
@@ -187,17 +186,6 @@ def create_child_app(ident):
     with s.lock:
         parent = visible_app(ident)
         return created(s, new_app(s, s.owner_of(parent), fields, parent))
-
-
-def page_params(max_per_page: int) -> tuple[int, int]:
-    def positive(name, default):
-        try:
-            value = int(request.args.get(name, default))
-        except ValueError:
-            return default
-        return value if value >= 1 else default
-
-    return positive("page", 1), min(positive("per_page", DEFAULT_PER_PAGE), max_per_page)
 
 
 @bp.get("/apps/<ident>/child_apps")

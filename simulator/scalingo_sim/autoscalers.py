@@ -8,7 +8,7 @@ import uuid
 from flask import Blueprint
 
 from . import catalog, errors
-from .render import iso
+from .render import autoscaler_json
 from .responses import json_response, no_content
 from .state import Autoscaler
 from .web import json_object, state, visible_app
@@ -19,25 +19,6 @@ bp = Blueprint("autoscalers", __name__, url_prefix="/v1")
 METRICS = ("rpm_per_container", "p95_response_time", "5XX", "cpu", "memory", "swap")
 FRACTIONS = ("cpu", "memory", "swap")
 FIELDS = ("metric", "target", "min_containers", "max_containers")
-ZERO_TIME = "0001-01-01T00:00:00Z"
-
-
-def autoscaler_json(app, autoscaler) -> dict:
-    return {
-        "created_at": iso(autoscaler.created_at),
-        "updated_at": iso(autoscaler.updated_at),
-        "id": autoscaler.id,
-        "app_id": app.id,
-        "container_type": autoscaler.container_type,
-        "alert_id_scale_up": autoscaler.alert_id_scale_up,
-        "alert_id_scale_down": autoscaler.alert_id_scale_down,
-        "min_containers": autoscaler.min_containers,
-        "max_containers": autoscaler.max_containers,
-        "last_scale": ZERO_TIME,
-        "disabled": autoscaler.disabled,
-        "metric": autoscaler.metric,
-        "target": autoscaler.target,
-    }
 
 
 def is_int(value) -> bool:

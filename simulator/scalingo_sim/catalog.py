@@ -13,6 +13,13 @@ DEFAULT_SIZE = "M"
 STACKS = ("st-scalingo-22", "st-scalingo-24")
 DEFAULT_STACK = "st-scalingo-22"
 
+
+def stack_base_image(stack_id: str | None) -> str:
+    """A deployment's `stack_base_image`: a string in Scalingo's answers, of a format no sample shows; here the
+    Docker image of the app's stack (scalingo/scalingo-22)."""
+    return f"scalingo/{(stack_id or DEFAULT_STACK).removeprefix('st-')}"
+
+
 # name, memory, ordinal, human_cpu, pids_limit, hourly_price, thirtydays_price
 _SIZE_ROWS = (
     ("S", 268435456, 2, "low CPU priority", 128, 10, 720),

@@ -1,36 +1,18 @@
-"""Collaborators: list, invite, change the role (is_limited), remove."""
+"""Collaborators: list, invite, change the role (is_limited), remove; accept an invitation."""
 
 import re
+import time
 
-from flask import Blueprint
+from flask import Blueprint, request
 
 from . import errors
+from .render import app_json, collaborator_json
 from .responses import json_response, no_content
 from .web import current_user, json_body, state, visible_app
 
 bp = Blueprint("collaborators", __name__, url_prefix="/v1")
 
-INVITATION_URL = "https://my.scalingo.com/apps/collaboration?token="
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-
-
-def collaborator_json(s, app, member) -> dict:
-    """Scalingo's shape: a pending one has no user yet; an accepted one's link has an empty token."""
-    user = None
-    if member.status == "accepted":
-        user = next((u for u in s.users.values() if u.email.lower() == member.email), None)
-    return {
-        "id": member.id,
-        "email": member.email,
-        "user_id": user.id if user else None,
-        "username": user.username if user else ("n/a" if member.status == "pending" else member.email.split("@")[0]),
-        "tfa_status": None if member.status == "pending" else False,
-        "status": member.status,
-        "is_limited": member.is_limited,
-        "invitation_link": INVITATION_URL + member.token,
-        "app_id": app.id,
-        "app_name": app.name,
-    }
 
 
 def managed_app(s, ident: str):
@@ -112,3 +94,22 @@ def remove(ident, collaborator_id):
         app = managed_app(s, ident)
         s.remove_collaborator(app, found(s, app, collaborator_id))
         return no_content()
+
+
+@bp.get("/apps/collaboration")
+def accept_invitation():
+    """The bearer's user follows an invitation link (GET /v1/apps/collaboration?token=...) and joins the app.
+
+    A static route: it wins over /apps/<ident>, so an app named "collaboration" is not shown here (as in Rails).
+    """
+    s = state()
+    with s.lock:
+        found = s.invitation(request.args.get("token", ""))
+        if found is None:
+            return errors.not_found("collaborator")
+        app, member = found
+        email = current_user().email.lower()
+        if email == s.owner_of(app).email.lower() or email in (e.lower() for e in app.collaborators):
+            return errors.already_collaborator(member.email)
+        s.accept_invitation(app, member, current_user())
+        return json_response({"app": app_json(s, app, time.time())})

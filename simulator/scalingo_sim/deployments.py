@@ -4,24 +4,20 @@ A deployment moves with time (queued, building, pushing, starting, then its outc
 operation; its archive is fetched at creation, and only from this simulator's own sources.
 """
 
-import io
-import tarfile
 import time
-from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 from flask import Blueprint, request
 
 from . import catalog, errors
-from .render import iso, paginate, user_json
+from .render import deployment_json, paginate, source_urls
 from .responses import json_response, no_content, text_response
-from .state import Deployment
-from .web import base_url, json_object, state, visible_app
+from .state import Deployment, archive_members, top_level
+from .web import base_url, json_object, page_params, state, visible_app
 
 bp = Blueprint("deployments", __name__, url_prefix="/v1")
 sources_bp = Blueprint("sources", __name__)
 
-DEFAULT_PER_PAGE = 20
 BOLD, CYAN, RED, RESET = "\x1b[1m", "\x1b[0;36m", "\x1b[1;31m", "\x1b[0m"
 FAILURE_LINES = {
     "build-error": f"{RED} !     Build failed{RESET}",
@@ -31,35 +27,6 @@ FAILURE_LINES = {
     "hook-error": f"{RED} !     Postdeploy hook failed, the previous version keeps running{RESET}",
 }
 BUILD_STEPS = 24  # lines of build chatter, so that "the last lines" of an output mean something
-
-
-# --------------------------------------------------------------------- archives
-def archive_members(data: bytes) -> list[str] | None:
-    """Member names of a gzip-compressed tar archive, in order, or None when it is not one."""
-    try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
-            return archive.getnames()
-    except (tarfile.TarError, EOFError, OSError):
-        return None
-
-
-def top_level(members: list[str]) -> tuple[list[str], bool]:
-    """(the top-level entries, whether they are one folder): Scalingo wants one folder at the top."""
-    names = [m[2:] if m.startswith("./") else m for m in members]
-    tops = sorted({name.split("/", 1)[0] for name in names if name not in ("", ".")})
-    return tops, len(tops) == 1 and any(name.startswith(f"{tops[0]}/") for name in names)
-
-
-def make_archive(files: dict[str, str]) -> bytes:
-    """A .tar.gz holding exactly these members (path: text content)."""
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-        for name, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(name)
-            info.size, info.mtime = len(data), int(time.time())
-            archive.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
 
 
 def fetch(source_url: str) -> tuple[list[str], str | None]:
@@ -80,35 +47,6 @@ def fetch(source_url: str) -> tuple[list[str], str | None]:
     if not one_folder:
         return members, f"the archive must hold exactly one top-level folder, it holds: {', '.join(tops) or 'nothing'}"
     return members, None
-
-
-# --------------------------------------------------------------------- rendering
-def iso_finished(epoch: float) -> str:
-    """finished_at is written with +00:00, unlike created_at (as the real API does)."""
-    moment = datetime.fromtimestamp(epoch, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+00:00"
-
-
-def deployment_json(s, app, d: Deployment, now: float) -> dict:
-    status = d.status(now)
-    finished = status in ("success", *FAILURE_LINES)
-    image = f"registry-1.{catalog.REGION}.scalingo.com/{app.name}:{(d.git_ref or 'archive')[:15]}-{d.id[:15]}"
-    return {
-        "id": d.id,
-        "app_id": app.id,
-        "created_at": iso(d.created_at),
-        "finished_at": iso_finished(d.finished_at) if finished else None,
-        "status": status,
-        "git_ref": d.git_ref,
-        "previous_git_ref": d.previous_git_ref,
-        "type": "archive",
-        "image": image if status not in ("queued", "building", "build-error") else None,
-        "registry": f"registry-1.{catalog.REGION}.scalingo.com",
-        "postdeploy_hook": None,
-        "duration": round(d.duration) if finished else 0,
-        "pusher": user_json(s.owner_of(app)),
-        "links": {"output": f"{base_url()}/v1/apps/{app.id}/deployments/{d.id}/output"},
-    }
 
 
 def output_text(app, d: Deployment, now: float) -> str:
@@ -138,7 +76,7 @@ def output_text(app, d: Deployment, now: float) -> str:
 
 # --------------------------------------------------------------------- routes
 def app_deployment(app, deployment_id: str) -> Deployment:
-    found = next((d for d in app.deployments if d.id == deployment_id), None)
+    found = state().find_deployment(app, deployment_id)
     if found is None:
         errors.abort(errors.not_found("deployment"))
     return found
@@ -153,18 +91,9 @@ def list_deployments(ident):
         page, per_page = page_params(s.config["max_per_page"])
         newest_first = list(reversed(app.deployments))
         chunk, meta = paginate(newest_first, page, per_page, s.config["pagination_style"])
-        return json_response({"deployments": [deployment_json(s, app, d, now) for d in chunk], "meta": meta})
-
-
-def page_params(max_per_page: int) -> tuple[int, int]:
-    def positive(name, default):
-        try:
-            value = int(request.args.get(name, default))
-        except ValueError:
-            return default
-        return value if value >= 1 else default
-
-    return positive("page", 1), min(positive("per_page", DEFAULT_PER_PAGE), max_per_page)
+        return json_response(
+            {"deployments": [deployment_json(s, app, d, now, base_url()) for d in chunk], "meta": meta}
+        )
 
 
 @bp.post("/apps/<ident>/deployments")
@@ -184,7 +113,7 @@ def create_deployment(ident):
             return errors.unprocessable(problems)
         members, problem = fetch(source_url)
         deployment = s.start_deployment(app, git_ref or None, members, problem)
-        return json_response({"deployment": deployment_json(s, app, deployment, time.time())}, 201)
+        return json_response({"deployment": deployment_json(s, app, deployment, time.time(), base_url())}, 201)
 
 
 @bp.get("/apps/<ident>/deployments/<deployment_id>")
@@ -192,7 +121,9 @@ def show_deployment(ident, deployment_id):
     s = state()
     with s.lock:
         app = visible_app(ident)
-        return json_response({"deployment": deployment_json(s, app, app_deployment(app, deployment_id), time.time())})
+        return json_response(
+            {"deployment": deployment_json(s, app, app_deployment(app, deployment_id), time.time(), base_url())}
+        )
 
 
 @bp.get("/apps/<ident>/deployments/<deployment_id>/output")
@@ -213,15 +144,7 @@ def reset_cache(ident):
 @bp.post("/sources")
 def create_source():
     source = state().new_source()
-    return json_response({"source": source_urls(source)}, 201)
-
-
-def source_urls(source) -> dict:
-    base = f"{base_url()}/_sources/{source.id}"
-    return {
-        "upload_url": f"{base}?token={source.upload_token}",
-        "download_url": f"{base}?token={source.download_token}",
-    }
+    return json_response({"source": source_urls(source, base_url())}, 201)
 
 
 # ------------------------------------------- the object storage the source URLs point to

@@ -6,7 +6,6 @@ way the API shows them: a subject in OpenSSL's one-line form, a key description,
 
 import re
 import time
-from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -14,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from flask import Blueprint
 
 from . import errors
-from .render import iso
+from .render import domain_json
 from .responses import json_response, no_content
 from .state import Domain, new_hex_id
 from .web import json_object, state, visible_app
@@ -22,11 +21,8 @@ from .web import json_object, state, visible_app
 bp = Blueprint("domains", __name__, url_prefix="/v1")
 
 MAX_DOMAINS = 20
-LETSENCRYPT_STATUSES = ("pending_dns", "new", "created", "dns_required", "error")
 HOST = re.compile(r"^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\Z")
 PEM_CERTIFICATE = re.compile(r"-----BEGIN CERTIFICATE-----\s.*?-----END CERTIFICATE-----", re.S)
-# The validity is shown at Paris time in summer, as in Scalingo's documented answers.
-VALIDITY_OFFSET = timedelta(hours=2)
 SHORT_NAMES = {
     "2.5.4.6": "C",
     "2.5.4.8": "ST",
@@ -83,40 +79,7 @@ def read_certificate(cert_pem, key_pem):
     return {"subject": oneline(leaf.subject), "key": key_description(key), "not_after": leaf.not_valid_after_utc}, None
 
 
-def validity(moment: datetime) -> str:
-    shifted = moment.astimezone(UTC) + VALIDITY_OFFSET
-    return shifted.strftime("%Y-%m-%dT%H:%M:%S.000+02:00")
-
-
 # ------------------------------------------------------------------ domains
-def domain_json(domain: Domain) -> dict:
-    cert = domain.cert
-    letsencrypt = cert is None and domain.letsencrypt_enabled and domain.letsencrypt_status == "created"
-    if cert is not None or letsencrypt:
-        ssl_status = "success"
-    else:
-        ssl_status = "error" if domain.letsencrypt_enabled and domain.letsencrypt_status == "error" else "pending"
-    shown = {
-        "id": domain.id,
-        "app_id": domain.app_id,
-        "name": domain.name,
-        "created_at": iso(domain.created_at),
-        "ssl": cert is not None,
-        "ssl_status": ssl_status,
-        "canonical": domain.canonical,
-        "letsencrypt": letsencrypt,
-        "letsencrypt_enabled": domain.letsencrypt_enabled,
-        "letsencrypt_status": domain.letsencrypt_status,
-        "acme_dns_fqdn": domain.acme_dns_fqdn,
-        "acme_dns_value": domain.acme_dns_value,
-        "acme_dns_error": {},
-        "acme_challenge_error": domain.acme_challenge_error,
-    }
-    if cert is not None:
-        shown.update(tlscert=cert["subject"], tlskey=cert["key"], validity=validity(cert["not_after"]))
-    return shown
-
-
 def find_domain(app, ident: str) -> Domain:
     domain = next((d for d in app.domains if d.id == ident), None)
     if domain is None:

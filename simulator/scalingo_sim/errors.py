@@ -114,6 +114,17 @@ def collaborator_limited_not_boolean():
     return unprocessable({"is_limited": ["must be a boolean"]})
 
 
+def already_collaborator(invited_email: str):
+    """Accepting an invitation to an app the user already owns or works on."""
+    return json_response(
+        {
+            "type": "already-collaborator",
+            "error": f"You're already working on this app, this invitation is for {invited_email}",
+        },
+        400,
+    )
+
+
 def limited_collaborator_forbidden():
     return error(403, "Limited collaborators cannot manage the collaborators of this app")
 

@@ -2,9 +2,10 @@
 
 import hashlib
 import math
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from . import catalog
+from .state import DEPLOYMENT_OUTCOMES
 
 
 def iso(epoch: float | None) -> str | None:
@@ -45,6 +46,9 @@ def app_json(state, app, now: float) -> dict:
         "git_url": f"git@ssh.{catalog.REGION}.scalingo.com:{app.name}.git",
         "url": url,
         "base_url": url,
+        # The dashboard and region of a migration to another region: none here (null, as in Scalingo's answers).
+        "new_dashboard_url": None,
+        "new_region": None,
         "created_at": iso(app.created_at),
         "updated_at": iso(app.updated_at),
         "status": state.app_status(app, now),
@@ -165,3 +169,145 @@ def paginate(items: list, page: int, per_page: int, style: str) -> tuple[list, d
     total_pages = max(1, math.ceil(len(items) / per_page))
     chunk = items[(page - 1) * per_page : page * per_page]
     return chunk, {"pagination": pagination_meta(style, page, total_pages, len(items), per_page)}
+
+
+# The shapes of each area's resources (the route modules and the admin API share them).
+INVITATION_URL = "https://my.scalingo.com/apps/collaboration?token="
+ZERO_TIME = "0001-01-01T00:00:00Z"
+# The validity of a certificate is shown at Paris time in summer, as in Scalingo's documented answers.
+VALIDITY_OFFSET = timedelta(hours=2)
+
+
+def addon_json(addon, now: float) -> dict:
+    provider = catalog.ADDON_PROVIDERS[addon.provider_id]["provider"]
+    return {
+        "id": addon.id,
+        "app_id": addon.app_id,
+        "resource_id": addon.resource_id,
+        "addon_provider": {k: provider[k] for k in ("id", "name", "logo_url")},
+        "plan": catalog.ADDON_PLANS[addon.plan_id][1],
+        "provisioned_at": iso(addon.provisioned_at),
+        "deprovisioned_at": None,
+        "updated_at": iso(addon.provisioned_at),
+        "hds_resource": False,
+        "status": addon.status(now),
+    }
+
+
+def autoscaler_json(app, autoscaler) -> dict:
+    return {
+        "created_at": iso(autoscaler.created_at),
+        "updated_at": iso(autoscaler.updated_at),
+        "id": autoscaler.id,
+        "app_id": app.id,
+        "container_type": autoscaler.container_type,
+        "alert_id_scale_up": autoscaler.alert_id_scale_up,
+        "alert_id_scale_down": autoscaler.alert_id_scale_down,
+        "min_containers": autoscaler.min_containers,
+        "max_containers": autoscaler.max_containers,
+        "last_scale": ZERO_TIME,
+        "disabled": autoscaler.disabled,
+        "metric": autoscaler.metric,
+        "target": autoscaler.target,
+    }
+
+
+def collaborator_json(s, app, member) -> dict:
+    """Scalingo's shape: a pending one has no user yet; an accepted one's link has an empty token."""
+    user = None
+    if member.status == "accepted":
+        user = next((u for u in s.users.values() if u.email.lower() == member.email), None)
+    return {
+        "id": member.id,
+        "email": member.email,
+        "user_id": user.id if user else None,
+        "username": user.username if user else ("n/a" if member.status == "pending" else member.email.split("@")[0]),
+        "tfa_status": None if member.status == "pending" else False,
+        "status": member.status,
+        "is_limited": member.is_limited,
+        "invitation_link": INVITATION_URL + member.token,
+        "app_id": app.id,
+        "app_name": app.name,
+    }
+
+
+def iso_finished(epoch: float) -> str:
+    """A deployment's finished_at is written with +00:00, unlike created_at (as the real API does)."""
+    moment = datetime.fromtimestamp(epoch, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+00:00"
+
+
+def deployment_json(s, app, d, now: float, base: str) -> dict:
+    """`base`: this simulator's URL, which the output link points to."""
+    status = d.status(now)
+    finished = status in DEPLOYMENT_OUTCOMES
+    built = status not in ("queued", "building", "build-error")
+    image = f"registry-1.{catalog.REGION}.scalingo.com/{app.name}:{(d.git_ref or 'archive')[:15]}-{d.id[:15]}"
+    return {
+        "id": d.id,
+        "app_id": app.id,
+        "created_at": iso(d.created_at),
+        "finished_at": iso_finished(d.finished_at) if finished else None,
+        "status": status,
+        "git_ref": d.git_ref,
+        "previous_git_ref": d.previous_git_ref,
+        "type": "archive",
+        "image": image if built else None,
+        "registry": f"registry-1.{catalog.REGION}.scalingo.com",
+        # Bytes of the image, once built (0 before, as go-scalingo's uint64 reads a missing one).
+        "image_size": image_size(d) if built else 0,
+        "stack_base_image": catalog.stack_base_image(app.stack_id),
+        "postdeploy_hook": None,
+        "duration": round(d.duration) if finished else 0,
+        "pusher": user_json(s.owner_of(app)),
+        "links": {"output": f"{base}/v1/apps/{app.id}/deployments/{d.id}/output"},
+    }
+
+
+def image_size(d) -> int:
+    """A plausible, stable size: a base layer and a little per file of the archive."""
+    return 157286400 + 4096 * len(d.members) + int(stable_hex_id(d.id)[:4], 16)
+
+
+def validity(moment: datetime) -> str:
+    shifted = moment.astimezone(UTC) + VALIDITY_OFFSET
+    return shifted.strftime("%Y-%m-%dT%H:%M:%S.000+02:00")
+
+
+def domain_json(domain) -> dict:
+    cert = domain.cert
+    letsencrypt = cert is None and domain.letsencrypt_enabled and domain.letsencrypt_status == "created"
+    if cert is not None or letsencrypt:
+        ssl_status = "success"
+    else:
+        ssl_status = "error" if domain.letsencrypt_enabled and domain.letsencrypt_status == "error" else "pending"
+    shown = {
+        "id": domain.id,
+        "app_id": domain.app_id,
+        "name": domain.name,
+        "created_at": iso(domain.created_at),
+        "ssl": cert is not None,
+        "ssl_status": ssl_status,
+        "canonical": domain.canonical,
+        "letsencrypt": letsencrypt,
+        "letsencrypt_enabled": domain.letsencrypt_enabled,
+        "letsencrypt_status": domain.letsencrypt_status,
+        "acme_dns_fqdn": domain.acme_dns_fqdn,
+        "acme_dns_value": domain.acme_dns_value,
+        "acme_dns_error": {},
+        "acme_challenge_error": domain.acme_challenge_error,
+    }
+    if cert is not None:
+        shown.update(tlscert=cert["subject"], tlskey=cert["key"], validity=validity(cert["not_after"]))
+    return shown
+
+
+def variable_json(app, variable: dict, value: str | None = None) -> dict:
+    value = variable["value"] if value is None else value
+    return {"id": variable["id"], "app_id": app.id, "name": variable["name"], "value": value}
+
+
+def source_urls(source, base: str) -> dict:
+    """The pre-signed URLs of a source (`base`: this simulator's URL)."""
+    url = f"{base}/_sources/{source.id}"
+    return {"upload_url": f"{url}?token={source.upload_token}", "download_url": f"{url}?token={source.download_token}"}

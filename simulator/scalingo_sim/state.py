@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import collections
 import fnmatch
+import io
 import secrets
+import tarfile
 import threading
 import time
 import uuid
@@ -186,6 +188,35 @@ class Deployment:
             if left < 0:
                 return phase
         return self.phases[-1]
+
+
+# Source archives: what a build finds in one.
+def archive_members(data: bytes) -> list[str] | None:
+    """Member names of a gzip-compressed tar archive, in order, or None when it is not one."""
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
+            return archive.getnames()
+    except (tarfile.TarError, EOFError, OSError):
+        return None
+
+
+def top_level(members: list[str]) -> tuple[list[str], bool]:
+    """(the top-level entries, whether they are one folder): Scalingo wants one folder at the top."""
+    names = [m[2:] if m.startswith("./") else m for m in members]
+    tops = sorted({name.split("/", 1)[0] for name in names if name not in ("", ".")})
+    return tops, len(tops) == 1 and any(name.startswith(f"{tops[0]}/") for name in names)
+
+
+def make_archive(files: dict[str, str]) -> bytes:
+    """A .tar.gz holding exactly these members (path: text content)."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime = len(data), int(time.time())
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
 
 
 @dataclass
@@ -721,9 +752,23 @@ class State:
             app.members[member.email] = member
             return member
 
-    def accept_invitation(self, app: App, member: Collaborator) -> None:
-        """The invitee accepts: an account of that email (made if unknown) now sees the app."""
+    def invitation(self, token: str) -> tuple[App, Collaborator] | None:
+        """(app, pending collaborator) whose invitation link carries `token`, or None."""
         with self.lock:
+            for app in self.apps.values():
+                for member in self.collaborator_records(app):
+                    if member.status == "pending" and token and secrets.compare_digest(member.token, token):
+                        return app, member
+            return None
+
+    def accept_invitation(self, app: App, member: Collaborator, user: User | None = None) -> None:
+        """The invitation is accepted: by `user` (the link is not bound to the invited email), else by an
+        account of the invited email (made if unknown). That account now sees the app."""
+        with self.lock:
+            if user is not None and user.email.lower() != member.email:
+                del app.members[member.email]
+                member.email = user.email.lower()
+                app.members[member.email] = member
             self.user_for_collaborator(member.email)
             member.status, member.token = "accepted", ""
             if member.email not in (e.lower() for e in app.collaborators):
@@ -803,6 +848,13 @@ class State:
             self.sources[source.id] = source
             return source
 
+    def add_source(self, files: dict[str, str]) -> Source:
+        """A source already holding an archive of these files (path: text), as if uploaded."""
+        with self.lock:
+            source = self.new_source()
+            source.archive = make_archive(files)
+            return source
+
     def source_for(self, source_id: str, token: str, kind: str, now: float) -> Source | None:
         """The source when `token` is its live upload or download token (kind), else None."""
         with self.lock:
@@ -836,6 +888,10 @@ class State:
             app.deployments.append(deployment)
             return deployment
 
+    @staticmethod
+    def find_deployment(app: App, deployment_id: str) -> Deployment | None:
+        return next((d for d in app.deployments if d.id == deployment_id), None)
+
     def settle_deployments(self, app: App, now: float) -> App:
         """Apply what finished deployments did to the app: a success runs its formation."""
         with self.lock:
@@ -857,6 +913,9 @@ class State:
         """A domain name belongs to one app at most."""
         with self.lock:
             return any(d.name == name for a in self.apps.values() for d in a.domains)
+
+
+LETSENCRYPT_STATUSES = ("pending_dns", "new", "created", "dns_required", "error")
 
 
 @dataclass

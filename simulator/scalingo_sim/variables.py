@@ -6,7 +6,7 @@ import re
 from flask import Blueprint, request
 
 from . import errors
-from .render import stable_hex_id
+from .render import stable_hex_id, variable_json
 from .responses import json_response, no_content
 from .state import new_hex_id
 from .web import json_body, json_object, state, visible_app
@@ -18,11 +18,6 @@ NAME_MAX, VALUE_MAX = 64, 32768
 RESERVED = ("PORT",)
 # $NAME or ${NAME} inside a value: an alias, resolved one level deep when aliases=false.
 REFERENCE = re.compile(r"\$(?:\{([A-Za-z][A-Za-z0-9_]*)\}|([A-Za-z][A-Za-z0-9_]*))")
-
-
-def variable_json(app, variable: dict, value: str | None = None) -> dict:
-    value = variable["value"] if value is None else value
-    return {"id": variable["id"], "app_id": app.id, "name": variable["name"], "value": value}
 
 
 def name_problems(name) -> list[str]:

@@ -9,6 +9,7 @@ from . import errors
 EXTENSION = "scalingo_sim"
 TRAP_EXTENSION = "scalingo_sim.trap"
 ATTACH_EXTENSION = "scalingo_sim.attach"
+DEFAULT_PER_PAGE = 20
 
 
 def state():
@@ -65,3 +66,16 @@ def visible_app(ident: str):
     if app is None or not state().can_see(current_user(), app):
         errors.abort(errors.not_found("app"))
     return app
+
+
+def page_params(max_per_page: int) -> tuple[int, int]:
+    """(page, per_page) of a paginated list's query; a missing, unreadable or non-positive value is its default."""
+
+    def positive(name, default):
+        try:
+            value = int(request.args.get(name, default))
+        except ValueError:
+            return default
+        return value if value >= 1 else default
+
+    return positive("page", 1), min(positive("per_page", DEFAULT_PER_PAGE), max_per_page)

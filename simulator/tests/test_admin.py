@@ -275,3 +275,21 @@ def test_fault_busy_names_scaling_or_restarting_only(client):
     assert response.status_code == 400
     assert response.get_json()["error"] == "busy must be one of scaling, restarting: the operation the refusal names"
     assert client.post("/_sim/faults", json={"path": "/v1/apps/*/scale", "busy": "scaling"}).status_code == 201
+
+
+def test_the_admin_api_imports_no_route_module():
+    """The admin blueprint reaches the data through state (and shapes through render), never through a route module."""
+    import ast
+    import pathlib
+
+    import scalingo_sim
+
+    package = pathlib.Path(scalingo_sim.__file__).parent
+    tree = ast.parse((package / "admin.py").read_text())
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            imported |= {node.module} if node.module else {alias.name for alias in node.names}
+    routes = {path.stem for path in package.glob("*.py") if "Blueprint(" in path.read_text()} - {"admin"}
+    assert routes >= {"apps", "collaborators", "deployments", "domains"}
+    assert not imported & routes, f"admin.py imports route modules: {sorted(imported & routes)}"

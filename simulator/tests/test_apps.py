@@ -21,7 +21,15 @@ def test_create_returns_full_app_object(sim):
     assert app["status"] == "new" and app["stack_id"] == "st-scalingo-22"
     assert app["owner"]["email"] == "owner@example.com" and app["owner"]["flags"] == {}
     assert app["project"]["name"] == "default" and app["project"]["id"].startswith("pr-")
-    for key in ("last_deployed_at", "last_deployed_by", "last_deployment_id", "git_source", "data_access_consent"):
+    for key in (
+        "last_deployed_at",
+        "last_deployed_by",
+        "last_deployment_id",
+        "git_source",
+        "data_access_consent",
+        "new_dashboard_url",
+        "new_region",
+    ):
         assert app[key] is None
     for key in ("force_https", "sticky_session", "router_logs", "hds_resource"):
         assert app[key] is False

@@ -211,3 +211,67 @@ def test_the_request_log_never_holds_the_invitation_token(sim, app):
     invite(sim)
     listed(sim)
     assert "s3cr3t" not in str(sim.admin("/requests", method="GET"))
+
+
+# ------------------------------------------------- accepting through the API: GET /v1/apps/collaboration?token=
+def token_of(collaborator):
+    return collaborator["invitation_link"].split("token=", 1)[1]
+
+
+def test_accepting_an_invitation_through_its_link_answers_the_app(client, sim, app):
+    sim.admin("/users", {"email": "dev@example.com", "username": "dev", "token": "tk-us-dev"})
+    invited = invite(sim, is_limited=False).get_json()["collaborator"]
+    dev = Sim(client, "tk-us-dev")
+    response = dev.get("/v1/apps/collaboration", query_string={"token": token_of(invited)})
+    assert response.status_code == 200
+    assert set(response.get_json()) == {"app"}
+    assert (response.get_json()["app"]["id"], response.get_json()["app"]["name"]) == (app["id"], "team-app")
+    assert dev.get("/v1/apps/team-app").status_code == 200
+    [accepted] = listed(sim)
+    assert (accepted["id"], accepted["status"], accepted["invitation_link"]) == (invited["id"], "accepted", EMPTY_LINK)
+    assert accepted["user_id"].startswith("us-") and accepted["is_limited"] is False
+    # The link is spent: a second use names no invitation.
+    again = dev.get("/v1/apps/collaboration", query_string={"token": token_of(invited)})
+    assert (again.status_code, again.get_json()) == (404, {"resource": "collaborator", "error": "not found"})
+
+
+def test_the_link_is_not_bound_to_the_invited_email(client, sim, app):
+    sim.admin("/users", {"email": "other@example.com", "username": "other", "token": "tk-us-other"})
+    invited = invite(sim, "dev@example.com").get_json()["collaborator"]
+    other = Sim(client, "tk-us-other")
+    assert other.get("/v1/apps/collaboration", query_string={"token": token_of(invited)}).status_code == 200
+    assert other.get("/v1/apps/team-app").status_code == 200
+    assert [(c["email"], c["status"], c["is_limited"]) for c in listed(sim)] == [
+        ("other@example.com", "accepted", True)
+    ]
+
+
+@pytest.mark.parametrize("query", [{"token": "s3cr3t-invite-" + "0" * 40}, {"token": ""}, {}])
+def test_accepting_with_an_unknown_token_is_a_404_collaborator(sim, app, query):
+    invite(sim)
+    response = sim.get("/v1/apps/collaboration", query_string=query)
+    assert (response.status_code, response.get_json()) == (404, {"resource": "collaborator", "error": "not found"})
+    assert [c["status"] for c in listed(sim)] == ["pending"]
+
+
+def test_the_route_is_not_an_app_named_collaboration(sim):
+    sim.create_app("collaboration")
+    response = sim.get("/v1/apps/collaboration")
+    assert (response.status_code, response.get_json()) == (404, {"resource": "collaborator", "error": "not found"})
+
+
+def test_the_owner_or_a_collaborator_accepting_is_a_400_already_collaborator(client, sim, app):
+    sim.admin("/users", {"email": "lead@example.com", "username": "lead", "token": "tk-us-lead"})
+    sim.admin("/apps/team-app/collaborators", {"email": "lead@example.com"})
+    invited = invite(sim, "dev@example.com").get_json()["collaborator"]
+    for user in (sim, Sim(client, "tk-us-lead")):
+        response = user.get("/v1/apps/collaboration", query_string={"token": token_of(invited)})
+        assert response.status_code == 400
+        assert response.get_json() == {
+            "type": "already-collaborator",
+            "error": "You're already working on this app, this invitation is for dev@example.com",
+        }
+    assert [(c["email"], c["status"]) for c in listed(sim)] == [
+        ("lead@example.com", "accepted"),
+        ("dev@example.com", "pending"),
+    ]

@@ -6,7 +6,7 @@ import time
 import pytest
 from sim_client import OPERATION_DURATION
 
-from scalingo_sim.deployments import archive_members, make_archive
+from scalingo_sim.state import archive_members, make_archive
 
 APP = "deploy-app"
 FILES = {"shop/index.html": "<h1>shop</h1>", "shop/Procfile": "web: serve"}
@@ -58,6 +58,7 @@ def test_a_deployment_is_created_201_builds_then_runs_the_app(sim, app):
     assert response.status_code == 201
     created = response.get_json()["deployment"]
     assert created["status"] in ("building", "queued") and created["finished_at"] is None
+    assert created["image_size"] == 0 and created["stack_base_image"] == "scalingo/scalingo-22"
     assert (created["git_ref"], created["type"], created["duration"], created["app_id"]) == (
         "v1",
         "archive",
@@ -70,6 +71,8 @@ def test_a_deployment_is_created_201_builds_then_runs_the_app(sim, app):
     finished, seen = wait_finished(sim, created["id"])
     assert seen[-1] == "success" and set(seen) <= {"building", "pushing", "starting", "success"}
     assert finished["finished_at"].endswith("+00:00") and finished["image"]
+    assert isinstance(finished["image_size"], int) and finished["image_size"] > 0
+    assert finished["stack_base_image"] == "scalingo/scalingo-22"
     shown = sim.get(f"/v1/apps/{APP}").get_json()["app"]
     assert shown["status"] == "running" and shown["last_deployment_id"] == created["id"]
     containers = sim.get(f"/v1/apps/{APP}/containers").get_json()["containers"]
