@@ -82,11 +82,12 @@ def test_a_deployment_is_created_201_builds_then_runs_the_app(sim, app):
 
 
 def test_every_status_is_passed_through_in_order(sim, app):
-    sim.admin("/next_deployment", {"duration": 1.0, "queued": 0.3})
+    # Phases of about a second each, so that a poll every 20 ms sees every one even on a busy machine.
+    sim.admin("/next_deployment", {"duration": 5.0, "queued": 1.0})
     created = deploy(sim, add_source(sim)["download_url"]).get_json()["deployment"]
     assert created["status"] == "queued"
     assert "Waiting for a free deployment slot" in output(sim, created["id"])
-    _, seen = wait_finished(sim, created["id"])
+    _, seen = wait_finished(sim, created["id"], timeout=30.0)
     assert seen == ["queued", "building", "pushing", "starting", "success"]
 
 
