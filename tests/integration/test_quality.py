@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import subprocess
 import sys
 
@@ -134,6 +135,42 @@ def test_every_module_is_in_the_all_action_group():
     for module in MODULES:
         # The attributes fragment documents the action_group attribute (membership scalingo.cloud.all).
         assert "scalingo.cloud.attributes" in documentation(module).get("extends_documentation_fragment", []), module
+
+
+def read(*path):
+    with open(os.path.join(ROOT, *path), encoding="utf-8") as handle:
+        return handle.read()
+
+
+def module_names(text):
+    return sorted(set(re.findall(r"scalingo\.cloud\.(scalingo_[a-z0-9_]+)", text)))
+
+
+def test_the_collection_says_what_it_holds():
+    """The README, the documentation site's index and galaxy.yml describe the plugins and roles of this tree."""
+    readme = read("README.md")
+    opening = readme.split("\n## ", 1)[0]
+    modules_section = readme.split("\n## Modules\n", 1)[1].split("\n## ", 1)[0]
+    table = [line for line in modules_section.splitlines() if line.startswith("| `scalingo.cloud.")]
+    assert module_names("\n".join(table)) == MODULES, "README.md: the module table lists exactly plugins/modules"
+    assert len(table) == len(MODULES), "README.md: one row per module"
+    assert f"{len(MODULES)} [modules]" in opening, f"README.md's opening says how many modules: {len(MODULES)}"
+    assert f"{len(ROLES)} [roles]" in opening
+    for name in INVENTORY_PLUGINS + ROLES:
+        assert f"`scalingo.cloud.{name}`" in opening, f"README.md's opening names scalingo.cloud.{name}"
+
+    index = read("docs", "sphinx", "index.rst")
+    linked = sorted(re.findall(r":ansplugin:`scalingo\.cloud\.(\w+)#module`", index))
+    assert linked == MODULES, "docs/sphinx/index.rst lists exactly plugins/modules, each once"
+    assert f"- {len(MODULES)} modules:" in index and f"- {len(ROLES)} roles," in index
+    for name in INVENTORY_PLUGINS:
+        assert f":ansplugin:`scalingo.cloud.{name}#inventory`" in index
+    for name in ROLES:
+        assert f":ansplugin:`scalingo.cloud.{name}#role`" in index
+
+    galaxy = yaml.safe_load(read("galaxy.yml"))
+    assert f"{len(MODULES)} modules" in galaxy["description"] and "inventory plugin" in galaxy["description"]
+    assert len(galaxy["description"]) <= 255  # what Galaxy shows of it
 
 
 MODULE_DEFAULTS_PLAY = """
