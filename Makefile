@@ -19,7 +19,7 @@ py_version = $(shell $(1)/bin/python -c 'import sys; print("%d.%d" % sys.version
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_NOCOLOR := 1
 
-.PHONY: demo test ruff sanity sanity-oldest units galaxy-import docs integration integration-oldest lint bench venv venv-oldest venv-galaxy collection clean
+.PHONY: demo test ruff sanity sanity-oldest units galaxy-import docs docs-browser integration integration-oldest lint bench venv venv-oldest venv-galaxy collection clean
 
 # The demo runs the collection as users get it: built into a tarball and installed from it.
 demo: venv
@@ -137,17 +137,21 @@ bench: venv collection
 
 # The documentation site, built as Ansible's collection docs are (antsibull-docs, then Sphinx; warnings are errors),
 # into build/docs/html, then opened page by page in headless Chromium (tests/docs). The Markdown guides are copied
-# into the Sphinx tree, not kept twice.
+# into the Sphinx tree, not kept twice. It installs the tools of docs/requirements.txt into .venv, and Debian's
+# chromium and chromium-driver when they are missing (tests/utils/browser.sh: apt-get, as root; it says so first,
+# and without root or apt-get it stops, saying what to install).
 DOCS := $(BUILD)/docs
 
 $(VENV)/.docs-installed: docs/requirements.txt $(VENV)/.installed
+	@echo "make docs: installing the documentation tools of docs/requirements.txt (Sphinx, its Ansible theme, MyST, Selenium) into .venv"
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r docs/requirements.txt
 	touch $@
 
-docs: $(VENV)/.docs-installed collection
-	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
-	  if [ "$$(id -u)" != 0 ]; then echo "make docs needs Debian's Chromium: sudo apt-get install chromium chromium-driver"; exit 1; fi; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; fi
+# Chromium first: a machine that can't have it stops before anything is installed.
+docs-browser:
+	@sh tests/utils/browser.sh
+
+docs: docs-browser $(VENV)/.docs-installed collection
 	rm -rf $(DOCS) && mkdir -p $(DOCS)/rst && chmod og-w $(DOCS)/rst
 	PATH=$(VENV)/bin:$$PATH antsibull-docs --config-file docs/sphinx/antsibull-docs.cfg collection --use-current \
 	  --fail-on-error --dest-dir $(DOCS)/rst scalingo.cloud

@@ -2,13 +2,17 @@
 
 ansible-lint (production profile, no skipped rule) over roles/ and playbooks/, antsibull-docs over the
 plugin and role docs, ansible-doc over every plugin and role, antsibull-changelog lint, the `all` action
-group, and module_defaults for group/scalingo.cloud.all against the simulator.
+group, and module_defaults for group/scalingo.cloud.all against the simulator. And the habits around them:
+what the README, the docs index and galaxy.yml say the collection holds, the pre-commit hooks (make lint's
+commands), the paths CONTRIBUTING.md names, and what `make docs` says before installing Chromium.
 """
 
 from __future__ import annotations
 
 import ast
+import glob
 import os
+import re
 import subprocess
 import sys
 
@@ -134,6 +138,151 @@ def test_every_module_is_in_the_all_action_group():
     for module in MODULES:
         # The attributes fragment documents the action_group attribute (membership scalingo.cloud.all).
         assert "scalingo.cloud.attributes" in documentation(module).get("extends_documentation_fragment", []), module
+
+
+def read(*path):
+    with open(os.path.join(ROOT, *path), encoding="utf-8") as handle:
+        return handle.read()
+
+
+def module_names(text):
+    return sorted(set(re.findall(r"scalingo\.cloud\.(scalingo_[a-z0-9_]+)", text)))
+
+
+@NEWEST_ONLY
+def test_the_collection_says_what_it_holds():
+    """The README, the documentation site's index and galaxy.yml describe the plugins and roles of this tree."""
+    readme = read("README.md")
+    opening = readme.split("\n## ", 1)[0]
+    modules_section = readme.split("\n## Modules\n", 1)[1].split("\n## ", 1)[0]
+    table = [line for line in modules_section.splitlines() if line.startswith("| `scalingo.cloud.")]
+    assert module_names("\n".join(table)) == MODULES, "README.md: the module table lists exactly plugins/modules"
+    assert len(table) == len(MODULES), "README.md: one row per module"
+    assert f"{len(MODULES)} [modules]" in opening, f"README.md's opening says how many modules: {len(MODULES)}"
+    assert f"{len(ROLES)} [roles]" in opening
+    for name in INVENTORY_PLUGINS + ROLES:
+        assert f"`scalingo.cloud.{name}`" in opening, f"README.md's opening names scalingo.cloud.{name}"
+
+    index = read("docs", "sphinx", "index.rst")
+    linked = sorted(re.findall(r":ansplugin:`scalingo\.cloud\.(\w+)#module`", index))
+    assert linked == MODULES, "docs/sphinx/index.rst lists exactly plugins/modules, each once"
+    assert f"- {len(MODULES)} modules:" in index and f"- {len(ROLES)} roles," in index
+    for name in INVENTORY_PLUGINS:
+        assert f":ansplugin:`scalingo.cloud.{name}#inventory`" in index
+    for name in ROLES:
+        assert f":ansplugin:`scalingo.cloud.{name}#role`" in index
+
+    galaxy = yaml.safe_load(read("galaxy.yml"))
+    assert f"{len(MODULES)} modules" in galaxy["description"] and "inventory plugin" in galaxy["description"]
+    assert len(galaxy["description"]) <= 255  # what Galaxy shows of it
+
+
+def recipe(makefile, target):
+    """The commands of a Makefile target's recipe (the tab-indented lines under `target:`), without `@`."""
+    lines = makefile.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"{target}:"))
+    commands = []
+    for line in lines[start + 1 :]:
+        if not line.startswith("\t"):
+            break
+        commands.append(line.strip().removeprefix("@"))
+    return commands
+
+
+def as_hooks_write_it(command):
+    """A Makefile command as the hooks write it: .venv and build/collections for the variables, from the tool on."""
+    command = command.replace("$(VENV)", ".venv").replace("$(COLLECTIONS)", "build/collections").replace("$$", "$")
+    return re.sub(r"^PATH=\S+ ", "", command)  # antsibull-docs: the hook puts .venv/bin on PATH itself
+
+
+@NEWEST_ONLY
+def test_pre_commit_runs_what_make_lint_runs():
+    config = yaml.safe_load(read(".pre-commit-config.yaml"))
+    hooks = [hook for repo in config["repos"] for hook in repo["hooks"]]
+    # Local hooks on the tools of .venv: nothing to download.
+    assert [repo["repo"] for repo in config["repos"]] == ["local"]
+    assert all(hook["language"] == "system" and "additional_dependencies" not in hook for hook in hooks)
+    entries = [" ".join(hook["entry"].split()) for hook in hooks]
+    makefile = read("Makefile")
+    commands = [as_hooks_write_it(c) for target in ("ruff", "collection", "lint") for c in recipe(makefile, target)]
+    assert len(commands) == len(hooks), f"one hook per command of make ruff, collection and lint: {commands}"
+    for command in commands:
+        assert any(command in entry for entry in entries), f"no hook runs `{command}`"
+
+
+def browser_setup(tmp_path, uid, apt_get=True, present=False):
+    """Run tests/utils/browser.sh (make docs's first step) with Chromium missing (or `present`), a fake `id`, and a fake
+    apt-get that logs its calls into the same output (or no apt-get)."""
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "id").write_text(f"#!/bin/sh\necho {uid}\n")
+    (fake / "id").chmod(0o755)
+    if apt_get:
+        (fake / "apt-get").write_text('#!/bin/sh\necho "APT-GET $*"\n')
+        (fake / "apt-get").chmod(0o755)
+    where = "/bin/sh" if present else str(tmp_path / "nothing")
+    env = {"PATH": str(fake), "CHROMIUM": where, "CHROMEDRIVER": where}
+    return subprocess.run(
+        ["/bin/sh", os.path.join(ROOT, "tests", "utils", "browser.sh")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@NEWEST_ONLY
+def test_make_docs_says_what_it_installs_before_installing_it(tmp_path):
+    result = browser_setup(tmp_path, 0)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    announced = next(
+        i for i, line in enumerate(lines) if "installing the Debian packages chromium and chromium-driver" in line
+    )
+    assert "as root" in lines[announced]
+    assert lines[announced + 1 :] == ["APT-GET update -qq", "APT-GET install -y -qq chromium chromium-driver"]
+
+
+@NEWEST_ONLY
+@pytest.mark.parametrize(
+    "uid, apt_get, says",
+    [
+        (1000, True, "installing them takes root: run 'sudo apt-get install chromium chromium-driver'"),
+        (0, False, "no apt-get here: install Chromium and chromedriver as"),
+    ],
+)
+def test_make_docs_refuses_clearly_when_it_can_not_install_chromium(tmp_path, uid, apt_get, says):
+    result = browser_setup(tmp_path, uid, apt_get)
+    assert result.returncode == 1
+    assert says in result.stderr and "make docs again" in result.stderr
+    assert "needs Chromium and its driver" in result.stdout and "APT-GET" not in result.stdout
+
+
+@NEWEST_ONLY
+def test_make_docs_installs_nothing_when_chromium_is_there(tmp_path):
+    result = browser_setup(tmp_path, 1000, present=True)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
+@NEWEST_ONLY
+def test_make_docs_checks_the_browser_before_it_installs_anything():
+    makefile = read("Makefile")
+    docs = next(line for line in makefile.splitlines() if line.startswith("docs:"))
+    assert docs.split(":", 1)[1].split()[0] == "docs-browser"
+    assert recipe(makefile, "docs-browser") == ["sh tests/utils/browser.sh"]
+
+
+@NEWEST_ONLY
+def test_contributing_names_only_paths_that_exist():
+    """Every path CONTRIBUTING.md names in backquotes is in the tree (`<thing>` stands for any name); what the
+    runs write (tests/output/, build/) is left out."""
+    text = read("CONTRIBUTING.md")
+    top = set(os.listdir(ROOT))
+    named = {p for p in re.findall(r"`([^`\s]+)`", text) if p.split("/", 1)[0] in top and ("/" in p or "." in p)}
+    named -= {p for p in named if p.startswith(("tests/output/", "build/"))}
+    assert len(named) > 20, sorted(named)  # the paths are found at all
+    missing = sorted(p for p in named if not glob.glob(os.path.join(ROOT, p.replace("<thing>", "*"))))
+    assert not missing, f"CONTRIBUTING.md names paths that are not in the tree: {missing}"
 
 
 MODULE_DEFAULTS_PLAY = """
