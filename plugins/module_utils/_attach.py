@@ -269,7 +269,7 @@ def read_head(sock: Any) -> tuple[int, bytes]:
         if not chunk:
             raise AttachError("closed the connection without answering")
         data += chunk
-    head, _, rest = data.partition(b"\r\n\r\n")
+    head, rest = data.split(b"\r\n\r\n", 1)
     status = STATUS_LINE.fullmatch(head.split(b"\r\n", 1)[0])
     if status is None:
         raise AttachError("answered something that is not HTTP")
@@ -501,9 +501,9 @@ class Attachment:
 
     def _send_file(self, doing: str, content_type: str, chunks: Iterator[bytes], length: int) -> int:
         try:
-            status, _ = self._ask(
-                "POST", "/files", chunks, {"Content-Type": content_type, "Content-Length": str(length)}
-            )
+            status = self._ask("POST", "/files", chunks, {"Content-Type": content_type, "Content-Length": str(length)})[
+                0
+            ]
         except FileChanged as exc:
             raise AttachError(f"could not {doing}: {exc.message}") from None
         except (OSError, http.client.HTTPException, AttachError) as exc:

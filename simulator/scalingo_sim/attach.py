@@ -38,12 +38,12 @@ MAX_SECONDS = 600.0  # no sleep, idle or hang lasts longer
 WAIT_CAP = 120.0  # seconds /wait blocks for a command still running
 CUT_DELAY = 0.3  # seconds between the last output and a cut, for the client to have read it
 MIGRATION = (
-    "\x1b[1m== 20240101000000 CreateOrders: migrating ==\x1b[0m\r\n"
+    "== 20240101000000 CreateOrders: migrating ==\r\n"
     "-- create_table(:orders)\r\n"
     "   -> 0.0021s\r\n"
     "-- add_index(:orders, :customer_id)\r\n"
     "   -> 0.0008s\r\n"
-    "\x1b[1m== 20240101000000 CreateOrders: migrated (0.0031s) ==\x1b[0m\r\n"
+    "== 20240101000000 CreateOrders: migrated (0.0031s) ==\r\n"
     "Migrations: 1 applied, the database is up to date\r\n"
 )
 

@@ -18,6 +18,7 @@ def test_scan_catches_each_kind_of_secret():
         "Bearer abc",
         "Basic OnRr",
         "s3cr3t-env-value-7",
+        "http://127.0.0.1:40127/s3cr3t-attach-0123456789abcdef",  # a one-off's attach URL (the simulator's)
         "-----BEGIN PRIVATE KEY-----",
         "-----BEGIN EC PRIVATE KEY-----",
         "-----BEGIN RSA PRIVATE KEY-----",

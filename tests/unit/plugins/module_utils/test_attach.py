@@ -235,8 +235,9 @@ class FakeSocket:
         if item == SILENT:
             self.clock.now += self.timeout
             raise TimeoutError("timed out")
-        if isinstance(item, BaseException):
-            raise item
+        failure = item if isinstance(item, BaseException) else None
+        if failure is not None:
+            raise failure
         if len(item) > size:
             self.script.insert(0, item[size:])
         return item[:size]
@@ -248,80 +249,81 @@ class FakeSocket:
         self.closed = True
 
 
-def pumped(*script, stdin=b"", deadline=None, limit=1000, send_error=None):
-    clock = Clock()
-    sock = FakeSocket(clock, *script, send_error=send_error)
-    output = Output(limit)
-    ending = pump(sock, stdin, output, None if deadline is None else clock.now + deadline, clock)
-    return ending, output, sock, clock
+class Pumped:
+    """What pump() did with a scripted socket: how the stream ended, the output, the socket and the clock."""
+
+    def __init__(self, *script, stdin=b"", deadline=None, limit=1000, send_error=None):
+        self.clock = Clock()
+        self.sock = FakeSocket(self.clock, *script, send_error=send_error)
+        self.output = Output(limit)
+        self.ending = pump(
+            self.sock, stdin, self.output, None if deadline is None else self.clock.now + deadline, self.clock
+        )
 
 
 # -- the stream reader -----------------------------------------------------------------------------
 
 
 def test_the_stream_is_read_to_its_end_after_stdin_and_ctrl_d():
-    ending, output, sock, _ = pumped(b"hello ", b"world\r\n", b"", stdin=b"SELECT 1;\n")
-    assert ending == EXITED
-    assert bytes(output.data) == b"hello world\r\n" and output.dropped == 0
-    assert sock.sent == b"SELECT 1;\n" + EOT
+    run = Pumped(b"hello ", b"world\r\n", b"", stdin=b"SELECT 1;\n")
+    assert run.ending == EXITED
+    assert bytes(run.output.data) == b"hello world\r\n" and run.output.dropped == 0
+    assert run.sock.sent == b"SELECT 1;\n" + EOT
 
 
 def test_with_no_stdin_ctrl_d_is_sent_at_once():
-    ending, _, sock, _ = pumped(b"")
-    assert (ending, sock.sent) == (EXITED, EOT)
+    run = Pumped(b"")
+    assert (run.ending, run.sock.sent) == (EXITED, EOT)
 
 
 def test_partial_reads_and_silences_make_the_whole_output():
     # A character split across two reads, a chunk bigger than one read, silences between them.
     big = b"x" * (_attach.BLOCK + 10)
-    ending, output, _, clock = pumped(b"caf\xc3", SILENT, b"\xa9\n", SILENT, SILENT, big, b"", limit=len(big) + 10)
-    assert ending == EXITED
-    assert output.text() == "caf\u00e9\n" + "x" * (_attach.BLOCK + 10)
-    assert clock.now == 103.0  # three silences of one tick: waited, not failed
+    run = Pumped(b"caf\xc3", SILENT, b"\xa9\n", SILENT, SILENT, big, b"", limit=len(big) + 10)
+    assert run.ending == EXITED
+    assert run.output.text() == "caf\u00e9\n" + "x" * (_attach.BLOCK + 10)
+    assert run.clock.now == 103.0  # three silences of one tick: waited, not failed
 
 
 def test_the_deadline_sends_ctrl_c_once_and_a_stream_that_ends_then_is_stopped():
-    ending, output, sock, clock = pumped(b"working\n", SILENT, SILENT, SILENT, b"^C\r\n", b"", deadline=2.5)
-    assert ending == STOPPED
-    assert sock.sent == EOT + CTRL_C
-    assert output.text() == "working\n^C\r\n"
+    run = Pumped(b"working\n", SILENT, SILENT, SILENT, b"^C\r\n", b"", deadline=2.5)
+    assert run.ending == STOPPED
+    assert run.sock.sent == EOT + CTRL_C
+    assert run.output.text() == "working\n^C\r\n"
     # The reads never waited past the deadline: a tick at a time, then the half second left.
-    assert sock.timeouts[:4] == [1.0, 1.0, 1.0, 0.5] and clock.now == 102.5
+    assert run.sock.timeouts[:4] == [1.0, 1.0, 1.0, 0.5] and run.clock.now == 102.5
 
 
 def test_a_stream_that_goes_on_after_ctrl_c_is_abandoned_after_the_grace_period():
     chatter = [b"still here\n", SILENT] * 10
-    ending, output, sock, clock = pumped(b"start\n", SILENT, *chatter, deadline=1.0)
-    assert ending == ABANDONED
-    assert sock.sent.count(CTRL_C) == 1
-    assert clock.now == pytest.approx(101.0 + _attach.CTRL_C_GRACE)
-    assert output.text().startswith("start\nstill here\n")
+    run = Pumped(b"start\n", SILENT, *chatter, deadline=1.0)
+    assert run.ending == ABANDONED
+    assert run.sock.sent.count(CTRL_C) == 1
+    assert run.clock.now == pytest.approx(101.0 + _attach.CTRL_C_GRACE)
+    assert run.output.text().startswith("start\nstill here\n")
 
 
 def test_a_cut_connection_ends_the_stream_with_the_output_so_far():
-    ending, output, _, _ = pumped(b"before the cut\n", ConnectionResetError(104, "Connection reset by peer"))
-    assert ending == CUT and output.text() == "before the cut\n"
+    run = Pumped(b"before the cut\n", ConnectionResetError(104, "Connection reset by peer"))
+    assert run.ending == CUT and run.output.text() == "before the cut\n"
 
 
 def test_a_tls_stream_without_its_end_is_a_cut():
-    ending, _, _, _ = pumped(b"partial", ssl.SSLEOFError(8, "EOF occurred in violation of protocol"))
-    assert ending == CUT
+    assert Pumped(b"partial", ssl.SSLEOFError(8, "EOF occurred in violation of protocol")).ending == CUT
 
 
 def test_a_cut_after_ctrl_c_is_the_command_stopped():
-    ending, _, _, _ = pumped(SILENT, ConnectionResetError(), deadline=1.0)
-    assert ending == STOPPED
+    assert Pumped(SILENT, ConnectionResetError(), deadline=1.0).ending == STOPPED
 
 
 def test_stdin_that_cannot_be_sent_is_a_cut():
-    ending, _, _, _ = pumped(b"never read", send_error=BrokenPipeError())
-    assert ending == CUT
+    assert Pumped(b"never read", send_error=BrokenPipeError()).ending == CUT
 
 
 def test_the_output_keeps_its_last_bytes_and_counts_the_dropped_ones():
-    ending, output, _, _ = pumped(b"0123456789", b"abcdef", b"", limit=8)
-    assert ending == EXITED
-    assert bytes(output.data) == b"89abcdef" and output.dropped == 8
+    run = Pumped(b"0123456789", b"abcdef", b"", limit=8)
+    assert run.ending == EXITED
+    assert bytes(run.output.data) == b"89abcdef" and run.output.dropped == 8
 
 
 def test_the_output_limit_may_cut_a_character_which_is_replaced():
@@ -439,7 +441,7 @@ def test_a_file_is_sent_as_one_multipart_field_named_file():
 
 
 def test_a_file_that_shrank_since_it_was_checked_fails():
-    _, chunks, _ = multipart("data.csv", 10, io.BytesIO(b"short"))
+    chunks = multipart("data.csv", 10, io.BytesIO(b"short"))[1]
     with pytest.raises(FileChanged, match=re.escape("file data.csv became shorter while it was uploaded")):
         b"".join(chunks)
 

@@ -268,12 +268,13 @@ def ended(text="", code=0, ending=EXITED, dropped=0, **kwargs):
 
 
 class AttachHost:
-    """Stands for the attach host: `outcome` is what a run gets (an Outcome, or an AttachError raised), `made`
+    """Stands for the attach host: `outcome` is what a run gets (or `error` is raised), `made`
     lists the attachments made (_attach.Attachment's stand-ins), each with how it was made and run."""
 
     def __init__(self):
         self.made = []
         self.outcome = ended("ok\r\n")
+        self.error = None  # an AttachError to raise instead
 
     def attachment(self, target, bearer, verify, io_timeout, clock=None):
         host = self
@@ -285,8 +286,8 @@ class AttachHost:
 
             def run(self, stdin, files, timeout, output_limit):
                 self.ran = (stdin, files, timeout, output_limit)
-                if isinstance(host.outcome, Exception):
-                    raise host.outcome
+                if host.error is not None:
+                    raise host.error
                 return host.outcome
 
         self.made.append(Session())
@@ -381,7 +382,7 @@ def test_a_dropped_output_start_is_said(attach_host):
 
 
 def test_a_failure_on_the_attach_host_fails_as_a_change(attach_host):
-    attach_host.outcome = AttachError(
+    attach_host.error = AttachError(
         "could not attach to the container: https://one-off.test.example:5000 refused the credentials (HTTP 401)"
     )
     o = fails(Run, attached(), started_attached(), done_with())
