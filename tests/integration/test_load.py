@@ -1,8 +1,8 @@
 """Pacing under the rate limit, small: three apps on three forks while the simulator allows LIMIT requests per
 60 s per user, fewer than the play sends.
 
-The same play runs twice from an empty bearer cache and an empty rate window: with the modules' pacing at the
-simulator's limit (SCALINGO_RATE_LIMIT=LIMIT), then with pacing off. `rate_limit_retry_timeout: 0` makes any
+The same play runs twice from an empty bearer cache and an empty rate window: with the modules' pacing just under
+the simulator's limit (SCALINGO_RATE_LIMIT=PACED), then with pacing off. `rate_limit_retry_timeout: 0` makes any
 refused request fail its task instead of being tried again. Paced, the play ends right, no request is refused,
 the token is exchanged once and no 60 s of the request log hold more than LIMIT requests; unpaced, the same play
 meets refusals (429) and the tasks they hit fail saying so. What happened is read from the simulator's request
@@ -19,7 +19,11 @@ import re
 import requests
 from conftest import SECRETS, assert_ok_and_secret_free, failures, run_playbook
 
-LIMIT = 10  # the play sends 16 requests: 10 at once, then the rest a window later
+LIMIT = 10
+# The modules pace a little below the simulator's limit: the pacer books when a request is sent, the simulator counts
+# it when it arrives, and on a busy machine a request may arrive more than the pacer's 1 s of slack after its
+# booking. The play sends 16 requests: 8 at once, then the rest a window later.
+PACED = LIMIT - 2
 WINDOW = 60
 APPS = ["pace-app-1", "pace-app-2", "pace-app-3"]
 PLAYBOOK = """
@@ -84,12 +88,12 @@ def test_pacing_keeps_a_small_fleet_under_the_rate_limit(simulator, tmp_path):
     (tmp_path / "inventory.ini").write_text("[apps]\n" + "\n".join(APPS) + "\n")
     (tmp_path / "load.yml").write_text(PLAYBOOK)
 
-    result, log = play(simulator, tmp_path, "paced", LIMIT)
+    result, log = play(simulator, tmp_path, "paced", PACED)
     assert_ok_and_secret_free(result)
     assert len(log) > LIMIT, f"the play sent {len(log)} requests, no more than the limit: the test proves nothing"
     assert {e["status"] for e in log} <= {200, 201, 204, 404}  # no refusal (429), nothing unexpected
     assert sum(1 for e in log if e["path"] == "/v1/tokens/exchange") == 1  # three forks, an empty cache
-    assert window_peak(sorted(e["time"] for e in log)) <= LIMIT
+    assert window_peak(sorted(e["time"] for e in log)) <= PACED
     creates = sorted(e["body"]["app"]["name"] for e in log if e["method"] == "POST" and e["path"] == "/v1/apps")
     assert creates == APPS
     assert sorted(e["path"] for e in log if e["method"] == "DELETE") == [f"/v1/apps/{app}" for app in APPS]
