@@ -182,6 +182,27 @@ PLAN_FIELDS = {"id": str, "name": str}
 SUSPENDED_ADVICE = "check the account's billing, resume the addon (dashboard or support), then run the task again"
 
 
+ARGUMENT_SPEC = {
+    "app": {"type": "str", "required": True},
+    "provider": {"type": "str", "required": True},
+    "plan": {"type": "str"},
+    "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+    "addon_id": {"type": "str"},
+    "confirm": {"type": "str"},
+}
+
+
+def input_problems(params: dict) -> list[str]:
+    """What is wrong with the task's input on its face, in the order it is reported."""
+    problems = [app_name_problem("app", params["app"]), provider_problem("provider", params["provider"])]
+    problems += [
+        identifier_problem(key, params[key]) for key in ("plan", "addon_id", "confirm") if params[key] is not None
+    ]
+    if params["confirm"] is not None and params["state"] == "present":
+        problems.append("confirm is only used with state=absent, to name the addon to delete")
+    return [problem for problem in problems if problem]
+
+
 def provider_of(addon):
     return addon["addon_provider"].get("id")
 
@@ -209,27 +230,6 @@ def injected(variables, resource_id):
     direct = {v["name"] for v in variables if key in v["value"].lower().replace("-", "_")}
     aliases = {v["name"] for v in variables if v["value"].startswith("$") and v["value"][1:].strip("{}") in direct}
     return sorted(direct | aliases)
-
-
-ARGUMENT_SPEC = {
-    "app": {"type": "str", "required": True},
-    "provider": {"type": "str", "required": True},
-    "plan": {"type": "str"},
-    "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
-    "addon_id": {"type": "str"},
-    "confirm": {"type": "str"},
-}
-
-
-def input_problems(params: dict) -> list[str]:
-    """What is wrong with the task's input on its face, in the order it is reported."""
-    problems = [app_name_problem("app", params["app"]), provider_problem("provider", params["provider"])]
-    problems += [
-        identifier_problem(key, params[key]) for key in ("plan", "addon_id", "confirm") if params[key] is not None
-    ]
-    if params["confirm"] is not None and params["state"] == "present":
-        problems.append("confirm is only used with state=absent, to name the addon to delete")
-    return [problem for problem in problems if problem]
 
 
 class Addon(Resource):
