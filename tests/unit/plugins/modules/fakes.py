@@ -13,7 +13,7 @@ import json
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from requests.structures import CaseInsensitiveDict
 
-from ansible_collections.scalingo.cloud.plugins.module_utils._api import ApiCalls
+from ansible_collections.scalingo.cloud.plugins.module_utils._api import ApiCalls, app_name_problems
 from ansible_collections.scalingo.cloud.plugins.module_utils._client import Client
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import full_spec
@@ -28,6 +28,8 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._waiter import Wait
 API = "https://api.test.example"
 AUTH = "https://auth.test.example"
 LOST = "lost"
+# The rule an app name such as 'My Shop' breaks, as input_problems quote it (the rule itself is tested with _api).
+APP_RULE = "; ".join(app_name_problems("My Shop"))
 # The bearer FakeClient.bearer() gives (a one-off's attach host gets it).
 BEARER = "eyJhbGciOiJIUzUxMiJ9.eyJ1dWlkIjoidXMtdW5pdCJ9.c2lnbmF0dXJl"
 

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.scalingo.cloud.plugins.module_utils._api import app_name_problems
 from ansible_collections.scalingo.cloud.plugins.modules import scalingo_autoscaler
 from ansible_collections.scalingo.cloud.plugins.modules.scalingo_autoscaler import Autoscaler, input_problems
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
+    APP_RULE,
     again,
     answer,
     expect,
@@ -23,7 +23,6 @@ LIST = f"/apps/{APP}/autoscalers"
 ONE = f"{LIST}/{ID}"
 TYPE_RULE = "a container type has only letters and digits, as in the Procfile (web, worker)"
 FORMATION = f"/apps/{APP}/containers"
-APP_RULE = "; ".join(app_name_problems("My Shop"))  # the app name rule, tested with _api
 SETTINGS = {"metric": "cpu", "target": 0.75, "min_containers": 2, "max_containers": 6}
 
 
