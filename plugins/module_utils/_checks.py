@@ -7,7 +7,7 @@
 One rule per kind of input, Scalingo's own where it has one, for every module that takes such an
 input. Each check returns None, or the one-line message of the failure: the option, its value as
 repr() shows it (a line break is \\n, a leading space is visible), and the rule. Values of no_log
-options are never quoted. App names are checked by _client.app_name_problems, domain names by
+options are never quoted. App names are checked by app_name_problem (the rule of _api.app_name_problems), domain names by
 _tls.domain_name_problem.
 
 Nothing here is a public API; it may change in any release.
@@ -16,6 +16,8 @@ Nothing here is a public API; it may change in any release.
 from __future__ import annotations
 
 import re
+
+from ._api import app_name_problems
 
 # A process type (a container type) as Procfiles name them: letters and digits, with single '-' or '_' between
 # them (worker-2, clock_1), at most 63 characters. Scalingo's docs show letters and digits only; the separators
@@ -37,6 +39,11 @@ ADDON_PROVIDER = re.compile(r"[a-z0-9][a-z0-9-]*")
 IDENTIFIER = re.compile(r"[^\s/]+")
 
 CONTAINER_TYPE_RULE = "a container type has only letters and digits, as in the Procfile (web, worker), with single '-' or '_' between them"
+
+
+def app_name_problem(option: str, name: str, what: str = "app name") -> str | None:
+    problems = app_name_problems(name)
+    return f"{what} {name!r} ({option}) is invalid: {'; '.join(problems)}" if problems else None
 
 
 def _bad(option: str, value: str, rule: str) -> str:

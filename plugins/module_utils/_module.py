@@ -14,11 +14,13 @@ Nothing here is a public API; it may change in any release.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from ._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, Client, app_name_problems
+from ._checks import app_name_problem
+from ._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, Client
 from ._errors import ScalingoError
 from ._redact import redact, redact_all
 from ._resource import Resource
@@ -38,15 +40,28 @@ def wait_argument_spec() -> dict[str, dict]:
     return {name: dict(option) for name, option in WAIT_SPEC.items()}
 
 
+def full_spec(argument_spec: dict[str, dict], wait: bool = False) -> dict[str, dict]:
+    """A module's whole argument spec: its own options, the connection options and (wait=True) the wait options."""
+    spec = dict(argument_spec)
+    spec.update(auth_argument_spec())
+    if wait:
+        spec.update(wait_argument_spec())
+    return spec
+
+
 class ScalingoModule:
     """An AnsibleModule with the shared options, a client, and the one way a task ends."""
 
-    def __init__(self, argument_spec: dict[str, dict], wait: bool = False, **kwargs: Any) -> None:
-        spec = dict(argument_spec)
-        spec.update(auth_argument_spec())
-        if wait:
-            spec.update(wait_argument_spec())
-        self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **kwargs)
+    def __init__(
+        self,
+        argument_spec: dict[str, dict],
+        wait: bool = False,
+        input_problems: Callable[[dict], list[str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """The task's parameters, checked: the connection options, wait_timeout, then input_problems(params),
+        the module's checks of its own input, of which the first problem fails the task before any request."""
+        self.module = AnsibleModule(argument_spec=full_spec(argument_spec, wait), supports_check_mode=True, **kwargs)
         self.params = self.module.params
         try:
             self.connection = connection_settings(self.params)
@@ -54,6 +69,9 @@ class ScalingoModule:
             self.fail(exc.message)
         if "wait_timeout" in self.params and self.params["wait_timeout"] <= 0:
             self.fail(f"wait_timeout must be a positive number of seconds, got {self.params['wait_timeout']}")
+        problems = input_problems(self.params) if input_problems else []
+        if problems:
+            self.fail(problems[0])
 
     def client(self) -> Client:
         if not HAS_REQUESTS:
@@ -65,9 +83,9 @@ class ScalingoModule:
         return client
 
     def check_app_name(self, option: str, name: str, what: str = "app name") -> None:
-        problems = app_name_problems(name)
-        if problems:
-            self.fail(f"{what} {name!r} ({option}) is invalid: {'; '.join(problems)}")
+        problem = app_name_problem(option, name, what)
+        if problem:
+            self.fail(problem)
 
     def check(self, *problems: str | None) -> None:
         """Fail with the first of `problems` (the messages of _checks) that is not None."""

@@ -168,7 +168,11 @@ duration:
 import copy
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._api import api_path
-from ansible_collections.scalingo.cloud.plugins.module_utils._checks import identifier_problem, provider_problem
+from ansible_collections.scalingo.cloud.plugins.module_utils._checks import (
+    app_name_problem,
+    identifier_problem,
+    provider_problem,
+)
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
 from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource
@@ -176,6 +180,27 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Re
 ADDON_FIELDS = {"id": str, "status": str, "addon_provider": dict, "plan": dict}
 PLAN_FIELDS = {"id": str, "name": str}
 SUSPENDED_ADVICE = "check the account's billing, resume the addon (dashboard or support), then run the task again"
+
+
+ARGUMENT_SPEC = {
+    "app": {"type": "str", "required": True},
+    "provider": {"type": "str", "required": True},
+    "plan": {"type": "str"},
+    "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+    "addon_id": {"type": "str"},
+    "confirm": {"type": "str"},
+}
+
+
+def input_problems(params: dict) -> list[str]:
+    """What is wrong with the task's input on its face, in the order it is reported."""
+    problems = [app_name_problem("app", params["app"]), provider_problem("provider", params["provider"])]
+    problems += [
+        identifier_problem(key, params[key]) for key in ("plan", "addon_id", "confirm") if params[key] is not None
+    ]
+    if params["confirm"] is not None and params["state"] == "present":
+        problems.append("confirm is only used with state=absent, to name the addon to delete")
+    return [problem for problem in problems if problem]
 
 
 def provider_of(addon):
@@ -406,26 +431,10 @@ class Addon(Resource):
         return self.result(True, self.shown(addon), self.shown(None), addon={})
 
 
-def main():
-    m = ScalingoModule(
-        argument_spec={
-            "app": {"type": "str", "required": True},
-            "provider": {"type": "str", "required": True},
-            "plan": {"type": "str"},
-            "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
-            "addon_id": {"type": "str"},
-            "confirm": {"type": "str"},
-        },
-        wait=True,
-        required_if=[("state", "present", ["plan"])],
-    )
-    p = m.params
-    m.check_app_name("app", p["app"])
-    m.check(provider_problem("provider", p["provider"]))
-    m.check(*(identifier_problem(key, p[key]) for key in ("plan", "addon_id", "confirm") if p[key] is not None))
-    if p["confirm"] is not None and p["state"] == "present":
-        m.fail("confirm is only used with state=absent, to name the addon to delete")
-    m.run(Addon)
+def main() -> None:
+    ScalingoModule(
+        ARGUMENT_SPEC, wait=True, input_problems=input_problems, required_if=[("state", "present", ["plan"])]
+    ).run(Addon)
 
 
 if __name__ == "__main__":

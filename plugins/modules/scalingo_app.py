@@ -137,12 +137,48 @@ app:
 import copy
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._api import api_path
-from ansible_collections.scalingo.cloud.plugins.module_utils._checks import email_problem, url_problem
+from ansible_collections.scalingo.cloud.plugins.module_utils._checks import app_name_problem, email_problem, url_problem
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
 from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource, differences
 
 FLAGS = ("force_https", "sticky_session", "router_logs", "stack_id")
 CREATE_FIELDS = ("git_source", "hds_resource", "stack_id", "project_id")
+
+
+ARGUMENT_SPEC = {
+    "name": {"type": "str", "required": True},
+    "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+    "rename_from": {"type": "str"},
+    "owner": {"type": "str"},
+    "force_https": {"type": "bool"},
+    "sticky_session": {"type": "bool"},
+    "router_logs": {"type": "bool"},
+    "stack_id": {"type": "str"},
+    "project_id": {"type": "str"},
+    "git_source": {"type": "str"},
+    "hds_resource": {"type": "bool"},
+}
+
+
+def input_problems(params: dict) -> list[str]:
+    """What is wrong with the task's input on its face, in the order it is reported."""
+    problems = [app_name_problem("name", params["name"])]
+    if params["rename_from"] is not None:
+        if params["state"] == "absent":
+            problems.append("rename_from is only used with state=present")
+        problems.append(app_name_problem("rename_from", params["rename_from"]))
+        if params["rename_from"] == params["name"]:
+            problems.append(
+                f"rename_from and name are both '{params['name']}': give the app's current name in rename_from"
+            )
+    if params["owner"] is not None:
+        problems.append(email_problem("owner", params["owner"]))
+    for key in ("stack_id", "project_id", "git_source"):
+        if params[key] is not None and not params[key].strip():
+            problems.append(f"{key} must not be empty: leave it out to keep the current value")
+    if params["git_source"] is not None:
+        problems.append(url_problem("git_source", params["git_source"]))
+    return [problem for problem in problems if problem]
 
 
 def view(app):
@@ -282,38 +318,8 @@ class App(Resource):
         return self.result(app is not None, self.shown(app), self.shown(None), app={})
 
 
-def main():
-    m = ScalingoModule(
-        argument_spec={
-            "name": {"type": "str", "required": True},
-            "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
-            "rename_from": {"type": "str"},
-            "owner": {"type": "str"},
-            "force_https": {"type": "bool"},
-            "sticky_session": {"type": "bool"},
-            "router_logs": {"type": "bool"},
-            "stack_id": {"type": "str"},
-            "project_id": {"type": "str"},
-            "git_source": {"type": "str"},
-            "hds_resource": {"type": "bool"},
-        },
-    )
-    p = m.params
-    m.check_app_name("name", p["name"])
-    if p["rename_from"] is not None:
-        if p["state"] == "absent":
-            m.fail("rename_from is only used with state=present")
-        m.check_app_name("rename_from", p["rename_from"])
-        if p["rename_from"] == p["name"]:
-            m.fail(f"rename_from and name are both '{p['name']}': give the app's current name in rename_from")
-    if p["owner"] is not None:
-        m.check(email_problem("owner", p["owner"]))
-    for key in ("stack_id", "project_id", "git_source"):
-        if p[key] is not None and not p[key].strip():
-            m.fail(f"{key} must not be empty: leave it out to keep the current value")
-    if p["git_source"] is not None:
-        m.check(url_problem("git_source", p["git_source"]))
-    m.run(App)
+def main() -> None:
+    ScalingoModule(ARGUMENT_SPEC, input_problems=input_problems).run(App)
 
 
 if __name__ == "__main__":

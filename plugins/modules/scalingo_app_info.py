@@ -341,7 +341,7 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._api import (
     CONTAINER_FIELDS,
     api_path,
 )
-from ansible_collections.scalingo.cloud.plugins.module_utils._checks import container_type_problem
+from ansible_collections.scalingo.cloud.plugins.module_utils._checks import app_name_problem, container_type_problem
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
 from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource
@@ -378,6 +378,68 @@ PER_CONTAINER = ("cpu", "memory", "swap")
 MAX_SINCE = 71
 CHILD_APPS_PER_PAGE = 50
 DEPLOYMENTS_LIMIT = 10
+
+
+ARGUMENT_SPEC = {
+    "name": {"type": "str"},
+    "gather": {"type": "list", "elements": "str", "choices": list(GATHER), "default": []},
+    "logs_archives_limit": {"type": "int"},
+    "env_values": {"type": "bool", "default": False},
+    "deployments_limit": {"type": "int", "default": DEPLOYMENTS_LIMIT},
+    "metrics": {
+        "type": "list",
+        "elements": "dict",
+        "default": [],
+        "options": {
+            "name": {"type": "str", "required": True, "choices": list(dict.fromkeys(SERIES + RECOMMENDED))},
+            "container_type": {"type": "str"},
+            "index": {"type": "int"},
+            "since": {"type": "int"},
+            "status_code": {"type": "str", "choices": ["1XX", "2XX", "3XX", "4XX", "5XX", "all"]},
+            "recommended": {"type": "bool", "default": False},
+        },
+    },
+}
+
+
+def input_problems(params: dict) -> list[str]:
+    """What is wrong with the task's input on its face, in the order it is reported."""
+    problems = []
+    if params["name"] is not None:
+        problems.append(app_name_problem("name", params["name"]))
+    if params["metrics"] and not params["name"]:
+        problems.append("metrics are read for one app: give its name")
+    for number, query in enumerate(params["metrics"]):
+        problem = metric_problem(query)
+        if problem:
+            problems.append(f"metrics[{number}] ({query['name']}): {problem}")
+    limit = params["logs_archives_limit"]
+    if limit is not None and limit < 1:
+        problems.append(
+            f"logs_archives_limit must be 1 or more, got {limit}: leave logs_archives out of gather to read none"
+        )
+    limit = params["deployments_limit"]
+    if limit < 1:  # never null: Ansible refuses null for an int with a default
+        problems.append(
+            f"deployments_limit must be 1 or more, got {limit}: leave deployments out of gather to read none"
+        )
+    return [problem for problem in problems if problem]
+
+
+def input_warnings(params: dict, no_log: bool) -> list[str]:
+    """Options given for nothing, and env_values on a task whose result is logged."""
+    warnings = []
+    if params["logs_archives_limit"] is not None and "logs_archives" not in params["gather"]:
+        warnings.append("logs_archives_limit is only used with gather=logs_archives")
+    if params["env_values"]:
+        if "env" not in params["gather"]:
+            warnings.append("env_values is only used with gather=env")
+        elif not no_log:
+            warnings.append(
+                "env_values=true returns the values of the environment variables, which are secrets: "
+                "set no_log: true on this task"
+            )
+    return warnings
 
 
 def metric_problem(query):
@@ -488,61 +550,10 @@ class AppInfo(Resource):
         return self.result(False, apps=apps, metrics=metrics)
 
 
-def main():
-    m = ScalingoModule(
-        argument_spec={
-            "name": {"type": "str"},
-            "gather": {"type": "list", "elements": "str", "choices": list(GATHER), "default": []},
-            "logs_archives_limit": {"type": "int"},
-            "env_values": {"type": "bool", "default": False},
-            "deployments_limit": {"type": "int", "default": DEPLOYMENTS_LIMIT},
-            "metrics": {
-                "type": "list",
-                "elements": "dict",
-                "default": [],
-                "options": {
-                    "name": {"type": "str", "required": True, "choices": list(dict.fromkeys(SERIES + RECOMMENDED))},
-                    "container_type": {"type": "str"},
-                    "index": {"type": "int"},
-                    "since": {"type": "int"},
-                    "status_code": {"type": "str", "choices": ["1XX", "2XX", "3XX", "4XX", "5XX", "all"]},
-                    "recommended": {"type": "bool", "default": False},
-                },
-            },
-        },
-    )
-    p = m.params
-    if p["name"] is not None:
-        m.check_app_name("name", p["name"])
-    if p["metrics"] and not p["name"]:
-        m.fail("metrics are read for one app: give its name")
-    for number, query in enumerate(p["metrics"]):
-        problem = metric_problem(query)
-        if problem:
-            m.fail(f"metrics[{number}] ({query['name']}): {problem}")
-    limit = p["logs_archives_limit"]
-    if limit is not None:
-        if limit < 1:
-            m.fail(
-                f"logs_archives_limit must be 1 or more, got {limit}: leave logs_archives out of gather to read none"
-            )
-        if "logs_archives" not in p["gather"]:
-            m.warn("logs_archives_limit is only used with gather=logs_archives")
-    if p["deployments_limit"] is None:  # given as null: the default
-        p["deployments_limit"] = DEPLOYMENTS_LIMIT
-    if p["deployments_limit"] < 1:
-        m.fail(
-            f"deployments_limit must be 1 or more, got {p['deployments_limit']}: leave deployments out of gather "
-            "to read none"
-        )
-    if p["env_values"]:
-        if "env" not in p["gather"]:
-            m.warn("env_values is only used with gather=env")
-        elif not m.module.no_log:
-            m.warn(
-                "env_values=true returns the values of the environment variables, which are secrets: "
-                "set no_log: true on this task"
-            )
+def main() -> None:
+    m = ScalingoModule(ARGUMENT_SPEC, input_problems=input_problems)
+    for warning in input_warnings(m.params, m.module.no_log):
+        m.warn(warning)
     m.run(AppInfo)
 
 

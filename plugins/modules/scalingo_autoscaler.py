@@ -163,7 +163,7 @@ autoscaler:
 import math
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._api import AUTOSCALER_FIELDS, api_path
-from ansible_collections.scalingo.cloud.plugins.module_utils._checks import container_type_problem
+from ansible_collections.scalingo.cloud.plugins.module_utils._checks import app_name_problem, container_type_problem
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
 from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource, differences
@@ -172,6 +172,49 @@ SETTINGS = ("metric", "target", "min_containers", "max_containers")
 FRACTIONS = ("cpu", "memory", "swap")
 MIN_CONTAINERS = 2
 MAX_PER_TYPE = 10
+
+
+ARGUMENT_SPEC = {
+    "app": {"type": "str", "required": True},
+    "container_type": {"type": "str", "required": True},
+    "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+    "metric": {
+        "type": "str",
+        "choices": ["cpu", "memory", "swap", "rpm_per_container", "p95_response_time", "5XX"],
+    },
+    "target": {"type": "float"},
+    "min_containers": {"type": "int"},
+    "max_containers": {"type": "int"},
+    "enabled": {"type": "bool", "default": True},
+}
+
+
+def input_problems(params: dict) -> list[str]:
+    """What is wrong with the task's input on its face, in the order it is reported."""
+    problem = app_name_problem("app", params["app"]) or settings_problem(params)
+    return [problem] if problem else []
+
+
+def settings_problem(p: dict) -> str | None:
+    """What is wrong with the container type and the settings on their face, or None."""
+    problem = container_type_problem("container_type", p["container_type"])
+    if problem:
+        return problem
+    metric, target, low, high = (p[key] for key in SETTINGS)
+    if metric == "5XX" and p["container_type"] != "web":
+        return f"metric 5XX (the router's server errors) is only for the web container type, not {p['container_type']}"
+    if target is not None and (not math.isfinite(target) or target <= 0):
+        return f"target must be a number above 0, got {target}"
+    if metric in FRACTIONS and target > 1:
+        return f"target of the {metric} metric is a fraction of 1 (0.75 for 75%), got {target}"
+    for key, value in (("min_containers", low), ("max_containers", high)):
+        if value is not None and value < MIN_CONTAINERS:
+            return f"{key} must be at least {MIN_CONTAINERS} (Scalingo's minimum for an autoscaler), got {value}"
+    if high is not None and high > MAX_PER_TYPE:
+        return f"max_containers must be at most {MAX_PER_TYPE} (Scalingo's limit per container type), got {high}"
+    if low is not None and high is not None and low > high:
+        return f"min_containers ({low}) must not be above max_containers ({high})"
+    return None
 
 
 class Autoscaler(Resource):
@@ -308,50 +351,10 @@ class Autoscaler(Resource):
         return self.result(before is not None, self.shown(before), self.shown(None), autoscaler={})
 
 
-def input_problem(p):
-    """What is wrong with the task's input on its face, or None."""
-    problem = container_type_problem("container_type", p["container_type"])
-    if problem:
-        return problem
-    metric, target, low, high = (p[key] for key in SETTINGS)
-    if metric == "5XX" and p["container_type"] != "web":
-        return f"metric 5XX (the router's server errors) is only for the web container type, not {p['container_type']}"
-    if target is not None and (not math.isfinite(target) or target <= 0):
-        return f"target must be a number above 0, got {target}"
-    if metric in FRACTIONS and target > 1:
-        return f"target of the {metric} metric is a fraction of 1 (0.75 for 75%), got {target}"
-    for key, value in (("min_containers", low), ("max_containers", high)):
-        if value is not None and value < MIN_CONTAINERS:
-            return f"{key} must be at least {MIN_CONTAINERS} (Scalingo's minimum for an autoscaler), got {value}"
-    if high is not None and high > MAX_PER_TYPE:
-        return f"max_containers must be at most {MAX_PER_TYPE} (Scalingo's limit per container type), got {high}"
-    if low is not None and high is not None and low > high:
-        return f"min_containers ({low}) must not be above max_containers ({high})"
-    return None
-
-
-def main():
-    m = ScalingoModule(
-        argument_spec={
-            "app": {"type": "str", "required": True},
-            "container_type": {"type": "str", "required": True},
-            "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
-            "metric": {
-                "type": "str",
-                "choices": ["cpu", "memory", "swap", "rpm_per_container", "p95_response_time", "5XX"],
-            },
-            "target": {"type": "float"},
-            "min_containers": {"type": "int"},
-            "max_containers": {"type": "int"},
-            "enabled": {"type": "bool", "default": True},
-        },
-        required_together=[["metric", "target"]],
+def main() -> None:
+    ScalingoModule(ARGUMENT_SPEC, input_problems=input_problems, required_together=[["metric", "target"]]).run(
+        Autoscaler
     )
-    m.check_app_name("app", m.params["app"])
-    problem = input_problem(m.params)
-    if problem:
-        m.fail(problem)
-    m.run(Autoscaler)
 
 
 if __name__ == "__main__":

@@ -89,9 +89,24 @@ app:
 """
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._api import api_path
+from ansible_collections.scalingo.cloud.plugins.module_utils._checks import app_name_problem
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
 from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource
+
+ARGUMENT_SPEC = {
+    "parent": {"type": "str", "required": True},
+    "name": {"type": "str", "required": True},
+    "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+}
+
+
+def input_problems(params: dict) -> list[str]:
+    """What is wrong with the task's input on its face, in the order it is reported."""
+    problems = [app_name_problem("parent", params["parent"]), app_name_problem("name", params["name"])]
+    if params["name"] == params["parent"]:
+        problems.append(f"name and parent are both '{params['name']}': a child app needs a name of its own")
+    return [problem for problem in problems if problem]
 
 
 def predict(parent_app, name):
@@ -172,19 +187,8 @@ class ChildApp(Resource):
         return self.result(app is not None, self.shown(app is not None), self.shown(False), app={})
 
 
-def main():
-    m = ScalingoModule(
-        argument_spec={
-            "parent": {"type": "str", "required": True},
-            "name": {"type": "str", "required": True},
-            "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
-        },
-    )
-    m.check_app_name("parent", m.params["parent"])
-    m.check_app_name("name", m.params["name"])
-    if m.params["name"] == m.params["parent"]:
-        m.fail(f"name and parent are both '{m.params['name']}': a child app needs a name of its own")
-    m.run(ChildApp)
+def main() -> None:
+    ScalingoModule(ARGUMENT_SPEC, input_problems=input_problems).run(ChildApp)
 
 
 if __name__ == "__main__":

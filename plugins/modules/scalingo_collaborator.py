@@ -133,12 +133,27 @@ collaborator:
 """
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._api import api_path
-from ansible_collections.scalingo.cloud.plugins.module_utils._checks import email_problem
+from ansible_collections.scalingo.cloud.plugins.module_utils._checks import app_name_problem, email_problem
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
 from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource
 
 FIELDS = {"id": str, "email": str}
+
+
+ARGUMENT_SPEC = {
+    "app": {"type": "str", "required": True},
+    "email": {"type": "str", "required": True},
+    "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+    "limited": {"type": "bool"},
+    "return_invitation_link": {"type": "bool", "default": False},
+}
+
+
+def input_problems(params: dict) -> list[str]:
+    """What is wrong with the task's input on its face, in the order it is reported."""
+    problems = [app_name_problem("app", params["app"]), email_problem("email", params["email"])]
+    return [problem for problem in problems if problem]
 
 
 class Collaborator(Resource):
@@ -267,20 +282,8 @@ class Collaborator(Resource):
         return self.result(current is not None, self.shown(current), self.shown(None), collaborator={})
 
 
-def main():
-    m = ScalingoModule(
-        argument_spec={
-            "app": {"type": "str", "required": True},
-            "email": {"type": "str", "required": True},
-            "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
-            "limited": {"type": "bool"},
-            "return_invitation_link": {"type": "bool", "default": False},
-        },
-    )
-    p = m.params
-    m.check_app_name("app", p["app"])
-    m.check(email_problem("email", p["email"]))
-    m.run(Collaborator)
+def main() -> None:
+    ScalingoModule(ARGUMENT_SPEC, input_problems=input_problems).run(Collaborator)
 
 
 if __name__ == "__main__":

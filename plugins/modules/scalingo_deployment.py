@@ -183,7 +183,7 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._archive import (
     shown_name,
     source_problem,
 )
-from ansible_collections.scalingo.cloud.plugins.module_utils._checks import url_problem
+from ansible_collections.scalingo.cloud.plugins.module_utils._checks import app_name_problem, url_problem
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule, wait_argument_spec
 from ansible_collections.scalingo.cloud.plugins.module_utils._redact import redact, redact_all
@@ -201,6 +201,38 @@ WHY = {
     "aborted": "the deployment was aborted",
 }
 ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
+
+
+ARGUMENT_SPEC = {
+    "app": {"type": "str", "required": True},
+    "source_url": {"type": "str", "no_log": True},
+    "source_path": {"type": "path"},
+    "source_max_size": {"type": "bytes", "default": "1G"},
+    "git_ref": {"type": "str"},
+    "force": {"type": "bool", "default": False},
+    **wait_argument_spec(),
+}
+ARGUMENT_SPEC["wait_timeout"]["default"] = 1800
+
+
+def input_problems(params: dict) -> list[str]:
+    """What is wrong with the task's input on its face, in the order it is reported (source_path is looked at
+    on the host that runs the module, before any request)."""
+    problems = [app_name_problem("app", params["app"])]
+    git_ref = params["git_ref"]
+    if git_ref is not None and (not git_ref.strip() or git_ref.startswith("-")):
+        problems.append(
+            "git_ref must be a version such as a commit, a tag or v1.2.3, not empty nor starting with a dash"
+        )
+    if params["source_url"] is not None:
+        problems.append(url_problem("source_url", params["source_url"], secret=True))
+    if params["source_max_size"] <= 0:
+        problems.append("source_max_size must be a size above zero, such as 512M or 2G")
+    elif params["source_path"] is not None:
+        problem = source_problem(params["source_path"], params["source_max_size"])
+        if problem:
+            problems.append(f"source_path {shown_name(params['source_path'])} {problem}")
+    return [problem for problem in problems if problem]
 
 
 class Deployment(Resource):
@@ -381,34 +413,13 @@ class Deployment(Resource):
         return text, ("; the last lines of its output:\n" + "\n".join(lines[-TAIL:])) if lines else ""
 
 
-def main():
-    spec = {
-        "app": {"type": "str", "required": True},
-        "source_url": {"type": "str", "no_log": True},
-        "source_path": {"type": "path"},
-        "source_max_size": {"type": "bytes", "default": "1G"},
-        "git_ref": {"type": "str"},
-        "force": {"type": "bool", "default": False},
-    }
-    spec.update(wait_argument_spec())
-    spec["wait_timeout"]["default"] = 1800
-    m = ScalingoModule(
-        argument_spec=spec,
+def main() -> None:
+    ScalingoModule(
+        ARGUMENT_SPEC,
+        input_problems=input_problems,
         mutually_exclusive=[("source_url", "source_path")],
         required_one_of=[("source_url", "source_path")],
-    )
-    p = m.params
-    m.check_app_name("app", p["app"])
-    if p["git_ref"] is not None and (not p["git_ref"].strip() or p["git_ref"].startswith("-")):
-        m.fail("git_ref must be a version such as a commit, a tag or v1.2.3, not empty nor starting with a dash")
-    if p["source_url"] is not None:
-        m.check(url_problem("source_url", p["source_url"], secret=True))
-    if p["source_max_size"] <= 0:
-        m.fail("source_max_size must be a size above zero, such as 512M or 2G")
-    problem = p["source_path"] is not None and source_problem(p["source_path"], p["source_max_size"])
-    if problem:
-        m.fail(f"source_path {shown_name(p['source_path'])} {problem}")
-    m.run(Deployment)
+    ).run(Deployment)
 
 
 if __name__ == "__main__":

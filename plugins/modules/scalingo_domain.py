@@ -194,6 +194,7 @@ from datetime import UTC, datetime
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._api import api_path
+from ansible_collections.scalingo.cloud.plugins.module_utils._checks import app_name_problem
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
 from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource
 from ansible_collections.scalingo.cloud.plugins.module_utils._tls import (
@@ -213,6 +214,57 @@ MAX_DOMAINS = 20
 # What the API assumes of a setting it was not given.
 DEFAULTS = {"canonical": False, "letsencrypt_enabled": True}
 NEW = dict(DEFAULTS, letsencrypt=False, letsencrypt_status="new", ssl=False)
+
+
+ARGUMENT_SPEC = {
+    "app": {"type": "str", "required": True},
+    "name": {"type": "str", "required": True},
+    "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+    "canonical": {"type": "bool"},
+    "letsencrypt": {"type": "bool"},
+    "tls_cert": {"type": "str"},
+    "tls_key": {"type": "str", "no_log": True},
+}
+
+
+def input_problems(params: dict) -> list[str]:
+    """What is wrong with the task's input on its face, in the order it is reported; the certificate itself
+    is read apart (check_certificate)."""
+    problems = [app_name_problem("app", params["app"])]
+    name = params["name"].lower()
+    problem = domain_name_problem(name)
+    if problem:
+        problems.append(f"domain name {params['name']!r} (name) is invalid: {problem}")
+    if params["state"] == "absent":
+        return [problem for problem in problems if problem]
+    if params["canonical"] and is_wildcard(name):
+        problems.append(
+            f"domain '{name}' is a wildcard, which can't be canonical: make another domain of the app canonical"
+        )
+    cert, key = params["tls_cert"], params["tls_key"]
+    if key is not None and cert is None:
+        problems.append("tls_key goes with tls_cert: give both, or tls_cert: '' alone to remove the custom certificate")
+    if cert == "" and key:
+        problems.append("tls_cert: '' removes the custom certificate: leave tls_key out")
+    if cert and not key:
+        problems.append("tls_cert needs its private key in tls_key: give both")
+    return [problem for problem in problems if problem]
+
+
+def check_certificate(m: ScalingoModule) -> None:
+    """Read the certificate in tls_cert against its key: fail when it can't be used, warn when it does not
+    cover the domain or has expired."""
+    if not HAS_CRYPTOGRAPHY:
+        m.fail(missing_required_lib("cryptography"), exception=str(CRYPTOGRAPHY_IMPORT_ERROR))
+    name = m.params["name"].lower()
+    try:
+        facts = read_certificate(m.params["tls_cert"], m.params["tls_key"])
+    except ValueError as exc:
+        m.fail(str(exc))
+    if not covers(facts["names"], name):
+        m.warn(f"the certificate in tls_cert is for {', '.join(facts['names']) or 'no DNS name'}, not for '{name}'")
+    if facts["validity"] <= datetime.now(UTC):
+        m.warn(f"the certificate in tls_cert expired on {shown_time(facts['validity'])}")
 
 
 def predict(domain, body, cert):
@@ -356,46 +408,10 @@ class Domain(Resource):
         return self.result(current is not None, self.shown(current), self.shown(None), domain={})
 
 
-def main():
-    m = ScalingoModule(
-        argument_spec={
-            "app": {"type": "str", "required": True},
-            "name": {"type": "str", "required": True},
-            "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
-            "canonical": {"type": "bool"},
-            "letsencrypt": {"type": "bool"},
-            "tls_cert": {"type": "str"},
-            "tls_key": {"type": "str", "no_log": True},
-        },
-    )
-    p = m.params
-    m.check_app_name("app", p["app"])
-    name = p["name"].lower()
-    problem = domain_name_problem(name)
-    if problem:
-        m.fail(f"domain name {p['name']!r} (name) is invalid: {problem}")
-    if p["state"] == "absent":
-        m.run(Domain)
-    if p["canonical"] and is_wildcard(name):
-        m.fail(f"domain '{name}' is a wildcard, which can't be canonical: make another domain of the app canonical")
-    cert, key = p["tls_cert"], p["tls_key"]
-    if key is not None and cert is None:
-        m.fail("tls_key goes with tls_cert: give both, or tls_cert: '' alone to remove the custom certificate")
-    if cert == "" and key:
-        m.fail("tls_cert: '' removes the custom certificate: leave tls_key out")
-    if cert and not key:
-        m.fail("tls_cert needs its private key in tls_key: give both")
-    if cert:
-        if not HAS_CRYPTOGRAPHY:
-            m.fail(missing_required_lib("cryptography"), exception=str(CRYPTOGRAPHY_IMPORT_ERROR))
-        try:
-            facts = read_certificate(cert, key)
-        except ValueError as exc:
-            m.fail(str(exc))
-        if not covers(facts["names"], name):
-            m.warn(f"the certificate in tls_cert is for {', '.join(facts['names']) or 'no DNS name'}, not for '{name}'")
-        if facts["validity"] <= datetime.now(UTC):
-            m.warn(f"the certificate in tls_cert expired on {shown_time(facts['validity'])}")
+def main() -> None:
+    m = ScalingoModule(ARGUMENT_SPEC, input_problems=input_problems)
+    if m.params["state"] == "present" and m.params["tls_cert"]:
+        check_certificate(m)
     m.run(Domain)
 
 

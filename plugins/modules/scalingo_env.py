@@ -161,7 +161,7 @@ duration:
 import re
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._api import api_path
-from ansible_collections.scalingo.cloud.plugins.module_utils._checks import variable_name_problem
+from ansible_collections.scalingo.cloud.plugins.module_utils._checks import app_name_problem, variable_name_problem
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
 from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource, env_text
@@ -170,6 +170,53 @@ VALUE_MAX = 32768
 FIELDS = {"id": str, "name": str, "value": str}
 ADDON_NAME = re.compile(r"^SCALINGO_[A-Z0-9_]+_URL\Z")
 ALIAS = re.compile(r"^\$(?:\{([A-Za-z][A-Za-z0-9_]*)\}|([A-Za-z][A-Za-z0-9_]*))\Z")
+
+
+ARGUMENT_SPEC = {
+    "app": {"type": "str", "required": True},
+    "variables": {"type": "dict", "no_log": True},
+    "names": {"type": "list", "elements": "str"},
+    "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+    "exclusive": {"type": "bool", "default": False},
+    "restart": {"type": "bool", "default": False},
+}
+
+
+def input_problems(params: dict) -> list[str]:
+    """What is wrong with the task's input on its face, in the order it is reported; the variables'
+    values are checked apart (refused_values), as a refusal must not quote them."""
+    problem = app_name_problem("app", params["app"]) or usage_problem(params)
+    if problem:
+        return [problem]
+    names = [str(n) for n in (params["names"] if params["names"] is not None else params["variables"])]
+    bad = [f"{n!r} ({problem})" for n in names if (problem := variable_name_problem(n))]
+    return [f"invalid variable names: {', '.join(bad)}"] if bad else []
+
+
+def usage_problem(params: dict) -> str | None:
+    """What the options say that does not go together, or None."""
+    if params["state"] == "present":
+        if params["names"] is not None:
+            return "names is only used with state=absent: give variables (a dict of name to value) to set"
+        if params["variables"] is None:
+            return "variables is required with state=present (a dict of name to value)"
+    else:
+        if params["exclusive"]:
+            return "exclusive is only used with state=present"
+        if params["names"] is None and params["variables"] is None:
+            return "state=absent needs names (or variables) to remove"
+    return None
+
+
+def refused_values(params: dict) -> dict[str, str]:
+    """The variables whose values can't be sent (with state=present), each with why, never quoting the value."""
+    problems = {}
+    for name, value in (params["variables"] or {}).items() if params["state"] == "present" else ():
+        try:
+            value_text(name, value)
+        except ScalingoError as exc:
+            problems[name] = exc.message
+    return problems
 
 
 def alias_of(value):
@@ -309,43 +356,13 @@ class Env(Resource):
         return self.follow(reply.headers.get("Location"), self.app, "the restart")
 
 
-def main():
+def main() -> None:
     m = ScalingoModule(
-        argument_spec={
-            "app": {"type": "str", "required": True},
-            "variables": {"type": "dict", "no_log": True},
-            "names": {"type": "list", "elements": "str"},
-            "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
-            "exclusive": {"type": "bool", "default": False},
-            "restart": {"type": "bool", "default": False},
-        },
-        wait=True,
-        mutually_exclusive=[("variables", "names")],
+        ARGUMENT_SPEC, wait=True, input_problems=input_problems, mutually_exclusive=[("variables", "names")]
     )
-    p = m.params
-    m.check_app_name("app", p["app"])
-    if p["state"] == "present":
-        if p["names"] is not None:
-            m.fail("names is only used with state=absent: give variables (a dict of name to value) to set")
-        if p["variables"] is None:
-            m.fail("variables is required with state=present (a dict of name to value)")
-    else:
-        if p["exclusive"]:
-            m.fail("exclusive is only used with state=present")
-        if p["names"] is None and p["variables"] is None:
-            m.fail("state=absent needs names (or variables) to remove")
-    names = [str(n) for n in (p["names"] if p["names"] is not None else p["variables"])]
-    bad = [f"{n!r} ({problem})" for n in names if (problem := variable_name_problem(n))]
-    if bad:
-        m.fail(f"invalid variable names: {', '.join(bad)}")
-    problems = {}
-    for name, value in (p["variables"] or {}).items() if p["state"] == "present" else ():
-        try:
-            value_text(name, value)
-        except ScalingoError as exc:
-            problems[name] = exc.message
-    if problems:
-        m.refuse_values("variables", list(problems), f"invalid variables: {'; '.join(problems.values())}")
+    refused = refused_values(m.params)
+    if refused:
+        m.refuse_values("variables", list(refused), f"invalid variables: {'; '.join(refused.values())}")
     m.run(Env)
 
 

@@ -65,9 +65,21 @@ duration:
 import re
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._api import api_path
-from ansible_collections.scalingo.cloud.plugins.module_utils._checks import scope_problem
+from ansible_collections.scalingo.cloud.plugins.module_utils._checks import app_name_problem, scope_problem
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
 from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource
+
+ARGUMENT_SPEC = {
+    "app": {"type": "str", "required": True},
+    "scope": {"type": "list", "elements": "str"},
+}
+
+
+def input_problems(params: dict) -> list[str]:
+    """What is wrong with the task's input on its face, in the order it is reported."""
+    problems = [app_name_problem("app", params["app"])]
+    problems += [scope_problem(f"scope[{number}]", item) for number, item in enumerate(params["scope"] or [])]
+    return [problem for problem in problems if problem]
 
 
 def unknown_scope(scope, formation):
@@ -115,17 +127,8 @@ class Restart(Resource):
         return self.result(True, operation=operation, duration=duration)
 
 
-def main():
-    m = ScalingoModule(
-        argument_spec={
-            "app": {"type": "str", "required": True},
-            "scope": {"type": "list", "elements": "str"},
-        },
-        wait=True,
-    )
-    m.check_app_name("app", m.params["app"])
-    m.check(*(scope_problem(f"scope[{number}]", item) for number, item in enumerate(m.params["scope"] or [])))
-    m.run(Restart)
+def main() -> None:
+    ScalingoModule(ARGUMENT_SPEC, wait=True, input_problems=input_problems).run(Restart)
 
 
 if __name__ == "__main__":

@@ -152,10 +152,50 @@ autoscaled:
 import copy
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._api import api_path
-from ansible_collections.scalingo.cloud.plugins.module_utils._checks import container_type_problem, size_problem
+from ansible_collections.scalingo.cloud.plugins.module_utils._checks import (
+    app_name_problem,
+    container_type_problem,
+    size_problem,
+)
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
 from ansible_collections.scalingo.cloud.plugins.module_utils._resource import BUSY, Resource
+
+ARGUMENT_SPEC = {
+    "app": {"type": "str", "required": True},
+    "containers": {
+        "type": "list",
+        "elements": "dict",
+        "required": True,
+        "options": {
+            "name": {"type": "str", "required": True},
+            "amount": {"type": "int", "required": True},
+            "size": {"type": "str"},
+        },
+    },
+    "override_autoscaler": {"type": "bool", "default": False},
+}
+
+
+def input_problems(params: dict) -> list[str]:
+    """What is wrong with the task's input on its face, in the order it is reported."""
+    problems = [app_name_problem("app", params["app"])]
+    names = [c["name"] for c in params["containers"]]
+    if not names:
+        problems.append("containers must list at least one container type")
+    for number, container in enumerate(params["containers"]):
+        name, amount, size = container["name"], container["amount"], container["size"]
+        problems.append(container_type_problem(f"containers[{number}].name", name))
+        if amount < 0:
+            problems.append(f"containers: amount of '{name}' must be 0 or more, got {amount}")
+        if size is not None and not size.strip():
+            problems.append(f"containers: size of '{name}' must not be empty: leave it out to keep the current size")
+        if size is not None:
+            problems.append(size_problem(f"containers[{number}].size", size))
+    if len(set(names)) != len(names):
+        twice = sorted({n for n in names if names.count(n) > 1})
+        problems.append(f"containers lists a type more than once: {', '.join(twice)}")
+    return [problem for problem in problems if problem]
 
 
 def shown(formation, names):
@@ -324,41 +364,8 @@ class Scale(Resource):
         )
 
 
-def main():
-    m = ScalingoModule(
-        argument_spec={
-            "app": {"type": "str", "required": True},
-            "containers": {
-                "type": "list",
-                "elements": "dict",
-                "required": True,
-                "options": {
-                    "name": {"type": "str", "required": True},
-                    "amount": {"type": "int", "required": True},
-                    "size": {"type": "str"},
-                },
-            },
-            "override_autoscaler": {"type": "bool", "default": False},
-        },
-        wait=True,
-    )
-    m.check_app_name("app", m.params["app"])
-    names = [c["name"] for c in m.params["containers"]]
-    if not names:
-        m.fail("containers must list at least one container type")
-    for number, container in enumerate(m.params["containers"]):
-        m.check(container_type_problem(f"containers[{number}].name", container["name"]))
-        if container["amount"] < 0:
-            m.fail(f"containers: amount of '{container['name']}' must be 0 or more, got {container['amount']}")
-        if container["size"] is not None and not container["size"].strip():
-            m.fail(
-                f"containers: size of '{container['name']}' must not be empty: leave it out to keep the current size"
-            )
-        if container["size"] is not None:
-            m.check(size_problem(f"containers[{number}].size", container["size"]))
-    if len(set(names)) != len(names):
-        m.fail(f"containers lists a type more than once: {', '.join(sorted({n for n in names if names.count(n) > 1}))}")
-    m.run(Scale)
+def main() -> None:
+    ScalingoModule(ARGUMENT_SPEC, wait=True, input_problems=input_problems).run(Scale)
 
 
 if __name__ == "__main__":

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from requests.structures import CaseInsensitiveDict
 
-from ansible_collections.scalingo.cloud.plugins.module_utils._api import ApiCalls
+from ansible_collections.scalingo.cloud.plugins.module_utils._api import ApiCalls, app_name_problems
 from ansible_collections.scalingo.cloud.plugins.module_utils._client import Client
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
+from ansible_collections.scalingo.cloud.plugins.module_utils._module import full_spec
 from ansible_collections.scalingo.cloud.plugins.module_utils._transport import (
     SAFE_METHODS,
     UNKNOWN_OUTCOME_STATUSES,
@@ -26,6 +28,8 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._waiter import Wait
 API = "https://api.test.example"
 AUTH = "https://auth.test.example"
 LOST = "lost"
+# The rule an app name such as 'My Shop' breaks, as input_problems quote it (the rule itself is tested with _api).
+APP_RULE = "; ".join(app_name_problems("My Shop"))
 # The bearer FakeClient.bearer() gives (a one-off's attach host gets it).
 BEARER = "eyJhbGciOiJIUzUxMiJ9.eyJ1dWlkIjoidXMtdW5pdCJ9.c2lnbmF0dXJl"
 
@@ -42,6 +46,16 @@ def auth_params():
         "bearer_cache": True,
         "rate_limit_retry_timeout": 60,
     }
+
+
+def validated(module, waits=False, **given):
+    """The task's parameters as Ansible fills them from `given` and the connection options above:
+    the module's ARGUMENT_SPEC (with the wait options when `waits`) run through ansible-core's validator,
+    so defaults and types are Ansible's own. Fails the test on anything the validator refuses."""
+    validator = ArgumentSpecValidator(full_spec(module.ARGUMENT_SPEC, waits))
+    result = validator.validate(dict(auth_params(), **given))
+    assert not result.error_messages, result.error_messages
+    return result.validated_parameters
 
 
 def wait_params(wait=True, wait_timeout=300):

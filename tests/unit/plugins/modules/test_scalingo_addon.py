@@ -2,17 +2,17 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.scalingo.cloud.plugins.modules.scalingo_addon import Addon, direction, injected
+from ansible_collections.scalingo.cloud.plugins.modules import scalingo_addon
+from ansible_collections.scalingo.cloud.plugins.modules.scalingo_addon import Addon, direction, injected, input_problems
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
     again,
     answer,
-    auth_params,
     expect,
     fails,
     lost,
     not_found,
     succeeds,
-    wait_params,
+    validated,
 )
 
 APP = "my-shop"
@@ -40,18 +40,8 @@ PLANS = {
 
 
 def params(**options):
-    p = dict(
-        auth_params(),
-        **wait_params(),
-        app=APP,
-        provider="postgresql",
-        plan="postgresql-starter-512",
-        state="present",
-        addon_id=None,
-        confirm=None,
-    )
-    p.update(options)
-    return p
+    given = {"app": APP, "provider": "postgresql", "plan": "postgresql-starter-512", **options}
+    return validated(scalingo_addon, waits=True, **given)
 
 
 def gone(**options):
@@ -687,3 +677,27 @@ def test_injected_variables_are_found_by_resource_id_and_aliases():
         {"name": "PLAIN", "value": "SCALINGO_REDIS_URL"},
     ]
     assert injected(found, "my_shop_5629") == ["REDIS_URL", "SCALINGO_REDIS_URL"]
+
+
+def test_valid_input_has_no_problem():
+    assert input_problems(params()) == []
+    assert input_problems(params(state="absent", plan=None, addon_id=ID, confirm=ID)) == []
+
+
+@pytest.mark.parametrize(
+    ("options", "problem"),
+    [
+        ({"app": "My Shop"}, "app name 'My Shop' (app) is invalid: "),
+        ({"provider": "Postgre SQL"}, "provider 'Postgre SQL' is invalid: "),
+        ({"plan": "starter 512"}, "plan 'starter 512' is invalid: "),
+        ({"addon_id": "ad/1"}, "addon_id 'ad/1' is invalid: "),
+        ({"confirm": ID}, "confirm is only used with state=absent, to name the addon to delete"),
+    ],
+)
+def test_each_bad_input_is_its_problem(options, problem):
+    problems = input_problems(params(**options))
+    assert len(problems) == 1 and problems[0].startswith(problem)
+
+
+def test_the_first_problem_is_the_app_name():
+    assert input_problems(params(app="-shop", provider="Postgre SQL"))[0].startswith("app name '-shop' (app)")

@@ -1,16 +1,19 @@
 from __future__ import annotations
 
-from ansible_collections.scalingo.cloud.plugins.modules.scalingo_app import App
+import pytest
+
+from ansible_collections.scalingo.cloud.plugins.modules import scalingo_app
+from ansible_collections.scalingo.cloud.plugins.modules.scalingo_app import App, input_problems
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
     again,
     answer,
-    auth_params,
     expect,
     fails,
     lost,
     not_found,
     succeeds,
     unprocessable,
+    validated,
 )
 
 NAME = "my-shop"
@@ -18,22 +21,7 @@ OLD = "my-shop-old"
 
 
 def params(**options):
-    p = dict(
-        auth_params(),
-        name=NAME,
-        state="present",
-        rename_from=None,
-        owner=None,
-        force_https=None,
-        sticky_session=None,
-        router_logs=None,
-        stack_id=None,
-        project_id=None,
-        git_source=None,
-        hds_resource=None,
-    )
-    p.update(options)
-    return p
+    return validated(scalingo_app, **{"name": NAME, **options})
 
 
 def app(name=NAME, **fields):
@@ -482,3 +470,25 @@ def test_a_deletion_whose_answer_was_lost_and_did_not_land_is_sent_exactly_once_
     )
     assert o.sent == ["GET /apps/my-shop", "DELETE /apps/my-shop", "GET /apps/my-shop", "DELETE /apps/my-shop"]
     assert o.changed is True
+
+
+def test_valid_input_has_no_problem():
+    assert input_problems(params()) == []
+    assert input_problems(params(rename_from=OLD, owner="ops@example.com", git_source="https://github.com/o/r")) == []
+
+
+@pytest.mark.parametrize(
+    ("options", "problem"),
+    [
+        ({"name": "My_Shop"}, "app name 'My_Shop' (name) is invalid: "),
+        ({"rename_from": OLD, "state": "absent"}, "rename_from is only used with state=present"),
+        ({"rename_from": "Old Shop"}, "app name 'Old Shop' (rename_from) is invalid: "),
+        ({"rename_from": NAME}, f"rename_from and name are both '{NAME}': give the app's current name in rename_from"),
+        ({"owner": "ops.example.com"}, "owner 'ops.example.com' is invalid: "),
+        ({"stack_id": " "}, "stack_id must not be empty: leave it out to keep the current value"),
+        ({"project_id": ""}, "project_id must not be empty: leave it out to keep the current value"),
+        ({"git_source": "github.com/o/r"}, "git_source 'github.com/o/r' is invalid: "),
+    ],
+)
+def test_each_bad_input_is_its_problem(options, problem):
+    assert input_problems(params(**options))[0].startswith(problem)

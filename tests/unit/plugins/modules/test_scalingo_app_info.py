@@ -5,19 +5,23 @@ import json
 import pytest
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
+from ansible_collections.scalingo.cloud.plugins.modules import scalingo_app_info
 from ansible_collections.scalingo.cloud.plugins.modules.scalingo_app_info import (
     AppInfo,
+    input_problems,
+    input_warnings,
     metric_problem,
     metric_request,
     no_data,
 )
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
+    APP_RULE,
     answer,
-    auth_params,
     expect,
     fails,
     not_found,
     succeeds,
+    validated,
 )
 
 TYPE_RULE = "a container type has only letters and digits, as in the Procfile (web, worker), with single '-' or '_' between them"
@@ -134,16 +138,11 @@ APP = "my-shop"
 SERIES = [{"time": "2016-07-26T15:34:00Z", "value": 5.92}, {"time": "2016-07-26T15:35:00Z", "value": 6.56}]
 
 
-def info_params(name=APP, gather=(), metrics=(), logs_archives_limit=None, env_values=False, deployments_limit=10):
-    return dict(
-        auth_params(),
-        name=name,
-        gather=list(gather),
-        metrics=list(metrics),
-        logs_archives_limit=logs_archives_limit,
-        env_values=env_values,
-        deployments_limit=deployments_limit,
-    )
+def info_params(name=APP, gather=(), metrics=(), **options):
+    # A playbook leaves out the suboptions it does not give (Ansible refuses a null among choices).
+    queries = [{key: value for key, value in item.items() if value is not None} for item in metrics]
+    given = {"name": name, "gather": list(gather), "metrics": queries, **options}
+    return validated(scalingo_app_info, **given)
 
 
 def an_app(name=APP, **fields):
@@ -549,3 +548,50 @@ def test_a_refused_section_fails_with_the_api_reason():
     assert o.error.message == (
         f"could not read the environment variables of app '{APP}': You are not authorized to do this operation (HTTP 403)"
     )
+
+
+def test_valid_input_has_no_problem_nor_warning():
+    given = info_params(gather=["env", "logs_archives"], metrics=[query(container_type="web")], logs_archives_limit=2)
+    assert input_problems(given) == []
+    assert input_warnings(given, no_log=True) == []
+    assert input_problems(info_params(name=None)) == []
+
+
+@pytest.mark.parametrize(
+    ("options", "problem"),
+    [
+        ({"name": "My Shop", "deployments_limit": 0}, f"app name 'My Shop' (name) is invalid: {APP_RULE}"),
+        ({"name": None, "metrics": [query(container_type="web")]}, "metrics are read for one app: give its name"),
+        (
+            {"metrics": [query(container_type="web"), query(name="router", index=1)]},
+            "metrics[1] (router): index can't be used with the router metric (it covers every container)",
+        ),
+        (
+            {"logs_archives_limit": 0, "deployments_limit": 0},
+            "logs_archives_limit must be 1 or more, got 0: leave logs_archives out of gather to read none",
+        ),
+        (
+            {"deployments_limit": -1},
+            "deployments_limit must be 1 or more, got -1: leave deployments out of gather to read none",
+        ),
+    ],
+)
+def test_the_first_bad_input_is_the_problem_reported(options, problem):
+    assert input_problems(info_params(**options))[0] == problem
+
+
+def test_options_given_for_nothing_are_warned_about():
+    given = info_params(logs_archives_limit=3, env_values=True)
+    assert input_warnings(given, no_log=False) == [
+        "logs_archives_limit is only used with gather=logs_archives",
+        "env_values is only used with gather=env",
+    ]
+
+
+def test_env_values_on_a_logged_task_is_warned_about():
+    given = info_params(gather=["env"], env_values=True)
+    assert input_warnings(given, no_log=True) == []
+    assert input_warnings(given, no_log=False) == [
+        "env_values=true returns the values of the environment variables, which are secrets: "
+        "set no_log: true on this task"
+    ]

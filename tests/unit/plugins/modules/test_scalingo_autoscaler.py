@@ -2,17 +2,19 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.scalingo.cloud.plugins.modules.scalingo_autoscaler import Autoscaler, input_problem
+from ansible_collections.scalingo.cloud.plugins.modules import scalingo_autoscaler
+from ansible_collections.scalingo.cloud.plugins.modules.scalingo_autoscaler import Autoscaler, input_problems
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
+    APP_RULE,
     again,
     answer,
-    auth_params,
     expect,
     fails,
     lost,
     not_found,
     succeeds,
     unprocessable,
+    validated,
 )
 
 APP = "my-shop"
@@ -25,19 +27,7 @@ SETTINGS = {"metric": "cpu", "target": 0.75, "min_containers": 2, "max_container
 
 
 def params(**options):
-    p = dict(
-        auth_params(),
-        app=APP,
-        container_type="web",
-        state="present",
-        metric=None,
-        target=None,
-        min_containers=None,
-        max_containers=None,
-        enabled=True,
-    )
-    p.update(options)
-    return p
+    return validated(scalingo_autoscaler, **{"app": APP, "container_type": "web", **options})
 
 
 def full(**options):
@@ -412,12 +402,14 @@ def test_a_creation_answered_without_an_autoscaler_fails_as_a_change():
     assert o.client.wrote is True
 
 
-# -- input checks (main(), before any request) ---------------------------------------------------
+# -- input checks (input_problems, before any request) ---------------------------------------------------
 
 
 @pytest.mark.parametrize(
     ("options", "message"),
     [
+        ({"app": "My Shop"}, "app name 'My Shop' (app) is invalid: " + APP_RULE),
+        ({"app": "My Shop", "container_type": " "}, "app name 'My Shop' (app) is invalid: " + APP_RULE),
         ({"container_type": " "}, f"container_type ' ' is invalid: {TYPE_RULE}"),
         ({"container_type": " web"}, f"container_type ' web' is invalid: {TYPE_RULE}"),
         ({"container_type": "wéb"}, f"container_type 'wéb' is invalid: {TYPE_RULE}"),
@@ -441,7 +433,7 @@ def test_a_creation_answered_without_an_autoscaler_fails_as_a_change():
     ],
 )
 def test_input_problems(options, message):
-    assert input_problem(params(**options)) == message
+    assert input_problems(params(**options)) == [message]
 
 
 @pytest.mark.parametrize(
@@ -457,4 +449,4 @@ def test_input_problems(options, message):
     ],
 )
 def test_good_input(options):
-    assert input_problem(params(**options)) is None
+    assert input_problems(params(**options)) == []

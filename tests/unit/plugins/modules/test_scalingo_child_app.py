@@ -2,17 +2,19 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.scalingo.cloud.plugins.modules.scalingo_child_app import ChildApp
+from ansible_collections.scalingo.cloud.plugins.modules import scalingo_child_app
+from ansible_collections.scalingo.cloud.plugins.modules.scalingo_child_app import ChildApp, input_problems
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
+    APP_RULE,
     again,
     answer,
-    auth_params,
     expect,
     fails,
     lost,
     not_found,
     succeeds,
     unprocessable,
+    validated,
 )
 
 PARENT = "my-shop-staging"
@@ -21,9 +23,7 @@ OWNER = {"email": "owner@example.com", "username": "owner"}
 
 
 def params(**options):
-    p = dict(auth_params(), parent=PARENT, name=CHILD, state="present")
-    p.update(options)
-    return p
+    return validated(scalingo_child_app, **{"parent": PARENT, "name": CHILD, **options})
 
 
 def app(name, parent_app_name=None, **fields):
@@ -231,3 +231,20 @@ def test_a_refused_deletion_fails_with_the_api_reason_and_is_not_sent_again():
         == f"could not delete child app '{CHILD}': current_name Provided name does not match app name (HTTP 422)"
     )
     assert len(o.client.mutations) == 1 and o.client.wrote is False
+
+
+def test_valid_input_has_no_problem():
+    assert input_problems(params()) == []
+
+
+@pytest.mark.parametrize(
+    ("options", "problem"),
+    [
+        ({"parent": "My Shop"}, f"app name 'My Shop' (parent) is invalid: {APP_RULE}"),
+        ({"name": "My Shop"}, f"app name 'My Shop' (name) is invalid: {APP_RULE}"),
+        ({"parent": "My Shop", "name": "My Shop"}, f"app name 'My Shop' (parent) is invalid: {APP_RULE}"),
+        ({"name": PARENT}, f"name and parent are both '{PARENT}': a child app needs a name of its own"),
+    ],
+)
+def test_the_first_bad_input_is_the_problem_reported(options, problem):
+    assert input_problems(params(**options))[0] == problem

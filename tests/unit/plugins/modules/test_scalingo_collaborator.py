@@ -2,17 +2,19 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.scalingo.cloud.plugins.modules.scalingo_collaborator import Collaborator
+from ansible_collections.scalingo.cloud.plugins.modules import scalingo_collaborator
+from ansible_collections.scalingo.cloud.plugins.modules.scalingo_collaborator import Collaborator, input_problems
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
+    APP_RULE,
     again,
     answer,
-    auth_params,
     expect,
     fails,
     lost,
     not_found,
     succeeds,
     unprocessable,
+    validated,
 )
 
 APP = "my-shop"
@@ -23,16 +25,7 @@ LINK = f"https://my.scalingo.com/apps/collaboration?token={TOKEN}"
 
 
 def params(**options):
-    p = dict(
-        auth_params(),
-        app=APP,
-        email="dev@example.com",
-        state="present",
-        limited=None,
-        return_invitation_link=False,
-    )
-    p.update(options)
-    return p
+    return validated(scalingo_collaborator, **{"app": APP, "email": "dev@example.com", **options})
 
 
 def member(email="dev@example.com", status="pending", **fields):
@@ -417,3 +410,20 @@ def test_a_malformed_invitation_answer_fails_as_a_change_and_does_not_show_the_l
     assert o.error.message.startswith(f"could not invite 'dev@example.com' to app 'my-shop': the answer of POST {LIST}")
     assert o.client.wrote is True
     assert TOKEN not in o.error.message
+
+
+def test_valid_input_has_no_problem():
+    assert input_problems(params()) == []
+
+
+@pytest.mark.parametrize(
+    ("options", "problem"),
+    [
+        ({"app": "My Shop"}, f"app name 'My Shop' (app) is invalid: {APP_RULE}"),
+        ({"app": "My Shop", "email": "dev"}, f"app name 'My Shop' (app) is invalid: {APP_RULE}"),
+        ({"email": "dev"}, "email 'dev' is invalid: "),
+        ({"email": "dev@example.com\n"}, "email 'dev@example.com\\n' is invalid: "),
+    ],
+)
+def test_the_first_bad_input_is_the_problem_reported(options, problem):
+    assert input_problems(params(**options))[0].startswith(problem)

@@ -11,17 +11,18 @@ import tempfile
 import pytest
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._archive import open_source, source_problem, top_level
-from ansible_collections.scalingo.cloud.plugins.modules.scalingo_deployment import Deployment
+from ansible_collections.scalingo.cloud.plugins.modules import scalingo_deployment
+from ansible_collections.scalingo.cloud.plugins.modules.scalingo_deployment import Deployment, input_problems
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.deployment_fakes import fails, succeeds, text
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
+    APP_RULE,
     again,
     answer,
-    auth_params,
     expect,
     lost,
     not_found,
     unprocessable,
-    wait_params,
+    validated,
 )
 
 APP = "my-shop"
@@ -33,18 +34,8 @@ URL = f"https://{APP}.osc-fr1.scalingo.io"
 
 
 def params(**options):
-    p = dict(
-        auth_params(),
-        **wait_params(wait_timeout=1800),
-        app=APP,
-        source_url=SOURCE,
-        source_path=None,
-        source_max_size=1 << 30,
-        git_ref="v2",
-        force=False,
-    )
-    p.update(options)
-    return p
+    given = {"app": APP, "source_url": SOURCE, "source_max_size": 1 << 30, "git_ref": "v2", **options}
+    return validated(scalingo_deployment, **given)
 
 
 def dep(ident="d-new", status="success", git_ref="v2", **fields):
@@ -839,3 +830,37 @@ def test_a_named_pipe_or_a_device_is_refused_without_being_read(tmp_path):
     os.mkfifo(tmp_path / "pipe.tar.gz")
     for path in (tmp_path / "pipe.tar.gz", "/dev/zero"):
         assert source_problem(str(path)) == "is neither a directory nor a .tar.gz file"
+
+
+def test_valid_input_has_no_problem(tmp_path):
+    archive = tmp_path / "shop.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        info = tarfile.TarInfo("shop/Procfile")
+        tar.addfile(info, io.BytesIO(b""))
+    assert input_problems(params()) == []
+    assert input_problems(params(source_url=None, source_path=str(archive), git_ref=None)) == []
+    assert params()["wait_timeout"] == 1800
+
+
+@pytest.mark.parametrize(
+    ("options", "problem"),
+    [
+        ({"app": "My Shop", "git_ref": "-x"}, f"app name 'My Shop' (app) is invalid: {APP_RULE}"),
+        (
+            {"git_ref": " "},
+            "git_ref must be a version such as a commit, a tag or v1.2.3, not empty nor starting with a dash",
+        ),
+        (
+            {"git_ref": "--upload-pack=x"},
+            "git_ref must be a version such as a commit, a tag or v1.2.3, not empty nor starting with a dash",
+        ),
+        ({"source_url": "ftp://example.com/shop.tar.gz"}, "source_url is invalid: "),
+        ({"source_max_size": 0}, "source_max_size must be a size above zero, such as 512M or 2G"),
+        (
+            {"source_url": None, "source_path": "/nonexistent/shop.tar.gz"},
+            "source_path /nonexistent/shop.tar.gz does not exist on the host that runs the module",
+        ),
+    ],
+)
+def test_the_first_bad_input_is_the_problem_reported(options, problem):
+    assert input_problems(params(**options))[0].startswith(problem)

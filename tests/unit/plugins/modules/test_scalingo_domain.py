@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from ansible_collections.scalingo.cloud.plugins.modules.scalingo_domain import Domain
+from ansible_collections.scalingo.cloud.plugins.modules import scalingo_domain
+from ansible_collections.scalingo.cloud.plugins.modules.scalingo_domain import Domain, input_problems
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.certificates import (
     NOT_AFTER,
     SUBJECT,
@@ -13,15 +14,16 @@ from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.certificates 
     pem_pair,
 )
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
+    APP_RULE,
     again,
     answer,
-    auth_params,
     expect,
     fails,
     lost,
     not_found,
     succeeds,
     unprocessable,
+    validated,
 )
 
 APP = "my-shop"
@@ -32,18 +34,7 @@ RENEWED_CERT, RENEWED_KEY = pem_pair(not_after=NOT_AFTER.replace(year=2032))
 
 
 def params(**options):
-    p = dict(
-        auth_params(),
-        app=APP,
-        name=NAME,
-        state="present",
-        canonical=None,
-        letsencrypt=None,
-        tls_cert=None,
-        tls_key=None,
-    )
-    p.update(options)
-    return p
+    return validated(scalingo_domain, **{"app": APP, "name": NAME, **options})
 
 
 def domain(name=NAME, ident=None, **fields):
@@ -549,3 +540,38 @@ def test_a_creation_answer_without_a_domain_fails_clearly_as_a_change():
     o = fails(Domain, params(), listing(), expect("POST", LIST, answer(201, {"app": {}})))
     assert "has no 'domain'" in o.error.message
     assert o.client.wrote is True
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"name": "WWW.Example.com", "canonical": True, "tls_cert": CERT, "tls_key": KEY},
+        {"tls_cert": ""},
+        {"name": "*.example.com", "canonical": True, "state": "absent"},
+        {"tls_key": KEY, "state": "absent"},
+    ],
+)
+def test_valid_input_has_no_problem(options):
+    assert input_problems(params(**options)) == []
+
+
+@pytest.mark.parametrize(
+    ("options", "problem"),
+    [
+        ({"app": "My Shop", "name": "-x"}, f"app name 'My Shop' (app) is invalid: {APP_RULE}"),
+        ({"name": "www .example.com", "state": "absent"}, "domain name 'www .example.com' (name) is invalid: "),
+        (
+            {"name": "*.example.com", "canonical": True},
+            "domain '*.example.com' is a wildcard, which can't be canonical: make another domain of the app canonical",
+        ),
+        (
+            {"tls_key": KEY},
+            "tls_key goes with tls_cert: give both, or tls_cert: '' alone to remove the custom certificate",
+        ),
+        ({"tls_cert": "", "tls_key": KEY}, "tls_cert: '' removes the custom certificate: leave tls_key out"),
+        ({"tls_cert": CERT}, "tls_cert needs its private key in tls_key: give both"),
+    ],
+)
+def test_the_first_bad_input_is_the_problem_reported(options, problem):
+    assert input_problems(params(**options))[0].startswith(problem)

@@ -5,15 +5,18 @@ import json
 import pytest
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
+from ansible_collections.scalingo.cloud.plugins.modules import scalingo_env
 from ansible_collections.scalingo.cloud.plugins.modules.scalingo_env import (
     Env,
     addon_names,
+    input_problems,
+    refused_values,
     value_text,
 )
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
     API,
+    APP_RULE,
     answer,
-    auth_params,
     busy,
     expect,
     fails,
@@ -21,7 +24,7 @@ from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import 
     not_found,
     succeeds,
     unprocessable,
-    wait_params,
+    validated,
 )
 
 APP = "my-shop"
@@ -32,18 +35,7 @@ PG_URL = "postgres://u:s3cr3t-unit-pg@db.example:5432/shop"
 
 
 def params(variables=None, **options):
-    p = dict(
-        auth_params(),
-        **wait_params(),
-        app=APP,
-        variables=variables,
-        names=None,
-        state="present",
-        exclusive=False,
-        restart=False,
-    )
-    p.update(options)
-    return p
+    return validated(scalingo_env, waits=True, **{"app": APP, "variables": variables, **options})
 
 
 def var(name, value, ident=None):
@@ -547,3 +539,46 @@ def test_a_refused_delete_is_the_api_reason():
         delete_answer(unprocessable({"variable_ids": ["can't be blank"]})),
     )
     assert o.error.message == f"could not remove variables of app '{APP}': variable_ids can't be blank (HTTP 422)"
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"variables": {"API_KEY": SECRET, "WORKERS": 4}},
+        {"variables": {"API_KEY": SECRET}, "exclusive": True},
+        {"state": "absent", "names": ["API_KEY"]},
+        {"state": "absent", "variables": {"API_KEY": SECRET}},
+    ],
+)
+def test_valid_input_has_no_problem(options):
+    assert input_problems(params(**options)) == []
+
+
+@pytest.mark.parametrize(
+    ("options", "problem"),
+    [
+        ({"app": "My Shop", "variables": {"1A": "x"}}, f"app name 'My Shop' (app) is invalid: {APP_RULE}"),
+        (
+            {"names": ["API_KEY"]},
+            "names is only used with state=absent: give variables (a dict of name to value) to set",
+        ),
+        ({}, "variables is required with state=present (a dict of name to value)"),
+        ({"state": "absent", "names": ["API_KEY"], "exclusive": True}, "exclusive is only used with state=present"),
+        ({"state": "absent"}, "state=absent needs names (or variables) to remove"),
+        ({"variables": {"API_KEY": "x", "1A": "y"}}, "invalid variable names: '1A' ("),
+        ({"state": "absent", "names": ["OK", "A-B"]}, "invalid variable names: 'A-B' ("),
+    ],
+)
+def test_the_first_bad_input_is_the_problem_reported(options, problem):
+    assert input_problems(params(**options))[0].startswith(problem)
+
+
+def test_values_that_cant_be_sent_are_refused_apart_naming_the_variable_only():
+    given = params({"API_KEY": SECRET, "EMPTY": "", "LIST": ["a"]})
+    assert input_problems(given) == []
+    refused = refused_values(given)
+    assert list(refused) == ["EMPTY", "LIST"]
+    assert refused["EMPTY"].startswith("EMPTY is empty: ")
+    assert refused["LIST"].startswith("LIST is list: ")
+    assert not any(SECRET in why for why in refused.values())
+    assert refused_values(params({"EMPTY": ""}, state="absent")) == {}

@@ -2,18 +2,19 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.scalingo.cloud.plugins.modules.scalingo_restart import Restart, unknown_scope
+from ansible_collections.scalingo.cloud.plugins.modules import scalingo_restart
+from ansible_collections.scalingo.cloud.plugins.modules.scalingo_restart import Restart, input_problems, unknown_scope
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
     API,
+    APP_RULE,
     answer,
-    auth_params,
     busy,
     expect,
     fails,
     lost,
     succeeds,
     unprocessable,
-    wait_params,
+    validated,
 )
 
 APP = "my-shop"
@@ -22,9 +23,7 @@ FORMATION = [{"name": "web", "amount": 2, "size": "M"}, {"name": "worker", "amou
 
 
 def params(scope=None, **options):
-    p = dict(auth_params(), **wait_params(), app=APP, scope=scope)
-    p.update(options)
-    return p
+    return validated(scalingo_restart, waits=True, **{"app": APP, "scope": scope, **options})
 
 
 def formation():
@@ -280,3 +279,21 @@ def test_a_restart_whose_answer_was_lost_is_never_sent_again():
     o = fails(Restart, params(), restart_answer(lost()))
     assert o.sent == [f"POST /apps/{APP}/restart"]
     assert o.error.unknown_outcome is True and o.client.wrote is True
+
+
+@pytest.mark.parametrize("scope", [None, [], ["web"], ["web", "worker-2"]])
+def test_valid_input_has_no_problem(scope):
+    assert input_problems(params(scope)) == []
+
+
+@pytest.mark.parametrize(
+    ("options", "problem"),
+    [
+        ({"app": "My Shop"}, f"app name 'My Shop' (app) is invalid: {APP_RULE}"),
+        ({"app": "My Shop", "scope": ["web 1"]}, f"app name 'My Shop' (app) is invalid: {APP_RULE}"),
+        ({"scope": ["web", "web 1", "-1"]}, "scope[1] 'web 1' is invalid: "),
+        ({"scope": ["web-"]}, "scope[0] 'web-' is invalid: "),
+    ],
+)
+def test_the_first_bad_input_is_the_problem_reported(options, problem):
+    assert input_problems(params(**options))[0].startswith(problem)

@@ -2,18 +2,19 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.scalingo.cloud.plugins.modules.scalingo_scale import Scale
+from ansible_collections.scalingo.cloud.plugins.modules import scalingo_scale
+from ansible_collections.scalingo.cloud.plugins.modules.scalingo_scale import Scale, input_problems
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
     API,
+    APP_RULE,
     answer,
-    auth_params,
     busy,
     expect,
     fails,
     lost,
     succeeds,
     unprocessable,
-    wait_params,
+    validated,
 )
 
 APP = "my-shop"
@@ -22,11 +23,8 @@ SIZES = ["S", "M", "L", "XL", "2XL"]
 
 
 def params(*containers, **options):
-    p = dict(
-        auth_params(), **wait_params(), app=APP, containers=[want(*c) for c in containers], override_autoscaler=False
-    )
-    p.update(options)
-    return p
+    given = {"app": APP, "containers": [want(*c) for c in containers], **options}
+    return validated(scalingo_scale, waits=True, **given)
 
 
 def want(name, amount, size=None):
@@ -824,3 +822,27 @@ def test_autoscalers_that_cannot_be_read_fail_with_the_api_reason():
         expect("GET", f"/apps/{APP}/autoscalers", answer(403, {"error": "forbidden"})),
     )
     assert o.error.message == f"could not read the autoscalers of app '{APP}': forbidden (HTTP 403)"
+
+
+def test_valid_input_has_no_problem():
+    assert input_problems(params(("web", 2, "M"), ("worker", 0))) == []
+
+
+@pytest.mark.parametrize(
+    ("containers", "options", "problem"),
+    [
+        ([("web", 1)], {"app": "My Shop"}, f"app name 'My Shop' (app) is invalid: {APP_RULE}"),
+        ([], {}, "containers must list at least one container type"),
+        ([("web 1", 1)], {}, "containers[0].name 'web 1' is invalid: "),
+        ([("web", 1), ("worker", -1)], {}, "containers: amount of 'worker' must be 0 or more, got -1"),
+        (
+            [("web", 1, " ")],
+            {},
+            "containers: size of 'web' must not be empty: leave it out to keep the current size",
+        ),
+        ([("web", 1, "X L")], {}, "containers[0].size 'X L' is invalid: "),
+        ([("web", 1), ("worker", 1), ("web", 2)], {}, "containers lists a type more than once: web"),
+    ],
+)
+def test_the_first_bad_input_is_the_problem_reported(containers, options, problem):
+    assert input_problems(params(*containers, **options))[0].startswith(problem)
