@@ -26,12 +26,12 @@ import socket
 import struct
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 
 from . import bearer
+from .listener import Listener
 
-ATTACH_HOST = "127.0.0.1"
 POLL_INTERVAL = 0.05
 MAX_UPLOAD = 100 * 1024 * 1024
 MAX_SECONDS = 600.0  # no sleep, idle or hang lasts longer
@@ -403,33 +403,8 @@ class AttachHandler(BaseHTTPRequestHandler):
             super().finish()
 
 
-class AttachServer(ThreadingHTTPServer):
-    daemon_threads = True
+class AttachListener(Listener):
+    """The attach host, serving from a daemon thread until close()."""
 
     def __init__(self, state):
-        self.state = state
-        super().__init__((ATTACH_HOST, 0), AttachHandler)
-
-    def handle_error(self, request, client_address):  # a client hanging up is not our business
-        pass
-
-
-class AttachListener:
-    """The listener, serving from a daemon thread until close()."""
-
-    def __init__(self, state):
-        self._server = AttachServer(state)
-        self.url = f"http://{ATTACH_HOST}:{self._server.server_port}"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": POLL_INTERVAL},
-            name="scalingo-sim-attach",
-            daemon=True,
-        )
-        self._thread.start()
-
-    def close(self) -> None:
-        if self._thread.is_alive():
-            self._server.shutdown()
-            self._thread.join(timeout=5)
-        self._server.server_close()
+        super().__init__(AttachHandler, "scalingo-sim-attach", state=state)

@@ -7,16 +7,14 @@ without its query string (a query may carry a token too).
 """
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 
+from .listener import Listener
 from .responses import JSON_TYPE
 
-TRAP_HOST = "127.0.0.1"
 ANSWER = json.dumps({"operation": {"id": "trap", "status": "done", "type": "scale"}}).encode()
 MAX_DRAINED = 1 << 20
-POLL_INTERVAL = 0.05  # how soon close() is noticed
 
 
 def auth_scheme(header: str) -> str:
@@ -62,33 +60,8 @@ class TrapHandler(BaseHTTPRequestHandler):
         pass
 
 
-class TrapServer(ThreadingHTTPServer):
-    daemon_threads = True
+class Trap(Listener):
+    """The trap, serving from a daemon thread until close()."""
 
     def __init__(self, record):
-        self.record = record
-        super().__init__((TRAP_HOST, 0), TrapHandler)
-
-    def handle_error(self, request, client_address):  # a client hanging up is not our business
-        pass
-
-
-class Trap:
-    """The listener, serving from a daemon thread until close()."""
-
-    def __init__(self, record):
-        self._server = TrapServer(record)
-        self.url = f"http://{TRAP_HOST}:{self._server.server_port}"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": POLL_INTERVAL},
-            name="scalingo-sim-trap",
-            daemon=True,
-        )
-        self._thread.start()
-
-    def close(self) -> None:
-        if self._thread.is_alive():
-            self._server.shutdown()
-            self._thread.join(timeout=5)
-        self._server.server_close()
+        super().__init__(TrapHandler, "scalingo-sim-trap", record=record)
