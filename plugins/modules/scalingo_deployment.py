@@ -211,8 +211,9 @@ ARGUMENT_SPEC = {
     "git_ref": {"type": "str"},
     "force": {"type": "bool", "default": False},
     **wait_argument_spec(),
+    # A build takes minutes: the wait is longer than other modules'.
+    "wait_timeout": {"type": "int", "default": 1800},
 }
-ARGUMENT_SPEC["wait_timeout"]["default"] = 1800
 
 
 def input_problems(params: dict) -> list[str]:

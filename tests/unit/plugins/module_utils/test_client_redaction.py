@@ -113,7 +113,7 @@ def test_a_plain_text_echo_of_a_body_never_shows_a_secret_value_even_where_it_is
         )
     client = make_client(fake_time)
     client.secret_values = (SECRET,)
-    for _ in range(4):
+    for _attempt in range(4):
         with pytest.raises(ScalingoError) as caught:
             client.request("PUT", "/apps/my-app/variables", {}, action="could not set")
         assert_clean(caught.value, SECRET, "s3cr3t")

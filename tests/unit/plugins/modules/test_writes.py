@@ -82,14 +82,14 @@ def test_by_default_a_lost_write_is_read_once_at_once_then_sent_once_more():
 
 
 def test_a_refusal_is_raised_at_once_without_a_read():
-    r, client, _ = resource(expect("POST", PATH, unprocessable({"name": ["is invalid"]})))
+    r, client, _clock = resource(expect("POST", PATH, unprocessable({"name": ["is invalid"]})))
     with pytest.raises(ScalingoError) as caught:
         written(r, look=True)
     assert caught.value.status == 422 and client.sent == [f"POST {PATH}"]
 
 
 def test_a_failed_read_after_a_lost_write_is_the_failure_and_nothing_is_sent_again():
-    r, client, _ = resource(expect("POST", PATH, lost()), expect("GET", ONE, answer(500, {"error": "boom"})))
+    r, client, _clock = resource(expect("POST", PATH, lost()), expect("GET", ONE, answer(500, {"error": "boom"})))
     with pytest.raises(ScalingoError) as caught:
         written(r, look=True)
     assert caught.value.status == 500 and len(client.mutations) == 1 and client.wrote is True
@@ -121,7 +121,7 @@ def test_a_creation_still_in_flight_is_seen_when_it_shows_up_and_not_sent_twice(
 
 
 def test_a_second_sending_refused_as_a_duplicate_is_settled_by_reading_again():
-    r, client, _ = resource(
+    r, client, _clock = resource(
         expect("POST", PATH, lost()),
         again(nothing()),
         expect("POST", PATH, unprocessable({"name": ["has already been taken"]})),
@@ -133,7 +133,7 @@ def test_a_second_sending_refused_as_a_duplicate_is_settled_by_reading_again():
 
 
 def test_a_second_sending_lost_too_that_did_not_land_fails_as_an_unknown_outcome():
-    r, client, _ = resource(
+    r, client, _clock = resource(
         expect("POST", PATH, lost()), again(nothing()), expect("POST", PATH, lost()), nothing(), api_timeout=3
     )
     with pytest.raises(ScalingoError) as caught:
@@ -159,7 +159,7 @@ def test_a_write_never_sent_again_fails_as_a_change_saying_what_to_look_at():
 
 
 def test_a_write_never_sent_again_that_shows_up_late_is_its_result():
-    r, client, _ = resource(expect("POST", PATH, lost()), nothing(), found(), **wait_params())
+    r, client, _clock = resource(expect("POST", PATH, lost()), nothing(), found(), **wait_params())
     assert written(r, resend=False, unseen="Look.") == THING
     assert len(client.mutations) == 1
 
@@ -214,7 +214,7 @@ def test_settle_after_a_busy_refusal_waits_for_the_app_and_returns_whatever_the_
 
 
 def test_settle_after_a_refusal_that_is_not_about_a_busy_app_raises_it_without_a_read():
-    r, client, _ = resource(**wait_params())
+    r, client, _clock = resource(**wait_params())
     error = refusal({"scope": ["'x' \u2192 no such process type"]})
     with pytest.raises(ScalingoError) as caught:
         r.settle("my-shop", error)
@@ -222,7 +222,7 @@ def test_settle_after_a_refusal_that_is_not_about_a_busy_app_raises_it_without_a
 
 
 def test_settle_without_wait_fails_at_once_naming_the_busy_app_and_the_operation():
-    r, client, _ = resource(**wait_params(wait=False))
+    r, client, _clock = resource(**wait_params(wait=False))
     with pytest.raises(ScalingoError) as caught:
         r.settle("my-shop", ScalingoError("refused", status=422, errors=busy("restarting").data["errors"]))
     assert caught.value.message == (
