@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import os
@@ -629,8 +630,14 @@ def private_tmp(tmp_path, monkeypatch):
     return folder
 
 
-def open_fds():
-    return len(os.listdir("/proc/self/fd"))
+def open_fds(folder):
+    """Descriptors of this process open on files under `folder` (the test's own: the source tree and the temporary
+    archive, deleted or not); descriptors of other tests come and go with the garbage collector."""
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            count += os.readlink(f"/proc/self/fd/{fd}").startswith(f"{folder}/")
+    return count
 
 
 @pytest.mark.parametrize("spelled", ["current", "current/"])
@@ -691,7 +698,7 @@ def test_packing_stops_as_soon_as_the_archive_passes_source_max_size(tmp_path, p
         return real_open(name, *args, **kwargs)
 
     monkeypatch.setattr(tarfile, "bltn_open", counting_open)
-    before = open_fds()
+    before = open_fds(tmp_path)
     o = fails(
         Deployment,
         params(source_url=None, source_path=str(folder), source_max_size=256 << 10),
@@ -704,7 +711,7 @@ def test_packing_stops_as_soon_as_the_archive_passes_source_max_size(tmp_path, p
     )
     assert o.error.changed is False and o.sent == [f"GET {LIST}"]
     assert 4 <= len(opened) <= 6  # about 256K of the 64 files of 64K were read, not the whole tree
-    assert list(private_tmp.iterdir()) == [] and open_fds() == before
+    assert list(private_tmp.iterdir()) == [] and open_fds(tmp_path) == before
 
 
 def test_a_source_just_under_source_max_size_is_uploaded_whole(tmp_path, private_tmp):
@@ -715,10 +722,10 @@ def test_a_source_just_under_source_max_size_is_uploaded_whole(tmp_path, private
 
 
 def test_the_temporary_archive_is_gone_after_the_upload(tmp_path, private_tmp):
-    before = open_fds()
+    before = open_fds(tmp_path)
     o = deploy_path(releases(tmp_path))
     [handle] = o.client.files
-    assert handle.closed and list(private_tmp.iterdir()) == [] and open_fds() == before
+    assert handle.closed and list(private_tmp.iterdir()) == [] and open_fds(tmp_path) == before
 
 
 @pytest.mark.parametrize(
@@ -731,11 +738,11 @@ def test_the_temporary_archive_is_gone_after_the_upload(tmp_path, private_tmp):
     ids=["refused upload", "refused upload slot", "lost upload"],
 )
 def test_the_temporary_archive_is_gone_after_a_failure(tmp_path, private_tmp, script):
-    before = open_fds()
+    before = open_fds(tmp_path)
     o = fails(Deployment, params(source_url=None, source_path=str(releases(tmp_path))), *script)
     assert o.error.changed is False
     assert all(handle.closed for handle in o.client.files)
-    assert list(private_tmp.iterdir()) == [] and open_fds() == before
+    assert list(private_tmp.iterdir()) == [] and open_fds(tmp_path) == before
 
 
 def test_check_mode_packs_a_folder_under_source_max_size_and_uploads_nothing(tmp_path, private_tmp):
