@@ -208,7 +208,8 @@ class CacheFolder:
             try:
                 view = memoryview(data)
                 while view:
-                    view = view[os.write(fd, view) :]
+                    written = os.write(fd, view)
+                    view = view[written:]
             finally:
                 os.close(fd)
             os.replace(temporary, name, src_dir_fd=folder, dst_dir_fd=folder)

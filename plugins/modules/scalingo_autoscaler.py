@@ -249,11 +249,9 @@ class Autoscaler(Resource):
         types = [c["name"] for c in self.client.formation(self.app)]
         if self.type not in types:
             same = [name for name in types if name.lower() == self.type.lower()]
-            self.fail(
-                f"app '{self.app}' has no container type {self.type!r}"
-                + (f" (container types are case-sensitive: {same[0]!r})" if same else "")
-                + f"; its types are: {', '.join(types) or 'none (deploy it first)'}"
-            )
+            hint = f" (container types are case-sensitive: {same[0]!r})" if same else ""
+            known = ", ".join(types) or "none (deploy it first)"
+            self.fail(f"app '{self.app}' has no container type {self.type!r}{hint}; its types are: {known}")
 
     def taken(self, reply):
         return reply.take("autoscaler", fields=AUTOSCALER_FIELDS)
