@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
 import subprocess
 import sys
+import urllib.request
 
 import pytest
 
@@ -126,6 +128,15 @@ def pytest_collection_modifyitems(config, items):
         (item for item in items if expected[item.nodeid] >= ORDERED_FROM), key=lambda item: -expected[item.nodeid]
     )
     items[:] = long + [item for item in items if expected[item.nodeid] < ORDERED_FROM]
+
+
+def sim(url, method, path, body=None):
+    """One JSON request to the simulator (its /_sim/ admin API, or the API itself); its JSON answer, or None."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url + path, data=data, method=method, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        raw = response.read()
+    return json.loads(raw) if raw else None
 
 
 @pytest.fixture(scope="session")

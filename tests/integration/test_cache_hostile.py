@@ -13,11 +13,10 @@ import hashlib
 import json
 import os
 import subprocess
-import urllib.request
 
 import pytest
 import with_simulator
-from conftest import COLLECTIONS, ansible_bin, assert_ok_and_secret_free, run_playbook
+from conftest import COLLECTIONS, ansible_bin, assert_ok_and_secret_free, run_playbook, sim
 
 VICTIM = b"-----BEGIN OPENSSH PRIVATE KEY-----\nthe victim's own bytes\n-----END OPENSSH PRIVATE KEY-----\n"
 NOBODY = 65534
@@ -49,14 +48,6 @@ PLAYBOOK = """\
       loop_control:
         label: "{{ item.warnings | default([]) }}"
 """
-
-
-def sim(url, method, path, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url + path, data=data, method=method, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        raw = response.read()
-    return json.loads(raw) if raw else None
 
 
 def exchanges(url):

@@ -12,12 +12,11 @@ import json
 import os
 import re
 import subprocess
-import urllib.request
 
 import pytest
 import with_simulator
 import yaml
-from conftest import COLLECTIONS, ROOT, SECRETS, ansible_bin, assert_ok_and_secret_free, run_playbook
+from conftest import COLLECTIONS, ROOT, SECRETS, ansible_bin, assert_ok_and_secret_free, run_playbook, sim
 
 TOKEN = with_simulator.TOKEN
 
@@ -47,14 +46,6 @@ EXAMPLES = plugin_examples()
 def example(name):
     assert name in EXAMPLES, f"the inventory plugin's EXAMPLES have no {name} any more: {sorted(EXAMPLES)}"
     return EXAMPLES[name]
-
-
-def sim(url, method, path, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url + path, data=data, method=method, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        raw = response.read()
-    return json.loads(raw) if raw else None
 
 
 @pytest.fixture(scope="module")

@@ -13,25 +13,16 @@ import os
 import re
 import subprocess
 import sys
-import urllib.request
 
 import pytest
 import with_simulator
-from conftest import COLLECTIONS, ROOT, SECRETS, ansible_bin
+from conftest import COLLECTIONS, ROOT, SECRETS, ansible_bin, sim
 
 HTML_PAGE = "<html><head><title>Welcome</title></head><body><h1>It works!</h1></body></html>"
 NOT_API = (
     r"; it is not what Scalingo's API answers \(a proxy page or an incompatible API\?\) "
     r"\(HTTP 200, request id [^)]+\)"
 )
-
-
-def sim(url, method, path, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url + path, data=data, method=method, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        raw = response.read()
-    return json.loads(raw) if raw else None
 
 
 @pytest.fixture(scope="module")
