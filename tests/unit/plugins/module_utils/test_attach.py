@@ -35,6 +35,7 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._attach import (
     tail,
 )
 from ansible_collections.scalingo.cloud.plugins.module_utils._client import Client
+from ansible_collections.scalingo.cloud.tests.unit.fake_transport import FakeClock
 
 API = "https://api.osc-fr1.scalingo.com"
 SIM = "http://127.0.0.1:40123"
@@ -199,14 +200,6 @@ def test_the_paths_of_the_attach_host_keep_the_query():
 SILENT = "silent"  # recv() times out: the clock moves by the socket's timeout
 
 
-class Clock:
-    def __init__(self):
-        self.now = 100.0
-
-    def __call__(self):
-        return self.now
-
-
 class FakeSocket:
     """What the code sees of a socket: recv() plays `script` (bytes, SILENT, or an exception to raise);
     past its end the socket is silent. Every byte sent is kept."""
@@ -253,7 +246,7 @@ class Pumped:
     """What pump() did with a scripted socket: how the stream ended, the output, the socket and the clock."""
 
     def __init__(self, *script, stdin=b"", deadline=None, limit=1000, send_error=None):
-        self.clock = Clock()
+        self.clock = FakeClock(100.0)
         self.sock = FakeSocket(self.clock, *script, send_error=send_error)
         self.output = Output(limit)
         self.ending = pump(
@@ -336,7 +329,7 @@ def test_the_output_limit_may_cut_a_character_which_is_replaced():
 
 
 def test_the_connect_answer_is_read_across_reads_and_keeps_the_streams_first_bytes():
-    sock = FakeSocket(Clock(), b"HTTP/1.1 200 OK\r\nX-A: ", b"1\r\n\r", b"\nfirst output")
+    sock = FakeSocket(FakeClock(100.0), b"HTTP/1.1 200 OK\r\nX-A: ", b"1\r\n\r", b"\nfirst output")
     assert read_head(sock) == (200, b"first output")
 
 
@@ -349,7 +342,7 @@ def test_the_connect_answer_is_read_across_reads_and_keeps_the_streams_first_byt
     ],
 )
 def test_a_connect_answer_that_is_not_http_fails(script, reason):
-    sock = FakeSocket(Clock(), *script, b"")
+    sock = FakeSocket(FakeClock(100.0), *script, b"")
     with pytest.raises(AttachError, match=reason):
         read_head(sock)
 
@@ -476,7 +469,7 @@ def attachment(host, url=f"https://one-off.osc-fr1.scalingo.com:5000{TOKEN_PATH}
 def test_a_run_uploads_connects_streams_and_reads_the_exit_code(tmp_path):
     script = tmp_path / "fix.sql"
     script.write_bytes(b"UPDATE orders SET state = 'paid';\n")
-    clock = Clock()
+    clock = FakeClock(100.0)
     upload = FakeSocket(clock, answer=http_answer(200))
     stream = FakeSocket(clock, b"HTTP/1.1 200 OK\r\n\r\nUPDATE 3\r\n", b"")
     wait = FakeSocket(clock, answer=http_answer(200, b'{"exit_code": 0}'))
@@ -502,7 +495,7 @@ def test_a_run_uploads_connects_streams_and_reads_the_exit_code(tmp_path):
 
 
 def test_inactivity_is_the_408_of_wait():
-    clock = Clock()
+    clock = FakeClock(100.0)
     host = Host(
         clock,
         FakeSocket(clock, b"HTTP/1.1 200 OK\r\n\r\n", b""),
@@ -526,14 +519,14 @@ def test_inactivity_is_the_408_of_wait():
     ],
 )
 def test_an_exit_code_that_cannot_be_read_is_the_outcomes_problem(answer, problem):
-    clock = Clock()
+    clock = FakeClock(100.0)
     host = Host(clock, FakeSocket(clock, b"HTTP/1.1 200 OK\r\n\r\nout", b""), FakeSocket(clock, answer=answer))
     done = attachment(host).run(b"", [], timeout=60, output_limit=10)
     assert done.exit_code is None and problem in done.problem and done.output.text() == "out"
 
 
 def test_wait_is_not_asked_after_a_timeout():
-    clock = Clock()
+    clock = FakeClock(100.0)
     host = Host(clock, FakeSocket(clock, b"HTTP/1.1 200 OK\r\n\r\n", SILENT, SILENT, b""))
     done = attachment(host).run(b"", [], timeout=1.5, output_limit=10)
     assert done.ending == STOPPED and len(host.opened) == 1
@@ -548,7 +541,7 @@ def test_wait_is_not_asked_after_a_timeout():
     ],
 )
 def test_a_refused_connect_fails_before_anything_is_sent_on_the_stream(status, said):
-    clock = Clock()
+    clock = FakeClock(100.0)
     stream = FakeSocket(clock, http_answer(status, b"no"))
     with pytest.raises(AttachError) as refused:
         attachment(Host(clock, stream)).run(b"secret stdin", [], timeout=60, output_limit=10)
@@ -559,7 +552,7 @@ def test_a_refused_connect_fails_before_anything_is_sent_on_the_stream(status, s
 
 
 def test_an_unreachable_attach_host_fails_naming_its_origin_only():
-    clock = Clock()
+    clock = FakeClock(100.0)
     with pytest.raises(AttachError) as refused:
         attachment(Host(clock, ConnectionRefusedError(111, "Connection refused"))).run(b"", [], 60, 10)
     assert refused.value.message == (
@@ -569,7 +562,7 @@ def test_an_unreachable_attach_host_fails_naming_its_origin_only():
 
 
 def test_an_unverified_certificate_says_what_to_do():
-    clock = Clock()
+    clock = FakeClock(100.0)
     error = ssl.SSLCertVerificationError(1, "certificate verify failed: Hostname mismatch")
     with pytest.raises(
         AttachError,
@@ -580,7 +573,7 @@ def test_an_unverified_certificate_says_what_to_do():
 
 def test_a_refused_upload_stops_the_run_before_the_command(tmp_path):
     (tmp_path / "a.csv").write_text("1,2\n")
-    clock = Clock()
+    clock = FakeClock(100.0)
     host = Host(clock, FakeSocket(clock, answer=http_answer(413, b"too big")))
     with pytest.raises(AttachError) as refused:
         attachment(host).run(b"", [str(tmp_path / "a.csv")], 60, 10)
@@ -591,7 +584,7 @@ def test_a_refused_upload_stops_the_run_before_the_command(tmp_path):
 
 
 def test_a_file_that_cannot_be_read_fails_before_any_request(tmp_path):
-    clock = Clock()
+    clock = FakeClock(100.0)
     host = Host(clock)
     with pytest.raises(AttachError, match=r"could not upload file gone.sql: it can't be read \(FileNotFoundError\)"):
         attachment(host).run(b"", [str(tmp_path / "gone.sql")], 60, 10)
@@ -648,7 +641,7 @@ def test_plain_http_is_a_bare_socket(monkeypatch):
 
 
 def test_the_bearer_is_basic_with_an_empty_user_and_never_in_a_message():
-    clock = Clock()
+    clock = FakeClock(100.0)
     stream = FakeSocket(clock, http_answer(401))
     with pytest.raises(AttachError) as refused:
         attachment(Host(clock, stream)).run(b"", [], 60, 10)
@@ -663,7 +656,7 @@ def test_the_bearer_is_basic_with_an_empty_user_and_never_in_a_message():
 
 
 @responses.activate
-def test_the_client_gives_the_bearer_it_uses_and_exchanges_once(fake_time):
+def test_the_client_gives_the_bearer_it_uses_and_exchanges_once(fake_clock):
     bearer = BEARER_OF_CLIENT
     responses.add(responses.POST, "https://auth.test.example/v1/tokens/exchange", json={"token": bearer})
     responses.add(responses.GET, "https://api.test.example/v1/apps/my-app", json={"app": {"name": "my-app"}})
@@ -673,8 +666,8 @@ def test_the_client_gives_the_bearer_it_uses_and_exchanges_once(fake_time):
         auth_url="https://auth.test.example",
         bearer_cache=False,
         rate_limit=0,
-        sleep=fake_time.sleep,
-        monotonic=fake_time.clock,
+        sleep=fake_clock.sleep,
+        monotonic=fake_clock.clock,
     )
     client.find_app("my-app")
     assert client.bearer() == bearer

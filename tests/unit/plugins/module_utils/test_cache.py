@@ -57,11 +57,11 @@ def pace_path(folder):
     return str(folder / "pace-key.json")
 
 
-def run_client(fake_time, rate_limit=3, requests=3, **kwargs):
+def run_client(fake_clock, rate_limit=3, requests=3, **kwargs):
     """A client that exchanges the token then reads `requests` times; returns it."""
     add_exchange(responses)
     responses.add(responses.GET, f"{API}/v1/apps", json={"apps": []})
-    client = make_client(fake_time, rate_limit=rate_limit, **kwargs)
+    client = make_client(fake_clock, rate_limit=rate_limit, **kwargs)
     for _n in range(requests):
         client.get("/apps", "apps", list)
     return client
@@ -70,17 +70,17 @@ def run_client(fake_time, rate_limit=3, requests=3, **kwargs):
 # -- the folder --------------------------------------------------------------------------------------
 
 
-def test_a_missing_folder_is_created_0700_whatever_the_umask(cache_home, fake_time, monkeypatch):
+def test_a_missing_folder_is_created_0700_whatever_the_umask(cache_home, fake_clock, monkeypatch):
     nested = cache_home / "not" / "yet"
     monkeypatch.setenv("XDG_CACHE_HOME", str(nested))
     previous = os.umask(0o277)
     try:
-        Pacer(os.path.join(cache_directory(), "pace-key.json"), 3, clock=fake_time.clock).book()
+        Pacer(os.path.join(cache_directory(), "pace-key.json"), 3, clock=fake_clock.clock).book()
     finally:
         os.umask(previous)
     folder = nested / "scalingo-ansible"
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
-    assert json.loads((folder / "pace-key.json").read_text())["sent"] == [fake_time.now]
+    assert json.loads((folder / "pace-key.json").read_text())["sent"] == [fake_clock.now]
 
 
 def test_a_relative_xdg_cache_home_is_ignored(monkeypatch, tmp_path):
@@ -112,9 +112,9 @@ def test_a_relative_xdg_cache_home_is_ignored(monkeypatch, tmp_path):
     ids=["mode-0777", "mode-0750", "another-owner", "symlink"],
 )
 @responses.activate
-def test_a_folder_not_ours_alone_is_not_used_and_said_once(folder, fake_time, prepare, says):
+def test_a_folder_not_ours_alone_is_not_used_and_said_once(folder, fake_clock, prepare, says):
     prepare(folder)
-    client = run_client(fake_time)
+    client = run_client(fake_clock)
     # Nothing was created or written in it (nor, for the link, where it points).
     assert os.listdir(folder) == []
     assert len(client.warnings) == 1, client.warnings
@@ -126,25 +126,25 @@ def test_a_folder_not_ours_alone_is_not_used_and_said_once(folder, fake_time, pr
 
 
 @responses.activate
-def test_without_the_folder_a_task_still_paces_its_own_requests_and_exchanges_once(folder, fake_time):
+def test_without_the_folder_a_task_still_paces_its_own_requests_and_exchanges_once(folder, fake_clock):
     folder.mkdir()
     folder.chmod(0o777)
-    client = run_client(fake_time, rate_limit=3, requests=3)
+    client = run_client(fake_clock, rate_limit=3, requests=3)
     # The exchange and three reads: the fourth request waited for the first to leave the window.
-    assert len(fake_time.slept) == 1 and 59 < fake_time.slept[0] <= 61
+    assert len(fake_clock.slept) == 1 and 59 < fake_clock.slept[0] <= 61
     assert [c.request.url.split("/v1")[1] for c in responses.calls].count("/tokens/exchange") == 1
     assert len(client.warnings) == 1
     assert os.listdir(folder) == []
 
 
-def test_a_pace_file_in_a_foreign_folder_is_never_written_through(folder, victim, fake_time):
+def test_a_pace_file_in_a_foreign_folder_is_never_written_through(folder, victim, fake_clock):
     """The reported attack: another user made the folder 0777 and the pace file a link to the victim's key."""
     folder.mkdir()
     folder.chmod(0o777)
     (folder / "pace-key.json").symlink_to(victim)
     for _n in range(5):
-        Pacer(pace_path(folder), 3, clock=fake_time.clock).book()
-        Pacer(pace_path(folder), 3, clock=fake_time.clock).hold(5)
+        Pacer(pace_path(folder), 3, clock=fake_clock.clock).book()
+        Pacer(pace_path(folder), 3, clock=fake_clock.clock).hold(5)
     assert victim.read_bytes() == VICTIM
 
 
@@ -152,7 +152,7 @@ def test_a_pace_file_in_a_foreign_folder_is_never_written_through(folder, victim
 
 
 @pytest.mark.parametrize("link", ["symlink", "dangling symlink", "hard link"])
-def test_a_pace_file_linked_to_a_file_of_ours_is_neither_used_nor_written(folder, victim, tmp_path, fake_time, link):
+def test_a_pace_file_linked_to_a_file_of_ours_is_neither_used_nor_written(folder, victim, tmp_path, fake_clock, link):
     private(folder)
     pace = folder / "pace-key.json"
     if link == "symlink":
@@ -161,7 +161,7 @@ def test_a_pace_file_linked_to_a_file_of_ours_is_neither_used_nor_written(folder
         pace.symlink_to(tmp_path / "created-through-the-link")
     else:
         os.link(victim, pace)
-    pacer = Pacer(str(pace), 3, clock=fake_time.clock)
+    pacer = Pacer(str(pace), 3, clock=fake_clock.clock)
     assert [pacer.book() for _n in range(4)][-1] == pytest.approx(61.0)  # still paced, in this process
     pacer.hold(100)  # and a refusal still holds this process's next request
     assert pacer.book() == pytest.approx(100.0)
@@ -170,9 +170,9 @@ def test_a_pace_file_linked_to_a_file_of_ours_is_neither_used_nor_written(folder
 
 
 @responses.activate
-def test_a_linked_pace_file_is_said_once_and_the_task_goes_on(folder, victim, fake_time):
+def test_a_linked_pace_file_is_said_once_and_the_task_goes_on(folder, victim, fake_clock):
     private(folder)
-    client = make_client(fake_time, rate_limit=3)
+    client = make_client(fake_clock, rate_limit=3)
     # The client's pacing file, named after the token: made a link before the first request.
     pace = folder / f"pace-{token_key(AUTH, TOKEN)}.json"
     pace.symlink_to(victim)
@@ -182,7 +182,7 @@ def test_a_linked_pace_file_is_said_once_and_the_task_goes_on(folder, victim, fa
         client.get("/apps", "apps", list)
     assert victim.read_bytes() == VICTIM
     assert client.warnings == [f"not using the cache file {pace}: it is a symbolic link; remove it."]
-    assert len(fake_time.slept) == 1  # paced in this process instead
+    assert len(fake_clock.slept) == 1  # paced in this process instead
     # The bearer was kept all the same: the folder itself is fine.
     assert [f.name.split("-")[0] + f.suffix for f in sorted(folder.iterdir())] == [
         "bearer.json",
@@ -276,11 +276,11 @@ def test_a_lock_file_of_another_user_or_open_to_others_is_not_used(folder):
 
 
 @responses.activate
-def test_an_exchange_lock_linked_elsewhere_costs_only_the_lock(folder, victim, fake_time):
+def test_an_exchange_lock_linked_elsewhere_costs_only_the_lock(folder, victim, fake_clock):
     private(folder)
     cache = BearerCache(AUTH, TOKEN)
     os.symlink(victim, cache.lock_path)
-    client = run_client(fake_time, requests=1)
+    client = run_client(fake_clock, requests=1)
     assert victim.read_bytes() == VICTIM
     assert client.warnings == [f"not using the cache file {cache.lock_path}: it is a symbolic link; remove it."]
     assert cache.load(time.time())  # the bearer was kept
@@ -351,13 +351,13 @@ def test_a_save_replaces_a_link_instead_of_writing_through_it(folder, victim):
 
 
 @pytest.mark.parametrize("content", ["[" * 100_000 + "]" * 100_000, '{"sent": ' * 50_000, "\udcff"])
-def test_a_pacing_state_damaged_in_any_way_is_started_afresh(folder, fake_time, content):
+def test_a_pacing_state_damaged_in_any_way_is_started_afresh(folder, fake_clock, content):
     private(folder)
     pace = folder / "pace-key.json"
     pace.write_bytes(content.encode("utf-8", "surrogateescape"))
     pace.chmod(0o600)
-    assert Pacer(str(pace), 3, clock=fake_time.clock).book() == 0.0
-    assert json.loads(pace.read_text()) == {"sent": [fake_time.now], "hold": 0.0}
+    assert Pacer(str(pace), 3, clock=fake_clock.clock).book() == 0.0
+    assert json.loads(pace.read_text()) == {"sent": [fake_clock.now], "hold": 0.0}
 
 
 def test_a_deeply_nested_bearer_file_is_ignored(folder):

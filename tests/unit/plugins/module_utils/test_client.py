@@ -30,14 +30,14 @@ def jwt(exp):
     return f"{part({'alg': 'HS512', 'typ': 'JWT'})}.{part({'exp': exp, 'iss': 'Scalingo'})}.c2lnbmF0dXJl"
 
 
-def make_client(fake_time, **kwargs):
+def make_client(fake_clock, **kwargs):
     options = {
         "api_token": TOKEN,
         "api_url": API,
         "auth_url": AUTH,
-        "sleep": fake_time.sleep,
+        "sleep": fake_clock.sleep,
         "clock": time.time,
-        "monotonic": fake_time.clock,
+        "monotonic": fake_clock.clock,
     }
     options.update(kwargs)
     return Client(**options)
@@ -56,7 +56,7 @@ def add_exchange(rsps, exp=None):
 
 
 @responses.activate
-def test_exchanges_the_token_then_sends_the_bearer_and_user_agent(fake_time):
+def test_exchanges_the_token_then_sends_the_bearer_and_user_agent(fake_clock):
     bearer = add_exchange(responses)
     responses.add(
         responses.GET,
@@ -64,17 +64,17 @@ def test_exchanges_the_token_then_sends_the_bearer_and_user_agent(fake_time):
         json={"app": {"name": "my-app"}},
         match=[matchers.header_matcher({"Authorization": f"Bearer {bearer}"})],
     )
-    app = make_client(fake_time).find_app("my-app")
+    app = make_client(fake_clock).find_app("my-app")
     assert app == {"name": "my-app"}
     assert responses.calls[1].request.headers["User-Agent"] == f"scalingo.cloud-ansible/{_transport.VERSION}"
 
 
 @responses.activate
-def test_cached_bearer_is_reused_by_the_next_client_and_file_is_private(fake_time, cache_home):
+def test_cached_bearer_is_reused_by_the_next_client_and_file_is_private(fake_clock, cache_home):
     add_exchange(responses)
     responses.add(responses.GET, f"{API}/v1/apps/my-app", json={"app": {"name": "my-app"}})
-    make_client(fake_time).find_app("my-app")
-    make_client(fake_time).find_app("my-app")
+    make_client(fake_clock).find_app("my-app")
+    make_client(fake_clock).find_app("my-app")
     assert [c.request.url.split("/v1")[1] for c in responses.calls] == [
         "/tokens/exchange",
         "/apps/my-app",
@@ -89,21 +89,21 @@ def test_cached_bearer_is_reused_by_the_next_client_and_file_is_private(fake_tim
 
 
 @responses.activate
-def test_bearer_cache_off_exchanges_every_time(fake_time, cache_home):
+def test_bearer_cache_off_exchanges_every_time(fake_clock, cache_home):
     add_exchange(responses)
     responses.add(responses.GET, f"{API}/v1/apps/my-app", json={"app": {"name": "my-app"}})
-    make_client(fake_time, bearer_cache=False).find_app("my-app")
-    make_client(fake_time, bearer_cache=False).find_app("my-app")
+    make_client(fake_clock, bearer_cache=False).find_app("my-app")
+    make_client(fake_clock, bearer_cache=False).find_app("my-app")
     assert len(responses.calls) == 4
     assert [f.name[:5] for f in (cache_home / "scalingo-ansible").iterdir()] == ["pace-"]  # no bearer kept
 
 
 @responses.activate
-def test_bearer_close_to_expiry_is_not_reused(fake_time):
+def test_bearer_close_to_expiry_is_not_reused(fake_clock):
     add_exchange(responses, exp=time.time() + 200)  # inside the 5 minute margin
     responses.add(responses.GET, f"{API}/v1/apps/my-app", json={"app": {"name": "my-app"}})
-    make_client(fake_time).find_app("my-app")
-    make_client(fake_time).find_app("my-app")
+    make_client(fake_clock).find_app("my-app")
+    make_client(fake_clock).find_app("my-app")
     assert len([c for c in responses.calls if c.request.url.endswith("/exchange")]) == 2
 
 
@@ -116,7 +116,7 @@ def test_cache_file_readable_by_others_is_ignored(cache_home):
 
 
 @responses.activate
-def test_revoked_cached_bearer_is_exchanged_again_once(fake_time):
+def test_revoked_cached_bearer_is_exchanged_again_once(fake_clock):
     BearerCache(AUTH, TOKEN).save("revoked.bearer.x", time.time() + 3600)
     add_exchange(responses)
     responses.add(
@@ -127,22 +127,22 @@ def test_revoked_cached_bearer_is_exchanged_again_once(fake_time):
         match=[matchers.header_matcher({"Authorization": "Bearer revoked.bearer.x"})],
     )
     responses.add(responses.GET, f"{API}/v1/apps/my-app", json={"app": {"name": "my-app"}})
-    assert make_client(fake_time).find_app("my-app") == {"name": "my-app"}
+    assert make_client(fake_clock).find_app("my-app") == {"name": "my-app"}
     assert len(responses.calls) == 3
 
 
 @responses.activate
-def test_invalid_token_message_is_actionable_and_secret_free(fake_time):
+def test_invalid_token_message_is_actionable_and_secret_free(fake_clock):
     responses.add(responses.POST, f"{AUTH}/v1/tokens/exchange", status=401, json={"error": "Invalid credentials"})
     with pytest.raises(ScalingoError) as caught:
-        make_client(fake_time).find_app("my-app")
+        make_client(fake_clock).find_app("my-app")
     assert "Invalid credentials" in caught.value.message and "api_token" in caught.value.message
     assert TOKEN not in caught.value.message
     assert caught.value.status == 401
 
 
 @responses.activate
-def test_422_errors_map_becomes_one_line_and_failure_dict(fake_time):
+def test_422_errors_map_becomes_one_line_and_failure_dict(fake_clock):
     add_exchange(responses)
     responses.add(
         responses.POST,
@@ -152,7 +152,7 @@ def test_422_errors_map_becomes_one_line_and_failure_dict(fake_time):
         json={"errors": {"name": ["can't end with an hyphen", "can't contain 2 consecutive hyphens"]}},
     )
     with pytest.raises(ScalingoError) as caught:
-        make_client(fake_time).request(
+        make_client(fake_clock).request(
             "POST", "/apps", {"app": {"name": "bad--name-"}}, ok=(201,), action="could not create app 'bad--name-'"
         )
     exc = caught.value
@@ -171,7 +171,7 @@ def test_422_errors_map_becomes_one_line_and_failure_dict(fake_time):
 
 
 @responses.activate
-def test_402_keeps_the_billing_url(fake_time):
+def test_402_keeps_the_billing_url(fake_clock):
     add_exchange(responses)
     responses.add(
         responses.POST,
@@ -180,12 +180,12 @@ def test_402_keeps_the_billing_url(fake_time):
         json={"error": "Sorry, you need to verify your account", "url": "https://my.scalingo.com/apps/billing"},
     )
     with pytest.raises(ScalingoError) as caught:
-        make_client(fake_time).request("POST", "/apps", {}, ok=(201,), action="could not create app 'x'")
+        make_client(fake_clock).request("POST", "/apps", {}, ok=(201,), action="could not create app 'x'")
     assert "https://my.scalingo.com/apps/billing" in caught.value.message and caught.value.status == 402
 
 
 @responses.activate
-def test_html_and_plain_text_bodies_do_not_crash(fake_time):
+def test_html_and_plain_text_bodies_do_not_crash(fake_clock):
     add_exchange(responses)
     responses.add(
         responses.GET,
@@ -195,7 +195,7 @@ def test_html_and_plain_text_bodies_do_not_crash(fake_time):
         body="<html><body><h1>503 Service Unavailable</h1></body></html>",
     )
     responses.add(responses.GET, f"{API}/v1/apps/b", status=429, content_type="text/plain", body="Retry later")
-    client = make_client(fake_time, retry_timeout=0)
+    client = make_client(fake_clock, retry_timeout=0)
     with pytest.raises(ScalingoError) as html:
         client.get("/apps/a", "app")
     with pytest.raises(ScalingoError) as plain:
@@ -205,20 +205,20 @@ def test_html_and_plain_text_bodies_do_not_crash(fake_time):
 
 
 @responses.activate
-def test_get_is_retried_on_503_with_backoff(fake_time):
+def test_get_is_retried_on_503_with_backoff(fake_clock):
     add_exchange(responses)
     responses.add(responses.GET, f"{API}/v1/apps", status=503, body="down")
     responses.add(responses.GET, f"{API}/v1/apps", json={"apps": []})
-    assert make_client(fake_time).get("/apps", "apps", list) == []
-    assert len(fake_time.slept) == 1
+    assert make_client(fake_clock).get("/apps", "apps", list) == []
+    assert len(fake_clock.slept) == 1
 
 
 @responses.activate
-def test_post_is_not_retried_on_503_but_is_on_429_with_retry_after(fake_time):
+def test_post_is_not_retried_on_503_but_is_on_429_with_retry_after(fake_clock):
     add_exchange(responses)
     responses.add(responses.POST, f"{API}/v1/apps/a/scale", status=503, body="down")
     with pytest.raises(ScalingoError):
-        make_client(fake_time).request("POST", "/apps/a/scale", {})
+        make_client(fake_clock).request("POST", "/apps/a/scale", {})
     assert len([c for c in responses.calls if c.request.url.endswith("/scale")]) == 1
 
     responses.reset()
@@ -226,16 +226,16 @@ def test_post_is_not_retried_on_503_but_is_on_429_with_retry_after(fake_time):
         responses.POST, f"{API}/v1/apps/a/restart", status=429, body="Retry later", headers={"Retry-After": "7"}
     )
     responses.add(responses.POST, f"{API}/v1/apps/a/restart", status=202)
-    assert make_client(fake_time).request("POST", "/apps/a/restart", {}, ok=(202,)).status == 202
-    assert fake_time.slept[-1] > 6.9  # Retry-After from the refusal, less the instants spent since
+    assert make_client(fake_clock).request("POST", "/apps/a/restart", {}, ok=(202,)).status == 202
+    assert fake_clock.slept[-1] > 6.9  # Retry-After from the refusal, less the instants spent since
 
 
 @responses.activate
-def test_lost_answer_to_a_post_is_reported_not_resent(fake_time):
+def test_lost_answer_to_a_post_is_reported_not_resent(fake_clock):
     add_exchange(responses)
     responses.add(responses.POST, f"{API}/v1/apps", body=requests.ConnectionError("reset by peer"))
     with pytest.raises(ScalingoError) as caught:
-        make_client(fake_time).request(
+        make_client(fake_clock).request(
             "POST", "/apps", {"app": {"name": "abcdef"}}, ok=(201,), action="could not create app 'abcdef'"
         )
     assert "may or may not have been applied" in caught.value.message
@@ -244,13 +244,13 @@ def test_lost_answer_to_a_post_is_reported_not_resent(fake_time):
 
 
 @responses.activate
-def test_gateway_error_on_a_write_is_an_unknown_outcome_but_a_422_is_not(fake_time):
+def test_gateway_error_on_a_write_is_an_unknown_outcome_but_a_422_is_not(fake_clock):
     add_exchange(responses)
     responses.add(
         responses.POST, f"{API}/v1/apps/a/scale", status=502, content_type="text/html", body="<html>bad gateway</html>"
     )
     responses.add(responses.POST, f"{API}/v1/apps/b/scale", status=422, json={"errors": {"app": ["busy"]}})
-    client = make_client(fake_time)
+    client = make_client(fake_clock)
     with pytest.raises(ScalingoError) as gateway:
         client.request("POST", "/apps/a/scale", {}, ok=(202,))
     with pytest.raises(ScalingoError) as refused:
@@ -262,46 +262,46 @@ def test_gateway_error_on_a_write_is_an_unknown_outcome_but_a_422_is_not(fake_ti
 
 
 @responses.activate
-def test_writes_other_than_refusals_are_never_resent_by_the_client(fake_time):
+def test_writes_other_than_refusals_are_never_resent_by_the_client(fake_clock):
     add_exchange(responses)
     for method in (responses.DELETE, responses.PATCH, responses.PUT):
         responses.add(method, f"{API}/v1/apps/a", body=requests.ConnectionError("reset"))
-    client = make_client(fake_time)
+    client = make_client(fake_clock)
     for method in ("DELETE", "PATCH", "PUT"):
         with pytest.raises(ScalingoError) as caught:
             client.request(method, "/apps/a", {})
         assert caught.value.unknown_outcome
-    assert len(responses.calls) == 4 and fake_time.slept == []
+    assert len(responses.calls) == 4 and fake_clock.slept == []
 
 
 @responses.activate
-def test_tls_failure_says_what_to_do(fake_time):
+def test_tls_failure_says_what_to_do(fake_clock):
     responses.add(
         responses.POST, f"{AUTH}/v1/tokens/exchange", body=requests.exceptions.SSLError("certificate verify failed")
     )
     with pytest.raises(ScalingoError) as caught:
-        make_client(fake_time).get("/apps", "apps", list)
+        make_client(fake_clock).get("/apps", "apps", list)
     assert "TLS certificate of https://auth.test.example could not be verified" in caught.value.message
     assert "validate_certs=false" in caught.value.message
 
 
-def test_certificates_are_verified_unless_turned_off(fake_time):
-    assert make_client(fake_time).session.verify is True
-    assert make_client(fake_time, validate_certs=False).session.verify is False
+def test_certificates_are_verified_unless_turned_off(fake_clock):
+    assert make_client(fake_clock).session.verify is True
+    assert make_client(fake_clock, validate_certs=False).session.verify is False
 
 
 @responses.activate
-def test_retry_budget_is_bounded(fake_time):
+def test_retry_budget_is_bounded(fake_clock):
     add_exchange(responses)
     responses.add(responses.GET, f"{API}/v1/apps", status=429, body="Retry later")
     with pytest.raises(ScalingoError):
-        make_client(fake_time, retry_timeout=10).get("/apps", "apps", list)
-    assert sum(fake_time.slept) <= 10
+        make_client(fake_clock, retry_timeout=10).get("/apps", "apps", list)
+    assert sum(fake_clock.slept) <= 10
 
 
 @pytest.mark.parametrize("style", ["rails", "go"])
 @responses.activate
-def test_paginate_follows_every_page(fake_time, style):
+def test_paginate_follows_every_page(fake_clock, style):
     add_exchange(responses)
     for page in (1, 2, 3):
         if style == "rails":
@@ -324,13 +324,13 @@ def test_paginate_follows_every_page(fake_time, style):
             json={"child_apps": [{"name": f"c{page}"}], "meta": {"pagination": meta}},
             match=[matchers.query_param_matcher({"page": str(page), "per_page": "50"})],
         )
-    items = make_client(fake_time).paginate("/apps/p/child_apps", "child_apps")
+    items = make_client(fake_clock).paginate("/apps/p/child_apps", "child_apps")
     assert [i["name"] for i in items] == ["c1", "c2", "c3"]
     assert len(responses.calls) == 4
 
 
 @responses.activate
-def test_cursor_pages_follow_next_cursor_and_stop_at_the_limit(fake_time):
+def test_cursor_pages_follow_next_cursor_and_stop_at_the_limit(fake_clock):
     add_exchange(responses)
     url = f"{API}/v1/apps/a/logs_archives"
     responses.add(
@@ -351,7 +351,7 @@ def test_cursor_pages_follow_next_cursor_and_stop_at_the_limit(fake_time):
         json={"next_cursor": "", "has_more": False, "archives": [{"url": "5"}]},
         match=[matchers.query_param_matcher({"cursor": "c3"})],
     )
-    client = make_client(fake_time)
+    client = make_client(fake_clock)
     assert [a["url"] for a in client.cursor_pages("/apps/a/logs_archives", "archives")] == ["1", "2", "3", "4", "5"]
     calls = len(responses.calls)
     assert [a["url"] for a in client.cursor_pages("/apps/a/logs_archives", "archives", limit=3)] == ["1", "2", "3"]
@@ -359,11 +359,11 @@ def test_cursor_pages_follow_next_cursor_and_stop_at_the_limit(fake_time):
 
 
 @responses.activate
-def test_find_app_is_none_on_404_app_and_refuses_an_id(fake_time):
+def test_find_app_is_none_on_404_app_and_refuses_an_id(fake_clock):
     add_exchange(responses)
     responses.add(responses.GET, f"{API}/v1/apps/gone-app", status=404, json={"resource": "app", "error": "not found"})
     responses.add(responses.GET, f"{API}/v1/apps/5ed12fa6f112e2000f9f93f7", json={"app": {"name": "other-app"}})
-    client = make_client(fake_time)
+    client = make_client(fake_clock)
     assert client.find_app("gone-app") is None
     with pytest.raises(ScalingoError, match="is the id of app 'other-app'"):
         client.find_app("5ed12fa6f112e2000f9f93f7")

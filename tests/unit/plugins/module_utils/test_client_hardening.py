@@ -17,6 +17,7 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._cache import Beare
 from ansible_collections.scalingo.cloud.plugins.module_utils._client import Client
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.module_utils._settings import connection_settings
+from ansible_collections.scalingo.cloud.tests.unit.fake_transport import FakeClock
 from ansible_collections.scalingo.cloud.tests.unit.plugins.module_utils.test_client import (
     API,
     AUTH,
@@ -27,21 +28,6 @@ from ansible_collections.scalingo.cloud.tests.unit.plugins.module_utils.test_cli
 )
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
-
-
-class Clock:
-    """A monotonic clock that moves when the client sleeps or a fake request takes time."""
-
-    def __init__(self):
-        self.now = 1000.0
-        self.slept = []
-
-    def sleep(self, seconds):
-        self.slept.append(seconds)
-        self.now += seconds
-
-    def clock(self):
-        return self.now
 
 
 def sent_authorization():
@@ -61,8 +47,8 @@ def sent_authorization():
     ],
 )
 @responses.activate
-def test_an_operation_url_on_another_origin_is_refused_before_sending(fake_time, location):
-    client = make_client(fake_time)
+def test_an_operation_url_on_another_origin_is_refused_before_sending(fake_clock, location):
+    client = make_client(fake_clock)
     with pytest.raises(ScalingoError) as caught:
         client.resolve(location, "could not follow the scale")
     assert "nothing was sent there" in caught.value.message
@@ -84,25 +70,25 @@ def test_an_operation_url_on_another_origin_is_refused_before_sending(fake_time,
         ("operations/op1", f"{API}/operations/op1"),
     ],
 )
-def test_operation_urls_on_the_api_origin_and_relative_ones_resolve_against_api_url(fake_time, location, url):
-    assert make_client(fake_time).resolve(location, "x") == url
+def test_operation_urls_on_the_api_origin_and_relative_ones_resolve_against_api_url(fake_clock, location, url):
+    assert make_client(fake_clock).resolve(location, "x") == url
 
 
 @responses.activate
-def test_redirects_are_never_followed_with_the_bearer(fake_time):
+def test_redirects_are_never_followed_with_the_bearer(fake_clock):
     add_exchange(responses)
     responses.add(responses.GET, f"{API}/v1/apps/a", status=302, headers={"Location": "https://evil.example/steal"})
     responses.add(responses.GET, "https://evil.example/steal", json={"app": {"name": "a"}})
     with pytest.raises(ScalingoError, match="redirection"):
-        make_client(fake_time).find_app("a")
+        make_client(fake_clock).find_app("a")
     assert [url for url, _header in sent_authorization()] == [f"{AUTH}/v1/tokens/exchange", f"{API}/v1/apps/a"]
 
 
 @responses.activate
-def test_the_api_token_goes_to_auth_url_only_and_the_bearer_to_api_url_only(fake_time):
+def test_the_api_token_goes_to_auth_url_only_and_the_bearer_to_api_url_only(fake_clock):
     bearer = add_exchange(responses)
     responses.add(responses.GET, f"{API}/v1/apps/a", json={"app": {"name": "a"}})
-    make_client(fake_time).find_app("a")
+    make_client(fake_clock).find_app("a")
     (auth_url, basic), (api_url, bearer_header) = sent_authorization()
     assert auth_url.startswith(AUTH) and basic.startswith("Basic ")
     assert api_url.startswith(API) and bearer_header == f"Bearer {bearer}"
@@ -129,17 +115,17 @@ def test_a_token_http_cannot_carry_is_refused_before_any_request(token):
     ],
 )
 @responses.activate
-def test_a_malformed_bearer_is_refused_and_never_quoted(fake_time, answer):
+def test_a_malformed_bearer_is_refused_and_never_quoted(fake_clock, answer):
     responses.add(responses.POST, f"{AUTH}/v1/tokens/exchange", json=answer)
     with pytest.raises(ScalingoError) as caught:
-        make_client(fake_time).find_app("a")
+        make_client(fake_clock).find_app("a")
     assert "well-formed bearer" in caught.value.message
     assert "eyJ" not in caught.value.message and "not a jwt" not in caught.value.message
     assert len(responses.calls) == 1
 
 
 @responses.activate
-def test_exceptions_of_the_http_stack_become_one_line_without_credentials(fake_time):
+def test_exceptions_of_the_http_stack_become_one_line_without_credentials(fake_clock):
     bearer = add_exchange(responses)
     responses.add(
         responses.GET,
@@ -147,7 +133,7 @@ def test_exceptions_of_the_http_stack_become_one_line_without_credentials(fake_t
         body=requests.exceptions.InvalidHeader(f"Invalid header value 'Bearer {bearer}'"),
     )
     with pytest.raises(ScalingoError) as caught:
-        make_client(fake_time).find_app("a")
+        make_client(fake_clock).find_app("a")
     assert caught.value.message == "could not read app 'a': the request could not be sent (InvalidHeader)"
     assert bearer not in str(caught.value) and TOKEN not in str(caught.value)
 
@@ -223,35 +209,35 @@ def test_the_modules_and_the_inventory_document_the_defaults_and_variables_of_th
     ],
 )
 @responses.activate
-def test_a_2xx_answer_without_the_expected_member_fails_naming_the_endpoint(fake_time, kwargs, message):
+def test_a_2xx_answer_without_the_expected_member_fails_naming_the_endpoint(fake_clock, kwargs, message):
     add_exchange(responses)
     responses.add(responses.GET, f"{API}/v1/apps/a", **kwargs)
     with pytest.raises(ScalingoError) as caught:
-        make_client(fake_time).find_app("a")
+        make_client(fake_clock).find_app("a")
     assert caught.value.message.startswith(f"could not read app 'a': the answer of GET /v1/apps/a {message}")
     assert "(HTTP 200" in caught.value.message
 
 
 @responses.activate
-def test_list_items_are_checked_too(fake_time):
+def test_list_items_are_checked_too(fake_clock):
     add_exchange(responses)
     responses.add(responses.GET, f"{API}/v1/apps/a/containers", json={"containers": [{"name": "web", "amount": "2"}]})
     with pytest.raises(ScalingoError, match="whose 'amount' is not a number"):
-        make_client(fake_time).get("/apps/a/containers", "containers", list, {"name": str, "amount": int})
+        make_client(fake_clock).get("/apps/a/containers", "containers", list, {"name": str, "amount": int})
 
 
 # -- every loop over answers ends --------------------------------------------------------------------
 
 
 @responses.activate
-def test_a_repeated_cursor_stops_the_listing_with_a_warning(fake_time):
+def test_a_repeated_cursor_stops_the_listing_with_a_warning(fake_clock):
     add_exchange(responses)
     responses.add(
         responses.GET,
         f"{API}/v1/apps/a/logs_archives",
         json={"archives": [{"url": "x"}], "has_more": True, "next_cursor": "same"},
     )
-    client = make_client(fake_time)
+    client = make_client(fake_clock)
     items = client.cursor_pages("/apps/a/logs_archives", "archives", action="could not read the logs archives")
     assert len(items) == 2 and len(responses.calls) == 3
     assert client.warnings == [
@@ -260,7 +246,7 @@ def test_a_repeated_cursor_stops_the_listing_with_a_warning(fake_time):
 
 
 @responses.activate
-def test_cursor_and_page_listings_stop_at_the_ceiling(fake_time, monkeypatch):
+def test_cursor_and_page_listings_stop_at_the_ceiling(fake_clock, monkeypatch):
     monkeypatch.setattr(_api, "MAX_PAGES", 5)
     add_exchange(responses)
     counter = iter(range(1000))
@@ -284,7 +270,7 @@ def test_cursor_and_page_listings_stop_at_the_ceiling(fake_time, monkeypatch):
         ),
         content_type="application/json",
     )
-    client = make_client(fake_time)
+    client = make_client(fake_clock)
     assert len(client.cursor_pages("/apps/a/logs_archives", "archives")) == 5
     assert len(client.paginate("/apps/a/child_apps", "child_apps")) == 5
     assert len(client.warnings) == 2 and all("stopped after 5 pages" in w for w in client.warnings)
@@ -294,11 +280,11 @@ def test_cursor_and_page_listings_stop_at_the_ceiling(fake_time, monkeypatch):
 
 
 @responses.activate
-def test_a_write_that_may_have_landed_marks_the_client(fake_time):
+def test_a_write_that_may_have_landed_marks_the_client(fake_clock):
     add_exchange(responses)
     responses.add(responses.POST, f"{API}/v1/apps", status=422, json={"errors": {"name": ["taken"]}})
     responses.add(responses.POST, f"{API}/v1/apps", status=502)
-    client = make_client(fake_time)
+    client = make_client(fake_clock)
     with pytest.raises(ScalingoError):
         client.request("POST", "/apps", {}, ok=(201,))
     assert not client.wrote  # a refusal applied nothing
@@ -308,12 +294,12 @@ def test_a_write_that_may_have_landed_marks_the_client(fake_time):
 
 
 @responses.activate
-def test_a_body_cut_off_after_a_write_is_an_unknown_outcome(fake_time):
+def test_a_body_cut_off_after_a_write_is_an_unknown_outcome(fake_clock):
     add_exchange(responses)
     responses.add(
         responses.POST, f"{API}/v1/apps/a/restart", body=requests.exceptions.ChunkedEncodingError("IncompleteRead")
     )
-    client = make_client(fake_time)
+    client = make_client(fake_clock)
     with pytest.raises(ScalingoError) as caught:
         client.request("POST", "/apps/a/restart", {}, ok=(202,))
     assert caught.value.unknown_outcome and client.wrote
@@ -321,10 +307,10 @@ def test_a_body_cut_off_after_a_write_is_an_unknown_outcome(fake_time):
 
 
 @responses.activate
-def test_a_dry_run_is_no_write(fake_time):
+def test_a_dry_run_is_no_write(fake_clock):
     add_exchange(responses)
     responses.add(responses.POST, f"{API}/v1/apps", status=201, json={"app": {"name": "a"}})
-    client = make_client(fake_time)
+    client = make_client(fake_clock)
     client.request("POST", "/apps", {}, headers={"X-Dry-Run": "true"}, ok=(201,))
     assert not client.wrote
 
@@ -334,7 +320,7 @@ def test_a_dry_run_is_no_write(fake_time):
 
 @responses.activate
 def test_the_retry_budget_covers_a_re_exchange_after_401():
-    clock = Clock()
+    clock = FakeClock()
     BearerCache(AUTH, TOKEN).save(jwt(time.time() + 3600), time.time() + 3600)
     responses.add(responses.GET, f"{API}/v1/apps/a", status=401, json={"error": "revoked"})
     responses.add(responses.POST, f"{AUTH}/v1/tokens/exchange", status=503)
@@ -346,7 +332,7 @@ def test_the_retry_budget_covers_a_re_exchange_after_401():
 
 @responses.activate
 def test_a_deadline_cuts_the_retries_and_the_attempt_timeout():
-    clock = Clock()
+    clock = FakeClock()
     add_exchange(responses)
     responses.add(responses.GET, f"{API}/v1/apps/a/operations/op1", status=503)
     client = make_client(clock, retry_timeout=60, api_timeout=30)
@@ -370,10 +356,10 @@ def test_a_refused_bearer_is_dropped_only_if_the_cache_still_holds_it(cache_home
 
 
 @responses.activate
-def test_a_dry_run_whose_answer_is_lost_is_repeated_like_a_read(fake_time):
+def test_a_dry_run_whose_answer_is_lost_is_repeated_like_a_read(fake_clock):
     add_exchange(responses)
     responses.add(responses.POST, f"{API}/v1/apps", body=requests.exceptions.ConnectionError("reset"))
     responses.add(responses.POST, f"{API}/v1/apps", status=201, json={"app": {"name": "a"}})
-    client = make_client(fake_time)
+    client = make_client(fake_clock)
     reply = client.request("POST", "/apps", {}, headers={"X-Dry-Run": "true"}, ok=(201,))
     assert reply.take("app") == {"name": "a"} and not client.wrote

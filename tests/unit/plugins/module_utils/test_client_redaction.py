@@ -46,7 +46,7 @@ def assert_clean(exc, *secrets):
 
 
 @responses.activate
-def test_an_exchange_error_echoing_basic_auth_never_shows_the_token(fake_time):
+def test_an_exchange_error_echoing_basic_auth_never_shows_the_token(fake_clock):
     responses.add(
         responses.POST,
         f"{AUTH}/v1/tokens/exchange",
@@ -55,14 +55,14 @@ def test_an_exchange_error_echoing_basic_auth_never_shows_the_token(fake_time):
         body=header_echo(f"Basic {b64(':' + TOKEN)}"),
     )
     with pytest.raises(ScalingoError) as caught:
-        make_client(fake_time).find_app("my-app")
+        make_client(fake_clock).find_app("my-app")
     assert_clean(caught.value, TOKEN)
     assert caught.value.message.startswith("could not exchange the API token for a bearer token: Host: api")
     assert MARKER in caught.value.message and "\n" not in caught.value.message
 
 
 @responses.activate
-def test_an_api_error_echoing_the_bearer_in_its_json_error_never_shows_it(fake_time):
+def test_an_api_error_echoing_the_bearer_in_its_json_error_never_shows_it(fake_clock):
     bearer = add_exchange(responses)
     responses.add(
         responses.GET,
@@ -72,7 +72,7 @@ def test_an_api_error_echoing_the_bearer_in_its_json_error_never_shows_it(fake_t
         headers={"X-Request-ID": f"Bearer {bearer}"},
     )
     with pytest.raises(ScalingoError) as caught:
-        make_client(fake_time).find_app("my-app")
+        make_client(fake_clock).find_app("my-app")
     assert_clean(caught.value, TOKEN, bearer, bearer.split(".")[1])
     assert (
         caught.value.failure["error"]
@@ -82,7 +82,7 @@ def test_an_api_error_echoing_the_bearer_in_its_json_error_never_shows_it(fake_t
 
 
 @responses.activate
-def test_field_errors_and_the_url_member_are_cleaned(fake_time):
+def test_field_errors_and_the_url_member_are_cleaned(fake_clock):
     bearer = add_exchange(responses)
     responses.add(
         responses.PUT,
@@ -95,7 +95,7 @@ def test_field_errors_and_the_url_member_are_cleaned(fake_time):
         },
     )
     with pytest.raises(ScalingoError) as caught:
-        make_client(fake_time).request("PUT", "/apps/my-app/variables", {}, action="could not set")
+        make_client(fake_clock).request("PUT", "/apps/my-app/variables", {}, action="could not set")
     assert_clean(caught.value, TOKEN, bearer, "0f1e2d", "AKIA")
     assert caught.value.message == (
         f"could not set: value {MARKER} is not {MARKER}; Bearer {MARKER} is unknown (HTTP 422)"
@@ -103,7 +103,7 @@ def test_field_errors_and_the_url_member_are_cleaned(fake_time):
 
 
 @responses.activate
-def test_a_plain_text_echo_of_a_body_never_shows_a_secret_value_even_where_it_is_cut(fake_time):
+def test_a_plain_text_echo_of_a_body_never_shows_a_secret_value_even_where_it_is_cut(fake_clock):
     add_exchange(responses)
     body = json.dumps({"variables": [{"name": "A", "value": SECRET}]})
     long_body = "x" * (200 - 20) + " " + SECRET  # the value straddles the 200 characters kept
@@ -111,7 +111,7 @@ def test_a_plain_text_echo_of_a_body_never_shows_a_secret_value_even_where_it_is
         responses.add(
             responses.PUT, f"{API}/v1/apps/my-app/variables", status=422, content_type="text/plain", body=text
         )
-    client = make_client(fake_time)
+    client = make_client(fake_clock)
     client.secret_values = (SECRET,)
     for _attempt in range(4):
         with pytest.raises(ScalingoError) as caught:

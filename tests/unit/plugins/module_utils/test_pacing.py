@@ -25,73 +25,73 @@ from ansible_collections.scalingo.cloud.tests.unit.plugins.module_utils.test_cli
 )
 
 
-def pacer(cache_home, fake_time, limit=3, window=60.0):
-    return Pacer(str(cache_home / "scalingo-ansible" / "pace-key.json"), limit, window, clock=fake_time.clock)
+def pacer(cache_home, fake_clock, limit=3, window=60.0):
+    return Pacer(str(cache_home / "scalingo-ansible" / "pace-key.json"), limit, window, clock=fake_clock.clock)
 
 
-def test_books_at_once_until_the_window_holds_the_limit(cache_home, fake_time):
-    pace = pacer(cache_home, fake_time)
+def test_books_at_once_until_the_window_holds_the_limit(cache_home, fake_clock):
+    pace = pacer(cache_home, fake_clock)
     assert [pace.book() for _n in range(3)] == [0.0, 0.0, 0.0]
     # The fourth waits until the first has left the window (plus the slack for arrival).
     assert pace.book() == pytest.approx(61.0)
     assert pace.book() == pytest.approx(61.0)
-    fake_time.now += 30
+    fake_clock.now += 30
     assert pace.book() == pytest.approx(31.0)
     assert pace.book() == pytest.approx(61.0 + 61.0 - 30)
 
 
-def test_a_window_that_slid_past_costs_nothing(cache_home, fake_time):
-    pace = pacer(cache_home, fake_time)
+def test_a_window_that_slid_past_costs_nothing(cache_home, fake_clock):
+    pace = pacer(cache_home, fake_clock)
     for _n in range(10):
         assert pace.book() == 0.0
-        fake_time.now += 21
+        fake_clock.now += 21
 
 
-def test_every_booking_window_holds_at_most_the_limit(cache_home, fake_time):
-    pace = pacer(cache_home, fake_time, limit=5, window=10.0)
+def test_every_booking_window_holds_at_most_the_limit(cache_home, fake_clock):
+    pace = pacer(cache_home, fake_clock, limit=5, window=10.0)
     times = []
     for _n in range(40):
-        times.append(fake_time.now + pace.book())
-        fake_time.now += 0.7
+        times.append(fake_clock.now + pace.book())
+        fake_clock.now += 0.7
     assert all(later - earlier >= 11.0 for earlier, later in zip(times, times[5:], strict=False))
 
 
-def test_a_hold_delays_every_booking(cache_home, fake_time):
-    first, second = pacer(cache_home, fake_time), pacer(cache_home, fake_time)
+def test_a_hold_delays_every_booking(cache_home, fake_clock):
+    first, second = pacer(cache_home, fake_clock), pacer(cache_home, fake_clock)
     first.hold(12.5)
     assert second.book() == pytest.approx(12.5)
     first.hold(2.0)  # a shorter hold never cuts a longer one
     assert first.book() == pytest.approx(12.5)
 
 
-def test_state_file_is_private_and_holds_only_times(cache_home, fake_time):
-    pace = pacer(cache_home, fake_time)
+def test_state_file_is_private_and_holds_only_times(cache_home, fake_clock):
+    pace = pacer(cache_home, fake_clock)
     pace.book()
     path = cache_home / "scalingo-ansible" / "pace-key.json"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
-    assert json.loads(path.read_text()) == {"sent": [fake_time.now], "hold": 0.0}
+    assert json.loads(path.read_text()) == {"sent": [fake_clock.now], "hold": 0.0}
 
 
 @pytest.mark.parametrize(
     "content",
     ["", "not json", '{"sent": "x", "hold": 1}', '{"sent": [1e99, "a"], "hold": null}', '{"sent": [], "hold": 1e99}'],
 )
-def test_a_damaged_state_is_started_afresh(cache_home, fake_time, content):
+def test_a_damaged_state_is_started_afresh(cache_home, fake_clock, content):
     path = cache_home / "scalingo-ansible" / "pace-key.json"
     path.parent.mkdir(mode=0o700)
     path.write_text(content)
     path.chmod(0o600)
-    assert pacer(cache_home, fake_time).book() == 0.0
-    assert json.loads(path.read_text())["sent"] == [fake_time.now]
+    assert pacer(cache_home, fake_clock).book() == 0.0
+    assert json.loads(path.read_text())["sent"] == [fake_clock.now]
 
 
-def test_a_state_file_others_can_write_is_not_used(cache_home, fake_time):
+def test_a_state_file_others_can_write_is_not_used(cache_home, fake_clock):
     path = cache_home / "scalingo-ansible" / "pace-key.json"
     path.parent.mkdir(mode=0o700)
     path.write_text('{"sent": [], "hold": 9999999999}')
     path.chmod(0o666)
-    assert pacer(cache_home, fake_time).book() == 0.0
+    assert pacer(cache_home, fake_clock).book() == 0.0
     assert json.loads(path.read_text())["hold"] == 9999999999
 
 
@@ -126,38 +126,38 @@ def test_processes_sharing_a_token_never_book_more_than_the_limit(cache_home):
 
 
 @responses.activate
-def test_client_waits_its_turn_and_rate_limit_zero_turns_pacing_off(cache_home, fake_time):
+def test_client_waits_its_turn_and_rate_limit_zero_turns_pacing_off(cache_home, fake_clock):
     add_exchange(responses)
     responses.add(responses.GET, f"{API}/v1/apps", json={"apps": []})
-    client = make_client(fake_time, rate_limit=3)
+    client = make_client(fake_clock, rate_limit=3)
     for _n in range(3):  # the exchange and three reads: the fourth request waits
         client.get("/apps", "apps", list)
-    assert len(fake_time.slept) == 1 and 59 < fake_time.slept[0] <= 61
+    assert len(fake_clock.slept) == 1 and 59 < fake_clock.slept[0] <= 61
     assert [f for f in os.listdir(cache_home / "scalingo-ansible") if f.startswith("pace-")]
 
-    off = make_client(fake_time, rate_limit=0)
+    off = make_client(fake_clock, rate_limit=0)
     for _n in range(5):
         off.get("/apps", "apps", list)
-    assert len(fake_time.slept) == 1
+    assert len(fake_clock.slept) == 1
 
 
 @responses.activate
-def test_a_refusal_pauses_the_other_tasks_of_the_token(cache_home, fake_time):
+def test_a_refusal_pauses_the_other_tasks_of_the_token(cache_home, fake_clock):
     add_exchange(responses)
     responses.add(responses.GET, f"{API}/v1/apps", status=429, body="Retry later", headers={"Retry-After": "20"})
     responses.add(responses.GET, f"{API}/v1/apps", json={"apps": []})
-    refused, other = make_client(fake_time), make_client(fake_time)
+    refused, other = make_client(fake_clock), make_client(fake_clock)
     refused.get("/apps", "apps", list)
-    assert fake_time.slept[-1] >= 19  # waited out its own refusal through the shared state
+    assert fake_clock.slept[-1] >= 19  # waited out its own refusal through the shared state
     responses.replace(responses.GET, f"{API}/v1/apps", json={"apps": []})
     # The other task waits too, although it was never refused itself.
-    before = len(fake_time.slept)
+    before = len(fake_clock.slept)
     other.get("/apps", "apps", list)  # (the pacer's clock is real time, which the fake sleeps don't move)
-    assert len(fake_time.slept) == before + 1 and fake_time.slept[-1] >= 19
+    assert len(fake_clock.slept) == before + 1 and fake_clock.slept[-1] >= 19
 
 
 @responses.activate
-def test_concurrent_tasks_wait_for_the_one_exchange_in_flight(cache_home, fake_time):
+def test_concurrent_tasks_wait_for_the_one_exchange_in_flight(cache_home, fake_clock):
     bearer = jwt(time.time() + 3600)
     exchanges = []
     others = []
@@ -166,7 +166,7 @@ def test_concurrent_tasks_wait_for_the_one_exchange_in_flight(cache_home, fake_t
         exchanges.append(request)
         if len(exchanges) == 1:
             # A second task starts while this exchange is in flight.
-            other = threading.Thread(target=lambda: make_client(fake_time).get("/apps", "apps", list))
+            other = threading.Thread(target=lambda: make_client(fake_clock).get("/apps", "apps", list))
             other.start()
             others.append(other)
             time.sleep(0.5)
@@ -176,7 +176,7 @@ def test_concurrent_tasks_wait_for_the_one_exchange_in_flight(cache_home, fake_t
         responses.POST, f"{AUTH}/v1/tokens/exchange", callback=exchange, content_type="application/json"
     )
     responses.add(responses.GET, f"{API}/v1/apps", json={"apps": []})
-    make_client(fake_time).get("/apps", "apps", list)
+    make_client(fake_clock).get("/apps", "apps", list)
     others[0].join(timeout=30)
     assert len(exchanges) == 1
     assert [c.request.headers["Authorization"] for c in responses.calls[1:]] == [f"Bearer {bearer}"] * 2
@@ -189,12 +189,12 @@ def test_rate_limit_must_not_be_negative():
 
 
 @responses.activate
-def test_a_refusal_not_retried_still_pauses_the_others(cache_home, fake_time):
+def test_a_refusal_not_retried_still_pauses_the_others(cache_home, fake_clock):
     add_exchange(responses)
     responses.add(responses.GET, f"{API}/v1/apps", status=429, body="Retry later", headers={"Retry-After": "20"})
     with pytest.raises(ScalingoError, match="Retry later"):
-        make_client(fake_time, retry_timeout=0).get("/apps", "apps", list)
-    assert fake_time.slept == []
+        make_client(fake_clock, retry_timeout=0).get("/apps", "apps", list)
+    assert fake_clock.slept == []
     responses.replace(responses.GET, f"{API}/v1/apps", json={"apps": []})
-    make_client(fake_time).get("/apps", "apps", list)
-    assert len(fake_time.slept) == 1 and fake_time.slept[0] > 19
+    make_client(fake_clock).get("/apps", "apps", list)
+    assert len(fake_clock.slept) == 1 and fake_clock.slept[0] > 19

@@ -1,9 +1,9 @@
 """What the deployment tests need besides fakes.py: text answers and uploads to a pre-signed URL.
 
-The scripted client of fakes.py fakes request() only. Here a deployment's output (text/plain) is
-scripted as an Answer whose data is a str, and Client.upload (tested on its own in
-tests/unit/plugins/module_utils) is scripted as a "PUT <upload URL>" request, so that a test reads
-in one script everything the module sent, and check mode proves it uploaded nothing.
+A deployment's output (text/plain) is scripted as an Answer whose data is a str. An upload goes through
+the real Client.upload to the scripted network like any request, scripted as "PUT <upload URL>"; the
+DeployClient also lists it among the calls, so that a test reads in one script everything the module
+sent, and check mode proves it uploaded nothing.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from ansible_collections.scalingo.cloud.plugins.module_utils._client import Client
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
     Answer,
+    Call,
     FakeClient,
     Outcome,
     fake_waiter,
@@ -24,37 +25,26 @@ def text(body, status=200, **headers):
 
 
 class DeployClient(FakeClient):
-    get_text = Client.get_text
-
-    def __init__(self, *script):
-        super().__init__(*script)
-        self.uploads = []
+    def __init__(self, *script, clock=None):
+        super().__init__(*script, clock=clock)
         self.files = []  # each file handed to upload(), to check it was closed
 
-    def request(self, *args, **kwargs):
-        reply = super().request(*args, **kwargs)
-        if isinstance(reply.data, str):
-            reply.text, reply.data = reply.data, None
-        return reply
-
     def upload(self, url, source, action, deadline=None):
-        """Client.upload's signature; scripted as a PUT. It is no API write: `wrote` stays as it was.
-
-        `uploads` holds (url, the bytes uploaded); a file is read from where it stands, as Client.upload does.
-        """
+        """Client.upload, listed among the calls as a PUT (it is no API write: `wrote` stays as it was)."""
         self.files.append(source)
-        wrote = self.wrote
-        try:
-            self.request("PUT", url, ok=(200,), action=action, deadline=deadline)
-        finally:
-            self.wrote = wrote
-        self.uploads.append((url, source.read() if hasattr(source, "read") else source))
+        self.calls.append(Call("PUT", url, json_body=None, params=None, headers=None, ok=(200,), deadline=deadline))
+        return Client.upload(self, url, source, action, deadline)
+
+    @property
+    def uploads(self):
+        """(url, the bytes sent) of each upload, as it went on the wire (with no credential of ours)."""
+        return [(e.url, e.body) for e in self.transport.log if e.method == "PUT" and "Authorization" not in e.headers]
 
 
 def run(resource_class, params, *script, check_mode=False):
     """fakes.run() with the DeployClient: the script used up, check mode sends and uploads nothing."""
-    client = DeployClient(*script)
     waiter, clock = fake_waiter()
+    client = DeployClient(*script, clock=clock)
     outcome = Outcome(resource_class(client, params, check_mode=check_mode, waiter=waiter), client, clock)
     assert client.finished, f"scripted requests never made: {client.script} (sent: {client.sent})"
     if check_mode:

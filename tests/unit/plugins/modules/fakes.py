@@ -1,33 +1,40 @@
-"""A scripted Scalingo client and a fake clock, to unit-test the modules' decisions without HTTP or sleeps.
+"""A Scalingo client on the scripted network, to unit-test the modules' decisions without HTTP or sleeps.
 
-FakeClient only fakes request(): the script says, call by call, which request is expected and what
-the API answers. Everything above request() is the real Client's code (get, find_app, paginate,
-cursor_pages, resolve), and the answers go through the real Reply and ScalingoError, so a test sees
-exactly what a module sees from the real client.
+FakeClient is the real Client whose requests.Session answers from a script (tests/unit/fake_transport.py):
+the script says, request by request, which request is expected and what the API answers. Everything
+above the session (request, get, find_app, paginate, resolve, upload, the errors) is the real code,
+so a test sees exactly what a module sees from the real client. FakeClient also records each call the
+code made to request(), with its arguments (ok, deadline, params as given), for tests to look at.
+
+Two settings differ from a task's: the bearer is already known (no exchange is scripted) and nothing is
+retried (rate_limit_retry_timeout 0: the retries are the client's own tests' business), so each scripted
+answer is the answer the code gets.
 """
 
 from __future__ import annotations
 
-import json
-
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from requests.structures import CaseInsensitiveDict
 
-from ansible_collections.scalingo.cloud.plugins.module_utils._api import ApiCalls, app_name_problems
+from ansible_collections.scalingo.cloud.plugins.module_utils._api import app_name_problems
 from ansible_collections.scalingo.cloud.plugins.module_utils._client import Client
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import full_spec
-from ansible_collections.scalingo.cloud.plugins.module_utils._transport import (
-    SAFE_METHODS,
-    UNKNOWN_OUTCOME_STATUSES,
-    Reply,
-    origin,
-)
+from ansible_collections.scalingo.cloud.plugins.module_utils._transport import SAFE_METHODS
 from ansible_collections.scalingo.cloud.plugins.module_utils._waiter import Waiter
+from ansible_collections.scalingo.cloud.tests.unit.fake_transport import (  # noqa: F401  # names the tests import
+    API,
+    AUTH,
+    LOST,
+    Answer,
+    Expected,
+    FakeClock,
+    ScriptedTransport,
+    again,
+    answer,
+    expect,
+    lost,
+)
 
-API = "https://api.test.example"
-AUTH = "https://auth.test.example"
-LOST = "lost"
 # The rule an app name such as 'My Shop' breaks, as input_problems quote it (the rule itself is tested with _api).
 APP_RULE = "; ".join(app_name_problems("My Shop"))
 # The bearer FakeClient.bearer() gives (a one-off's attach host gets it).
@@ -65,42 +72,6 @@ def wait_params(wait=True, wait_timeout=300):
 # -- what the API answers -------------------------------------------------------------------------
 
 
-class Answer:
-    """One scripted answer: a status with a JSON body, and headers."""
-
-    def __init__(self, status, data=None, headers=None):
-        self.status = status
-        self.data = data
-        self.headers = CaseInsensitiveDict(headers or {})
-
-    def response(self):
-        """The answer as the HTTP response the real ScalingoError.from_response reads."""
-        return ScriptedResponse(self.status, self.data, self.headers)
-
-
-class ScriptedResponse:
-    """What ScalingoError.from_response reads of a requests.Response."""
-
-    def __init__(self, status, data, headers):
-        self.status_code = status
-        self.reason = "Scripted"
-        self.headers = CaseInsensitiveDict(headers)
-        self.content = b"" if data is None else json.dumps(data).encode()
-        if data is not None:
-            self.headers.setdefault("Content-Type", "application/json")
-
-    @property
-    def text(self):
-        return self.content.decode()
-
-    def json(self):
-        return json.loads(self.content)
-
-
-def answer(status=200, data=None, **headers):
-    return Answer(status, data, headers)
-
-
 def not_found(resource="app"):
     return Answer(404, {"resource": resource, "error": "not found"})
 
@@ -119,42 +90,6 @@ def busy(status_word="scaling"):
 
 def unprocessable(errors):
     return Answer(422, {"errors": errors})
-
-
-def lost():
-    """The connection broke: a write may or may not have been applied; a read is given up on (after retries)."""
-    return LOST
-
-
-class Expected:
-    def __init__(self, method, path, reply, repeat=False, times=1, again=False):
-        self.method = method
-        self.path = path
-        self.reply = reply
-        self.repeat = repeat
-        self.times = times
-        self.again = again
-        self.used = 0
-
-    def __repr__(self):
-        return f"{self.method} {self.path}"
-
-
-def expect(method, path, reply, repeat=False, times=1, again=False):
-    """The next request is `method path`, answered with `reply` (an Answer, lost(), or a ScalingoError to raise).
-
-    With repeat=True, every later request is this one, with this answer (a wait that never ends).
-    With times=N, the next N requests are this one, each with this answer.
-    With again=True, this one is answered as often as it is asked (at least once), until a request is
-    the next scripted one: re-reads whose number depends on the backoff.
-    """
-    return Expected(method, path, reply, repeat, times, again)
-
-
-def again(expected):
-    """`expected` (an expect() or a test's helper giving one), answered as often as asked: see expect(again=True)."""
-    expected.again = True
-    return expected
 
 
 class Call:
@@ -177,67 +112,37 @@ class Call:
         return f"{self.method} {self.path}"
 
 
-class FakeClient(ApiCalls):
-    """The client interface the resources use, answering from a script and recording every call."""
+class FakeClient(Client):
+    """The real Client on a scripted network, recording every call made to request()."""
 
-    # The real client's code above request() (ApiCalls: find_app, paginate, formation, ...): only request() is faked.
-    get = Client.get
-    resolve = Client.resolve
-    secrets = Client.secrets
+    def __init__(self, *script: Expected | list[Expected], clock: FakeClock | None = None) -> None:
+        self.transport = ScriptedTransport(*script)
+        self.fake_clock = clock or FakeClock()
+        params = auth_params()
+        super().__init__(
+            api_token=params["api_token"],
+            api_url=API,
+            auth_url=AUTH,
+            bearer_cache=False,
+            retry_timeout=60,
+            rate_limit=0,
+            session=self.transport.session(),
+            sleep=self.fake_clock.sleep,
+            monotonic=self.fake_clock.clock,
+        )
+        self._bearer = BEARER
+        self.calls: list[Call] = []
 
-    def __init__(self, *script):
-        self.script = [item for entry in script for item in (entry if isinstance(entry, list) else [entry])]
-        self.calls = []
-        self.api_url = API
-        self.api_origin = origin(API)
-        self.api_token = auth_params()["api_token"]
-        self._bearer = None
-        self.secret_values = ()
-        self.wrote = False
-        self.warnings = []
-
-    # Client.request's own signature, positional arguments included.
     def request(self, method, path, json_body=None, params=None, headers=None, ok=(200,), action=None, deadline=None):
-        call = Call(method, path, json_body=json_body, params=params, headers=headers, ok=ok, deadline=deadline)
-        self.calls.append(call)
-        assert self.script, f"unexpected request {call}: the script has no more answers (sent so far: {self.sent})"
-        expected = self.script[0]
-        if expected.again and expected.used and (method, path) != (expected.method, expected.path):
-            assert len(self.script) > 1, f"unexpected request {call} after {expected} (sent so far: {self.sent})"
-            self.script.pop(0)
-            expected = self.script[0]
-        assert (method, path) == (expected.method, expected.path), f"expected {expected}, got {call}"
-        expected.used += 1
-        if not (expected.repeat or expected.again) and expected.used >= expected.times:
-            self.script.pop(0)
-        action = action or f"{method} {path} failed"
-        writes = call.mutating
-        reply = expected.reply
-        if reply is LOST:
-            # As Client._send says it: a read is given up on, anything else may have been applied.
-            if method in SAFE_METHODS:
-                raise ScalingoError(f"{action}: no answer from {API} (ConnectionError)")
-            self.wrote = self.wrote or writes
-            raise ScalingoError(
-                f"{action}: the answer was lost (ConnectionError); the request may or may not have been applied",
-                unknown_outcome=True,
-            )
-        if isinstance(reply, ScalingoError):
-            self.wrote = self.wrote or (writes and reply.unknown_outcome)
-            raise reply
-        # From here, what Client.request does with an answer.
-        if writes and (reply.status < 400 or reply.status in UNKNOWN_OUTCOME_STATUSES):
-            self.wrote = True
-        if reply.status not in ok:
-            exc = ScalingoError.from_response(reply.response(), action, self.secrets())
-            if reply.status in UNKNOWN_OUTCOME_STATUSES and writes:
-                exc.unknown_outcome = True
-                exc.message += "; the request may or may not have been applied"
-            raise exc
-        return Reply(reply.status, reply.headers, reply.data, action, f"{method} {path}")
+        self.calls.append(
+            Call(method, path, json_body=json_body, params=params, headers=headers, ok=ok, deadline=deadline)
+        )
+        return super().request(method, path, json_body, params, headers, ok, action, deadline)
 
-    def bearer(self):
-        return BEARER
+    @property
+    def script(self) -> list[Expected]:
+        """The scripted answers not used yet."""
+        return self.transport.script
 
     # -- what tests look at -----------------------------------------------------
 
@@ -245,6 +150,11 @@ class FakeClient(ApiCalls):
     def sent(self):
         """Every request made, as 'METHOD path'."""
         return [repr(call) for call in self.calls]
+
+    @property
+    def wire(self):
+        """Every request as it went on the wire (retries included), as 'METHOD path' (the path as scripts name it)."""
+        return [f"{exchange.method} {exchange.names()[0]}" for exchange in self.transport.log]
 
     @property
     def mutations(self):
@@ -260,30 +170,14 @@ class FakeClient(ApiCalls):
     @property
     def finished(self):
         """True when every scripted answer was used (a repeated one counts once it was used)."""
-        return all((item.repeat or item.again) and item.used for item in self.script)
+        return self.transport.finished
 
 
 # -- time ----------------------------------------------------------------------------------------
 
 
-class FakeClock:
-    """A monotonic clock that moves only when the code sleeps: waits are instant and deterministic."""
-
-    def __init__(self):
-        self.now = 1000.0
-        self.slept = []
-
-    def clock(self):
-        return self.now
-
-    def sleep(self, seconds):
-        assert seconds >= 0
-        self.slept.append(seconds)
-        self.now += seconds
-
-
-def fake_waiter():
-    clock = FakeClock()
+def fake_waiter(clock=None):
+    clock = clock or FakeClock()
     return Waiter(clock.clock, clock.sleep), clock
 
 
@@ -319,8 +213,8 @@ def run(resource_class, params, *script, check_mode=False):
 
     The script must be used up, and check mode must send nothing that changes anything (a dry run is fine).
     """
-    client = FakeClient(*script)
     waiter, clock = fake_waiter()
+    client = FakeClient(*script, clock=clock)
     outcome = Outcome(resource_class(client, params, check_mode=check_mode, waiter=waiter), client, clock)
     assert client.finished, f"scripted requests never made: {client.script} (sent: {client.sent})"
     if check_mode:

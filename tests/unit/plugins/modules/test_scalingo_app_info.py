@@ -261,7 +261,7 @@ def test_logs_archives_without_a_limit_are_read_to_the_last_page():
 def test_a_section_the_api_answers_in_another_shape_fails():
     o = fails(AppInfo, info_params(gather=["stats"]), read(), get(f"/apps/{APP}/stats", {"stats": "none"}))
     assert o.error.message.startswith(
-        f"could not read the stats of app '{APP}': the answer of GET /apps/{APP}/stats has a 'stats' that is not a list"
+        f"could not read the stats of app '{APP}': the answer of GET /v1/apps/{APP}/stats has a 'stats' that is not a list"
     )
 
 
@@ -406,7 +406,7 @@ def test_an_env_answer_in_another_shape_fails_without_quoting_any_value(env_valu
     )
     field = "value" if env_values else "name"
     assert o.error.message.startswith(
-        f"could not read the environment variables of app '{APP}': the answer of GET /apps/{APP}/variables has a "
+        f"could not read the environment variables of app '{APP}': the answer of GET /v1/apps/{APP}/variables has a "
         f"'variables' whose '{field}' is not"
     )
     assert SECRET not in o.error.message
@@ -533,7 +533,7 @@ def test_an_app_never_deployed_has_no_deployments():
 def test_a_new_section_in_another_shape_fails_naming_it(section, data, problem):
     o = fails(AppInfo, info_params(gather=[section]), read(), get(f"/apps/{APP}/{section}", data))
     assert o.error.message.startswith(
-        f"could not read the {section} of app '{APP}': the answer of GET /apps/{APP}/{section}"
+        f"could not read the {section} of app '{APP}': the answer of GET /v1/apps/{APP}/{section}"
     )
     assert problem in o.error.message
 

@@ -385,7 +385,7 @@ def test_a_delete_whose_answer_was_lost_and_did_not_land_is_sent_once_more():
 )
 def test_an_autoscalers_list_that_is_not_scalingo_s_fails_naming_the_endpoint(data, problem):
     o = fails(Autoscaler, full(), expect("GET", LIST, answer(200, data)))
-    assert o.error.message.startswith(f"could not read the autoscalers of app '{APP}': the answer of GET {LIST} ")
+    assert o.error.message.startswith(f"could not read the autoscalers of app '{APP}': the answer of GET /v1{LIST} ")
     assert problem in o.error.message
 
 

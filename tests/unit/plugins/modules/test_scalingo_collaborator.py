@@ -394,7 +394,7 @@ def test_an_unknown_app_fails_whatever_the_state(state):
 def test_a_malformed_list_fails_naming_the_endpoint(data, problem):
     o = fails(Collaborator, params(), expect("GET", LIST, answer(200, data)))
     assert o.error.message.startswith(
-        f"could not read the collaborators of app 'my-shop': the answer of GET {LIST} {problem}"
+        f"could not read the collaborators of app 'my-shop': the answer of GET /v1{LIST} {problem}"
     )
 
 
@@ -407,7 +407,9 @@ def test_a_malformed_invitation_answer_fails_as_a_change_and_does_not_show_the_l
     o = fails(
         Collaborator, params(), listing(), app_read(), expect("POST", LIST, answer(201, {"invitation_link": LINK}))
     )
-    assert o.error.message.startswith(f"could not invite 'dev@example.com' to app 'my-shop': the answer of POST {LIST}")
+    assert o.error.message.startswith(
+        f"could not invite 'dev@example.com' to app 'my-shop': the answer of POST /v1{LIST}"
+    )
     assert o.client.wrote is True
     assert TOKEN not in o.error.message
 

@@ -529,7 +529,7 @@ def test_a_server_error_on_the_deployment_is_settled_by_reading_the_list():
 
 def test_a_list_without_deployments_fails_naming_the_endpoint():
     o = fails(Deployment, params(), expect("GET", LIST, answer(200, {"apps": []})))
-    assert o.error.message.startswith(f"could not read the deployments of app '{APP}': the answer of GET {LIST}")
+    assert o.error.message.startswith(f"could not read the deployments of app '{APP}': the answer of GET /v1{LIST}")
     assert "has no 'deployments'" in o.error.message
 
 
@@ -733,7 +733,7 @@ def test_the_temporary_archive_is_gone_after_the_upload(tmp_path, private_tmp):
     [
         [listing(OLD), sources(), uploaded(answer(403, {"error": "AccessDenied"}))],
         [listing(OLD), expect("POST", "/sources", answer(403, {"error": "forbidden"}))],
-        [listing(OLD), sources(), uploaded(lost())],
+        [listing(OLD), sources(), again(uploaded(lost()))],
     ],
     ids=["refused upload", "refused upload slot", "lost upload"],
 )

@@ -532,7 +532,7 @@ def test_a_removal_whose_answer_was_lost_and_did_not_land_is_sent_exactly_once_m
 def test_a_listing_that_is_not_the_apis_fails_clearly(data, problem):
     o = fails(Domain, params(), expect("GET", LIST, answer(200, data)))
     assert o.error.message.startswith(
-        f"could not list the domains of app 'my-shop': the answer of GET {LIST} {problem}"
+        f"could not list the domains of app 'my-shop': the answer of GET /v1{LIST} {problem}"
     )
 
 

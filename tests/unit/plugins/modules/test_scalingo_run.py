@@ -174,7 +174,7 @@ def test_an_answer_without_an_operation_returns_the_container_without_waiting():
 
 def test_an_accepted_run_answered_without_its_container_fails_as_a_change():
     o = fails(Run, params(), expect("POST", f"/apps/{APP}/run", answer(202, None, Location=OP_URL)))
-    assert f"the answer of POST /apps/{APP}/run" in o.error.message and "has no 'container'" in o.error.message
+    assert f"the answer of POST /v1/apps/{APP}/run" in o.error.message and "has no 'container'" in o.error.message
     assert o.client.wrote  # the edge reports it as changed: the container may have started
 
 

@@ -809,7 +809,7 @@ def test_an_autoscalers_answer_that_is_not_scalingo_s_fails_before_any_write():
         expect("GET", f"/apps/{APP}/autoscalers", answer(200, {"autoscalers": [{"container_type": "web"}]})),
     )
     assert o.error.message.startswith(
-        f"could not read the autoscalers of app '{APP}': the answer of GET /apps/{APP}/autoscalers has a 'autoscalers'"
+        f"could not read the autoscalers of app '{APP}': the answer of GET /v1/apps/{APP}/autoscalers has a 'autoscalers'"
     )
     assert o.client.mutations == []
 
