@@ -321,38 +321,6 @@ def test_other_refusals_are_the_api_reason():
     )
 
 
-def test_a_provisioning_whose_answer_was_lost_but_landed_is_not_sent_twice():
-    o = succeeds(
-        Addon,
-        params(),
-        listing(),
-        catalogue(),
-        expect("POST", f"/apps/{APP}/addons", lost()),
-        listing(addon(status="provisioning")),
-        shown_addon(addon()),
-        variables(),
-    )
-    assert [c.method for c in o.client.mutations] == ["POST"]
-    assert o.changed is True and o.result["addon"]["status"] == "running"
-
-
-def test_a_provisioning_still_processed_when_its_answer_was_lost_is_seen_once_it_shows_up():
-    o = succeeds(
-        Addon,
-        params(),
-        listing(),
-        catalogue(),
-        expect("POST", f"/apps/{APP}/addons", lost()),
-        listing(),
-        listing(),
-        listing(addon(status="provisioning")),
-        shown_addon(addon()),
-        variables(),
-    )
-    assert [c.method for c in o.client.mutations] == ["POST"]
-    assert o.changed is True and o.result["addon"]["status"] == "running"
-
-
 def test_a_provisioning_that_never_shows_up_is_never_sent_again_and_fails_as_a_change():
     o = fails(
         Addon,
@@ -440,33 +408,6 @@ def test_direction_by_price_then_position_then_unknown():
     assert direction({"price": None, "position": 3}, {"price": 5.0, "position": 2}) == "downgrade"
     assert direction({"price": 10, "position": None}, {"price": 10, "position": None}) == "change"
     assert direction({"price": True}, {"price": 3}) == "change"
-
-
-def test_a_plan_change_whose_answer_was_lost_but_landed_is_not_sent_twice():
-    o = succeeds(
-        Addon,
-        params(plan="postgresql-sandbox"),
-        listing(addon()),
-        catalogue(),
-        expect("PATCH", f"/apps/{APP}/addons/{ID}", lost()),
-        shown_addon(addon("postgresql-sandbox")),
-        variables(),
-    )
-    assert [c.method for c in o.client.mutations] == ["PATCH"] and o.changed is True
-
-
-def test_a_plan_change_whose_answer_was_lost_and_did_not_land_is_sent_once_more():
-    o = succeeds(
-        Addon,
-        params(plan="postgresql-sandbox"),
-        listing(addon()),
-        catalogue(),
-        expect("PATCH", f"/apps/{APP}/addons/{ID}", lost()),
-        shown_addon(addon()),
-        patched(addon("postgresql-sandbox")),
-        variables(),
-    )
-    assert [c.method for c in o.client.mutations] == ["PATCH", "PATCH"]
 
 
 def test_a_plan_refused_by_the_api_is_its_reason():
@@ -593,29 +534,6 @@ def test_check_mode_predicts_the_deletion_without_sending_it():
 def test_a_suspended_addon_can_be_deleted():
     o = succeeds(Addon, gone(confirm=ID), listing(addon(status="suspended")), deleted())
     assert o.changed is True
-
-
-def test_a_deletion_whose_answer_was_lost_but_landed_is_not_sent_twice():
-    o = succeeds(
-        Addon,
-        gone(confirm=ID),
-        listing(addon()),
-        expect("DELETE", f"/apps/{APP}/addons/{ID}", lost()),
-        expect("GET", f"/apps/{APP}/addons/{ID}", not_found("addon")),
-    )
-    assert [c.method for c in o.client.mutations] == ["DELETE"] and o.changed is True
-
-
-def test_a_deletion_whose_answer_was_lost_and_did_not_land_is_sent_once_more():
-    o = succeeds(
-        Addon,
-        gone(confirm=ID),
-        listing(addon()),
-        expect("DELETE", f"/apps/{APP}/addons/{ID}", lost()),
-        shown_addon(addon()),
-        deleted(),
-    )
-    assert [c.method for c in o.client.mutations] == ["DELETE", "DELETE"]
 
 
 def test_a_deletion_lost_when_the_addon_cannot_be_read_is_an_unknown_outcome():

@@ -5,7 +5,6 @@ import pytest
 from ansible_collections.scalingo.cloud.plugins.modules import scalingo_app
 from ansible_collections.scalingo.cloud.plugins.modules.scalingo_app import App, input_problems
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
-    again,
     answer,
     expect,
     fails,
@@ -188,28 +187,6 @@ def test_a_refused_creation_fails_with_the_api_reason_and_is_not_sent_again():
     assert o.error.status == 422 and o.client.wrote is False
 
 
-def test_a_creation_whose_answer_was_lost_but_landed_is_not_sent_twice():
-    o = succeeds(App, params(), missing(), expect("POST", "/apps", lost()), read(app()))
-    assert o.sent == ["GET /apps/my-shop", "POST /apps", "GET /apps/my-shop"]
-    assert o.changed is True and o.result["app"] == app()
-
-
-def test_a_creation_whose_answer_was_lost_is_looked_for_during_api_timeout_then_sent_exactly_once_more():
-    o = succeeds(App, params(), missing(), expect("POST", "/apps", lost()), again(missing()), created(app()))
-    reads = o.sent[2:-1]
-    assert o.sent[:2] == ["GET /apps/my-shop", "POST /apps"] and o.sent[-1] == "POST /apps"
-    assert len(reads) > 2 and set(reads) == {"GET /apps/my-shop"}
-    # The re-reads last api_timeout (30 s here), with the waiter's backoff; the second POST comes after them.
-    assert o.clock.now == 1030.0 and o.clock.slept[0] == 0.0 and max(o.clock.slept) <= 5.0
-    assert o.changed is True and o.result["app"] == app()
-
-
-def test_a_creation_still_in_flight_when_its_answer_was_lost_is_seen_landing_and_not_sent_twice():
-    o = succeeds(App, params(), missing(), expect("POST", "/apps", lost()), missing(), missing(), read(app()))
-    assert o.sent == ["GET /apps/my-shop", "POST /apps"] + ["GET /apps/my-shop"] * 3
-    assert o.changed is True and o.result["app"] == app() and o.clock.now == 1002.0
-
-
 def test_a_dry_run_whose_answer_was_lost_is_asked_again_and_still_changes_nothing():
     o = succeeds(App, params(), missing(), expect("POST", "/apps", lost()), created(app()), check_mode=True)
     # The client asks again itself, as it does a read.
@@ -268,18 +245,6 @@ def test_a_refused_update_fails_with_the_api_reason_and_is_not_sent_again():
     assert o.error.unknown_outcome is False and o.client.wrote is False
 
 
-def test_an_update_whose_answer_was_lost_but_landed_is_not_sent_twice():
-    o = succeeds(
-        App,
-        params(force_https=True),
-        read(app()),
-        expect("PATCH", "/apps/my-shop", lost()),
-        read(app(force_https=True)),
-    )
-    assert o.sent == ["GET /apps/my-shop", "PATCH /apps/my-shop", "GET /apps/my-shop"]
-    assert o.changed is True and o.result["app"] == app(force_https=True)
-
-
 def test_an_ownership_transfer_whose_answer_was_lost_is_seen_landed_whatever_the_email_case():
     o = succeeds(
         App,
@@ -289,40 +254,6 @@ def test_an_ownership_transfer_whose_answer_was_lost_is_seen_landed_whatever_the
         read(app(owner={"email": "lead@example.com"})),
     )
     assert o.sent == ["GET /apps/my-shop", "PATCH /apps/my-shop", "GET /apps/my-shop"]
-
-
-def test_an_update_whose_answer_was_lost_and_did_not_land_is_sent_exactly_once_more():
-    o = succeeds(
-        App,
-        params(force_https=True),
-        read(app()),
-        expect("PATCH", "/apps/my-shop", lost()),
-        read(app()),
-        patched(app(force_https=True)),
-    )
-    assert o.sent == ["GET /apps/my-shop", "PATCH /apps/my-shop", "GET /apps/my-shop", "PATCH /apps/my-shop"]
-    assert o.changed is True and o.result["app"] == app(force_https=True)
-
-
-def test_an_update_lost_twice_that_did_not_land_fails_as_an_unknown_outcome():
-    o = fails(
-        App,
-        params(force_https=True),
-        read(app()),
-        expect("PATCH", "/apps/my-shop", lost()),
-        read(app()),
-        expect("PATCH", "/apps/my-shop", answer(503, {"error": "unavailable"})),
-        read(app()),
-    )
-    assert o.sent == [
-        "GET /apps/my-shop",
-        "PATCH /apps/my-shop",
-        "GET /apps/my-shop",
-        "PATCH /apps/my-shop",
-        "GET /apps/my-shop",
-    ]
-    assert o.error.unknown_outcome is True and o.error.status == 503
-    assert o.client.wrote is True
 
 
 def test_an_update_lost_twice_whose_last_read_shows_it_landed_succeeds():
@@ -412,32 +343,6 @@ def test_check_mode_predicts_a_rename_without_sending_it():
     assert check.result["app"]["name"] == NAME and check.result["app"]["router_logs"] is True
 
 
-def test_a_rename_whose_answer_was_lost_but_landed_is_not_sent_twice():
-    o = succeeds(
-        App, params(rename_from=OLD), listing(app(OLD)), expect("POST", f"/apps/{OLD}/rename", lost()), read(app())
-    )
-    assert o.sent == ["GET /apps", "POST /apps/my-shop-old/rename", "GET /apps/my-shop"]
-    assert o.changed is True and o.result["app"] == app()
-
-
-def test_a_rename_whose_answer_was_lost_and_did_not_land_is_sent_exactly_once_more():
-    o = succeeds(
-        App,
-        params(rename_from=OLD),
-        listing(app(OLD)),
-        expect("POST", f"/apps/{OLD}/rename", lost()),
-        missing(),
-        renamed(app()),
-    )
-    assert o.sent == [
-        "GET /apps",
-        "POST /apps/my-shop-old/rename",
-        "GET /apps/my-shop",
-        "POST /apps/my-shop-old/rename",
-    ]
-    assert o.changed is True
-
-
 # -- delete ----------------------------------------------------------------------------------
 
 
@@ -458,20 +363,6 @@ def test_absent_on_a_missing_app_changes_nothing_after_one_read():
 def test_check_mode_predicts_a_deletion_without_sending_it():
     check = same_as_real_run(params(state="absent"), [read(app()), deleted()], [read(app())])
     assert check.sent == ["GET /apps/my-shop"] and check.changed is True and check.result["app"] == {}
-
-
-def test_a_deletion_whose_answer_was_lost_but_landed_is_not_sent_twice():
-    o = succeeds(App, params(state="absent"), read(app()), expect("DELETE", "/apps/my-shop", lost()), missing())
-    assert o.sent == ["GET /apps/my-shop", "DELETE /apps/my-shop", "GET /apps/my-shop"]
-    assert o.changed is True
-
-
-def test_a_deletion_whose_answer_was_lost_and_did_not_land_is_sent_exactly_once_more():
-    o = succeeds(
-        App, params(state="absent"), read(app()), expect("DELETE", "/apps/my-shop", lost()), read(app()), deleted()
-    )
-    assert o.sent == ["GET /apps/my-shop", "DELETE /apps/my-shop", "GET /apps/my-shop", "DELETE /apps/my-shop"]
-    assert o.changed is True
 
 
 def test_valid_input_has_no_problem():

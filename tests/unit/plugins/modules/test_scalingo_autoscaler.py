@@ -6,11 +6,9 @@ from ansible_collections.scalingo.cloud.plugins.modules import scalingo_autoscal
 from ansible_collections.scalingo.cloud.plugins.modules.scalingo_autoscaler import Autoscaler, input_problems
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
     APP_RULE,
-    again,
     answer,
     expect,
     fails,
-    lost,
     not_found,
     succeeds,
     unprocessable,
@@ -154,41 +152,6 @@ def test_a_creation_needs_every_setting_and_fails_before_any_write(check_mode):
     )
 
 
-def test_a_creation_whose_answer_was_lost_but_landed_is_not_sent_twice():
-    o = succeeds(Autoscaler, full(), listing(), formation(), expect("POST", LIST, lost()), listing(scaler()))
-    assert o.sent == [f"GET {LIST}", f"GET {FORMATION}", f"POST {LIST}", f"GET {LIST}"]
-    assert o.changed is True and o.result["autoscaler"] == scaler()
-
-
-def test_a_creation_whose_answer_was_lost_and_did_not_land_is_sent_once_more_after_api_timeout_of_reads():
-    o = succeeds(
-        Autoscaler, full(), listing(), formation(), expect("POST", LIST, lost()), again(listing()), created(scaler())
-    )
-    assert [c.method for c in o.client.mutations] == ["POST", "POST"]
-    assert o.sent.count(f"GET {LIST}") > 3 and o.clock.now == 1030.0
-    assert o.changed is True
-
-
-def test_a_creation_that_shows_up_late_is_not_sent_twice():
-    o = succeeds(Autoscaler, full(), listing(), formation(), expect("POST", LIST, lost()), listing(), listing(scaler()))
-    assert [c.method for c in o.client.mutations] == ["POST"]
-    assert o.changed is True and o.result["autoscaler"] == scaler()
-
-
-def test_a_creation_lost_twice_fails_as_an_unknown_outcome():
-    o = fails(
-        Autoscaler,
-        full(),
-        listing(),
-        formation(),
-        expect("POST", LIST, lost()),
-        again(listing()),
-        expect("POST", LIST, lost()),
-        listing(),
-    )
-    assert o.error.unknown_outcome is True and o.client.wrote is True
-
-
 def test_a_refused_creation_is_the_api_reason():
     refusal = unprocessable({"container_type": ["no such container type"]})
     o = fails(
@@ -277,31 +240,6 @@ def test_one_bound_that_would_cross_the_current_other_fails_before_the_patch(che
     assert o.error.message.startswith("max_containers 2 would leave")
 
 
-def test_an_update_whose_answer_was_lost_but_landed_is_not_sent_twice():
-    o = succeeds(
-        Autoscaler,
-        params(max_containers=8),
-        listing(scaler()),
-        expect("PATCH", ONE, lost()),
-        listing(scaler(max_containers=8)),
-    )
-    assert len(o.client.mutations) == 1
-    assert o.changed is True and o.result["autoscaler"]["max_containers"] == 8
-
-
-def test_an_update_whose_answer_was_lost_and_did_not_land_is_sent_once_more():
-    o = succeeds(
-        Autoscaler,
-        params(max_containers=8),
-        listing(scaler()),
-        expect("PATCH", ONE, lost()),
-        listing(scaler()),
-        patched(scaler(max_containers=8)),
-    )
-    assert [c.method for c in o.client.mutations] == ["PATCH", "PATCH"]
-    assert o.client.calls[-1].json == {"autoscaler": {"max_containers": 8}}
-
-
 def test_an_update_refused_by_the_api_is_its_reason():
     refusal = unprocessable({"metric": ["5XX is only available for the web container type"]})
     o = fails(Autoscaler, params(metric="5XX", target=5.0), listing(scaler()), expect("PATCH", ONE, refusal))
@@ -352,23 +290,6 @@ def test_present_on_an_app_that_does_not_exist_fails_clearly():
 def test_an_autoscaler_already_gone_when_deleted_is_gone():
     o = succeeds(Autoscaler, params(state="absent"), listing(scaler()), expect("DELETE", ONE, not_found("autoscaler")))
     assert o.changed is True
-
-
-def test_a_delete_whose_answer_was_lost_but_landed_is_not_sent_twice():
-    o = succeeds(Autoscaler, params(state="absent"), listing(scaler()), expect("DELETE", ONE, lost()), listing())
-    assert len(o.client.mutations) == 1 and o.changed is True
-
-
-def test_a_delete_whose_answer_was_lost_and_did_not_land_is_sent_once_more():
-    o = succeeds(
-        Autoscaler,
-        params(state="absent"),
-        listing(scaler()),
-        expect("DELETE", ONE, lost()),
-        listing(scaler()),
-        deleted(),
-    )
-    assert [c.method for c in o.client.mutations] == ["DELETE", "DELETE"]
 
 
 # -- bad answers -------------------------------------------------------------------------------

@@ -127,22 +127,6 @@ def test_a_refused_creation_fails_with_the_api_reason():
     assert len(o.client.mutations) == 1
 
 
-def test_a_creation_whose_answer_was_lost_but_landed_is_not_sent_twice():
-    o = succeeds(ChildApp, params(), missing(), expect("POST", f"/apps/{PARENT}/child_apps", lost()), read(child()))
-    assert o.sent == [f"GET /apps/{CHILD}", f"POST /apps/{PARENT}/child_apps", f"GET /apps/{CHILD}"]
-    assert o.changed is True and o.result["app"] == child()
-
-
-def test_a_creation_whose_answer_was_lost_and_did_not_land_is_sent_exactly_once_more():
-    o = succeeds(
-        ChildApp, params(), missing(), expect("POST", f"/apps/{PARENT}/child_apps", lost()), again(missing()), created()
-    )
-    assert o.sent[:2] == [f"GET /apps/{CHILD}", f"POST /apps/{PARENT}/child_apps"]
-    assert set(o.sent[2:-1]) == {f"GET /apps/{CHILD}"} and len(o.sent[2:-1]) > 3
-    assert o.sent[-1] == f"POST /apps/{PARENT}/child_apps" and o.clock.now == 1030.0
-    assert o.changed is True
-
-
 def test_a_lost_creation_is_not_taken_as_landed_when_the_name_went_to_an_app_of_another_parent():
     o = fails(
         ChildApp,
@@ -202,25 +186,6 @@ def test_absent_on_a_missing_child_changes_nothing_after_one_read():
 def test_check_mode_predicts_a_deletion_without_sending_it():
     check = same_as_real_run(params(state="absent"), [read(child()), deleted()], [read(child())])
     assert check.sent == [f"GET /apps/{CHILD}"] and check.changed is True
-
-
-def test_a_deletion_whose_answer_was_lost_but_landed_is_not_sent_twice():
-    o = succeeds(ChildApp, params(state="absent"), read(child()), expect("DELETE", f"/apps/{CHILD}", lost()), missing())
-    assert o.sent == [f"GET /apps/{CHILD}", f"DELETE /apps/{CHILD}", f"GET /apps/{CHILD}"]
-    assert o.changed is True
-
-
-def test_a_deletion_whose_answer_was_lost_and_did_not_land_is_sent_exactly_once_more():
-    o = succeeds(
-        ChildApp,
-        params(state="absent"),
-        read(child()),
-        expect("DELETE", f"/apps/{CHILD}", lost()),
-        read(child()),
-        deleted(),
-    )
-    assert o.sent == [f"GET /apps/{CHILD}", f"DELETE /apps/{CHILD}", f"GET /apps/{CHILD}", f"DELETE /apps/{CHILD}"]
-    assert o.changed is True
 
 
 def test_a_refused_deletion_fails_with_the_api_reason_and_is_not_sent_again():

@@ -219,21 +219,6 @@ def test_an_invitation_whose_answer_was_lost_but_landed_is_not_sent_twice_nor_it
     no_token_in(o)
 
 
-def test_an_invitation_whose_answer_was_lost_and_did_not_land_is_sent_exactly_once_more():
-    o = succeeds(
-        Collaborator,
-        params(),
-        listing(),
-        app_read(),
-        expect("POST", LIST, lost()),
-        again(listing()),
-        invited(member()),
-    )
-    assert o.sent[:3] == [f"GET {LIST}", f"GET /apps/{APP}", f"POST {LIST}"] and o.sent[-1] == f"POST {LIST}"
-    assert set(o.sent[3:-1]) == {f"GET {LIST}"} and len(o.sent[3:-1]) > 3 and o.clock.now == 1030.0
-    assert o.changed is True
-
-
 def test_an_invitation_answered_503_that_landed_is_settled_by_the_second_try_refusal():
     o = succeeds(
         Collaborator,
@@ -279,30 +264,6 @@ def test_check_mode_predicts_a_role_change_without_sending_it():
     )
     assert check.sent == [f"GET {LIST}"]
     assert check.result["collaborator"] == real.result["collaborator"]
-
-
-def test_a_role_change_whose_answer_was_lost_but_landed_is_not_sent_twice():
-    o = succeeds(
-        Collaborator,
-        params(limited=False),
-        listing(member()),
-        expect("PATCH", f"{LIST}/{ID}", lost()),
-        listing(member(is_limited=False)),
-    )
-    assert o.sent == [f"GET {LIST}", f"PATCH {LIST}/{ID}", f"GET {LIST}"]
-    assert o.changed is True and o.diff["after"] == present(False)
-
-
-def test_a_role_change_whose_answer_was_lost_and_did_not_land_is_sent_once_more():
-    o = succeeds(
-        Collaborator,
-        params(limited=False),
-        listing(member()),
-        expect("PATCH", f"{LIST}/{ID}", lost()),
-        listing(member()),
-        patched(member(is_limited=False)),
-    )
-    assert len(o.client.mutations) == 2 and o.changed is True
 
 
 def test_a_refused_role_change_fails_with_the_api_reason():
@@ -352,25 +313,6 @@ def test_a_removal_answered_404_collaborator_means_someone_removed_it_first():
         expect("DELETE", f"{LIST}/{ID}", not_found("collaborator")),
     )
     assert o.changed is True and o.result["collaborator"] == {}
-
-
-def test_a_removal_whose_answer_was_lost_but_landed_is_not_sent_twice():
-    o = succeeds(
-        Collaborator, params(state="absent"), listing(member()), expect("DELETE", f"{LIST}/{ID}", lost()), listing()
-    )
-    assert o.sent == [f"GET {LIST}", f"DELETE {LIST}/{ID}", f"GET {LIST}"] and o.changed is True
-
-
-def test_a_removal_whose_answer_was_lost_and_did_not_land_is_sent_once_more():
-    o = succeeds(
-        Collaborator,
-        params(state="absent"),
-        listing(member()),
-        expect("DELETE", f"{LIST}/{ID}", lost()),
-        listing(member()),
-        deleted(),
-    )
-    assert len(o.client.mutations) == 2
 
 
 # -- the app and bad answers -------------------------------------------------------------------

@@ -422,39 +422,6 @@ def test_the_download_url_is_hidden_in_the_output_too(tmp_path):
 # -- lost answers ------------------------------------------------------------------------------------
 
 
-def test_a_lost_deployment_that_landed_is_followed_not_sent_twice():
-    o = succeeds(
-        Deployment,
-        params(),
-        listing(OLD),
-        expect("POST", LIST, lost()),
-        listing(dep("d-new", "building"), OLD),
-        poll("success"),
-        app_read(),
-    )
-    assert len(o.client.mutations) == 1
-    assert o.changed is True and o.result["deployment"]["id"] == "d-new"
-
-
-def test_a_deployment_still_processed_when_its_answer_was_lost_is_followed_once_it_shows_up():
-    # The API took longer than api_timeout: the re-reads go on (with backoff) until the deployment is listed.
-    o = succeeds(
-        Deployment,
-        params(),
-        listing(OLD),
-        expect("POST", LIST, lost()),
-        listing(OLD),
-        listing(OLD),
-        listing(OLD),
-        listing(dep("d-new", "queued"), OLD),
-        poll("success"),
-        app_read(),
-    )
-    assert len(o.client.mutations) == 1
-    assert o.sent[2:6] == [f"GET {LIST}"] * 4 and o.clock.slept[:4] == [0.0, 1.0, 1.0, 1.0]
-    assert o.changed is True and o.result["deployment"]["id"] == "d-new"
-
-
 UNSEEN = (
     f"could not deploy app '{APP}': the answer was lost (ConnectionError); the request may or may not have been "
     f"applied. No new deployment of git_ref 'v2' showed up in the deployments of app '{APP}' within "

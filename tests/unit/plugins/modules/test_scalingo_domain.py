@@ -15,7 +15,6 @@ from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.certificates 
 )
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
     APP_RULE,
-    again,
     answer,
     expect,
     fails,
@@ -225,19 +224,6 @@ def test_a_refused_creation_fails_with_the_api_reason_and_is_not_sent_again():
     no_key_in(o)
 
 
-def test_a_creation_whose_answer_was_lost_but_landed_is_not_sent_twice():
-    o = succeeds(Domain, params(), listing(), expect("POST", LIST, lost()), listing(domain()))
-    assert o.sent == [f"GET {LIST}", f"POST {LIST}", f"GET {LIST}"]
-    assert o.changed is True and o.result["domain"] == domain()
-
-
-def test_a_creation_whose_answer_was_lost_and_did_not_land_is_sent_exactly_once_more():
-    o = succeeds(Domain, params(), listing(), expect("POST", LIST, lost()), again(listing()), posted(domain()))
-    assert [c.method for c in o.client.mutations] == ["POST", "POST"]
-    assert o.sent.count(f"GET {LIST}") > 3 and o.clock.now == 1030.0
-    assert o.changed is True
-
-
 def test_an_unknown_app_fails_with_the_api_reason():
     o = fails(Domain, params(), expect("GET", LIST, not_found("app")))
     assert o.error.message == "could not list the domains of app 'my-shop': app not found (HTTP 404)"
@@ -394,19 +380,6 @@ def test_an_update_whose_answer_was_lost_but_landed_is_not_sent_twice():
     assert o.result["domain"]["letsencrypt_enabled"] is False
 
 
-def test_an_update_whose_answer_was_lost_and_did_not_land_is_sent_exactly_once_more():
-    current = domain()
-    o = succeeds(
-        Domain,
-        params(letsencrypt=False),
-        listing(current),
-        expect("PATCH", f"{LIST}/dm-www", lost()),
-        listing(current),
-        patched(dict(current, letsencrypt_enabled=False)),
-    )
-    assert [c.json for c in o.client.mutations] == [{"domain": {"letsencrypt_enabled": False}}] * 2
-
-
 def test_a_lost_canonical_unset_that_landed_goes_on_to_set_the_new_one():
     old, current = domain("old.example.com", canonical=True), domain()
     o = succeeds(
@@ -496,25 +469,6 @@ def test_absent_ignores_the_settings_and_leaves_them_out_of_the_diff():
 def test_absent_on_a_missing_domain_changes_nothing_after_one_read():
     o = succeeds(Domain, params(state="absent", canonical=True, tls_cert="ignored"), listing(domain("b.example.com")))
     assert o.changed is False and o.sent == [f"GET {LIST}"]
-
-
-def test_a_removal_whose_answer_was_lost_but_landed_is_not_sent_twice():
-    o = succeeds(
-        Domain, params(state="absent"), listing(domain()), expect("DELETE", f"{LIST}/dm-www", lost()), listing()
-    )
-    assert len(o.client.mutations) == 1 and o.changed is True
-
-
-def test_a_removal_whose_answer_was_lost_and_did_not_land_is_sent_exactly_once_more():
-    o = succeeds(
-        Domain,
-        params(state="absent"),
-        listing(domain()),
-        expect("DELETE", f"{LIST}/dm-www", lost()),
-        listing(domain()),
-        deleted(),
-    )
-    assert [c.method for c in o.client.mutations] == ["DELETE", "DELETE"]
 
 
 # -- bad answers -------------------------------------------------------------------------------

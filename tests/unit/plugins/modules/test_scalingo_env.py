@@ -408,37 +408,6 @@ def test_a_lost_put_that_landed_is_not_sent_again():
     no_secret_in(o)
 
 
-def test_a_lost_put_that_did_not_land_is_sent_once_more():
-    o = succeeds(Env, params({"NEW": "one"}), listing(*CURRENT), put_answer(lost()), listing(*CURRENT), put("NEW"))
-    assert o.sent == [f"GET {PATH}", f"PUT {PATH}", f"GET {PATH}", f"PUT {PATH}"]
-    assert o.changed is True
-
-
-def test_a_put_lost_twice_fails_as_a_change_of_unknown_outcome():
-    o = fails(
-        Env,
-        params({"NEW": "one"}),
-        listing(*CURRENT),
-        put_answer(lost()),
-        listing(*CURRENT),
-        put_answer(answer(503)),
-        listing(*CURRENT),
-    )
-    assert o.error.unknown_outcome is True and "may or may not have been applied" in o.error.message
-
-
-def test_a_lost_delete_that_landed_is_not_sent_again():
-    o = succeeds(
-        Env,
-        params(state="absent", names=["OLD_FLAG", "API_KEY"]),
-        listing(*CURRENT),
-        delete_answer(lost()),
-        listing(CURRENT[0], *CURRENT[3:]),
-    )
-    assert o.sent == [f"GET {PATH}", f"DELETE {PATH}", f"GET {PATH}"]
-    assert o.changed is True and o.result["removed"] == ["API_KEY", "OLD_FLAG"]
-
-
 def test_a_lost_delete_sends_again_only_what_is_left():
     o = succeeds(
         Env,

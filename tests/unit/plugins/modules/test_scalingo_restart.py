@@ -8,10 +8,8 @@ from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import 
     API,
     APP_RULE,
     answer,
-    busy,
     expect,
     fails,
-    lost,
     succeeds,
     unprocessable,
     validated,
@@ -164,107 +162,6 @@ def test_a_type_whose_name_ends_with_a_number_is_a_type():
 # -- a busy app ------------------------------------------------------------------------------
 
 
-def test_a_restart_refused_while_the_app_is_busy_is_sent_again_once_it_is_free():
-    o = succeeds(
-        Restart,
-        params(),
-        restart_answer(busy("scaling")),
-        app_status("scaling"),
-        app_status("scaling"),
-        app_status("running"),
-        restarted(),
-        operation("done"),
-    )
-    assert o.sent == [
-        f"POST /apps/{APP}/restart",
-        f"GET /apps/{APP}",
-        f"GET /apps/{APP}",
-        f"GET /apps/{APP}",
-        f"POST /apps/{APP}/restart",
-        f"GET {OP_URL}",
-    ]
-    assert o.changed is True and o.result["operation"]["status"] == "done"
-
-
-def test_a_busy_refusal_is_retried_even_when_the_app_is_free_again_by_the_time_it_is_read():
-    # The other operation ended between the refusal and the read: busy is what the refusal said.
-    o = succeeds(
-        Restart, params(), restart_answer(busy("restarting")), app_status("running"), restarted(), operation("done")
-    )
-    assert o.sent == [f"POST /apps/{APP}/restart", f"GET /apps/{APP}", f"POST /apps/{APP}/restart", f"GET {OP_URL}"]
-    assert o.changed is True and o.result["operation"]["status"] == "done"
-    assert o.clock.slept[0] == 0.5
-
-
-def test_busy_refusals_of_an_app_that_reads_free_are_retried_with_growing_pauses():
-    o = succeeds(
-        Restart,
-        params(),
-        restart_answer(busy("scaling")),
-        app_status("running"),
-        restart_answer(busy("scaling")),
-        app_status("running"),
-        restart_answer(busy("scaling")),
-        app_status("running"),
-        restarted(),
-        operation("done"),
-    )
-    assert [call.method for call in o.client.mutations] == ["POST"] * 4
-    # 0.5 s after the first refusal, then the waiter's policy on the time spent since it: at least 1 s.
-    assert o.clock.slept[:3] == [0.5, 1.0, 1.0]
-
-
-def test_busy_refusals_past_the_deadline_fail_even_when_the_app_reads_free():
-    refused_then_free = [restart_answer(busy("restarting")), app_status("running")]
-    o = fails(Restart, params(wait_timeout=2), *refused_then_free * 3, restart_answer(busy("restarting")))
-    assert o.error.message == (
-        f"app '{APP}' was still busy (the API refused the operation again: another operation in progress) "
-        "after wait_timeout=2 s"
-    )
-    # Refused at 0, read at 0.5, 1.5 and 2 (no pause goes past the deadline), refused the last time at 2.
-    assert o.clock.slept == [0.5, 1.0, 0.5] and o.clock.now == 1002.0
-    assert o.error.changed is None and o.client.wrote is False
-
-
-def test_a_refusal_in_unknown_words_about_the_app_counts_as_busy_when_its_status_shows_an_operation():
-    refusal = unprocessable({"app": ["cannot do that right now"]})
-    o = succeeds(
-        Restart,
-        params(),
-        restart_answer(refusal),
-        app_status("scaling"),
-        app_status("running"),
-        restarted(),
-        operation("done"),
-    )
-    assert len(o.client.mutations) == 2 and o.changed is True
-
-
-def test_a_busy_app_without_wait_fails_cleanly_after_one_refusal():
-    o = fails(Restart, params(wait=False), restart_answer(busy("restarting")))
-    assert o.sent == [f"POST /apps/{APP}/restart"]
-    assert o.error.message == (
-        f"app '{APP}' is busy (restarting): another operation is in progress; retry later or set wait=true"
-    )
-    assert o.client.wrote is False
-
-
-def test_an_app_busy_past_the_deadline_fails():
-    o = fails(
-        Restart, params(wait_timeout=10), restart_answer(busy("restarting")), app_status("restarting", repeat=True)
-    )
-    assert (
-        o.error.message == f"app '{APP}' was still restarting (another operation in progress) after wait_timeout=10 s"
-    )
-    assert len(o.client.mutations) == 1
-
-
-def test_a_refusal_about_the_app_when_it_is_not_busy_is_the_api_reason():
-    o = fails(Restart, params(), restart_answer(unprocessable({"app": ["app is not deployed"]})), app_status("new"))
-    assert o.error.message == f"could not restart app '{APP}': app is not deployed (HTTP 422)"
-    assert len(o.client.mutations) == 1
-
-
 def test_a_refused_scope_is_the_api_reason_without_reading_the_app():
     refusal = unprocessable({"scope": ["'clock' \u2192 no such process type"]})
     o = fails(Restart, params(["clock"]), restart_answer(refusal))
@@ -273,12 +170,6 @@ def test_a_refused_scope_is_the_api_reason_without_reading_the_app():
 
 
 # -- lost answers ----------------------------------------------------------------------------
-
-
-def test_a_restart_whose_answer_was_lost_is_never_sent_again():
-    o = fails(Restart, params(), restart_answer(lost()))
-    assert o.sent == [f"POST /apps/{APP}/restart"]
-    assert o.error.unknown_outcome is True and o.client.wrote is True
 
 
 @pytest.mark.parametrize("scope", [None, [], ["web"], ["web", "worker-2"]])

@@ -344,35 +344,6 @@ def test_an_app_never_deployed_is_scaled_at_once_without_an_operation():
 # -- a busy app ------------------------------------------------------------------------------
 
 
-def test_a_scale_refused_while_the_app_is_busy_is_sent_again_once_it_is_free():
-    o = succeeds(
-        Scale,
-        params(("web", 3)),
-        formation(web(), worker()),
-        autoscalers(),
-        scale_answer(busy("restarting")),
-        app_status("restarting"),
-        app_status("restarting"),
-        app_status("running"),
-        formation(web(), worker()),
-        scaled(web(3), worker()),
-        operation("done"),
-    )
-    assert o.sent == [
-        f"GET /apps/{APP}/containers",
-        f"GET /apps/{APP}/autoscalers",
-        f"POST /apps/{APP}/scale",
-        f"GET /apps/{APP}",
-        f"GET /apps/{APP}",
-        f"GET /apps/{APP}",
-        f"GET /apps/{APP}/containers",
-        f"POST /apps/{APP}/scale",
-        f"GET {OP_URL}",
-    ]
-    assert o.changed is True and o.result["operation"]["status"] == "done"
-    assert [call.deadline for call in o.client.calls[4:6]] == [1300.0, 1300.0]
-
-
 def test_the_formation_is_read_again_after_a_wait_and_nothing_is_sent_when_it_already_matches():
     o = succeeds(
         Scale,
@@ -386,66 +357,6 @@ def test_the_formation_is_read_again_after_a_wait_and_nothing_is_sent_when_it_al
     )
     assert len(o.client.mutations) == 1
     assert o.changed is False
-
-
-def test_a_busy_refusal_is_retried_even_when_the_app_is_free_again_by_the_time_it_is_read():
-    o = succeeds(
-        Scale,
-        params(("web", 3)),
-        formation(web(), worker()),
-        autoscalers(),
-        scale_answer(busy("restarting")),
-        app_status("running"),
-        formation(web(), worker()),
-        scaled(web(3), worker()),
-        operation("done"),
-    )
-    assert o.sent == [
-        f"GET /apps/{APP}/containers",
-        f"GET /apps/{APP}/autoscalers",
-        f"POST /apps/{APP}/scale",
-        f"GET /apps/{APP}",
-        f"GET /apps/{APP}/containers",
-        f"POST /apps/{APP}/scale",
-        f"GET {OP_URL}",
-    ]
-    assert o.changed is True and o.result["operation"]["status"] == "done"
-
-
-def test_a_busy_app_without_wait_fails_cleanly_after_one_refusal():
-    o = fails(
-        Scale,
-        params(("web", 3), wait=False),
-        formation(web(), worker()),
-        autoscalers(),
-        scale_answer(busy("scaling")),
-    )
-    assert o.sent == [f"GET /apps/{APP}/containers", f"GET /apps/{APP}/autoscalers", f"POST /apps/{APP}/scale"]
-    assert o.error.message == (
-        f"app '{APP}' is busy (scaling): another operation is in progress; retry later or set wait=true"
-    )
-    assert o.error.changed is None and o.client.wrote is False
-
-
-def test_an_app_busy_past_the_deadline_fails():
-    o = fails(
-        Scale,
-        params(("web", 3), wait_timeout=30),
-        formation(web(), worker()),
-        autoscalers(),
-        scale_answer(busy("scaling")),
-        app_status("scaling", repeat=True),
-    )
-    assert o.error.message == f"app '{APP}' was still scaling (another operation in progress) after wait_timeout=30 s"
-    assert len(o.client.mutations) == 1 and o.clock.now == 1030.0
-
-
-def test_a_refusal_about_the_app_when_it_is_not_busy_is_the_api_reason():
-    refusal = unprocessable({"app": ["app is not deployed"]})
-    o = fails(
-        Scale, params(("web", 3)), formation(web(), worker()), autoscalers(), scale_answer(refusal), app_status("new")
-    )
-    assert o.error.message == f"could not scale app '{APP}': app is not deployed (HTTP 422)"
 
 
 def test_a_refusal_about_the_request_is_the_api_reason_without_reading_the_app():
@@ -486,24 +397,6 @@ def test_a_scale_whose_answer_was_lost_but_landed_is_not_sent_twice():
     assert o.resource.warnings[0].endswith("the formation read afterwards shows it was applied")
 
 
-def test_a_lost_scale_that_landed_is_not_waited_for_without_wait():
-    o = succeeds(
-        Scale,
-        params(("web", 3), wait=False),
-        formation(web(), worker()),
-        autoscalers(),
-        scale_answer(lost()),
-        formation(web(3), worker()),
-    )
-    assert o.sent == [
-        f"GET /apps/{APP}/containers",
-        f"GET /apps/{APP}/autoscalers",
-        f"POST /apps/{APP}/scale",
-        f"GET /apps/{APP}/containers",
-    ]
-    assert o.changed is True
-
-
 def test_a_lost_scale_that_landed_on_an_app_busy_past_the_deadline_fails():
     o = fails(
         Scale,
@@ -518,28 +411,6 @@ def test_a_lost_scale_that_landed_on_an_app_busy_past_the_deadline_fails():
     assert len(o.client.mutations) == 1 and o.client.wrote is True
 
 
-def test_a_scale_whose_answer_was_lost_and_did_not_land_is_sent_exactly_once_more():
-    o = succeeds(
-        Scale,
-        params(("web", 3)),
-        formation(web(), worker()),
-        autoscalers(),
-        scale_answer(lost()),
-        formation(web(), worker()),
-        scaled(web(3), worker()),
-        operation("done"),
-    )
-    assert o.sent == [
-        f"GET /apps/{APP}/containers",
-        f"GET /apps/{APP}/autoscalers",
-        f"POST /apps/{APP}/scale",
-        f"GET /apps/{APP}/containers",
-        f"POST /apps/{APP}/scale",
-        f"GET {OP_URL}",
-    ]
-    assert o.changed is True and o.result["operation"]["status"] == "done"
-
-
 def test_a_server_error_on_the_scale_is_settled_by_reading_the_formation_again():
     o = succeeds(
         Scale,
@@ -551,20 +422,6 @@ def test_a_server_error_on_the_scale_is_settled_by_reading_the_formation_again()
         app_status("running"),
     )
     assert len(o.client.mutations) == 1 and o.changed is True
-
-
-def test_a_scale_lost_twice_fails_as_an_unknown_outcome():
-    o = fails(
-        Scale,
-        params(("web", 3)),
-        formation(web(), worker()),
-        autoscalers(),
-        scale_answer(lost()),
-        formation(web(), worker()),
-        scale_answer(lost()),
-    )
-    assert len(o.client.mutations) == 2
-    assert o.error.unknown_outcome is True and o.client.wrote is True
 
 
 # -- "no change" ---------------------------------------------------------------------------
