@@ -1,5 +1,7 @@
+import contextlib
+
 import pytest
-from sim_client import OPERATION_DURATION, Sim
+from sim_client import OPERATION_DURATION, Sim, serving
 
 from scalingo_sim import create_app
 
@@ -24,3 +26,10 @@ def deployed(sim):
     """A deployed app with web x2 and worker x1."""
     sim.create_app("deployed-app")
     return sim.deploy("deployed-app", [{"name": "web", "amount": 2}, {"name": "worker", "amount": 1, "size": "S"}])
+
+
+@pytest.fixture
+def serve():
+    """serve(config) starts the simulator with `config` on a real server for the test: (app, url)."""
+    with contextlib.ExitStack() as stack:
+        yield lambda config: stack.enter_context(serving(config))

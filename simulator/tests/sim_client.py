@@ -1,6 +1,14 @@
-"""Test helper: the Flask test client speaking as one API user."""
+"""Test helpers: the Flask test client speaking as one API user, and the simulator on a real server."""
 
 import base64
+import contextlib
+import threading
+
+import requests
+from werkzeug.serving import make_server
+
+from scalingo_sim import close_trap, create_app
+from scalingo_sim.cli import QuietHandler
 
 OPERATION_DURATION = 0.2
 
@@ -48,3 +56,45 @@ class Sim:
     def deploy(self, name, containers=None):
         body = {"containers": containers} if containers is not None else {}
         return self.admin(f"/apps/{name}/deploy", body)["app"]
+
+
+# -- a real server ----------------------------------------------------------------------------------
+
+BASIC = ("", "tk-us-simulator")
+
+
+@contextlib.contextmanager
+def serving(config):
+    """The simulator (with `config`) on a real server on 127.0.0.1, in this process: (app, url)."""
+    app = create_app({"operation_duration": OPERATION_DURATION, **config})
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield app, f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+        close_trap(app)
+
+
+class Live:
+    """A real server and a requests session holding a bearer, like an API client."""
+
+    def __init__(self, app, url):
+        self.app, self.url = app, url
+        self.session = requests.Session()
+        self.bearer = self.session.post(f"{url}/v1/tokens/exchange", auth=BASIC, timeout=5).json()["token"]
+        self.session.headers["Authorization"] = f"Bearer {self.bearer}"
+
+    def admin(self, method, path, json=None):
+        response = requests.request(method, f"{self.url}/_sim{path}", json=json, timeout=5)
+        assert response.status_code < 400, response.text
+        return response.json()
+
+    def api(self, method, path, **kw):
+        return self.session.request(method, f"{self.url}{path}", timeout=5, **kw)
+
+    def log(self):
+        return self.admin("GET", "/requests")["requests"]

@@ -4,32 +4,14 @@ language and faults, the host it is reached on, and what /_sim/runs shows."""
 import base64
 import json
 import socket
-import threading
 import time
 
 import pytest
 import requests
-from sim_client import OPERATION_DURATION
-from werkzeug.serving import make_server
-
-from scalingo_sim import close_trap, create_app
-from scalingo_sim.cli import QuietHandler
-
-BASIC = ("", "tk-us-simulator")
+from sim_client import Live
 
 
-class Live:
-    def __init__(self, url):
-        self.url = url
-        self.session = requests.Session()
-        self.bearer = self.session.post(f"{url}/v1/tokens/exchange", auth=BASIC, timeout=5).json()["token"]
-        self.session.headers["Authorization"] = f"Bearer {self.bearer}"
-
-    def admin(self, method, path, json=None):
-        response = requests.request(method, f"{self.url}/_sim{path}", json=json, timeout=5)
-        assert response.status_code < 400, response.text
-        return response.json()
-
+class AttachLive(Live):
     def start(self, command, env=None, detached=False):
         """POST /run, then the finished operation: (run answer, attach URL from the operation)."""
         body = {"command": command, "env": env or {}, "detached": detached}
@@ -47,20 +29,10 @@ class Live:
 
 
 @pytest.fixture
-def live():
-    app = create_app({"operation_duration": OPERATION_DURATION, "attach": True})
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        live = Live(f"http://127.0.0.1:{server.server_port}")
-        live.admin("POST", "/apps", {"names": ["attach-app"], "deploy": [{"name": "web", "amount": 1}]})
-        yield live
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-        close_trap(app)
+def live(serve):
+    live = AttachLive(*serve({"attach": True}))
+    live.admin("POST", "/apps", {"names": ["attach-app"], "deploy": [{"name": "web", "amount": 1}]})
+    return live
 
 
 def attach(url, authorization, stdin=b"", then=b"", wait_before=0.0):

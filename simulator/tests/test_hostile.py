@@ -8,32 +8,20 @@ Flask test client.
 
 import re
 import socket
-import threading
 import time
 
 import pytest
 import requests
-from sim_client import OPERATION_DURATION
-from werkzeug.serving import make_server
+from sim_client import BASIC, OPERATION_DURATION, Live
 
 from scalingo_sim import close_trap, create_app
-from scalingo_sim.cli import QuietHandler
 from scalingo_sim.web import EXTENSION, TRAP_EXTENSION
 
-BASIC = ("", "tk-us-simulator")
 SCALE_WEB_2 = {"containers": [{"name": "web", "amount": 2}]}
 OPERATION_PATH = re.compile(r"/v1/apps/[a-z-]+/operations/[0-9a-f]{24}")
 
 
-class Live:
-    """A real server and a requests session holding a bearer, like an API client."""
-
-    def __init__(self, app, url):
-        self.app, self.url = app, url
-        self.session = requests.Session()
-        self.bearer = self.session.post(f"{url}/v1/tokens/exchange", auth=BASIC, timeout=5).json()["token"]
-        self.session.headers["Authorization"] = f"Bearer {self.bearer}"
-
+class HostileLive(Live):
     @property
     def state(self):
         return self.app.extensions[EXTENSION]
@@ -42,31 +30,10 @@ class Live:
     def port(self):
         return int(self.url.rsplit(":", 1)[1])
 
-    def admin(self, method, path, json=None):
-        response = requests.request(method, f"{self.url}/_sim{path}", json=json, timeout=5)
-        assert response.status_code < 400, response.text
-        return response.json()
-
-    def api(self, method, path, **kw):
-        return self.session.request(method, f"{self.url}{path}", timeout=5, **kw)
-
-    def log(self):
-        return self.admin("GET", "/requests")["requests"]
-
 
 @pytest.fixture
-def live():
-    app = create_app({"operation_duration": OPERATION_DURATION, "trap": True})
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield Live(app, f"http://127.0.0.1:{server.server_port}")
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-        close_trap(app)
+def live(serve):
+    return HostileLive(*serve({"trap": True}))
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ runs show the order, and that a failed migration leaves the formation alone)."""
 
 from __future__ import annotations
 
+import json
 import os
 
 from conftest import ROOT, SECRETS, assert_ok_and_secret_free, failures, run_playbook
@@ -29,23 +30,29 @@ def posts(url):
     return [entry["path"] for entry in log(url) if entry["method"] == "POST" and entry["mutating"]]
 
 
-def test_release_deploys_migrates_then_scales(simulator, cache_dir, tmp_path):
-    fresh(simulator)
-    api(simulator, "POST", "/apps", {"app": {"name": "release-app"}})
-    result = release(
-        simulator,
+def release_app(url, cache_dir, tmp_path, migrate_command, amount, *extra):
+    """The release of a new app's source with `migrate_command`, asking for `amount` web containers."""
+    fresh(url)
+    api(url, "POST", "/apps", {"app": {"name": "release-app"}})
+    return release(
+        url,
         cache_dir,
         "-e",
         "app=release-app",
         "-e",
         f"archive={source(tmp_path)}",
         "-e",
-        "git_ref=v2",
-        "-e",
-        '{"migrate_command": "echo migrating; migrate"}',
-        "-e",
-        '{"formation": [{"name": "web", "amount": 2}]}',
+        json.dumps({"migrate_command": migrate_command, "formation": [{"name": "web", "amount": amount}]}),
+        *extra,
     )
+
+
+def web_containers(url):
+    return [(c["name"], c["amount"]) for c in api(url, "GET", "/apps/release-app/containers")["containers"]]
+
+
+def test_release_deploys_migrates_then_scales(simulator, cache_dir, tmp_path):
+    result = release_app(simulator, cache_dir, tmp_path, "echo migrating; migrate", 2, "-e", "git_ref=v2")
     assert_ok_and_secret_free(result)
     output = result.stdout
     assert "CreateOrders: migrated" in output  # the migration's output, printed by the play
@@ -57,33 +64,19 @@ def test_release_deploys_migrates_then_scales(simulator, cache_dir, tmp_path):
     ]
     (run,) = sim(simulator, "GET", "/_sim/runs")["runs"]
     assert (run["command"], run["state"], run["exit_code"]) == ("echo migrating; migrate", "exited", 0)
-    formation = api(simulator, "GET", "/apps/release-app/containers")["containers"]
-    assert [(c["name"], c["amount"]) for c in formation] == [("web", 2)]
+    assert web_containers(simulator) == [("web", 2)]
 
 
 def test_a_failed_migration_stops_the_release_before_the_scale(simulator, cache_dir, tmp_path):
-    fresh(simulator)
-    api(simulator, "POST", "/apps", {"app": {"name": "release-app"}})
-    result = release(
-        simulator,
-        cache_dir,
-        "-e",
-        "app=release-app",
-        "-e",
-        f"archive={source(tmp_path)}",
-        "-e",
-        '{"migrate_command": "echo applying 20240102_add_index; red index already exists; exit 1"}',
-        "-e",
-        '{"formation": [{"name": "web", "amount": 3}]}',
-    )
+    migrate = "echo applying 20240102_add_index; red index already exists; exit 1"
+    result = release_app(simulator, cache_dir, tmp_path, migrate, 3)
     output = result.stdout + result.stderr
     assert result.returncode == 2, failures(output)
     assert not SECRETS.findall(output)
     assert "exited with code 1; the last lines of its output:" in output and "index already exists" in output
     assert "/v1/apps/release-app/scale" not in posts(simulator)
     assert posts(simulator)[-1] == "/v1/apps/release-app/run"
-    formation = api(simulator, "GET", "/apps/release-app/containers")["containers"]
-    assert [(c["name"], c["amount"]) for c in formation] == [("web", 1)]
+    assert web_containers(simulator) == [("web", 1)]
 
 
 def test_release_needs_its_extra_vars(simulator, cache_dir):

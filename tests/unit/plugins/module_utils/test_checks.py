@@ -28,137 +28,129 @@ def around(valid):
     return [edge.format(valid) for edge in EDGES]
 
 
-# -- container types --------------------------------------------------------------------------
+TYPE_RULE = "a container type has only letters and digits, as in the Procfile (web, worker), with single '-' or '_' between them"
+URL_RULE = "give an http:// or https:// URL with a path, without spaces or line breaks"
+URLS = [
+    "https://example.com/a.tar.gz",
+    "http://127.0.0.1:8080/v1/sources/5f2?token=abc&x=1",
+    "https://github.com/Scalingo/sample-go-martini",
+    "https://codeload.github.com/org/repo/tar.gz/refs/heads/main",
+]
+
+# One row per rule: the check, the option it is given, the reason of a refusal, what it accepts, what it refuses.
+RULES = {
+    "container_type": (
+        container_type_problem,
+        "container_type",
+        TYPE_RULE,
+        ["web", "worker", "clock", "heavyProcess", "WEB", "worker2", "2", "worker-2", "clock_1", "w" * 63],
+        [
+            "",
+            " web",
+            "wéb",
+            "web/../x",
+            "../x",
+            "web?since=1",
+            "web#1",
+            "-web",
+            "web-",
+            "web__2",
+            "we b",
+            "w" * 64,
+            "web%2F",
+            "ｗｅｂ",
+            *around("web"),
+        ],
+    ),
+    "scope": (
+        scope_problem,
+        "scope[0]",
+        f"give a container type or a container (web, web-1): {TYPE_RULE}",
+        ["web", "web-1", "worker-12", "heavyProcess-3", "WEB", "worker-2-1", "clock_1"],
+        ["", "web-", "-1", "web--1", "web/1", "web-1/..", "wéb-1", "web-1 ", *around("web-1")],
+    ),
+    "size": (
+        size_problem,
+        "size",
+        "a container size has only letters and digits (S, M, 2XL)",
+        ["S", "M", "L", "XL", "2XL", "3XL"],
+        ["", "X L", "2XL/..", "Ｍ", *around("M")],
+    ),
+    "email": (
+        email_problem,
+        "email",
+        "give one email address such as dev@example.com, without spaces or line breaks",
+        ["dev@example.com", "Bob.Smith+ops@mail.example.co.uk", "o'neil@example.fr", "élise@exemple.fr"],
+        [
+            "",
+            "bob",
+            "bob@example",
+            "@example.com",
+            "bob@",
+            "bob@@example.com",
+            "bob@ex@ample.com",
+            "bob @example.com",
+            "bob@exam\u2028ple.com",
+            *around("bob@example.com"),
+        ],
+    ),
+    "url": (
+        url_problem,
+        "git_source",
+        URL_RULE,
+        URLS,
+        [
+            "",
+            "example.com/a.tar.gz",
+            "ftp://example.com/a.tar.gz",
+            "https://example.com",
+            "https:///a.tar.gz",
+            "https://exa mple.com/a",
+            "https://example.com/a b.tar.gz",
+            "https://example.com?x=/a",
+            "javascript://x/a",
+            *around("https://example.com/a.tar.gz"),
+        ],
+    ),
+    # A secret URL's refusals are not quoted: see test_a_secret_url_is_never_quoted_but_its_flaw_is_placed.
+    "secret url": (lambda option, value: url_problem(option, value, secret=True), "source_url", URL_RULE, URLS, []),
+    "provider": (
+        provider_problem,
+        "provider",
+        "give a provider id such as postgresql, mysql, redis or mongodb",
+        ["postgresql", "mysql", "redis", "mongodb", "scalingo-elasticsearch", "s3"],
+        ["", "Postgre SQL", "PostgreSQL", "-redis", "redis/../x", "rédis", *around("redis")],
+    ),
+    "identifier": (
+        identifier_problem,
+        "addon_id",
+        "give it as Scalingo shows it, without spaces, line breaks or '/'",
+        ["ad-4f1e5f4b-8e9a-4c55-a4b3-0c4bf7e3cd37", "postgresql-starter-512", "x"],
+        ["", "ad-1/../x", "a b", "ad-1\xa0", *around("ad-1")],
+    ),
+}
+CASES = [
+    (rule, value, accepted)
+    for rule, row in RULES.items()
+    for accepted in (True, False)
+    for value in row[3 + (not accepted)]
+]
 
 
 @pytest.mark.parametrize(
-    "value", ["web", "worker", "clock", "heavyProcess", "WEB", "worker2", "2", "worker-2", "clock_1", "w" * 63]
+    "rule, value, accepted",
+    CASES,
+    ids=[f"{rule}-{'accepts' if ok else 'refuses'}-{value!r}" for rule, value, ok in CASES],
 )
-def test_container_types_are_letters_and_digits(value):
-    assert container_type_problem("container_type", value) is None
-
-
-@pytest.mark.parametrize(
-    "value",
-    [
-        "",
-        " web",
-        "wéb",
-        "web/../x",
-        "../x",
-        "web?since=1",
-        "web#1",
-        "-web",
-        "web-",
-        "web__2",
-        "we b",
-        "w" * 64,
-        "web%2F",
-        "ｗｅｂ",
-        *around("web"),
-    ],
-)
-def test_container_types_refuse_anything_else(value):
-    assert container_type_problem("container_type", value) == (
-        f"container_type {value!r} is invalid: a container type has only letters and digits, as in the Procfile "
-        "(web, worker), with single '-' or '_' between them"
-    )
+def test_each_rule_accepts_its_values_and_refuses_anything_else_in_one_line(rule, value, accepted):
+    check, option, reason, _accepts, _refuses = RULES[rule]
+    assert check(option, value) == (None if accepted else f"{option} {value!r} is invalid: {reason}")
 
 
 def test_a_refused_value_is_shown_escaped_on_one_line():
     message = container_type_problem("metrics[0].container_type", "web\n")
     assert message.startswith("metrics[0].container_type 'web\\n' is invalid")
     assert "\n" not in message
-
-
-@pytest.mark.parametrize("value", ["web", "web-1", "worker-12", "heavyProcess-3", "WEB", "worker-2-1", "clock_1"])
-def test_restart_scope_takes_a_type_or_a_container(value):
-    assert scope_problem("scope[0]", value) is None
-
-
-@pytest.mark.parametrize(
-    "value", ["", "web-", "-1", "web--1", "web/1", "web-1/..", "wéb-1", "web-1 ", *around("web-1")]
-)
-def test_restart_scope_refuses_anything_else(value):
-    assert scope_problem("scope[0]", value).startswith(f"scope[0] {value!r} is invalid: give a container type or a")
-
-
-@pytest.mark.parametrize("value", ["S", "M", "L", "XL", "2XL", "3XL"])
-def test_sizes_are_letters_and_digits(value):
-    assert size_problem("size", value) is None
-
-
-@pytest.mark.parametrize("value", ["", "X L", "2XL/..", "Ｍ", *around("M")])
-def test_sizes_refuse_anything_else(value):
-    assert size_problem("size", value) == (
-        f"size {value!r} is invalid: a container size has only letters and digits (S, M, 2XL)"
-    )
-
-
-# -- emails and URLs ----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "value", ["dev@example.com", "Bob.Smith+ops@mail.example.co.uk", "o'neil@example.fr", "élise@exemple.fr"]
-)
-def test_emails(value):
-    assert email_problem("email", value) is None
-
-
-@pytest.mark.parametrize(
-    "value",
-    [
-        "",
-        "bob",
-        "bob@example",
-        "@example.com",
-        "bob@",
-        "bob@@example.com",
-        "bob@ex@ample.com",
-        "bob @example.com",
-        "bob@exam\u2028ple.com",
-        *around("bob@example.com"),
-    ],
-)
-def test_emails_refuse_anything_else(value):
-    assert email_problem("email", value) == (
-        f"email {value!r} is invalid: give one email address such as dev@example.com, without spaces or line breaks"
-    )
-
-
-@pytest.mark.parametrize(
-    "value",
-    [
-        "https://example.com/a.tar.gz",
-        "http://127.0.0.1:8080/v1/sources/5f2?token=abc&x=1",
-        "https://github.com/Scalingo/sample-go-martini",
-        "https://codeload.github.com/org/repo/tar.gz/refs/heads/main",
-    ],
-)
-def test_urls(value):
-    assert url_problem("git_source", value) is None
-    assert url_problem("source_url", value, secret=True) is None
-
-
-@pytest.mark.parametrize(
-    "value",
-    [
-        "",
-        "example.com/a.tar.gz",
-        "ftp://example.com/a.tar.gz",
-        "https://example.com",
-        "https:///a.tar.gz",
-        "https://exa mple.com/a",
-        "https://example.com/a b.tar.gz",
-        "https://example.com?x=/a",
-        "javascript://x/a",
-        *around("https://example.com/a.tar.gz"),
-    ],
-)
-def test_urls_refuse_anything_else(value):
-    assert url_problem("git_source", value) == (
-        f"git_source {value!r} is invalid: give an http:// or https:// URL with a path, without spaces or line breaks"
-    )
 
 
 def test_a_secret_url_is_never_quoted_but_its_flaw_is_placed():
@@ -206,30 +198,6 @@ def test_variable_names(name, problem):
 )
 def test_app_names_refuse_line_breaks_and_slashes(name, problems):
     assert app_name_problems(name) == problems
-
-
-@pytest.mark.parametrize("value", ["postgresql", "mysql", "redis", "mongodb", "scalingo-elasticsearch", "s3"])
-def test_addon_providers(value):
-    assert provider_problem("provider", value) is None
-
-
-@pytest.mark.parametrize("value", ["", "Postgre SQL", "PostgreSQL", "-redis", "redis/../x", "rédis", *around("redis")])
-def test_addon_providers_refuse_anything_else(value):
-    assert provider_problem("provider", value) == (
-        f"provider {value!r} is invalid: give a provider id such as postgresql, mysql, redis or mongodb"
-    )
-
-
-@pytest.mark.parametrize("value", ["ad-4f1e5f4b-8e9a-4c55-a4b3-0c4bf7e3cd37", "postgresql-starter-512", "x"])
-def test_identifiers(value):
-    assert identifier_problem("addon_id", value) is None
-
-
-@pytest.mark.parametrize("value", ["", "ad-1/../x", "a b", "ad-1\xa0", *around("ad-1")])
-def test_identifiers_refuse_anything_else(value):
-    assert identifier_problem("addon_id", value) == (
-        f"addon_id {value!r} is invalid: give it as Scalingo shows it, without spaces, line breaks or '/'"
-    )
 
 
 # -- API paths ----------------------------------------------------------------------------------
