@@ -9,13 +9,8 @@ sent, and check mode proves it uploaded nothing.
 from __future__ import annotations
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._client import Client
-from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
-    Answer,
-    Call,
-    FakeClient,
-    Outcome,
-    fake_waiter,
-)
+from ansible_collections.scalingo.cloud.tests.unit.plugins.modules import fakes
+from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import Answer, Call, FakeClient
 
 TEXT = {"Content-Type": "text/plain; charset=utf-8"}
 
@@ -41,25 +36,9 @@ class DeployClient(FakeClient):
         return [(e.url, e.body) for e in self.transport.log if e.method == "PUT" and "Authorization" not in e.headers]
 
 
-def run(resource_class, params, *script, check_mode=False):
-    """fakes.run() with the DeployClient: the script used up, check mode sends and uploads nothing."""
-    waiter, clock = fake_waiter()
-    client = DeployClient(*script, clock=clock)
-    outcome = Outcome(resource_class(client, params, check_mode=check_mode, waiter=waiter), client, clock)
-    assert client.finished, f"scripted requests never made: {client.script} (sent: {client.sent})"
-    if check_mode:
-        assert client.mutations == [] and not client.wrote, f"check mode sent a change: {client.mutations}"
-        assert client.uploads == []
-    return outcome
-
-
 def succeeds(resource_class, params, *script, check_mode=False):
-    outcome = run(resource_class, params, *script, check_mode=check_mode)
-    assert outcome.error is None, f"failed: {outcome.error.message}"
-    return outcome
+    return fakes.succeeds(resource_class, params, *script, check_mode=check_mode, client_class=DeployClient)
 
 
 def fails(resource_class, params, *script, check_mode=False):
-    outcome = run(resource_class, params, *script, check_mode=check_mode)
-    assert outcome.error is not None, f"succeeded: {outcome.result}"
-    return outcome
+    return fakes.fails(resource_class, params, *script, check_mode=check_mode, client_class=DeployClient)

@@ -208,29 +208,44 @@ class Outcome:
         return self.client.sent
 
 
-def run(resource_class, params, *script, check_mode=False):
-    """Run a resource on a client answering `script`, whatever the outcome.
+def run(resource_class, params, *script, check_mode=False, client_class=None):
+    """Run a resource on a client (a FakeClient, or `client_class`) answering `script`, whatever the outcome.
 
-    The script must be used up, and check mode must send nothing that changes anything (a dry run is fine).
+    The script must be used up, and check mode must send nothing that changes anything (a dry run is fine),
+    as the code called the client and as it went on the wire (an upload included).
     """
     waiter, clock = fake_waiter()
-    client = FakeClient(*script, clock=clock)
+    client = (client_class or FakeClient)(*script, clock=clock)
     outcome = Outcome(resource_class(client, params, check_mode=check_mode, waiter=waiter), client, clock)
     assert client.finished, f"scripted requests never made: {client.script} (sent: {client.sent})"
     if check_mode:
         assert client.mutations == [] and not client.wrote, f"check mode sent a change: {client.mutations}"
+        changes = [
+            e for e in client.transport.log if e.method not in SAFE_METHODS and e.headers.get("X-Dry-Run") != "true"
+        ]
+        assert changes == [], f"check mode sent a change: {changes}"
     return outcome
 
 
-def succeeds(resource_class, params, *script, check_mode=False):
+def succeeds(resource_class, params, *script, check_mode=False, client_class=None):
     """run(), asserting the resource succeeded."""
-    outcome = run(resource_class, params, *script, check_mode=check_mode)
+    outcome = run(resource_class, params, *script, check_mode=check_mode, client_class=client_class)
     assert outcome.error is None, f"failed: {outcome.error.message}"
     return outcome
 
 
-def fails(resource_class, params, *script, check_mode=False):
+def fails(resource_class, params, *script, check_mode=False, client_class=None):
     """run(), asserting the resource failed with a ScalingoError."""
-    outcome = run(resource_class, params, *script, check_mode=check_mode)
+    outcome = run(resource_class, params, *script, check_mode=check_mode, client_class=client_class)
     assert outcome.error is not None, f"succeeded: {outcome.result}"
     return outcome
+
+
+def same_as_real_run(resource_class, options, real_script, check_script, keys=()):
+    """A real run and a check-mode run of the same task: check mode predicts the real run's `changed`, diff
+    and result `keys`, and sends nothing that changes anything (run() checks that). Returns (real, check)."""
+    real = succeeds(resource_class, options, *real_script)
+    check = succeeds(resource_class, options, *check_script, check_mode=True)
+    for key in ("changed", "diff", *keys):
+        assert check.result.get(key) == real.result.get(key), key
+    return real, check

@@ -14,6 +14,9 @@ from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import 
     succeeds,
     validated,
 )
+from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
+    same_as_real_run as both_runs,
+)
 
 APP = "my-shop"
 ID = "ad-6733873b-1628-4b8e-8e74-c30f1c3f3b63"
@@ -105,11 +108,7 @@ def side(state="present", plan_name="postgresql-starter-512", addon_id=ID, **ext
 
 
 def same_as_real_run(options, real_script, check_script):
-    real = succeeds(Addon, options, *real_script)
-    check = succeeds(Addon, options, *check_script, check_mode=True)
-    assert (check.changed, check.diff) == (real.changed, real.diff)
-    assert check.result["plan_change"] == real.result["plan_change"]
-    return real, check
+    return both_runs(Addon, options, real_script, check_script, ("plan_change",))
 
 
 def no_secret(outcome):

@@ -14,6 +14,9 @@ from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import 
     unprocessable,
     validated,
 )
+from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
+    same_as_real_run as both_runs,
+)
 
 NAME = "my-shop"
 OLD = "my-shop-old"
@@ -74,12 +77,7 @@ def shown(state="present", name=NAME, **fields):
 
 
 def same_as_real_run(options, real_script, check_script):
-    """Check mode predicts the real run's `changed` and diff, and sends nothing that changes anything."""
-    real = succeeds(App, options, *real_script)
-    check = succeeds(App, options, *check_script, check_mode=True)
-    assert (check.changed, check.diff) == (real.changed, real.diff)
-    assert check.client.mutations == []
-    return check
+    return both_runs(App, options, real_script, check_script)[1]
 
 
 # -- unchanged ---------------------------------------------------------------------------------

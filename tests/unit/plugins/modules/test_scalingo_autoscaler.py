@@ -14,6 +14,9 @@ from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import 
     unprocessable,
     validated,
 )
+from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
+    same_as_real_run as both_runs,
+)
 
 APP = "my-shop"
 ID = "sc-5418fe67-885d-4e50-8cbe-9a9a2d2d690a"
@@ -76,12 +79,7 @@ def shown(state="present", **fields):
 
 
 def same_as_real_run(options, real_script, check_script):
-    """Check mode predicts the real run's `changed` and diff, and sends nothing that changes anything."""
-    real = succeeds(Autoscaler, options, *real_script)
-    check = succeeds(Autoscaler, options, *check_script, check_mode=True)
-    assert (check.changed, check.diff) == (real.changed, real.diff)
-    assert check.client.mutations == []
-    return real, check
+    return both_runs(Autoscaler, options, real_script, check_script)
 
 
 # -- unchanged ---------------------------------------------------------------------------------

@@ -16,6 +16,9 @@ from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import 
     unprocessable,
     validated,
 )
+from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
+    same_as_real_run as both_runs,
+)
 
 PARENT = "my-shop-staging"
 CHILD = "my-shop-staging-pr42"
@@ -59,11 +62,7 @@ def shown(present):
 
 
 def same_as_real_run(options, real_script, check_script):
-    real = succeeds(ChildApp, options, *real_script)
-    check = succeeds(ChildApp, options, *check_script, check_mode=True)
-    assert (check.changed, check.diff) == (real.changed, real.diff)
-    assert check.client.mutations == []
-    return check
+    return both_runs(ChildApp, options, real_script, check_script)[1]
 
 
 # -- present ---------------------------------------------------------------------------------

@@ -16,6 +16,9 @@ from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import 
     unprocessable,
     validated,
 )
+from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
+    same_as_real_run as both_runs,
+)
 
 APP = "my-shop"
 LIST = f"/apps/{APP}/collaborators"
@@ -78,11 +81,7 @@ def present(limited=True, status="pending", email="dev@example.com"):
 
 
 def same_as_real_run(options, real_script, check_script):
-    """Check mode predicts the real run's `changed` and diff, and sends nothing that changes anything."""
-    real = succeeds(Collaborator, options, *real_script)
-    check = succeeds(Collaborator, options, *check_script, check_mode=True)
-    assert (check.changed, check.diff) == (real.changed, real.diff)
-    return real, check
+    return both_runs(Collaborator, options, real_script, check_script)
 
 
 def no_token_in(outcome):

@@ -24,6 +24,9 @@ from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import 
     unprocessable,
     validated,
 )
+from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
+    same_as_real_run as both_runs,
+)
 
 APP = "my-shop"
 NAME = "www.example.com"
@@ -87,12 +90,7 @@ CERT_SHOWN = {"subject": SUBJECT, "validity": VALIDITY_UTC}
 
 
 def same_as_real_run(options, real_script, check_script):
-    """Check mode predicts the real run's `changed` and diff, and sends nothing that changes anything."""
-    real = succeeds(Domain, options, *real_script)
-    check = succeeds(Domain, options, *check_script, check_mode=True)
-    assert (check.changed, check.diff) == (real.changed, real.diff)
-    assert check.client.mutations == []
-    return real, check
+    return both_runs(Domain, options, real_script, check_script)
 
 
 def bodies(o):
