@@ -41,6 +41,22 @@ APP_RULE = "; ".join(app_name_problems("My Shop"))
 BEARER = "eyJhbGciOiJIUzUxMiJ9.eyJ1dWlkIjoidXMtdW5pdCJ9.c2lnbmF0dXJl"
 
 
+# Task values of an environment variable and the text each is sent as (_resource.env_text), and the values
+# that are no scalar, with the kind a refusal names (scalingo_env and scalingo_run both take them).
+SCALAR_TEXTS = [
+    ("as is", "as is"),
+    ("007", "007"),
+    ("true", "true"),
+    (42, "42"),
+    (0, "0"),
+    (-3, "-3"),
+    (1.5, "1.5"),
+    (True, "true"),
+    (False, "false"),
+]
+NO_SCALARS = [(None, "null"), (["s3cr3t-item"], "list"), ({"key": "s3cr3t-value"}, "dict")]
+
+
 def auth_params():
     """The connection options as the argument spec fills them."""
     return {

@@ -111,6 +111,13 @@ def same_as_real_run(options, real_script, check_script):
     return both_runs(Addon, options, real_script, check_script, ("plan_change",))
 
 
+def still_provisioning(wait_timeout):
+    return (
+        f"addon {ID} (postgresql, plan postgresql-starter-512) of app '{APP}' is still provisioning after "
+        f"wait_timeout={wait_timeout} s; run the task again to wait for it"
+    )
+
+
 def no_secret(outcome):
     shown = repr(outcome.result if outcome.error is None else (outcome.error.message, outcome.error.result))
     assert "s3cr3t" not in shown
@@ -156,10 +163,7 @@ def test_an_addon_provisioning_past_the_deadline_fails_without_a_change():
         listing(addon(status="provisioning")),
         shown_addon(addon(status="provisioning"), repeat=True),
     )
-    assert o.error.message == (
-        f"addon {ID} (postgresql, plan postgresql-starter-512) of app '{APP}' is still provisioning after "
-        "wait_timeout=30 s; run the task again to wait for it"
-    )
+    assert o.error.message == still_provisioning(30)
     assert o.error.changed is False
     assert o.clock.now == 1030.0
 
@@ -231,10 +235,7 @@ def test_a_provisioning_slower_than_wait_timeout_fails_as_a_change():
         provisioned(addon(status="provisioning")),
         shown_addon(addon(status="provisioning"), repeat=True),
     )
-    assert o.error.message == (
-        f"addon {ID} (postgresql, plan postgresql-starter-512) of app '{APP}' is still provisioning after "
-        "wait_timeout=20 s; run the task again to wait for it"
-    )
+    assert o.error.message == still_provisioning(20)
     assert o.error.changed is True
     assert o.error.result["addon"]["status"] == "provisioning"
     assert o.error.result["duration"] == 20.0

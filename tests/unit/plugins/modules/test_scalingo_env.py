@@ -16,6 +16,8 @@ from ansible_collections.scalingo.cloud.plugins.modules.scalingo_env import (
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
     API,
     APP_RULE,
+    NO_SCALARS,
+    SCALAR_TEXTS,
     answer,
     busy,
     expect,
@@ -100,33 +102,22 @@ def same_as_real_run(options, real_script, check_script):
 # -- input checked before any request ------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "value, text",
-    [
-        ("as is", "as is"),
-        ("007", "007"),
-        (42, "42"),
-        (0, "0"),
-        (-3, "-3"),
-        (1.5, "1.5"),
-        (True, "true"),
-        (False, "false"),
-    ],
-)
+@pytest.mark.parametrize("value, text", SCALAR_TEXTS)
 def test_values_are_sent_as_text(value, text):
     assert value_text("VAR", value) == text
 
 
-@pytest.mark.parametrize(
-    "value, problem",
-    [
-        (None, "API_KEY is null: give a string, a number or true/false (quote it to send it as text)"),
-        ([SECRET], "API_KEY is list: give a string, a number or true/false (quote it to send it as text)"),
-        ({"k": SECRET}, "API_KEY is dict: give a string, a number or true/false (quote it to send it as text)"),
-        ("", "API_KEY is empty: Scalingo refuses empty values; remove the variable with state=absent"),
-        ("s3cr3t-" + "x" * 32762, "API_KEY has a value of 32769 characters, more than Scalingo's 32768"),
-    ],
-)
+REFUSED_VALUES = [
+    *(
+        (value, f"API_KEY is {kind}: give a string, a number or true/false (quote it to send it as text)")
+        for value, kind in NO_SCALARS
+    ),
+    ("", "API_KEY is empty: Scalingo refuses empty values; remove the variable with state=absent"),
+    ("s3cr3t-" + "x" * 32762, "API_KEY has a value of 32769 characters, more than Scalingo's 32768"),
+]
+
+
+@pytest.mark.parametrize("value, problem", REFUSED_VALUES)
 def test_bad_values_are_refused_naming_the_variable_never_the_value(value, problem):
     with pytest.raises(ScalingoError) as caught:
         value_text("API_KEY", value)

@@ -16,6 +16,8 @@ from ansible_collections.scalingo.cloud.plugins.modules.scalingo_run import Run,
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
     API,
     BEARER,
+    NO_SCALARS,
+    SCALAR_TEXTS,
     FakeClient,
     answer,
     auth_params,
@@ -77,40 +79,19 @@ def operation(status, repeat=False, **fields):
 # -- env values ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "value, text",
-    [
-        ("as is", "as is"),
-        ("", ""),
-        ("007", "007"),
-        ("true", "true"),
-        (42, "42"),
-        (0, "0"),
-        (-3, "-3"),
-        (1.5, "1.5"),
-        (True, "true"),
-        (False, "false"),
-    ],
-)
+@pytest.mark.parametrize("value, text", [*SCALAR_TEXTS, ("", "")])
 def test_an_env_value_is_sent_as_text(value, text):
     assert env_text("VAR", value) == text
 
 
-@pytest.mark.parametrize(
-    "value, kind",
-    [
-        (None, "null"),
-        ([SECRET], "list"),
-        ({"key": SECRET}, "dict"),
-    ],
-)
+@pytest.mark.parametrize("value, kind", NO_SCALARS)
 def test_an_env_value_that_is_no_scalar_is_refused_naming_the_variable_never_the_value(value, kind):
     with pytest.raises(ScalingoError) as caught:
         env_text("API_KEY", value)
     assert caught.value.message == (
         f"API_KEY is {kind}: give a string, a number or true/false (quote it to send it as text)"
     )
-    assert SECRET not in caught.value.message and SECRET not in str(caught.value.result)
+    assert "s3cr3t" not in caught.value.message and "s3cr3t" not in str(caught.value.result)
 
 
 def test_env_values_are_sent_converted():

@@ -77,6 +77,11 @@ def app_status(word, repeat=False):
     return expect("GET", f"/apps/{APP}", answer(200, {"app": {"name": APP, "status": word}}), repeat=repeat)
 
 
+# What a scale reads before it sends anything (the formation, the autoscalers), and the scale itself.
+READS = [f"GET /apps/{APP}/containers", f"GET /apps/{APP}/autoscalers"]
+SCALE = f"POST /apps/{APP}/scale"
+
+
 def before_after(before, after):
     return {"before": before, "after": after}
 
@@ -112,12 +117,7 @@ def test_a_new_amount_is_sent_and_its_operation_followed_to_the_end():
         scaled(web(3), worker()),
         operation("done"),
     )
-    assert o.sent == [
-        f"GET /apps/{APP}/containers",
-        f"GET /apps/{APP}/autoscalers",
-        f"POST /apps/{APP}/scale",
-        f"GET {OP_URL}",
-    ]
+    assert o.sent == [*READS, SCALE, f"GET {OP_URL}"]
     assert o.client.the("POST").json == {"containers": [{"name": "web", "amount": 3}]}
     assert o.client.the("POST").ok == (200, 202)
     assert o.changed is True
@@ -173,12 +173,7 @@ def test_a_size_that_does_not_change_is_not_checked_when_the_amount_changes():
         scaled(web(3), worker()),
         operation("done"),
     )
-    assert o.sent == [
-        f"GET /apps/{APP}/containers",
-        f"GET /apps/{APP}/autoscalers",
-        f"POST /apps/{APP}/scale",
-        f"GET {OP_URL}",
-    ]
+    assert o.sent == [*READS, SCALE, f"GET {OP_URL}"]
 
 
 def test_an_unknown_size_fails_before_anything_is_sent():
@@ -227,11 +222,7 @@ def test_check_mode_predicts_the_real_change_and_diff_without_scaling():
     )
     check = succeeds(Scale, options, formation(web(), worker()), autoscalers(), sizes(), check_mode=True)
     assert (check.changed, check.diff) == (real.changed, real.diff)
-    assert check.sent == [
-        f"GET /apps/{APP}/containers",
-        f"GET /apps/{APP}/autoscalers",
-        "GET /features/container_sizes",
-    ]
+    assert check.sent == [*READS, "GET /features/container_sizes"]
     assert check.client.mutations == []
     assert check.result["containers"] == [web(3, "L"), worker()]
     assert check.result["operation"] is None and check.result["duration"] == 0.0
@@ -281,7 +272,7 @@ def test_an_operation_on_another_host_is_never_read():
         autoscalers(),
         scaled(web(3), worker(), location="https://elsewhere.example/v1/operations/op-1"),
     )
-    assert o.sent == [f"GET /apps/{APP}/containers", f"GET /apps/{APP}/autoscalers", f"POST /apps/{APP}/scale"]
+    assert o.sent == [*READS, SCALE]
     assert "not to api_url's origin" in o.error.message
     assert o.client.wrote is True
 
@@ -325,7 +316,7 @@ def test_without_wait_only_the_operation_id_and_url_are_returned():
     o = succeeds(
         Scale, params(("web", 3), wait=False), formation(web(), worker()), autoscalers(), scaled(web(3), worker())
     )
-    assert o.sent == [f"GET /apps/{APP}/containers", f"GET /apps/{APP}/autoscalers", f"POST /apps/{APP}/scale"]
+    assert o.sent == [*READS, SCALE]
     assert o.result["operation"] == {"id": "op-1", "url": OP_URL}
     assert o.result["duration"] == 0.0
 
@@ -362,7 +353,7 @@ def test_the_formation_is_read_again_after_a_wait_and_nothing_is_sent_when_it_al
 def test_a_refusal_about_the_request_is_the_api_reason_without_reading_the_app():
     refusal = unprocessable({"container-web-amount": ["must be lower than 10"]})
     o = fails(Scale, params(("web", 30)), formation(web(), worker()), autoscalers(), scale_answer(refusal))
-    assert o.sent == [f"GET /apps/{APP}/containers", f"GET /apps/{APP}/autoscalers", f"POST /apps/{APP}/scale"]
+    assert o.sent == [*READS, SCALE]
     assert o.error.message == f"could not scale app '{APP}': container-web-amount must be lower than 10 (HTTP 422)"
 
 
@@ -381,9 +372,8 @@ def test_a_scale_whose_answer_was_lost_but_landed_is_not_sent_twice():
         app_status("running"),
     )
     assert o.sent == [
-        f"GET /apps/{APP}/containers",
-        f"GET /apps/{APP}/autoscalers",
-        f"POST /apps/{APP}/scale",
+        *READS,
+        SCALE,
         f"GET /apps/{APP}/containers",
         f"GET /apps/{APP}",
         f"GET /apps/{APP}",
@@ -437,9 +427,8 @@ def test_a_no_change_refusal_reads_the_formation_again_and_ends_unchanged_when_i
         formation(web(3), worker()),
     )
     assert o.sent == [
-        f"GET /apps/{APP}/containers",
-        f"GET /apps/{APP}/autoscalers",
-        f"POST /apps/{APP}/scale",
+        *READS,
+        SCALE,
         f"GET /apps/{APP}/containers",
     ]
     assert o.changed is False and o.result["containers"] == [web(3), worker()]
