@@ -21,7 +21,7 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._errors import Scal
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import full_spec
 from ansible_collections.scalingo.cloud.plugins.module_utils._transport import SAFE_METHODS
 from ansible_collections.scalingo.cloud.plugins.module_utils._waiter import Waiter
-from ansible_collections.scalingo.cloud.tests.unit.fake_transport import (  # noqa: F401  # names the tests import
+from ansible_collections.scalingo.cloud.tests.unit.fake_transport import (  # noqa: F401  # pylint: disable=unused-import
     API,
     AUTH,
     LOST,
