@@ -7,7 +7,17 @@ from flask import Blueprint, request
 
 from . import catalog, errors
 from .middleware import LOCATION_FIELDS, LOCATION_PLACEHOLDER
-from .render import app_json, collaborator_json, domain_json, iso, source_urls, stable_hex_id, user_json
+from .render import (
+    addon_admin_json,
+    app_json,
+    attach_run_json,
+    collaborator_json,
+    domain_json,
+    one_off_admin_json,
+    projects_json,
+    source_urls,
+    user_admin_json,
+)
 from .responses import json_response
 from .state import DEPLOYMENT_OUTCOMES, LETSENCRYPT_STATUSES, ContainerType, State, top_level
 from .web import attach_listener, base_url, json_object, state, trap
@@ -85,8 +95,7 @@ def config():
             valid, expected = CONFIG_CHECKS[key]
             if not valid(value):
                 return bad_request(f"{key} must be {expected}")
-        with s.lock:
-            s.config.update(changes)
+        return json_response(s.update_config(changes))
     return json_response(dict(s.config))
 
 
@@ -105,7 +114,7 @@ def attach_runs():
     s = state()
     listener = attach_listener()
     with s.lock:
-        runs = [run.json() for run in s.attach_runs.values()]
+        runs = [attach_run_json(run) for run in s.attach_runs.values()]
     return json_response({"url": listener.url if listener else None, "runs": runs})
 
 
@@ -123,15 +132,6 @@ def requests_log():
 
 
 # ---------------------------------------------------------- users, auth
-def user_admin_json(user) -> dict:
-    return {
-        **user_json(user),
-        "free_trial": user.free_trial,
-        "payment_method": user.payment_method,
-        "projects": [{"id": p.id, "name": p.name} for p in user.projects],
-    }
-
-
 @bp.route("/users", methods=["GET", "POST"])
 def users():
     s = state()
@@ -163,8 +163,7 @@ def update_user(email):
         user = s.user_by_email(email)
         if user is None:
             return errors.not_found("user")
-        for key, value in switches.items():
-            setattr(user, key, value)
+        s.set_user_switches(user, switches)
         return json_response({"user": user_admin_json(user)})
 
 
@@ -172,15 +171,7 @@ def update_user(email):
 def projects():
     s = state()
     with s.lock:
-        return json_response(
-            {
-                "projects": [
-                    {"id": p.id, "name": p.name, "owner": {"id": u.id, "email": u.email}}
-                    for u in s.users.values()
-                    for p in u.projects
-                ]
-            }
-        )
+        return json_response({"projects": projects_json(s.users.values())})
 
 
 @bp.post("/bearers/revoke")
@@ -235,11 +226,7 @@ def add_collaborator(ident):
     s = state()
     with s.lock:
         app = admin_app(ident)
-        if email != s.owner_of(app).email and email not in app.collaborators:
-            app.collaborators.append(email)
-        for member in s.collaborator_records(app):
-            if member.email == email.lower() and "is_limited" in body:
-                member.is_limited = is_limited
+        s.add_collaborator(app, email, is_limited if "is_limited" in body else None)
         return json_response({"collaborators": list(app.collaborators)}, 201)
 
 
@@ -344,7 +331,7 @@ def force_status(ident):
     s = state()
     with s.lock:
         app = admin_app(ident)
-        app.forced_status = status
+        s.force_status(app, status)
         return json_response({"app": app_json(s, app, time.time())})
 
 
@@ -362,19 +349,7 @@ def attach(one_off_id):
         one_off = s.one_offs.get(one_off_id)
         if one_off is None:
             return errors.not_found("container")
-        return json_response(
-            {
-                "container": {
-                    "id": one_off.id,
-                    "label": one_off.label,
-                    "app_id": one_off.app_id,
-                    "command": one_off.command,
-                    "size": one_off.size,
-                    "detached": one_off.detached,
-                    "created_at": iso(one_off.created_at),
-                }
-            }
-        )
+        return json_response({"container": one_off_admin_json(one_off)})
 
 
 # ------------------------------------------------------- operations, faults
@@ -388,10 +363,7 @@ def next_operation():
         return bad_request(f"outcome must be one of {', '.join(OUTCOMES)}")
     if error is not None and not isinstance(error, str):
         return bad_request("error must be a string")
-    s = state()
-    with s.lock:
-        s.next_operation = {"duration": duration, "outcome": outcome, "error": error}
-        return json_response({"next_operation": s.next_operation})
+    return json_response({"next_operation": state().set_next_operation(duration, outcome, error)})
 
 
 def fault_from(body: dict):
@@ -473,12 +445,12 @@ def faults():
             if isinstance(fault, str):
                 return bad_request(fault)
             if fresh:  # a test scenario's start: no earlier faults, an empty request log
-                s.faults = []
+                s.clear_faults()
                 s.clear_requests()
             s.add_fault(fault)
             return json_response({"fault": fault, "faults": list(s.faults)}, 201)
         if request.method == "DELETE":
-            s.faults = []
+            s.clear_faults()
         return json_response({"faults": [dict(f) for f in s.faults]})
 
 
@@ -500,7 +472,7 @@ def seed_addon(ident):
     s = state()
     with s.lock:
         addon = s.add_addon(admin_app(ident), provider_id, plan["id"], ready_in=delay)
-        return json_response({"addon": addon_admin_json(addon)}, 201)
+        return json_response({"addon": addon_admin_json(addon, time.time())}, 201)
 
 
 @bp.post("/apps/<ident>/addons/<addon_id>/status")
@@ -514,19 +486,8 @@ def force_addon_status(ident, addon_id):
         addon = s.find_addon(admin_app(ident), addon_id)
         if addon is None:
             return errors.not_found("addon")
-        addon.forced_status = status
-        return json_response({"addon": addon_admin_json(addon)})
-
-
-def addon_admin_json(addon) -> dict:
-    """What tests need of an addon: never the variables' values (they are secrets)."""
-    return {
-        "id": addon.id,
-        "addon_provider_id": addon.provider_id,
-        "plan": catalog.ADDON_PLANS[addon.plan_id][1]["name"],
-        "status": addon.status(time.time()),
-        "variables": sorted(addon.variables),
-    }
+        s.force_addon_status(addon, status)
+        return json_response({"addon": addon_admin_json(addon, time.time())})
 
 
 # ------------------------------------------------------------ deployments
@@ -545,10 +506,8 @@ def next_deployment():
         formation = formation_from(body["formation"])
         if isinstance(formation, str):
             return bad_request(formation)
-    s = state()
-    with s.lock:
-        s.next_deployment = {"duration": duration, "queued": queued, "outcome": outcome, "formation": formation}
-        return json_response({"next_deployment": {"duration": duration, "queued": queued, "outcome": outcome}})
+    state().set_next_deployment(duration, queued, outcome, formation)
+    return json_response({"next_deployment": {"duration": duration, "queued": queued, "outcome": outcome}})
 
 
 @bp.post("/sources")
@@ -588,13 +547,8 @@ def letsencrypt_status(ident, domain):
     s = state()
     with s.lock:
         app = admin_app(ident)
-        found = next((d for d in app.domains if domain in (d.id, d.name)), None)
+        found = s.find_domain(app, domain, by=("id", "name"))
         if found is None:
             return errors.not_found("domain")
-        found.letsencrypt_status = status
-        base = found.name.removeprefix("*.")
-        dns = status == "dns_required"
-        found.acme_dns_fqdn = f"_acme-challenge.{base}" if dns else None
-        found.acme_dns_value = stable_hex_id("acme", found.id)[:22] if dns else None
-        found.acme_challenge_error = (body.get("error") or "the ACME challenge failed") if status == "error" else None
+        s.set_letsencrypt(found, status, body.get("error"))
         return json_response({"domain": domain_json(found)})

@@ -131,23 +131,9 @@ def update_app(ident):
         ):
             return errors.not_found("project")
 
-        for setting in BOOLEAN_SETTINGS:
-            if setting in fields:
-                setattr(app, setting, fields[setting])
-        if "stack_id" in fields:
-            app.stack_id = fields["stack_id"]
-        if new_owner is not owner:
-            transfer(app, owner, new_owner)
-        if "project_id" in fields:
-            app.project_id = fields["project_id"]
-        app.updated_at = time.time()
+        settings = {key: fields[key] for key in (*BOOLEAN_SETTINGS, "stack_id", "project_id") if key in fields}
+        s.update_app(app, settings, new_owner)
         return json_response({"app": app_json(s, app, time.time())})
-
-
-def transfer(app, old_owner, new_owner) -> None:
-    """The former owner stays on as a collaborator; the app keeps its project."""
-    app.collaborators = [e for e in app.collaborators if e != new_owner.email] + [old_owner.email]
-    app.owner_id = new_owner.id
 
 
 @bp.delete("/apps/<ident>")

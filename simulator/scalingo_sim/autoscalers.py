@@ -2,15 +2,11 @@
 (wrapped or not, PATCH or PUT), delete. A scale that changes the amount of an
 autoscaled type disables its autoscaler (see formation.py)."""
 
-import time
-import uuid
-
 from flask import Blueprint
 
 from . import catalog, errors
 from .render import autoscaler_json
 from .responses import json_response, no_content
-from .state import Autoscaler
 from .web import json_object, state, visible_app
 
 bp = Blueprint("autoscalers", __name__, url_prefix="/v1")
@@ -96,15 +92,7 @@ def create_autoscaler(ident):
         problems = problems_of(container_type, fields)
         if problems:
             return errors.unprocessable(problems)
-        now = time.time()
-        autoscaler = Autoscaler(
-            id=f"sc-{uuid.uuid4()}",
-            container_type=container_type,
-            **{key: fields[key] for key in FIELDS},
-            created_at=now,
-            updated_at=now,
-        )
-        app.autoscalers.append(autoscaler)
+        autoscaler = s.add_autoscaler(app, container_type, {key: fields[key] for key in FIELDS})
         return json_response({"autoscaler": autoscaler_json(app, autoscaler)}, 201)
 
 
@@ -123,11 +111,9 @@ def update_autoscaler(ident, autoscaler_id):
             problems["disabled"] = ["must be a boolean"]
         if problems:
             return errors.unprocessable(problems)
-        for key, value in merged.items():
-            setattr(autoscaler, key, value)
         if "disabled" in fields:
-            autoscaler.disabled = fields["disabled"]
-        autoscaler.updated_at = time.time()
+            merged["disabled"] = fields["disabled"]
+        s.update_autoscaler(autoscaler, merged)
         return json_response({"autoscaler": autoscaler_json(app, autoscaler)})
 
 
@@ -136,5 +122,5 @@ def delete_autoscaler(ident, autoscaler_id):
     s = state()
     with s.lock:
         app = visible_app(ident)
-        app.autoscalers.remove(find(app, autoscaler_id))
+        s.remove_autoscaler(app, find(app, autoscaler_id))
         return no_content()

@@ -5,7 +5,6 @@ way the API shows them: a subject in OpenSSL's one-line form, a key description,
 """
 
 import re
-import time
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -15,7 +14,7 @@ from flask import Blueprint
 from . import errors
 from .render import domain_json
 from .responses import json_response, no_content
-from .state import Domain, new_hex_id
+from .state import Domain
 from .web import json_object, state, visible_app
 
 bp = Blueprint("domains", __name__, url_prefix="/v1")
@@ -81,7 +80,7 @@ def read_certificate(cert_pem, key_pem):
 
 # ------------------------------------------------------------------ domains
 def find_domain(app, ident: str) -> Domain:
-    domain = next((d for d in app.domains if d.id == ident), None)
+    domain = state().find_domain(app, ident)
     if domain is None:
         errors.abort(errors.not_found("domain"))
     return domain
@@ -115,19 +114,6 @@ def check_settings(fields: dict, name: str, problems: dict):
     facts, cert_problems = read_certificate(cert, key)
     problems.update(cert_problems or {})
     return facts if facts else False
-
-
-def apply_settings(app, domain: Domain, fields: dict, cert) -> None:
-    if "letsencrypt_enabled" in fields:
-        domain.letsencrypt_enabled = fields["letsencrypt_enabled"]
-    if cert is not False:
-        domain.cert = cert
-    if "canonical" in fields:
-        if fields["canonical"]:
-            # One canonical domain per app: setting one unsets the other.
-            for other in app.domains:
-                other.canonical = False
-        domain.canonical = fields["canonical"]
 
 
 @bp.get("/apps/<ident>/domains")
@@ -164,9 +150,8 @@ def add_domain(ident):
             return errors.unprocessable(problems)
         if len(app.domains) >= MAX_DOMAINS:
             return errors.domain_limit(MAX_DOMAINS)
-        domain = Domain(id=new_hex_id(), app_id=app.id, name=name.lower(), created_at=time.time())
-        apply_settings(app, domain, fields, cert)
-        app.domains.append(domain)
+        domain = s.add_domain(app, name.lower())
+        s.set_domain(app, domain, fields, cert)
         return json_response({"domain": domain_json(domain)}, 201)
 
 
@@ -181,7 +166,7 @@ def update_domain(ident, domain_id):
         cert = check_settings(fields, domain.name, problems)
         if problems:
             return errors.unprocessable(problems)
-        apply_settings(app, domain, fields, cert)
+        s.set_domain(app, domain, fields, cert)
         return json_response({"domain": domain_json(domain)})
 
 
@@ -190,5 +175,5 @@ def remove_domain(ident, domain_id):
     s = state()
     with s.lock:
         app = visible_app(ident)
-        app.domains.remove(find_domain(app, domain_id))
+        s.remove_domain(app, find_domain(app, domain_id))
         return no_content()

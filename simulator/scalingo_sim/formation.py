@@ -7,7 +7,7 @@ import time
 from flask import Blueprint
 
 from . import catalog, errors
-from .render import formation_json, iso, operation_json, ps_json
+from .render import formation_json, one_off_json, operation_json, ps_json
 from .responses import json_response, text_response
 from .web import attach_listener, base_url, json_body, json_object, state, visible_app
 
@@ -94,11 +94,7 @@ def scale(ident):
         refuse_if_busy(s, app, now)
         if all((app.container_type(n).amount, app.container_type(n).size) == v for n, v in changes.items()):
             return errors.error(400, "no change in containers formation")
-        for name, (amount, size) in changes.items():
-            container = app.container_type(name)
-            if amount != container.amount:
-                app.scaled_by_hand(name)
-            container.amount, container.size = amount, size
+        s.scale_app(app, changes)
         if not app.deployed:
             return json_response(formation_json(app), 200)
         op = s.start_operation(app, "scale")
@@ -174,17 +170,11 @@ def run(ident):
         if len(s.live_one_offs(app, now)) >= catalog.MAX_ONE_OFFS_PER_APP:
             return errors.unprocessable({"app": ["too many one-off containers"]})
         one_off, op = s.add_one_off(app, command, env, size, detached)
-        container = {
-            "id": one_off.id,
-            "type": "one-off",
-            "type_index": one_off.type_index,
-            "label": one_off.label,
-            "created_at": iso(one_off.created_at),
-            "memory": float(catalog.CONTAINER_SIZES[size]["memory"]),
-            "state": "booting",
-            "app": {"name": app.name, "id": app.id},
+        answer = {
+            "container": one_off_json(app, one_off),
+            "operation_url": operation_url(ident, op.id),
+            "operation": op.id,
         }
-        answer = {"container": container, "operation_url": operation_url(ident, op.id), "operation": op.id}
         if not detached:
             answer["attach_url"] = attach_url(one_off)
         return json_response(answer)

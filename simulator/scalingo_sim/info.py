@@ -7,7 +7,7 @@ import time
 from flask import Blueprint, request
 
 from . import catalog, errors
-from .render import app_json, archive_time, iso_seconds, running_containers
+from .render import app_json, archive_json, container_stats_json, metric_point_json, running_containers
 from .responses import json_response, no_content, text_response
 from .web import base_url, state, visible_app
 
@@ -98,16 +98,9 @@ def logs_archives(ident):
         {
             "next_cursor": next_cursor,
             "has_more": has_more,
-            "archives": [
-                {"url": a["url"], "size": a["size"], "from": archive_time(a["from"]), "to": archive_time(a["to"])}
-                for a in page
-            ],
+            "archives": [archive_json(a) for a in page],
         }
     )
-
-
-def _seed(text: str) -> int:
-    return sum(ord(c) * (i + 1) for i, c in enumerate(text))
 
 
 @bp.get("/apps/<ident>/stats")
@@ -115,24 +108,7 @@ def stats(ident):
     s = state()
     with s.lock:
         containers = running_containers(visible_app(ident))
-    items = []
-    for label, _, container in containers:
-        seed = _seed(label)
-        limit = catalog.CONTAINER_SIZES[container.size]["memory"]
-        usage = limit * (25 + seed % 50) // 100
-        items.append(
-            {
-                "id": label,
-                "cpu_usage": seed % 20,
-                "memory_usage": usage,
-                "memory_limit": limit,
-                "highest_memory_usage": usage + limit // 50,
-                "swap_usage": (seed % 4) * 4096,
-                "swap_limit": limit * 3,
-                "highest_swap_usage": (seed % 4) * 8192,
-            }
-        )
-    return json_response({"stats": items})
+    return json_response({"stats": [container_stats_json(label, container) for label, _, container in containers]})
 
 
 def since_hours() -> int:
@@ -176,7 +152,7 @@ def metric_series(ident, metric, container_type, index):
     count = since_hours() * 60
     end = int(time.time()) // 60 * 60
     points = [
-        {"time": iso_seconds(end - (count - 1 - i) * 60), "value": None if i == 0 else point_value(metric, i, memory)}
+        metric_point_json(end - (count - 1 - i) * 60, None if i == 0 else point_value(metric, i, memory))
         for i in range(count)
     ]
     return json_response(points)
@@ -197,4 +173,4 @@ def recommended_value(ident, metric):
         if not app.deployed:
             return errors.no_metrics()
     midnight = int(time.time()) // 86400 * 86400
-    return json_response({"time": iso_seconds(midnight), "value": RECOMMENDED[metric]})
+    return json_response(metric_point_json(midnight, RECOMMENDED[metric]))
