@@ -47,10 +47,7 @@ def bad_request(text: str):
 
 
 def admin_app(ident: str):
-    app = state().find_app(ident)
-    if app is None:
-        errors.abort(errors.not_found("app"))
-    return app
+    return errors.found(state().find_app(ident), "app")
 
 
 def is_number(value) -> bool:
@@ -160,9 +157,7 @@ def update_user(email):
         return bad_request("give free_trial and/or payment_method, true or false")
     s = state()
     with s.lock:
-        user = s.user_by_email(email)
-        if user is None:
-            return errors.not_found("user")
+        user = errors.found(s.user_by_email(email), "user")
         s.set_user_switches(user, switches)
         return json_response({"user": user_admin_json(user)})
 
@@ -236,9 +231,9 @@ def accept_invitation(ident, email):
     s = state()
     with s.lock:
         app = admin_app(ident)
-        member = next((m for m in s.collaborator_records(app) if m.email == email.lower()), None)
-        if member is None:
-            return errors.not_found("collaborator")
+        member = errors.found(
+            next((m for m in s.collaborator_records(app) if m.email == email.lower()), None), "collaborator"
+        )
         s.accept_invitation(app, member)
         return json_response({"collaborator": collaborator_json(s, app, member)})
 
@@ -269,9 +264,7 @@ def bulk_create(s: State, body: dict, parent=None):
         if parent is not None:
             owner = s.owner_of(parent)
         elif body.get("owner"):
-            owner = s.user_by_email(body["owner"])
-            if owner is None:
-                return errors.not_found("user")
+            owner = errors.found(s.user_by_email(body["owner"]), "user")
         else:
             owner = s.users[s.default_user_id]
         problems, seen = {}, set()
@@ -346,9 +339,7 @@ def clear_one_offs(ident):
 def attach(one_off_id):
     s = state()
     with s.lock:
-        one_off = s.one_offs.get(one_off_id)
-        if one_off is None:
-            return errors.not_found("container")
+        one_off = errors.found(s.one_offs.get(one_off_id), "container")
         return json_response({"container": one_off_admin_json(one_off)})
 
 
@@ -483,9 +474,7 @@ def force_addon_status(ident, addon_id):
         return bad_request(f"status must be null or one of {', '.join(catalog.ADDON_STATUSES)}")
     s = state()
     with s.lock:
-        addon = s.find_addon(admin_app(ident), addon_id)
-        if addon is None:
-            return errors.not_found("addon")
+        addon = errors.found(s.find_addon(admin_app(ident), addon_id), "addon")
         s.force_addon_status(addon, status)
         return json_response({"addon": addon_admin_json(addon, time.time())})
 
@@ -527,9 +516,7 @@ def deployment_archive(ident, deployment_id):
     """The member names of the archive a deployment was built from, and its top-level entries."""
     s = state()
     with s.lock:
-        deployment = s.find_deployment(admin_app(ident), deployment_id)
-        if deployment is None:
-            return errors.not_found("deployment")
+        deployment = errors.found(s.find_deployment(admin_app(ident), deployment_id), "deployment")
         tops, one_folder = top_level(deployment.members)
         return json_response(
             {"members": deployment.members, "top_level": tops, "one_folder": one_folder, "problem": deployment.problem}
@@ -547,8 +534,6 @@ def letsencrypt_status(ident, domain):
     s = state()
     with s.lock:
         app = admin_app(ident)
-        found = s.find_domain(app, domain, by=("id", "name"))
-        if found is None:
-            return errors.not_found("domain")
+        found = errors.found(s.find_domain(app, domain, by=("id", "name")), "domain")
         s.set_letsencrypt(found, status, body.get("error"))
         return json_response({"domain": domain_json(found)})

@@ -15,7 +15,7 @@ from . import errors
 from .render import domain_json
 from .responses import json_response, no_content
 from .state import Domain
-from .web import json_object, state, visible_app
+from .web import json_object, locked_app, state, visible_app
 
 bp = Blueprint("domains", __name__, url_prefix="/v1")
 
@@ -80,10 +80,7 @@ def read_certificate(cert_pem, key_pem):
 
 # ------------------------------------------------------------------ domains
 def find_domain(app, ident: str) -> Domain:
-    domain = state().find_domain(app, ident)
-    if domain is None:
-        errors.abort(errors.not_found("domain"))
-    return domain
+    return errors.found(state().find_domain(app, ident), "domain")
 
 
 def fields_of_body() -> dict:
@@ -133,9 +130,7 @@ def show_domain(ident, domain_id):
 @bp.post("/apps/<ident>/domains")
 def add_domain(ident):
     fields = fields_of_body()
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (s, app):
         name = fields.get("name")
         problems = {}
         if not isinstance(name, str) or not name.strip():
@@ -158,9 +153,7 @@ def add_domain(ident):
 @bp.route("/apps/<ident>/domains/<domain_id>", methods=["PATCH", "PUT"])
 def update_domain(ident, domain_id):
     fields = fields_of_body()
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (s, app):
         domain = find_domain(app, domain_id)
         problems = {}
         cert = check_settings(fields, domain.name, problems)
@@ -172,8 +165,6 @@ def update_domain(ident, domain_id):
 
 @bp.delete("/apps/<ident>/domains/<domain_id>")
 def remove_domain(ident, domain_id):
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (s, app):
         s.remove_domain(app, find_domain(app, domain_id))
         return no_content()

@@ -9,7 +9,7 @@ from flask import Blueprint
 from . import catalog, errors
 from .render import formation_json, one_off_json, operation_json, ps_json
 from .responses import json_response, text_response
-from .web import attach_listener, base_url, json_body, json_object, state, visible_app
+from .web import attach_listener, base_url, json_body, json_object, locked_app, state, visible_app
 
 bp = Blueprint("formation", __name__, url_prefix="/v1")
 
@@ -83,10 +83,8 @@ def scale_request(app, requested) -> dict:
 @bp.post("/apps/<ident>/scale")
 def scale(ident):
     body = json_object()
-    s = state()
     now = time.time()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (s, app):
         requested = body.get("containers")
         if not isinstance(requested, list):
             return errors.unprocessable({"containers": ["missing field"]})
@@ -121,10 +119,8 @@ def restart(ident):
     scope = body.get("scope") if isinstance(body, dict) else None
     if scope is not None and not isinstance(scope, list):
         scope = [scope]
-    s = state()
     now = time.time()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (s, app):
         if not app.deployed:
             return errors.app_not_deployed()
         unknown = [item for item in scope or [] if not in_scope(app, item)]
@@ -160,10 +156,8 @@ def run_request(body: dict) -> tuple[str, dict, str, bool]:
 @bp.post("/apps/<ident>/run")
 def run(ident):
     body = json_object()
-    s = state()
     now = time.time()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (s, app):
         command, env, size, detached = run_request(body)
         if not app.deployed:
             return errors.app_not_deployed()
@@ -182,9 +176,7 @@ def run(ident):
 
 @bp.get("/apps/<ident>/operations/<op_id>")
 def operation(ident, op_id):
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (s, app):
         op = s.operations.get(op_id)
         if op is None or op.app_id != app.id:
             return errors.not_found("operation")

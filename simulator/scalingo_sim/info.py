@@ -9,7 +9,7 @@ from flask import Blueprint, request
 from . import catalog, errors
 from .render import app_json, archive_json, container_stats_json, metric_point_json, running_containers
 from .responses import json_response, no_content, text_response
-from .web import base_url, state, visible_app
+from .web import base_url, locked_app, state, visible_app
 
 bp = Blueprint("info", __name__, url_prefix="/v1")
 logs_bp = Blueprint("logs", __name__)
@@ -37,9 +37,7 @@ def container_sizes():
 
 @bp.get("/apps/<ident>/logs")
 def logs_url(ident):
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (s, app):
         token = s.new_logs_token(app)
         return json_response(
             {
@@ -134,9 +132,7 @@ def point_value(metric: str, i: int, memory: int) -> float:
 @bp.get("/apps/<ident>/stats/<metric>/<container_type>", defaults={"index": None})
 @bp.get("/apps/<ident>/stats/<metric>/<container_type>/<index>")
 def metric_series(ident, metric, container_type, index):
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (_, app):
         if metric not in SERIES_METRICS:
             return errors.error(400, "invalid metric")
         memory = catalog.CONTAINER_SIZES[catalog.DEFAULT_SIZE]["memory"]
@@ -160,9 +156,7 @@ def metric_series(ident, metric, container_type, index):
 
 @bp.get("/apps/<ident>/stats/<metric>/recommended_value")
 def recommended_value(ident, metric):
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (_, app):
         if metric not in RECOMMENDED:
             return errors.error(400, "invalid metric")
         container_type = request.args.get("container_type")

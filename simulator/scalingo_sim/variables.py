@@ -8,7 +8,7 @@ from flask import Blueprint, request
 from . import errors
 from .render import failed_variable_json, variable_json
 from .responses import json_response, no_content
-from .web import json_body, json_object, state, visible_app
+from .web import json_body, json_object, locked_app, state
 
 bp = Blueprint("variables", __name__, url_prefix="/v1")
 
@@ -51,10 +51,7 @@ def problems(fields: dict) -> dict:
 
 
 def by_id(app, variable_id: str) -> dict:
-    variable = state().variable_by_id(app, variable_id)
-    if variable is None:
-        errors.abort(errors.not_found("variable"))
-    return variable
+    return errors.found(state().variable_by_id(app, variable_id), "variable")
 
 
 def wrapped(body: dict, root: str) -> dict:
@@ -66,9 +63,7 @@ def wrapped(body: dict, root: str) -> dict:
 @bp.get("/apps/<ident>/variables")
 def list_variables(ident):
     raw = request.args.get("aliases", "true").lower() != "false"
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (s, app):
         variables = s.listed_variables(app)
         values = {v["name"]: v["value"] for v in variables}
 
@@ -84,9 +79,7 @@ def list_variables(ident):
 @bp.post("/apps/<ident>/variables")
 def create_variable(ident):
     fields = wrapped(json_object(), "variable")
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (s, app):
         found = problems(fields)
         if found:
             return errors.unprocessable(found)
@@ -97,9 +90,7 @@ def create_variable(ident):
 @bp.put("/apps/<ident>/variables")
 def bulk_update(ident):
     items = json_object().get("variables")
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (s, app):
         if not isinstance(items, list):
             return errors.unprocessable({"variables": ["must be a list of variables"]})
         saved, failed = [], []
@@ -119,9 +110,7 @@ def bulk_update(ident):
 @bp.route("/apps/<ident>/variables/<variable_id>", methods=["PATCH", "PUT"])
 def update_variable(ident, variable_id):
     fields = wrapped(json_object(), "variable")
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (s, app):
         variable = by_id(app, variable_id)
         # Only the value changes; renaming is creating another variable.
         found = value_problems(fields.get("value"))
@@ -133,9 +122,7 @@ def update_variable(ident, variable_id):
 
 @bp.delete("/apps/<ident>/variables/<variable_id>")
 def delete_variable(ident, variable_id):
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (s, app):
         s.remove_variables(app, [by_id(app, variable_id)["id"]])
         return no_content()
 
@@ -147,9 +134,7 @@ def bulk_delete(ident):
     ids = body.get("variable_ids") if isinstance(body, dict) else None
     if ids is None:
         ids = request.args.getlist("variable_ids[]") or request.args.getlist("variable_ids") or None
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (s, app):
         if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
             return errors.unprocessable({"variable_ids": ["can't be blank"]})
         # Ids that are not the app's variables are ignored (choice: the real answer is not known).

@@ -1,8 +1,31 @@
-"""Test helper: the Flask test client speaking as one API user."""
+"""Test helpers: the Flask test client speaking as one API user; a simulator served on a real port."""
 
 import base64
+import contextlib
+import threading
+from collections.abc import Iterator
+
+from werkzeug.serving import make_server
+
+from scalingo_sim import close_trap
+from scalingo_sim.cli import QuietHandler
 
 OPERATION_DURATION = 0.2
+
+
+@contextlib.contextmanager
+def served(app) -> Iterator[str]:
+    """The simulator app served on a free loopback port, for clients that need real sockets: its URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+        close_trap(app)
 
 
 class Sim:

@@ -4,16 +4,13 @@ language and faults, the host it is reached on, and what /_sim/runs shows."""
 import base64
 import json
 import socket
-import threading
 import time
 
 import pytest
 import requests
-from sim_client import OPERATION_DURATION
-from werkzeug.serving import make_server
+from sim_client import OPERATION_DURATION, served
 
-from scalingo_sim import close_trap, create_app
-from scalingo_sim.cli import QuietHandler
+from scalingo_sim import create_app
 
 BASIC = ("", "tk-us-simulator")
 
@@ -48,19 +45,10 @@ class Live:
 
 @pytest.fixture
 def live():
-    app = create_app({"operation_duration": OPERATION_DURATION, "attach": True})
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        live = Live(f"http://127.0.0.1:{server.server_port}")
+    with served(create_app({"operation_duration": OPERATION_DURATION, "attach": True})) as url:
+        live = Live(url)
         live.admin("POST", "/apps", {"names": ["attach-app"], "deploy": [{"name": "web", "amount": 1}]})
         yield live
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-        close_trap(app)
 
 
 def attach(url, authorization, stdin=b"", then=b"", wait_before=0.0):

@@ -8,16 +8,13 @@ Flask test client.
 
 import re
 import socket
-import threading
 import time
 
 import pytest
 import requests
-from sim_client import OPERATION_DURATION
-from werkzeug.serving import make_server
+from sim_client import OPERATION_DURATION, served
 
 from scalingo_sim import close_trap, create_app
-from scalingo_sim.cli import QuietHandler
 from scalingo_sim.web import EXTENSION, TRAP_EXTENSION
 
 BASIC = ("", "tk-us-simulator")
@@ -57,16 +54,8 @@ class Live:
 @pytest.fixture
 def live():
     app = create_app({"operation_duration": OPERATION_DURATION, "trap": True})
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield Live(app, f"http://127.0.0.1:{server.server_port}")
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-        close_trap(app)
+    with served(app) as url:
+        yield Live(app, url)
 
 
 @pytest.fixture
