@@ -127,15 +127,8 @@ def one_off_json(app, one_off) -> dict:
 
 def one_off_admin_json(one_off) -> dict:
     """A one-off as created, for the admin API: never its env."""
-    return {
-        "id": one_off.id,
-        "label": one_off.label,
-        "app_id": one_off.app_id,
-        "command": one_off.command,
-        "size": one_off.size,
-        "detached": one_off.detached,
-        "created_at": iso(one_off.created_at),
-    }
+    shown = {key: getattr(one_off, key) for key in ("id", "label", "app_id", "command", "size", "detached")}
+    return {**shown, "created_at": iso(one_off.created_at)}
 
 
 def attach_run_json(run) -> dict:
