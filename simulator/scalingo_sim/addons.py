@@ -8,7 +8,7 @@ from flask import Blueprint, request
 from . import catalog, errors
 from .render import addon_json
 from .responses import json_response, no_content
-from .web import json_object, state, visible_app
+from .web import json_object, locked_app, state, visible_app
 
 bp = Blueprint("addons", __name__, url_prefix="/v1")
 
@@ -46,10 +46,7 @@ def categories():
 
 # ------------------------------------------------------------------ an app's addons
 def app_addon(app, addon_id):
-    addon = state().find_addon(app, addon_id)
-    if addon is None:
-        errors.abort(errors.not_found("addon"))
-    return addon
+    return errors.found(state().find_addon(app, addon_id), "addon")
 
 
 def wanted_plan(fields: dict, provider_id: str | None):
@@ -88,9 +85,7 @@ def show_addon(ident, addon_id):
 def provision_addon(ident):
     body = json_object()
     fields = body["addon"] if isinstance(body.get("addon"), dict) else {}
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (s, app):
         provider_id = fields.get("addon_provider_id")
         if not provider_id:
             # The documented error comes first when both are missing.
@@ -109,9 +104,7 @@ def provision_addon(ident):
 def change_plan(ident, addon_id):
     body = json_object()
     fields = body["addon"] if isinstance(body.get("addon"), dict) else {}
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (s, app):
         addon = app_addon(app, addon_id)
         _, plan = wanted_plan(fields, addon.provider_id)
         if addon.status(time.time()) == "suspended":
@@ -124,8 +117,6 @@ def change_plan(ident, addon_id):
 
 @bp.delete("/apps/<ident>/addons/<addon_id>")
 def delete_addon(ident, addon_id):
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (s, app):
         s.remove_addon(app, app_addon(app, addon_id))
         return no_content()

@@ -7,7 +7,17 @@ from flask import Blueprint, request
 
 from . import catalog, errors
 from .middleware import LOCATION_FIELDS, LOCATION_PLACEHOLDER
-from .render import app_json, collaborator_json, domain_json, iso, source_urls, stable_hex_id, user_json
+from .render import (
+    addon_admin_json,
+    app_json,
+    attach_run_json,
+    collaborator_json,
+    domain_json,
+    one_off_admin_json,
+    projects_json,
+    source_urls,
+    user_admin_json,
+)
 from .responses import json_response
 from .state import DEPLOYMENT_OUTCOMES, LETSENCRYPT_STATUSES, ContainerType, State, top_level
 from .web import attach_listener, base_url, json_object, state, trap
@@ -37,10 +47,7 @@ def bad_request(text: str):
 
 
 def admin_app(ident: str):
-    app = state().find_app(ident)
-    if app is None:
-        errors.abort(errors.not_found("app"))
-    return app
+    return errors.found(state().find_app(ident), "app")
 
 
 def is_number(value) -> bool:
@@ -85,8 +92,7 @@ def config():
             valid, expected = CONFIG_CHECKS[key]
             if not valid(value):
                 return bad_request(f"{key} must be {expected}")
-        with s.lock:
-            s.config.update(changes)
+        return json_response(s.update_config(changes))
     return json_response(dict(s.config))
 
 
@@ -105,7 +111,7 @@ def attach_runs():
     s = state()
     listener = attach_listener()
     with s.lock:
-        runs = [run.json() for run in s.attach_runs.values()]
+        runs = [attach_run_json(run) for run in s.attach_runs.values()]
     return json_response({"url": listener.url if listener else None, "runs": runs})
 
 
@@ -123,15 +129,6 @@ def requests_log():
 
 
 # ---------------------------------------------------------- users, auth
-def user_admin_json(user) -> dict:
-    return {
-        **user_json(user),
-        "free_trial": user.free_trial,
-        "payment_method": user.payment_method,
-        "projects": [{"id": p.id, "name": p.name} for p in user.projects],
-    }
-
-
 @bp.route("/users", methods=["GET", "POST"])
 def users():
     s = state()
@@ -160,11 +157,8 @@ def update_user(email):
         return bad_request("give free_trial and/or payment_method, true or false")
     s = state()
     with s.lock:
-        user = s.user_by_email(email)
-        if user is None:
-            return errors.not_found("user")
-        for key, value in switches.items():
-            setattr(user, key, value)
+        user = errors.found(s.user_by_email(email), "user")
+        s.set_user_switches(user, switches)
         return json_response({"user": user_admin_json(user)})
 
 
@@ -172,15 +166,7 @@ def update_user(email):
 def projects():
     s = state()
     with s.lock:
-        return json_response(
-            {
-                "projects": [
-                    {"id": p.id, "name": p.name, "owner": {"id": u.id, "email": u.email}}
-                    for u in s.users.values()
-                    for p in u.projects
-                ]
-            }
-        )
+        return json_response({"projects": projects_json(s.users.values())})
 
 
 @bp.post("/bearers/revoke")
@@ -235,11 +221,7 @@ def add_collaborator(ident):
     s = state()
     with s.lock:
         app = admin_app(ident)
-        if email != s.owner_of(app).email and email not in app.collaborators:
-            app.collaborators.append(email)
-        for member in s.collaborator_records(app):
-            if member.email == email.lower() and "is_limited" in body:
-                member.is_limited = is_limited
+        s.add_collaborator(app, email, is_limited if "is_limited" in body else None)
         return json_response({"collaborators": list(app.collaborators)}, 201)
 
 
@@ -249,9 +231,9 @@ def accept_invitation(ident, email):
     s = state()
     with s.lock:
         app = admin_app(ident)
-        member = next((m for m in s.collaborator_records(app) if m.email == email.lower()), None)
-        if member is None:
-            return errors.not_found("collaborator")
+        member = errors.found(
+            next((m for m in s.collaborator_records(app) if m.email == email.lower()), None), "collaborator"
+        )
         s.accept_invitation(app, member)
         return json_response({"collaborator": collaborator_json(s, app, member)})
 
@@ -282,9 +264,7 @@ def bulk_create(s: State, body: dict, parent=None):
         if parent is not None:
             owner = s.owner_of(parent)
         elif body.get("owner"):
-            owner = s.user_by_email(body["owner"])
-            if owner is None:
-                return errors.not_found("user")
+            owner = errors.found(s.user_by_email(body["owner"]), "user")
         else:
             owner = s.users[s.default_user_id]
         problems, seen = {}, set()
@@ -344,7 +324,7 @@ def force_status(ident):
     s = state()
     with s.lock:
         app = admin_app(ident)
-        app.forced_status = status
+        s.force_status(app, status)
         return json_response({"app": app_json(s, app, time.time())})
 
 
@@ -359,22 +339,8 @@ def clear_one_offs(ident):
 def attach(one_off_id):
     s = state()
     with s.lock:
-        one_off = s.one_offs.get(one_off_id)
-        if one_off is None:
-            return errors.not_found("container")
-        return json_response(
-            {
-                "container": {
-                    "id": one_off.id,
-                    "label": one_off.label,
-                    "app_id": one_off.app_id,
-                    "command": one_off.command,
-                    "size": one_off.size,
-                    "detached": one_off.detached,
-                    "created_at": iso(one_off.created_at),
-                }
-            }
-        )
+        one_off = errors.found(s.one_offs.get(one_off_id), "container")
+        return json_response({"container": one_off_admin_json(one_off)})
 
 
 # ------------------------------------------------------- operations, faults
@@ -388,10 +354,7 @@ def next_operation():
         return bad_request(f"outcome must be one of {', '.join(OUTCOMES)}")
     if error is not None and not isinstance(error, str):
         return bad_request("error must be a string")
-    s = state()
-    with s.lock:
-        s.next_operation = {"duration": duration, "outcome": outcome, "error": error}
-        return json_response({"next_operation": s.next_operation})
+    return json_response({"next_operation": state().set_next_operation(duration, outcome, error)})
 
 
 def fault_from(body: dict):
@@ -473,12 +436,12 @@ def faults():
             if isinstance(fault, str):
                 return bad_request(fault)
             if fresh:  # a test scenario's start: no earlier faults, an empty request log
-                s.faults = []
+                s.clear_faults()
                 s.clear_requests()
             s.add_fault(fault)
             return json_response({"fault": fault, "faults": list(s.faults)}, 201)
         if request.method == "DELETE":
-            s.faults = []
+            s.clear_faults()
         return json_response({"faults": [dict(f) for f in s.faults]})
 
 
@@ -500,7 +463,7 @@ def seed_addon(ident):
     s = state()
     with s.lock:
         addon = s.add_addon(admin_app(ident), provider_id, plan["id"], ready_in=delay)
-        return json_response({"addon": addon_admin_json(addon)}, 201)
+        return json_response({"addon": addon_admin_json(addon, time.time())}, 201)
 
 
 @bp.post("/apps/<ident>/addons/<addon_id>/status")
@@ -511,22 +474,9 @@ def force_addon_status(ident, addon_id):
         return bad_request(f"status must be null or one of {', '.join(catalog.ADDON_STATUSES)}")
     s = state()
     with s.lock:
-        addon = s.find_addon(admin_app(ident), addon_id)
-        if addon is None:
-            return errors.not_found("addon")
-        addon.forced_status = status
-        return json_response({"addon": addon_admin_json(addon)})
-
-
-def addon_admin_json(addon) -> dict:
-    """What tests need of an addon: never the variables' values (they are secrets)."""
-    return {
-        "id": addon.id,
-        "addon_provider_id": addon.provider_id,
-        "plan": catalog.ADDON_PLANS[addon.plan_id][1]["name"],
-        "status": addon.status(time.time()),
-        "variables": sorted(addon.variables),
-    }
+        addon = errors.found(s.find_addon(admin_app(ident), addon_id), "addon")
+        s.force_addon_status(addon, status)
+        return json_response({"addon": addon_admin_json(addon, time.time())})
 
 
 # ------------------------------------------------------------ deployments
@@ -545,10 +495,8 @@ def next_deployment():
         formation = formation_from(body["formation"])
         if isinstance(formation, str):
             return bad_request(formation)
-    s = state()
-    with s.lock:
-        s.next_deployment = {"duration": duration, "queued": queued, "outcome": outcome, "formation": formation}
-        return json_response({"next_deployment": {"duration": duration, "queued": queued, "outcome": outcome}})
+    state().set_next_deployment(duration, queued, outcome, formation)
+    return json_response({"next_deployment": {"duration": duration, "queued": queued, "outcome": outcome}})
 
 
 @bp.post("/sources")
@@ -568,9 +516,7 @@ def deployment_archive(ident, deployment_id):
     """The member names of the archive a deployment was built from, and its top-level entries."""
     s = state()
     with s.lock:
-        deployment = s.find_deployment(admin_app(ident), deployment_id)
-        if deployment is None:
-            return errors.not_found("deployment")
+        deployment = errors.found(s.find_deployment(admin_app(ident), deployment_id), "deployment")
         tops, one_folder = top_level(deployment.members)
         return json_response(
             {"members": deployment.members, "top_level": tops, "one_folder": one_folder, "problem": deployment.problem}
@@ -588,13 +534,6 @@ def letsencrypt_status(ident, domain):
     s = state()
     with s.lock:
         app = admin_app(ident)
-        found = next((d for d in app.domains if domain in (d.id, d.name)), None)
-        if found is None:
-            return errors.not_found("domain")
-        found.letsencrypt_status = status
-        base = found.name.removeprefix("*.")
-        dns = status == "dns_required"
-        found.acme_dns_fqdn = f"_acme-challenge.{base}" if dns else None
-        found.acme_dns_value = stable_hex_id("acme", found.id)[:22] if dns else None
-        found.acme_challenge_error = (body.get("error") or "the ACME challenge failed") if status == "error" else None
+        found = errors.found(s.find_domain(app, domain, by=("id", "name")), "domain")
+        s.set_letsencrypt(found, status, body.get("error"))
         return json_response({"domain": domain_json(found)})

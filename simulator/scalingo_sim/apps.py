@@ -6,9 +6,9 @@ import time
 from flask import Blueprint, request
 
 from . import catalog, errors
-from .render import app_json, paginate
+from .render import app_json
 from .responses import json_response, no_content
-from .web import current_user, json_body, json_object, page_params, state, visible_app
+from .web import current_user, json_body, json_object, locked_app, page_of, state, visible_app
 
 bp = Blueprint("apps", __name__, url_prefix="/v1")
 
@@ -54,6 +54,15 @@ def new_app(s, owner, fields: dict, parent=None):
     )
 
 
+def creation_fields() -> dict:
+    """The fields of an app to create, wrapped under "app"; 422 without them."""
+    body = json_body()
+    fields = body.get("app") if isinstance(body, dict) else None
+    if not isinstance(fields, dict):
+        errors.abort(errors.unprocessable({"app": ["missing field"]}))
+    return fields
+
+
 def check_current_name(app, current_name) -> None:
     if current_name != app.name:
         errors.abort(errors.current_name_mismatch())
@@ -75,10 +84,7 @@ def list_apps():
 
 @bp.post("/apps")
 def create_app():
-    body = json_body()
-    fields = body.get("app") if isinstance(body, dict) else None
-    if not isinstance(fields, dict):
-        return errors.unprocessable({"app": ["missing field"]})
+    fields = creation_fields()
     s = state()
     with s.lock:
         parent = None
@@ -100,9 +106,7 @@ def update_app(ident):
     body = json_object()
     # go-scalingo sends some settings unwrapped; Rails wraps them under "app".
     fields = body["app"] if isinstance(body.get("app"), dict) else body
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (s, app):
         current_name = request.args.get("current_name", body.get("current_name"))
         if current_name is not None:
             check_current_name(app, current_name)
@@ -131,30 +135,14 @@ def update_app(ident):
         ):
             return errors.not_found("project")
 
-        for setting in BOOLEAN_SETTINGS:
-            if setting in fields:
-                setattr(app, setting, fields[setting])
-        if "stack_id" in fields:
-            app.stack_id = fields["stack_id"]
-        if new_owner is not owner:
-            transfer(app, owner, new_owner)
-        if "project_id" in fields:
-            app.project_id = fields["project_id"]
-        app.updated_at = time.time()
+        settings = {key: fields[key] for key in (*BOOLEAN_SETTINGS, "stack_id", "project_id") if key in fields}
+        s.update_app(app, settings, new_owner)
         return json_response({"app": app_json(s, app, time.time())})
-
-
-def transfer(app, old_owner, new_owner) -> None:
-    """The former owner stays on as a collaborator; the app keeps its project."""
-    app.collaborators = [e for e in app.collaborators if e != new_owner.email] + [old_owner.email]
-    app.owner_id = new_owner.id
 
 
 @bp.delete("/apps/<ident>")
 def delete_app(ident):
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (s, app):
         check_current_name(app, request.args.get("current_name"))
         s.delete_app(app)
         return no_content()
@@ -163,9 +151,7 @@ def delete_app(ident):
 @bp.post("/apps/<ident>/rename")
 def rename_app(ident):
     body = json_object()
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (s, app):
         check_current_name(app, body.get("current_name"))
         new_name = body.get("new_name")
         taken = isinstance(new_name, str) and s.name_taken(new_name, exclude_id=app.id)
@@ -178,22 +164,14 @@ def rename_app(ident):
 
 @bp.post("/apps/<ident>/child_apps")
 def create_child_app(ident):
-    body = json_body()
-    fields = body.get("app") if isinstance(body, dict) else None
-    if not isinstance(fields, dict):
-        return errors.unprocessable({"app": ["missing field"]})
-    s = state()
-    with s.lock:
-        parent = visible_app(ident)
+    fields = creation_fields()
+    with locked_app(ident) as (s, parent):
         return created(s, new_app(s, s.owner_of(parent), fields, parent))
 
 
 @bp.get("/apps/<ident>/child_apps")
 def list_child_apps(ident):
-    s = state()
     now = time.time()
-    with s.lock:
-        parent = visible_app(ident)
-        page, per_page = page_params(s.config["max_per_page"])
-        children, meta = paginate(s.children(parent), page, per_page, s.config["pagination_style"])
+    with locked_app(ident) as (s, parent):
+        children, meta = page_of(s.children(parent))
         return json_response({"child_apps": [app_json(s, a, now) for a in children], "meta": meta})

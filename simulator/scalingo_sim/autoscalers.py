@@ -2,16 +2,12 @@
 (wrapped or not, PATCH or PUT), delete. A scale that changes the amount of an
 autoscaled type disables its autoscaler (see formation.py)."""
 
-import time
-import uuid
-
 from flask import Blueprint
 
 from . import catalog, errors
 from .render import autoscaler_json
 from .responses import json_response, no_content
-from .state import Autoscaler
-from .web import json_object, state, visible_app
+from .web import json_object, locked_app
 
 bp = Blueprint("autoscalers", __name__, url_prefix="/v1")
 
@@ -54,25 +50,18 @@ def problems_of(container_type: str, values: dict) -> dict:
 
 
 def find(app, autoscaler_id: str):
-    autoscaler = app.autoscaler(autoscaler_id)
-    if autoscaler is None:
-        errors.abort(errors.not_found("autoscaler"))
-    return autoscaler
+    return errors.found(app.autoscaler(autoscaler_id), "autoscaler")
 
 
 @bp.get("/apps/<ident>/autoscalers")
 def list_autoscalers(ident):
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (_, app):
         return json_response({"autoscalers": [autoscaler_json(app, a) for a in app.autoscalers]})
 
 
 @bp.get("/apps/<ident>/autoscalers/<autoscaler_id>")
 def show_autoscaler(ident, autoscaler_id):
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (_, app):
         return json_response({"autoscaler": autoscaler_json(app, find(app, autoscaler_id))})
 
 
@@ -82,9 +71,7 @@ def create_autoscaler(ident):
     fields = body.get("autoscaler")
     if not isinstance(fields, dict):
         return errors.unprocessable({"autoscaler": ["missing field"]})
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (s, app):
         container_type = fields.get("container_type")
         missing = {key: ["can't be blank"] for key in ("container_type", *FIELDS) if fields.get(key) is None}
         if missing:
@@ -96,15 +83,7 @@ def create_autoscaler(ident):
         problems = problems_of(container_type, fields)
         if problems:
             return errors.unprocessable(problems)
-        now = time.time()
-        autoscaler = Autoscaler(
-            id=f"sc-{uuid.uuid4()}",
-            container_type=container_type,
-            **{key: fields[key] for key in FIELDS},
-            created_at=now,
-            updated_at=now,
-        )
-        app.autoscalers.append(autoscaler)
+        autoscaler = s.add_autoscaler(app, container_type, {key: fields[key] for key in FIELDS})
         return json_response({"autoscaler": autoscaler_json(app, autoscaler)}, 201)
 
 
@@ -113,9 +92,7 @@ def update_autoscaler(ident, autoscaler_id):
     body = json_object()
     # The docs and most clients wrap the fields; go-scalingo sends them bare.
     fields = body["autoscaler"] if isinstance(body.get("autoscaler"), dict) else body
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (s, app):
         autoscaler = find(app, autoscaler_id)
         merged = {key: fields.get(key, getattr(autoscaler, key)) for key in FIELDS}
         problems = problems_of(autoscaler.container_type, merged)
@@ -123,18 +100,14 @@ def update_autoscaler(ident, autoscaler_id):
             problems["disabled"] = ["must be a boolean"]
         if problems:
             return errors.unprocessable(problems)
-        for key, value in merged.items():
-            setattr(autoscaler, key, value)
         if "disabled" in fields:
-            autoscaler.disabled = fields["disabled"]
-        autoscaler.updated_at = time.time()
+            merged["disabled"] = fields["disabled"]
+        s.update_autoscaler(autoscaler, merged)
         return json_response({"autoscaler": autoscaler_json(app, autoscaler)})
 
 
 @bp.delete("/apps/<ident>/autoscalers/<autoscaler_id>")
 def delete_autoscaler(ident, autoscaler_id):
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
-        app.autoscalers.remove(find(app, autoscaler_id))
+    with locked_app(ident) as (s, app):
+        s.remove_autoscaler(app, find(app, autoscaler_id))
         return no_content()

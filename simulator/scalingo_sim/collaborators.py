@@ -8,7 +8,7 @@ from flask import Blueprint, request
 from . import errors
 from .render import app_json, collaborator_json
 from .responses import json_response, no_content
-from .web import current_user, json_body, state, visible_app
+from .web import current_user, json_body, locked_app, state, visible_app
 
 bp = Blueprint("collaborators", __name__, url_prefix="/v1")
 
@@ -43,9 +43,7 @@ def limited_of(fields: dict, default):
 
 @bp.get("/apps/<ident>/collaborators")
 def list_collaborators(ident):
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (s, app):
         return json_response({"collaborators": [collaborator_json(s, app, m) for m in s.collaborator_records(app)]})
 
 
@@ -70,10 +68,7 @@ def invite(ident):
 
 
 def found(s, app, collaborator_id: str):
-    member = s.find_collaborator(app, collaborator_id)
-    if member is None:
-        errors.abort(errors.not_found("collaborator"))
-    return member
+    return errors.found(s.find_collaborator(app, collaborator_id), "collaborator")
 
 
 @bp.route("/apps/<ident>/collaborators/<collaborator_id>", methods=["PATCH", "PUT"])

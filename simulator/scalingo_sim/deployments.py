@@ -10,10 +10,10 @@ from urllib.parse import parse_qs, urlsplit
 from flask import Blueprint, request
 
 from . import catalog, errors
-from .render import deployment_json, paginate, source_urls
+from .render import deployment_json, source_urls
 from .responses import json_response, no_content, text_response
 from .state import Deployment, archive_members, top_level
-from .web import base_url, json_object, page_params, state, visible_app
+from .web import base_url, json_object, locked_app, page_of, state, visible_app
 
 bp = Blueprint("deployments", __name__, url_prefix="/v1")
 sources_bp = Blueprint("sources", __name__)
@@ -76,21 +76,14 @@ def output_text(app, d: Deployment, now: float) -> str:
 
 # --------------------------------------------------------------------- routes
 def app_deployment(app, deployment_id: str) -> Deployment:
-    found = state().find_deployment(app, deployment_id)
-    if found is None:
-        errors.abort(errors.not_found("deployment"))
-    return found
+    return errors.found(state().find_deployment(app, deployment_id), "deployment")
 
 
 @bp.get("/apps/<ident>/deployments")
 def list_deployments(ident):
-    s = state()
     now = time.time()
-    with s.lock:
-        app = visible_app(ident)
-        page, per_page = page_params(s.config["max_per_page"])
-        newest_first = list(reversed(app.deployments))
-        chunk, meta = paginate(newest_first, page, per_page, s.config["pagination_style"])
+    with locked_app(ident) as (s, app):
+        chunk, meta = page_of(list(reversed(app.deployments)))
         return json_response(
             {"deployments": [deployment_json(s, app, d, now, base_url()) for d in chunk], "meta": meta}
         )
@@ -106,9 +99,7 @@ def create_deployment(ident):
         problems["source_url"] = ["can't be blank"]
     if git_ref is not None and (not isinstance(git_ref, str) or git_ref.startswith("-")):
         problems["git_ref"] = ["is invalid: it cannot start with a dash"]
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (s, app):
         if problems:
             return errors.unprocessable(problems)
         members, problem = fetch(source_url)
@@ -118,9 +109,7 @@ def create_deployment(ident):
 
 @bp.get("/apps/<ident>/deployments/<deployment_id>")
 def show_deployment(ident, deployment_id):
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (s, app):
         return json_response(
             {"deployment": deployment_json(s, app, app_deployment(app, deployment_id), time.time(), base_url())}
         )
@@ -128,9 +117,7 @@ def show_deployment(ident, deployment_id):
 
 @bp.get("/apps/<ident>/deployments/<deployment_id>/output")
 def deployment_output(ident, deployment_id):
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (_, app):
         return text_response(output_text(app, app_deployment(app, deployment_id), time.time()))
 
 

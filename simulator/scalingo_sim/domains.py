@@ -5,7 +5,6 @@ way the API shows them: a subject in OpenSSL's one-line form, a key description,
 """
 
 import re
-import time
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -15,8 +14,8 @@ from flask import Blueprint
 from . import errors
 from .render import domain_json
 from .responses import json_response, no_content
-from .state import Domain, new_hex_id
-from .web import json_object, state, visible_app
+from .state import Domain
+from .web import json_object, locked_app, state, visible_app
 
 bp = Blueprint("domains", __name__, url_prefix="/v1")
 
@@ -81,10 +80,7 @@ def read_certificate(cert_pem, key_pem):
 
 # ------------------------------------------------------------------ domains
 def find_domain(app, ident: str) -> Domain:
-    domain = next((d for d in app.domains if d.id == ident), None)
-    if domain is None:
-        errors.abort(errors.not_found("domain"))
-    return domain
+    return errors.found(state().find_domain(app, ident), "domain")
 
 
 def fields_of_body() -> dict:
@@ -117,19 +113,6 @@ def check_settings(fields: dict, name: str, problems: dict):
     return facts if facts else False
 
 
-def apply_settings(app, domain: Domain, fields: dict, cert) -> None:
-    if "letsencrypt_enabled" in fields:
-        domain.letsencrypt_enabled = fields["letsencrypt_enabled"]
-    if cert is not False:
-        domain.cert = cert
-    if "canonical" in fields:
-        if fields["canonical"]:
-            # One canonical domain per app: setting one unsets the other.
-            for other in app.domains:
-                other.canonical = False
-        domain.canonical = fields["canonical"]
-
-
 @bp.get("/apps/<ident>/domains")
 def list_domains(ident):
     s = state()
@@ -147,9 +130,7 @@ def show_domain(ident, domain_id):
 @bp.post("/apps/<ident>/domains")
 def add_domain(ident):
     fields = fields_of_body()
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (s, app):
         name = fields.get("name")
         problems = {}
         if not isinstance(name, str) or not name.strip():
@@ -164,31 +145,26 @@ def add_domain(ident):
             return errors.unprocessable(problems)
         if len(app.domains) >= MAX_DOMAINS:
             return errors.domain_limit(MAX_DOMAINS)
-        domain = Domain(id=new_hex_id(), app_id=app.id, name=name.lower(), created_at=time.time())
-        apply_settings(app, domain, fields, cert)
-        app.domains.append(domain)
+        domain = s.add_domain(app, name.lower())
+        s.set_domain(app, domain, fields, cert)
         return json_response({"domain": domain_json(domain)}, 201)
 
 
 @bp.route("/apps/<ident>/domains/<domain_id>", methods=["PATCH", "PUT"])
 def update_domain(ident, domain_id):
     fields = fields_of_body()
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (s, app):
         domain = find_domain(app, domain_id)
         problems = {}
         cert = check_settings(fields, domain.name, problems)
         if problems:
             return errors.unprocessable(problems)
-        apply_settings(app, domain, fields, cert)
+        s.set_domain(app, domain, fields, cert)
         return json_response({"domain": domain_json(domain)})
 
 
 @bp.delete("/apps/<ident>/domains/<domain_id>")
 def remove_domain(ident, domain_id):
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
-        app.domains.remove(find_domain(app, domain_id))
+    with locked_app(ident) as (s, app):
+        s.remove_domain(app, find_domain(app, domain_id))
         return no_content()

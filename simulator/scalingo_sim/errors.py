@@ -1,11 +1,12 @@
 """Every error response of the simulator, in Scalingo's shapes."""
 
-from typing import NoReturn
+from typing import NoReturn, TypeVar
 
 from flask import abort as _flask_abort
 
 from .responses import json_response, text_response
 
+T = TypeVar("T")
 NOT_AUTHORIZED = "You are not authorized to do this operation"
 
 
@@ -78,6 +79,13 @@ def internal_error():
 def abort(response) -> NoReturn:
     """Stop the view now and answer with this response."""
     _flask_abort(response)
+
+
+def found(value: T | None, resource: str) -> T:
+    """The value; when it is None, stop the view with the API's 404 naming this resource."""
+    if value is None:
+        abort(not_found(resource))
+    return value
 
 
 def free_trial_exceeded():

@@ -7,9 +7,9 @@ import time
 from flask import Blueprint
 
 from . import catalog, errors
-from .render import formation_json, iso, operation_json, ps_json
+from .render import formation_json, one_off_json, operation_json, ps_json
 from .responses import json_response, text_response
-from .web import attach_listener, base_url, json_body, json_object, state, visible_app
+from .web import attach_listener, base_url, json_body, json_object, locked_app, state, visible_app
 
 bp = Blueprint("formation", __name__, url_prefix="/v1")
 
@@ -83,10 +83,8 @@ def scale_request(app, requested) -> dict:
 @bp.post("/apps/<ident>/scale")
 def scale(ident):
     body = json_object()
-    s = state()
     now = time.time()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (s, app):
         requested = body.get("containers")
         if not isinstance(requested, list):
             return errors.unprocessable({"containers": ["missing field"]})
@@ -94,11 +92,7 @@ def scale(ident):
         refuse_if_busy(s, app, now)
         if all((app.container_type(n).amount, app.container_type(n).size) == v for n, v in changes.items()):
             return errors.error(400, "no change in containers formation")
-        for name, (amount, size) in changes.items():
-            container = app.container_type(name)
-            if amount != container.amount:
-                app.scaled_by_hand(name)
-            container.amount, container.size = amount, size
+        s.scale_app(app, changes)
         if not app.deployed:
             return json_response(formation_json(app), 200)
         op = s.start_operation(app, "scale")
@@ -125,10 +119,8 @@ def restart(ident):
     scope = body.get("scope") if isinstance(body, dict) else None
     if scope is not None and not isinstance(scope, list):
         scope = [scope]
-    s = state()
     now = time.time()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (s, app):
         if not app.deployed:
             return errors.app_not_deployed()
         unknown = [item for item in scope or [] if not in_scope(app, item)]
@@ -164,27 +156,19 @@ def run_request(body: dict) -> tuple[str, dict, str, bool]:
 @bp.post("/apps/<ident>/run")
 def run(ident):
     body = json_object()
-    s = state()
     now = time.time()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (s, app):
         command, env, size, detached = run_request(body)
         if not app.deployed:
             return errors.app_not_deployed()
         if len(s.live_one_offs(app, now)) >= catalog.MAX_ONE_OFFS_PER_APP:
             return errors.unprocessable({"app": ["too many one-off containers"]})
         one_off, op = s.add_one_off(app, command, env, size, detached)
-        container = {
-            "id": one_off.id,
-            "type": "one-off",
-            "type_index": one_off.type_index,
-            "label": one_off.label,
-            "created_at": iso(one_off.created_at),
-            "memory": float(catalog.CONTAINER_SIZES[size]["memory"]),
-            "state": "booting",
-            "app": {"name": app.name, "id": app.id},
+        answer = {
+            "container": one_off_json(app, one_off),
+            "operation_url": operation_url(ident, op.id),
+            "operation": op.id,
         }
-        answer = {"container": container, "operation_url": operation_url(ident, op.id), "operation": op.id}
         if not detached:
             answer["attach_url"] = attach_url(one_off)
         return json_response(answer)
@@ -192,9 +176,7 @@ def run(ident):
 
 @bp.get("/apps/<ident>/operations/<op_id>")
 def operation(ident, op_id):
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (s, app):
         op = s.operations.get(op_id)
         if op is None or op.app_id != app.id:
             return errors.not_found("operation")

@@ -7,9 +7,9 @@ import time
 from flask import Blueprint, request
 
 from . import catalog, errors
-from .render import app_json, archive_time, iso_seconds, running_containers
+from .render import app_json, archive_json, container_stats_json, metric_point_json, running_containers
 from .responses import json_response, no_content, text_response
-from .web import base_url, state, visible_app
+from .web import base_url, locked_app, state, visible_app
 
 bp = Blueprint("info", __name__, url_prefix="/v1")
 logs_bp = Blueprint("logs", __name__)
@@ -37,9 +37,7 @@ def container_sizes():
 
 @bp.get("/apps/<ident>/logs")
 def logs_url(ident):
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (s, app):
         token = s.new_logs_token(app)
         return json_response(
             {
@@ -98,16 +96,9 @@ def logs_archives(ident):
         {
             "next_cursor": next_cursor,
             "has_more": has_more,
-            "archives": [
-                {"url": a["url"], "size": a["size"], "from": archive_time(a["from"]), "to": archive_time(a["to"])}
-                for a in page
-            ],
+            "archives": [archive_json(a) for a in page],
         }
     )
-
-
-def _seed(text: str) -> int:
-    return sum(ord(c) * (i + 1) for i, c in enumerate(text))
 
 
 @bp.get("/apps/<ident>/stats")
@@ -115,24 +106,7 @@ def stats(ident):
     s = state()
     with s.lock:
         containers = running_containers(visible_app(ident))
-    items = []
-    for label, _, container in containers:
-        seed = _seed(label)
-        limit = catalog.CONTAINER_SIZES[container.size]["memory"]
-        usage = limit * (25 + seed % 50) // 100
-        items.append(
-            {
-                "id": label,
-                "cpu_usage": seed % 20,
-                "memory_usage": usage,
-                "memory_limit": limit,
-                "highest_memory_usage": usage + limit // 50,
-                "swap_usage": (seed % 4) * 4096,
-                "swap_limit": limit * 3,
-                "highest_swap_usage": (seed % 4) * 8192,
-            }
-        )
-    return json_response({"stats": items})
+    return json_response({"stats": [container_stats_json(label, container) for label, _, container in containers]})
 
 
 def since_hours() -> int:
@@ -158,9 +132,7 @@ def point_value(metric: str, i: int, memory: int) -> float:
 @bp.get("/apps/<ident>/stats/<metric>/<container_type>", defaults={"index": None})
 @bp.get("/apps/<ident>/stats/<metric>/<container_type>/<index>")
 def metric_series(ident, metric, container_type, index):
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (_, app):
         if metric not in SERIES_METRICS:
             return errors.error(400, "invalid metric")
         memory = catalog.CONTAINER_SIZES[catalog.DEFAULT_SIZE]["memory"]
@@ -176,7 +148,7 @@ def metric_series(ident, metric, container_type, index):
     count = since_hours() * 60
     end = int(time.time()) // 60 * 60
     points = [
-        {"time": iso_seconds(end - (count - 1 - i) * 60), "value": None if i == 0 else point_value(metric, i, memory)}
+        metric_point_json(end - (count - 1 - i) * 60, None if i == 0 else point_value(metric, i, memory))
         for i in range(count)
     ]
     return json_response(points)
@@ -184,9 +156,7 @@ def metric_series(ident, metric, container_type, index):
 
 @bp.get("/apps/<ident>/stats/<metric>/recommended_value")
 def recommended_value(ident, metric):
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (_, app):
         if metric not in RECOMMENDED:
             return errors.error(400, "invalid metric")
         container_type = request.args.get("container_type")
@@ -197,4 +167,4 @@ def recommended_value(ident, metric):
         if not app.deployed:
             return errors.no_metrics()
     midnight = int(time.time()) // 86400 * 86400
-    return json_response({"time": iso_seconds(midnight), "value": RECOMMENDED[metric]})
+    return json_response(metric_point_json(midnight, RECOMMENDED[metric]))

@@ -1,11 +1,10 @@
 """JSON shapes of the API's resources."""
 
-import hashlib
 import math
 from datetime import UTC, datetime, timedelta
 
 from . import catalog
-from .state import DEPLOYMENT_OUTCOMES
+from .state import DEPLOYMENT_OUTCOMES, new_hex_id, stable_hex_id
 
 
 def iso(epoch: float | None) -> str | None:
@@ -25,12 +24,23 @@ def archive_time(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%a %b %d %H:%M:%S +0000 UTC %Y")
 
 
-def stable_hex_id(*parts: str) -> str:
-    return hashlib.sha1("/".join(parts).encode()).hexdigest()[:24]
-
-
 def user_json(user) -> dict:
     return {"username": user.username, "email": user.email, "id": user.id, "flags": {}}
+
+
+def user_admin_json(user) -> dict:
+    """A user as the admin API shows it: with its billing switches and projects."""
+    return {
+        **user_json(user),
+        "free_trial": user.free_trial,
+        "payment_method": user.payment_method,
+        "projects": [{"id": p.id, "name": p.name} for p in user.projects],
+    }
+
+
+def projects_json(users) -> list[dict]:
+    """Every project of these users, with its owner (the admin API's list)."""
+    return [{"id": p.id, "name": p.name, "owner": {"id": u.id, "email": u.email}} for u in users for p in u.projects]
 
 
 def app_json(state, app, now: float) -> dict:
@@ -101,6 +111,45 @@ def operation_json(op, now: float, attach_url: str | None = None) -> dict:
     return body
 
 
+def one_off_json(app, one_off) -> dict:
+    """The container of a one-off just started (the answer to a run)."""
+    return {
+        "id": one_off.id,
+        "type": "one-off",
+        "type_index": one_off.type_index,
+        "label": one_off.label,
+        "created_at": iso(one_off.created_at),
+        "memory": float(catalog.CONTAINER_SIZES[one_off.size]["memory"]),
+        "state": "booting",
+        "app": {"name": app.name, "id": app.id},
+    }
+
+
+def one_off_admin_json(one_off) -> dict:
+    """A one-off as created, for the admin API: never its env."""
+    shown = {key: getattr(one_off, key) for key in ("id", "label", "app_id", "command", "size", "detached")}
+    return {**shown, "created_at": iso(one_off.created_at)}
+
+
+def attach_run_json(run) -> dict:
+    """What the attach listener knows of an attached one-off, for the admin API: never its env or uploads."""
+    return {
+        "container_id": run.one_off_id,
+        "app": run.app_name,
+        "label": run.label,
+        "command": run.command,
+        "state": run.state,
+        "exit_code": run.exit_code,
+        "uploads": [{"name": name, "size": len(data)} for name, data in run.uploads.items()],
+        "stdin_bytes": run.stdin_bytes,
+        "eot": run.eot,
+        "ctrl_c": run.ctrl_c,
+        "cut": run.cut,
+        "connects": run.connects,
+        "requests": [dict(r) for r in run.requests],
+    }
+
+
 def running_containers(app) -> list[tuple[str, int, object]]:
     """(label, index, container type) of each container of a deployed formation."""
     if not app.deployed:
@@ -144,6 +193,36 @@ def ps_json(state, app, now: float) -> list[dict]:
             }
         )
     return items
+
+
+def archive_json(archive: dict) -> dict:
+    return {
+        "url": archive["url"],
+        "size": archive["size"],
+        "from": archive_time(archive["from"]),
+        "to": archive_time(archive["to"]),
+    }
+
+
+def container_stats_json(label: str, container) -> dict:
+    """A running container's real-time stats: fake numbers, always the same for the same label and size."""
+    seed = sum(ord(c) * (i + 1) for i, c in enumerate(label))
+    limit = catalog.CONTAINER_SIZES[container.size]["memory"]
+    usage = limit * (25 + seed % 50) // 100
+    return {
+        "id": label,
+        "cpu_usage": seed % 20,
+        "memory_usage": usage,
+        "memory_limit": limit,
+        "highest_memory_usage": usage + limit // 50,
+        "swap_usage": (seed % 4) * 4096,
+        "swap_limit": limit * 3,
+        "highest_swap_usage": (seed % 4) * 8192,
+    }
+
+
+def metric_point_json(epoch: float, value: float | None) -> dict:
+    return {"time": iso_seconds(epoch), "value": value}
 
 
 def pagination_meta(style: str, page: int, total_pages: int, total_count: int, per_page: int) -> dict:
@@ -191,6 +270,17 @@ def addon_json(addon, now: float) -> dict:
         "updated_at": iso(addon.provisioned_at),
         "hds_resource": False,
         "status": addon.status(now),
+    }
+
+
+def addon_admin_json(addon, now: float) -> dict:
+    """What tests need of an addon: never the variables' values (they are secrets)."""
+    return {
+        "id": addon.id,
+        "addon_provider_id": addon.provider_id,
+        "plan": catalog.ADDON_PLANS[addon.plan_id][1]["name"],
+        "status": addon.status(now),
+        "variables": sorted(addon.variables),
     }
 
 
@@ -305,6 +395,17 @@ def domain_json(domain) -> dict:
 def variable_json(app, variable: dict, value: str | None = None) -> dict:
     value = variable["value"] if value is None else value
     return {"id": variable["id"], "app_id": app.id, "name": variable["name"], "value": value}
+
+
+def failed_variable_json(app, fields: dict, problems: dict) -> dict:
+    """One refused variable of a bulk update, with its errors (it gets an id though it is not saved)."""
+    return {
+        "id": new_hex_id(),
+        "app_id": app.id,
+        "name": fields.get("name"),
+        "value": fields.get("value"),
+        "errors": problems,
+    }
 
 
 def source_urls(source, base: str) -> dict:

@@ -6,10 +6,9 @@ import re
 from flask import Blueprint, request
 
 from . import errors
-from .render import stable_hex_id, variable_json
+from .render import failed_variable_json, variable_json
 from .responses import json_response, no_content
-from .state import new_hex_id
-from .web import json_body, json_object, state, visible_app
+from .web import json_body, json_object, locked_app, state
 
 bp = Blueprint("variables", __name__, url_prefix="/v1")
 
@@ -51,26 +50,8 @@ def problems(fields: dict) -> dict:
     return {key: texts for key, texts in found.items() if texts}
 
 
-def find(app, name: str) -> dict | None:
-    return next((v for v in app.variables if v["name"] == name), None)
-
-
-def upsert(app, name: str, value: str) -> tuple[dict, bool]:
-    """(variable, created): a name that exists gets the new value."""
-    variable = find(app, name)
-    if variable is not None:
-        variable["value"] = value
-        return variable, False
-    variable = {"id": new_hex_id(), "name": name, "value": value}
-    app.variables.append(variable)
-    return variable, True
-
-
 def by_id(app, variable_id: str) -> dict:
-    variable = next((v for v in app.variables if v["id"] == variable_id), None)
-    if variable is None:
-        errors.abort(errors.not_found("variable"))
-    return variable
+    return errors.found(state().variable_by_id(app, variable_id), "variable")
 
 
 def wrapped(body: dict, root: str) -> dict:
@@ -82,16 +63,8 @@ def wrapped(body: dict, root: str) -> dict:
 @bp.get("/apps/<ident>/variables")
 def list_variables(ident):
     raw = request.args.get("aliases", "true").lower() != "false"
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
-        # The variables the app's addons injected are listed with the app's own, as Scalingo does.
-        injected = [
-            {"id": stable_hex_id(app.id, "variable", name), "name": name, "value": value}
-            for name, value in s.addon_variables(app)
-            if find(app, name) is None
-        ]
-        variables = app.variables + injected
+    with locked_app(ident) as (s, app):
+        variables = s.listed_variables(app)
         values = {v["name"]: v["value"] for v in variables}
 
         def shown(variable):
@@ -106,22 +79,18 @@ def list_variables(ident):
 @bp.post("/apps/<ident>/variables")
 def create_variable(ident):
     fields = wrapped(json_object(), "variable")
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (s, app):
         found = problems(fields)
         if found:
             return errors.unprocessable(found)
-        variable, created = upsert(app, fields["name"], fields["value"])
+        variable, created = s.upsert_variable(app, fields["name"], fields["value"])
         return json_response({"variable": variable_json(app, variable)}, 201 if created else 200)
 
 
 @bp.put("/apps/<ident>/variables")
 def bulk_update(ident):
     items = json_object().get("variables")
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (s, app):
         if not isinstance(items, list):
             return errors.unprocessable({"variables": ["must be a list of variables"]})
         saved, failed = [], []
@@ -130,17 +99,9 @@ def bulk_update(ident):
             fields = item if isinstance(item, dict) else {}
             found = problems(fields)
             if found:
-                failed.append(
-                    {
-                        "id": new_hex_id(),
-                        "app_id": app.id,
-                        "name": fields.get("name"),
-                        "value": fields.get("value"),
-                        "errors": found,
-                    }
-                )
+                failed.append(failed_variable_json(app, fields, found))
                 continue
-            saved.append(upsert(app, fields["name"], fields["value"])[0])
+            saved.append(s.upsert_variable(app, fields["name"], fields["value"])[0])
         if failed:
             return errors.variables_failed(failed)
         return json_response({"variables": [variable_json(app, v) for v in saved]})
@@ -149,24 +110,20 @@ def bulk_update(ident):
 @bp.route("/apps/<ident>/variables/<variable_id>", methods=["PATCH", "PUT"])
 def update_variable(ident, variable_id):
     fields = wrapped(json_object(), "variable")
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (s, app):
         variable = by_id(app, variable_id)
         # Only the value changes; renaming is creating another variable.
         found = value_problems(fields.get("value"))
         if found:
             return errors.unprocessable({"value": found})
-        variable["value"] = fields["value"]
+        s.set_variable_value(variable, fields["value"])
         return json_response({"variable": variable_json(app, variable)})
 
 
 @bp.delete("/apps/<ident>/variables/<variable_id>")
 def delete_variable(ident, variable_id):
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
-        app.variables.remove(by_id(app, variable_id))
+    with locked_app(ident) as (s, app):
+        s.remove_variables(app, [by_id(app, variable_id)["id"]])
         return no_content()
 
 
@@ -177,11 +134,9 @@ def bulk_delete(ident):
     ids = body.get("variable_ids") if isinstance(body, dict) else None
     if ids is None:
         ids = request.args.getlist("variable_ids[]") or request.args.getlist("variable_ids") or None
-    s = state()
-    with s.lock:
-        app = visible_app(ident)
+    with locked_app(ident) as (s, app):
         if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
             return errors.unprocessable({"variable_ids": ["can't be blank"]})
         # Ids that are not the app's variables are ignored (choice: the real answer is not known).
-        app.variables = [v for v in app.variables if v["id"] not in ids]
+        s.remove_variables(app, ids)
         return no_content()

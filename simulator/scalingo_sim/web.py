@@ -1,10 +1,13 @@
 """Small request/response helpers shared by the blueprints."""
 
+import contextlib
 import json
+from collections.abc import Iterator
 
 from flask import current_app, g, request
 
 from . import errors
+from .render import paginate
 
 EXTENSION = "scalingo_sim"
 TRAP_EXTENSION = "scalingo_sim.trap"
@@ -68,6 +71,14 @@ def visible_app(ident: str):
     return app
 
 
+@contextlib.contextmanager
+def locked_app(ident: str) -> Iterator[tuple]:
+    """(state, the visible app) with the state's lock held: a view that reads, checks and writes holds it."""
+    s = state()
+    with s.lock:
+        yield s, visible_app(ident)
+
+
 def page_params(max_per_page: int) -> tuple[int, int]:
     """(page, per_page) of a paginated list's query; a missing, unreadable or non-positive value is its default."""
 
@@ -79,3 +90,10 @@ def page_params(max_per_page: int) -> tuple[int, int]:
         return value if value >= 1 else default
 
     return positive("page", 1), min(positive("per_page", DEFAULT_PER_PAGE), max_per_page)
+
+
+def page_of(items: list) -> tuple[list, dict]:
+    """The page of `items` the query asks for, and the `meta` of a paginated list in the configured style."""
+    config = state().config
+    page, per_page = page_params(config["max_per_page"])
+    return paginate(items, page, per_page, config["pagination_style"])

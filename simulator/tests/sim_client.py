@@ -3,6 +3,7 @@
 import base64
 import contextlib
 import threading
+from collections.abc import Iterator
 
 import requests
 from werkzeug.serving import make_server
@@ -11,6 +12,21 @@ from scalingo_sim import close_trap, create_app
 from scalingo_sim.cli import QuietHandler
 
 OPERATION_DURATION = 0.2
+
+
+@contextlib.contextmanager
+def served(app) -> Iterator[str]:
+    """The simulator app served on a free loopback port, for clients that need real sockets: its URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+        close_trap(app)
 
 
 class Sim:
@@ -67,16 +83,8 @@ BASIC = ("", "tk-us-simulator")
 def serving(config):
     """The simulator (with `config`) on a real server on 127.0.0.1, in this process: (app, url)."""
     app = create_app({"operation_duration": OPERATION_DURATION, **config})
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield app, f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-        close_trap(app)
+    with served(app) as url:
+        yield app, url
 
 
 class Live:
