@@ -98,7 +98,7 @@ def unknown_names(names: list[str], known: list[dict], what: str) -> str | None:
     unknown = [name for name in dict.fromkeys(names) if name not in valid]
     if not unknown:
         return None
-    return f"unknown {what}: {', '.join(unknown)}; Scalingo's are: {', '.join(sorted(valid)) or 'none'}"
+    return f"unknown {what}: {', '.join(unknown)}; the known ones are: {', '.join(sorted(valid)) or 'none'}"
 
 
 def duration_ns(text: Any) -> int | None:

@@ -369,7 +369,7 @@ class Alerts(Resource):
             reply = self.client.request(
                 "POST", self.path(), {"alert": body}, ok=(201,), action=f"could not create alert {label(item)}"
             )
-            return dict({"notifiers": body.get("notifiers", [])}, **reply.take("alert", fields=ALERT_FIELDS))
+            return {"notifiers": body.get("notifiers", []), **reply.take("alert", fields=ALERT_FIELDS)}
 
         # Scalingo does not refuse a second alert alike: a lost POST is looked for before it is sent again.
         return self.act(lambda: body, lambda: self.write(send, lambda: self.find(self.list(), item), look=True))
@@ -379,7 +379,7 @@ class Alerts(Resource):
             action = f"could not update alert {label(item)}"
             reply = self.client.request("PATCH", self.path(current), {"alert": body}, action=action)
             # Scalingo's answer to an update has no notifiers: they are what was sent, or what they were.
-            return dict(current, **body, **reply.take("alert", fields=ALERT_FIELDS))
+            return {**current, **body, **reply.take("alert", fields=ALERT_FIELDS)}
 
         def landed():
             now = self.find(self.list(), item)
