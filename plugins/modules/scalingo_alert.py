@@ -203,6 +203,7 @@ removed:
 """
 
 import math
+from typing import Any
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._api import api_path
 from ansible_collections.scalingo.cloud.plugins.module_utils._checks import (
@@ -287,20 +288,20 @@ def input_problems(params: dict) -> list[str]:
 
 
 class Alerts(Resource):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.app = self.params["app"]
         self.wanted = wanted(self.params)
-        self.names = {}  # notifier id -> name, read when notifiers are given
+        self.names: dict[str, str] = {}  # notifier id -> name, read when notifiers are given
 
-    def path(self, alert=None):
+    def path(self, alert: dict | None = None) -> str:
         return api_path("apps", self.app, "alerts", *([alert["id"]] if alert else []))
 
-    def list(self):
+    def read(self) -> list[dict]:
         action = f"could not list the alerts of app '{self.app}'"
         return self.client.get(self.path(), "alerts", list, ALERT_FIELDS, action=action)
 
-    def find(self, alerts, item):
+    def find(self, alerts: list[dict], item: dict) -> dict | None:
         """The alert with the identity of `item` among `alerts`, or None; fails when there are several."""
         found = [alert for alert in alerts if identity(alert) == identity(item)]
         if len(found) > 1:
@@ -308,7 +309,7 @@ class Alerts(Resource):
             self.fail(f"app '{self.app}' has {len(found)} alerts {label(item)} ({ids}): delete all but one")
         return found[0] if found else None
 
-    def resolve_notifiers(self):
+    def resolve_notifiers(self) -> None:
         names = sorted({name for item in self.wanted for name in item["notifiers"] or []})
         if not any(item["notifiers"] is not None for item in self.wanted):
             return
@@ -316,9 +317,14 @@ class Alerts(Resource):
         problem = unknown_names(names, known, f"notifiers of app '{self.app}'")
         if problem:
             self.fail(problem)
+        twice = sorted(
+            {n["name"] for n in known if n["name"] in names and [m["name"] for m in known].count(n["name"]) > 1}
+        )
+        if twice:
+            self.fail(f"app '{self.app}' has several notifiers named {', '.join(twice)}: give each a name of its own")
         self.names = {n["id"]: n["name"] for n in known}
 
-    def desired(self, item):
+    def desired(self, item: dict) -> dict:
         """The settings `item` gives, as the API holds them (nanoseconds, a Go duration, notifier ids)."""
         ids = {name: ident for ident, name in self.names.items()}
         values = {key: item[key] for key in SETTINGS if item[key] is not None}
@@ -329,7 +335,7 @@ class Alerts(Resource):
             values["notifiers"] = [ids[name] for name in values["notifiers"]]
         return values
 
-    def changes(self, current, item):
+    def changes(self, current: dict, item: dict) -> dict:
         """The body that makes `current` as `item` wants (durations compared by length, notifiers as sets)."""
         body = {}
         for key, value in self.desired(item).items():
@@ -346,49 +352,51 @@ class Alerts(Resource):
                 body[key] = go_duration(value) if key == "remind_every" else value
         return body
 
-    def shown(self, alert, item):
+    def shown(self, alert: dict | None, item: dict | None) -> dict:
         """Diff side of one alert: its state and the settings the task gives, notifiers by name."""
         if alert is None:
             return {"state": "absent"}
-        side = {"state": "present"}
+        side: dict[str, Any] = {"state": "present"}
         for key in SETTINGS:
             if item is not None and item[key] is not None:
                 value = alert.get(key)
+                nanoseconds = duration_ns(value) if key in DURATIONS else None
                 if key == "notifiers" and isinstance(value, list):
-                    value = sorted(self.names.get(i, i) for i in map(str, value))
-                side[key] = go_duration(duration_ns(value)) if key in DURATIONS and duration_ns(value) else value
+                    side[key] = sorted(self.names.get(i, i) for i in map(str, value))
+                else:
+                    side[key] = go_duration(nanoseconds) if nanoseconds else value
         return side
 
     # -- writes ---------------------------------------------------------------------
 
-    def create(self, item):
+    def create(self, item: dict) -> dict:
         kind, metric, below = identity(item)
         body = dict(self.changes({}, item), container_type=kind, metric=metric, send_when_below=below)
 
-        def send():
+        def send() -> dict:
             reply = self.client.request(
                 "POST", self.path(), {"alert": body}, ok=(201,), action=f"could not create alert {label(item)}"
             )
             return {"notifiers": body.get("notifiers", []), **reply.take("alert", fields=ALERT_FIELDS)}
 
         # Scalingo does not refuse a second alert alike: a lost POST is looked for before it is sent again.
-        return self.act(lambda: body, lambda: self.write(send, lambda: self.find(self.list(), item), look=True))
+        return self.act(lambda: body, lambda: self.write(send, lambda: self.find(self.read(), item), look=True))
 
-    def update(self, current, item, body):
-        def send():
+    def update(self, current: dict, item: dict, body: dict) -> dict:
+        def send() -> dict:
             action = f"could not update alert {label(item)}"
             reply = self.client.request("PATCH", self.path(current), {"alert": body}, action=action)
             # Scalingo's answer to an update has no notifiers: they are what was sent, or what they were.
             return {**current, **body, **reply.take("alert", fields=ALERT_FIELDS)}
 
-        def landed():
-            now = self.find(self.list(), item)
+        def landed() -> dict | None:
+            now = self.find(self.read(), item)
             return now if now is not None and not self.changes(now, item) else None
 
         return self.act(lambda: dict(current, **body), lambda: self.write(send, landed))
 
-    def delete(self, alert):
-        def send():
+    def delete(self, alert: dict) -> None:
+        def send() -> dict:
             try:
                 self.client.request(
                     "DELETE", self.path(alert), ok=(204,), action=f"could not delete alert {label(alert)}"
@@ -398,14 +406,14 @@ class Alerts(Resource):
                     raise
             return {}
 
-        def landed():
-            return None if any(a["id"] == alert["id"] for a in self.list()) else {}
+        def landed() -> dict | None:
+            return None if any(a["id"] == alert["id"] for a in self.read()) else {}
 
         self.act(lambda: None, lambda: self.write(send, landed))
 
     # -- states ---------------------------------------------------------------------
 
-    def kept(self, alerts):
+    def kept(self, alerts: list[dict]) -> list[dict]:
         """The alerts exclusive=true deletes: those not given, but for the alerts of the app's autoscalers."""
         others = [alert for alert in alerts if all(identity(alert) != identity(item) for item in self.wanted)]
         if not others:
@@ -417,8 +425,8 @@ class Alerts(Resource):
         }
         return [alert for alert in others if alert["id"] not in made]
 
-    def present(self):
-        alerts = self.list()
+    def present(self) -> dict:
+        alerts = self.read()
         self.resolve_notifiers()
         plan = [(item, self.find(alerts, item)) for item in self.wanted]
         missing = [label(item) for item, current in plan if current is None and item["limit"] is None]
@@ -441,9 +449,9 @@ class Alerts(Resource):
         single = results[0] if self.params["alerts"] is None else {}
         return self.result(changed, before, after, alert=single, alerts=results, removed=removed)
 
-    def absent(self):
+    def absent(self) -> dict:
         try:
-            alerts = self.list()
+            alerts = self.read()
         except ScalingoError as exc:
             if exc.status != 404 or exc.resource != "app":
                 raise

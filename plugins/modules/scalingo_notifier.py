@@ -166,6 +166,7 @@ notifier:
 """
 
 import re
+from typing import Any
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._api import api_path
 from ansible_collections.scalingo.cloud.plugins.module_utils._checks import (
@@ -245,20 +246,26 @@ def input_problems(params: dict) -> list[str]:
     return [problem for problem in problems if problem]
 
 
+def type_data(notifier: dict) -> dict:
+    """The platform settings of a notifier as answered ({} when the answer has none)."""
+    data = notifier.get("type_data")
+    return data if isinstance(data, dict) else {}
+
+
 class Notifier(Resource):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.app = self.params["app"]
         self.name = self.params["name"]
         self.what = f"notifier '{self.name}' of app '{self.app}'"
         self.settings = {key: self.params[key] for key in SETTINGS if self.params[key] is not None}
         self.events = self.params["events"]
-        self.types = []  # the event types, read when events are named
+        self.types: list[dict] = []  # the event types, read when events are named
 
-    def path(self, notifier=None):
+    def path(self, notifier: dict | None = None) -> str:
         return api_path("apps", self.app, "notifiers", *([notifier["id"]] if notifier else []))
 
-    def find(self):
+    def find(self) -> dict | None:
         """The notifier of that name, or None; fails when the app has several."""
         found = [n for n in notifiers(self.client, self.app) if n["name"] == self.name]
         if len(found) > 1:
@@ -266,7 +273,7 @@ class Notifier(Resource):
             self.fail(f"app '{self.app}' has {len(found)} notifiers named '{self.name}' ({ids}): delete all but one")
         return found[0] if found else None
 
-    def event_ids(self):
+    def event_ids(self) -> list[str] | None:
         """The ids of the events named, read from the event types listing; None when all or unmanaged."""
         if self.events is None or self.events == ["all"]:
             return None
@@ -277,7 +284,7 @@ class Notifier(Resource):
                 self.fail(problem)
         return [t["id"] for t in self.types if t["name"] in self.events]
 
-    def platform_id(self):
+    def platform_id(self) -> str:
         """The id of the platform named, from the platforms listing."""
         platforms = notification_platforms(self.client)
         problem = unknown_names([self.params["platform"]], platforms, "notification platform")
@@ -285,7 +292,7 @@ class Notifier(Resource):
             self.fail(problem)
         return next(p["id"] for p in platforms if p["name"] == self.params["platform"])
 
-    def changes(self, current, ids):
+    def changes(self, current: dict, ids: list[str] | None) -> dict:
         """The body that makes `current` as wanted (secret settings compared by digest)."""
         body = {key: self.params[key] for key in ("active", "send_all_alerts") if self.params[key] is not None}
         body = {key: value for key, value in body.items() if current.get(key) != value}
@@ -295,18 +302,18 @@ class Notifier(Resource):
         selected = sorted(map(str, selected)) if isinstance(selected, list) else []
         if ids is not None and (current.get("send_all_events") or selected != sorted(ids)):
             body.update(send_all_events=False, selected_event_ids=ids)
-        data = current.get("type_data") if isinstance(current.get("type_data"), dict) else {}
+        data = type_data(current)
         if any(not self.same(key, data.get(key)) for key in self.settings):
             body["type_data"] = dict(data, **self.settings)
         return body
 
-    def same(self, key, current):
+    def same(self, key: str, current: Any) -> bool:
         wanted = self.settings[key]
         if key == "webhook_url":
             return same_secret(wanted, current)
         return isinstance(current, list) and sorted(map(str, current)) == sorted(wanted)
 
-    def shown(self, notifier, hook_changed=False):
+    def shown(self, notifier: dict | None, hook_changed: bool = False) -> dict:
         """Diff side: the state, the name, the platform and the managed settings; a webhook URL only masked."""
         if notifier is None:
             return {"state": "absent", "name": self.name}
@@ -323,7 +330,7 @@ class Notifier(Resource):
             selected = notifier.get("selected_event_ids")
             chosen = sorted(names.get(i, i) for i in map(str, selected if isinstance(selected, list) else []))
             side["events"] = "all" if notifier.get("send_all_events") else chosen
-        data = notifier.get("type_data") if isinstance(notifier.get("type_data"), dict) else {}
+        data = type_data(notifier)
         for key in self.settings:
             if key == "webhook_url":
                 side[key] = CHANGED if hook_changed else SET if data.get(key) else UNSET
@@ -331,14 +338,14 @@ class Notifier(Resource):
                 side[key] = data.get(key)
         return side
 
-    def send(self, method, notifier, body):
+    def send(self, method: str, notifier: dict | None, body: dict) -> dict:
         action = f"could not {'create' if notifier is None else 'update'} {self.what}"
         reply = self.client.request(
             method, self.path(notifier), {"notifier": body}, ok=(201,) if method == "POST" else (200,), action=action
         )
         return reply.take("notifier", fields=NOTIFIER_FIELDS)
 
-    def create(self, ids):
+    def create(self, ids: list[str] | None) -> dict:
         platform = self.params["platform"]
         needed = ["platform"] if platform is None else [k for k in REQUIRED.get(platform, ()) if k not in self.settings]
         if needed:
@@ -352,8 +359,8 @@ class Notifier(Resource):
             lambda: predicted, lambda: self.write(lambda: self.send("POST", None, body), self.find, look=True)
         )
 
-    def update(self, current, body):
-        def landed():
+    def update(self, current: dict, body: dict) -> dict:
+        def landed() -> dict | None:
             now = self.find()
             return now if now is not None and now["id"] == current["id"] and not self.changes(now, ids) else None
 
@@ -361,7 +368,7 @@ class Notifier(Resource):
         predicted = dict(current, **body)
         return self.act(lambda: predicted, lambda: self.write(lambda: self.send("PATCH", current, body), landed))
 
-    def present(self):
+    def present(self) -> dict:
         current = self.find()
         ids = self.event_ids()
         body = {}
@@ -379,7 +386,7 @@ class Notifier(Resource):
             if body and self.events == ["all"] and current.get("selected_event_ids"):
                 self.types = event_types(self.client)  # only to name the events the diff shows as before
             notifier = self.update(current, body) if body else current
-        data = current.get("type_data") if current and isinstance(current.get("type_data"), dict) else {}
+        data = type_data(current) if current else {}
         hook_changed = (
             bool(body) and "webhook_url" in self.settings and not self.same("webhook_url", data.get("webhook_url"))
         )
@@ -390,7 +397,7 @@ class Notifier(Resource):
             notifier=masked(notifier),
         )
 
-    def absent(self):
+    def absent(self) -> dict:
         try:
             found = [n for n in notifiers(self.client, self.app) if n["name"] == self.name]
         except ScalingoError as exc:
@@ -401,8 +408,8 @@ class Notifier(Resource):
             self.act(lambda: None, lambda notifier=notifier: self.delete(notifier))
         return self.result(bool(found), self.shown(found[0] if found else None), self.shown(None), notifier={})
 
-    def delete(self, notifier):
-        def send():
+    def delete(self, notifier: dict) -> dict:
+        def send() -> dict:
             try:
                 self.client.request("DELETE", self.path(notifier), ok=(204,), action=f"could not delete {self.what}")
             except ScalingoError as exc:
@@ -410,7 +417,7 @@ class Notifier(Resource):
                     raise
             return {}
 
-        def landed():
+        def landed() -> dict | None:
             return None if any(n["id"] == notifier["id"] for n in notifiers(self.client, self.app)) else {}
 
         return self.write(send, landed)

@@ -268,3 +268,9 @@ def test_durations():
         7,
     ]
     assert [go_duration(n * 10**9) for n in (0, 45, 330, 3600)] == ["0s", "45s", "5m30s", "1h0m0s"]
+
+
+def test_a_notifier_name_two_notifiers_share_fails():
+    found = [{"id": "no-1", "name": "slack"}, {"id": "no-2", "name": "slack"}]
+    o = fails(Alerts, cpu(notifiers=["slack"]), listing(), expect("GET", NOTIFIERS, answer(200, {"notifiers": found})))
+    assert o.error.message == "app 'my-shop' has several notifiers named slack: give each a name of its own"
