@@ -202,46 +202,25 @@ removed:
   elements: dict
 """
 
-import math
 from typing import Any
 
-from ansible_collections.scalingo.cloud.plugins.module_utils._api import api_path
-from ansible_collections.scalingo.cloud.plugins.module_utils._checks import (
-    app_name_problem,
-    container_type_problem,
-    duration_problem,
+from ansible_collections.scalingo.cloud.plugins.module_utils._alerts import (
+    ALERT_FIELDS,
+    ALERT_OPTIONS,
+    ITEM_OPTIONS,
+    changes,
+    identity,
+    items_problems,
+    label,
+    shown,
+    wanted,
 )
+from ansible_collections.scalingo.cloud.plugins.module_utils._api import api_path
+from ansible_collections.scalingo.cloud.plugins.module_utils._checks import app_name_problem
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
-from ansible_collections.scalingo.cloud.plugins.module_utils._notify import (
-    duration_ns,
-    go_duration,
-    notifiers,
-    unknown_names,
-)
+from ansible_collections.scalingo.cloud.plugins.module_utils._notify import notifiers, unknown_names
 from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource
-
-METRICS = ["cpu", "memory", "swap", "p95_response_time", "5XX", "all", "rpm_per_container"]
-ROUTER_METRICS = ("p95_response_time", "5XX", "all", "rpm_per_container")
-ALERT_FIELDS = {"id": str, "container_type": str, "metric": str}
-SETTINGS = ("limit", "duration_before_trigger", "remind_every", "disabled", "notifiers")
-DURATIONS = ("duration_before_trigger", "remind_every")
-ALERT_OPTIONS = {
-    "container_type": {"type": "str"},
-    "metric": {"type": "str", "choices": METRICS},
-    "limit": {"type": "float"},
-    "send_when_below": {"type": "bool"},
-    "duration_before_trigger": {"type": "str"},
-    "remind_every": {"type": "str"},
-    "disabled": {"type": "bool"},
-    "notifiers": {"type": "list", "elements": "str"},
-}
-ITEM_OPTIONS = dict(
-    ALERT_OPTIONS,
-    container_type={"type": "str", "required": True},
-    metric={"type": "str", "required": True, "choices": METRICS},
-    send_when_below={"type": "bool", "default": False},
-)
 
 ARGUMENT_SPEC = dict(
     ALERT_OPTIONS,
@@ -252,38 +231,12 @@ ARGUMENT_SPEC = dict(
 )
 
 
-def wanted(params: dict) -> list[dict]:
-    """The alerts the task gives, each with every option of ALERT_OPTIONS (send_when_below a bool)."""
-    items = params["alerts"] if params["alerts"] is not None else [{key: params[key] for key in ALERT_OPTIONS}]
-    return [dict(item, send_when_below=bool(item["send_when_below"])) for item in items]
-
-
-def identity(alert: dict) -> tuple:
-    return (alert.get("container_type"), alert.get("metric"), bool(alert.get("send_when_below")))
-
-
-def label(alert: dict) -> str:
-    kind, metric, below = identity(alert)
-    return f"{kind} {metric} {'below' if below else 'above'}"
-
-
 def input_problems(params: dict) -> list[str]:
     """What is wrong with the task's input on its face, in the order it is reported."""
     problems = [app_name_problem("app", params["app"])]
     if params["exclusive"] and (params["alerts"] is None or params["state"] == "absent"):
         problems.append("exclusive: true goes with the alerts list and state=present (it keeps only the alerts listed)")
-    seen = set()
-    for item in wanted(params):
-        where = f"alert {label(item)}: "
-        problems.append(container_type_problem("container_type", item["container_type"]))
-        if item["metric"] in ROUTER_METRICS and item["container_type"] != "web":
-            problems.append(f"{where}metric {item['metric']} comes from the router, so it is only for the web type")
-        if item["limit"] is not None and (not math.isfinite(item["limit"]) or item["limit"] < 0):
-            problems.append(f"{where}limit must be a number, 0 or above, got {item['limit']}")
-        problems += [duration_problem(key, item[key]) for key in DURATIONS if item[key] is not None]
-        if identity(item) in seen:
-            problems.append(f"{where}given twice in alerts (an alert is its container type, metric and direction)")
-        seen.add(identity(item))
+    problems += items_problems(wanted(params))
     return [problem for problem in problems if problem]
 
 
@@ -324,48 +277,11 @@ class Alerts(Resource):
             self.fail(f"app '{self.app}' has several notifiers named {', '.join(twice)}: give each a name of its own")
         self.names = {n["id"]: n["name"] for n in known}
 
-    def desired(self, item: dict) -> dict:
-        """The settings `item` gives, as the API holds them (nanoseconds, a Go duration, notifier ids)."""
-        ids = {name: ident for ident, name in self.names.items()}
-        values = {key: item[key] for key in SETTINGS if item[key] is not None}
-        for key in DURATIONS:
-            if key in values:
-                values[key] = duration_ns(values[key])
-        if "notifiers" in values:
-            values["notifiers"] = [ids[name] for name in values["notifiers"]]
-        return values
-
     def changes(self, current: dict, item: dict) -> dict:
-        """The body that makes `current` as `item` wants (durations compared by length, notifiers as sets)."""
-        body = {}
-        for key, value in self.desired(item).items():
-            now = current.get(key)
-            if key in DURATIONS:
-                same = duration_ns(now) == value
-            elif key == "notifiers":
-                same = isinstance(now, list) and sorted(map(str, now)) == sorted(value)
-            elif key == "limit":
-                same = isinstance(now, (int, float)) and not isinstance(now, bool) and now == value
-            else:
-                same = now is value
-            if not same:
-                body[key] = go_duration(value) if key == "remind_every" else value
-        return body
+        return changes(current, item, {name: ident for ident, name in self.names.items()})
 
     def shown(self, alert: dict | None, item: dict | None) -> dict:
-        """Diff side of one alert: its state and the settings the task gives, notifiers by name."""
-        if alert is None:
-            return {"state": "absent"}
-        side: dict[str, Any] = {"state": "present"}
-        for key in SETTINGS:
-            if item is not None and item[key] is not None:
-                value = alert.get(key)
-                nanoseconds = duration_ns(value) if key in DURATIONS else None
-                if key == "notifiers" and isinstance(value, list):
-                    side[key] = sorted(self.names.get(i, i) for i in map(str, value))
-                else:
-                    side[key] = go_duration(nanoseconds) if nanoseconds else value
-        return side
+        return shown(alert, item, self.names)
 
     # -- writes ---------------------------------------------------------------------
 

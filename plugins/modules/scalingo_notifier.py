@@ -165,42 +165,30 @@ notifier:
     updated_at: "2024-05-02T10:12:03.123Z"
 """
 
-import re
 from typing import Any
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._api import api_path
-from ansible_collections.scalingo.cloud.plugins.module_utils._checks import (
-    app_name_problem,
-    email_problem,
-    url_problem,
-)
+from ansible_collections.scalingo.cloud.plugins.module_utils._checks import app_name_problem
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
+from ansible_collections.scalingo.cloud.plugins.module_utils._notifier import (
+    REQUIRED,
+    SETTINGS,
+    changes,
+    same_setting,
+    settings_problems,
+    shown,
+    type_data,
+)
 from ansible_collections.scalingo.cloud.plugins.module_utils._notify import (
-    CHANGED,
     NOTIFIER_FIELDS,
-    SET,
-    UNSET,
     event_types,
     masked,
     notification_platforms,
     notifiers,
-    same_secret,
     unknown_names,
 )
 from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource
-
-# The settings (type_data keys) of the platforms the module knows; another platform takes any of them.
-SETTINGS = ("webhook_url", "emails", "user_ids")
-PLATFORM_SETTINGS = {
-    "email": ("emails", "user_ids"),
-    "slack": ("webhook_url",),
-    "webhook": ("webhook_url",),
-    "rocket_chat": ("webhook_url",),
-}
-# The settings a creation needs, per platform.
-REQUIRED = {"slack": ("webhook_url",), "webhook": ("webhook_url",), "rocket_chat": ("webhook_url",)}
-NAME = re.compile(r"[a-z0-9_]+")
 
 ARGUMENT_SPEC = {
     "app": {"type": "str", "required": True},
@@ -224,32 +212,8 @@ def input_problems(params: dict) -> list[str]:
         problems.append(f"name {name!r} is invalid: give the notifier's name, without line breaks")
     if params["state"] == "absent":
         return [problem for problem in problems if problem]
-    platform = params["platform"]
-    if platform is not None and not NAME.fullmatch(platform):
-        problems.append(f"platform {platform!r} is invalid: give a platform name such as webhook, email or slack")
-    given = [key for key in SETTINGS if params[key] is not None]
-    allowed = PLATFORM_SETTINGS.get(platform, SETTINGS)
-    for key in given:
-        if key not in allowed:
-            problems.append(f"{key} is not a setting of the {platform} platform (its settings: {', '.join(allowed)})")
-    if params["webhook_url"] is not None:
-        problems.append(url_problem("webhook_url", params["webhook_url"], secret=True))
-    problems += [email_problem("emails", email) for email in params["emails"] or []]
-    events = params["events"] or []
-    if "all" in events and len(events) > 1:
-        problems.append("events: all sends every event: give it alone, or a list of event names without 'all'")
-    problems += [
-        f"events item {event!r} is invalid: give event type names such as app_deployed"
-        for event in events
-        if not NAME.fullmatch(event)
-    ]
+    problems += settings_problems(params)
     return [problem for problem in problems if problem]
-
-
-def type_data(notifier: dict) -> dict:
-    """The platform settings of a notifier as answered ({} when the answer has none)."""
-    data = notifier.get("type_data")
-    return data if isinstance(data, dict) else {}
 
 
 class Notifier(Resource):
@@ -293,50 +257,10 @@ class Notifier(Resource):
         return next(p["id"] for p in platforms if p["name"] == self.params["platform"])
 
     def changes(self, current: dict, ids: list[str] | None) -> dict:
-        """The body that makes `current` as wanted (secret settings compared by digest)."""
-        body = {key: self.params[key] for key in ("active", "send_all_alerts") if self.params[key] is not None}
-        body = {key: value for key, value in body.items() if current.get(key) != value}
-        if self.events == ["all"] and current.get("send_all_events") is not True:
-            body["send_all_events"] = True
-        selected = current.get("selected_event_ids")
-        selected = sorted(map(str, selected)) if isinstance(selected, list) else []
-        if ids is not None and (current.get("send_all_events") or selected != sorted(ids)):
-            body.update(send_all_events=False, selected_event_ids=ids)
-        data = type_data(current)
-        if any(not self.same(key, data.get(key)) for key in self.settings):
-            body["type_data"] = dict(data, **self.settings)
-        return body
-
-    def same(self, key: str, current: Any) -> bool:
-        wanted = self.settings[key]
-        if key == "webhook_url":
-            return same_secret(wanted, current)
-        return isinstance(current, list) and sorted(map(str, current)) == sorted(wanted)
+        return changes(current, self.params, ids)
 
     def shown(self, notifier: dict | None, hook_changed: bool = False) -> dict:
-        """Diff side: the state, the name, the platform and the managed settings; a webhook URL only masked."""
-        if notifier is None:
-            return {"state": "absent", "name": self.name}
-        side = {
-            "state": "present",
-            "name": self.name,
-            "platform": notifier.get("type"),
-            "active": notifier.get("active"),
-        }
-        if self.params["send_all_alerts"] is not None:
-            side["send_all_alerts"] = notifier.get("send_all_alerts")
-        if self.events is not None:
-            names = {t["id"]: t["name"] for t in self.types}
-            selected = notifier.get("selected_event_ids")
-            chosen = sorted(names.get(i, i) for i in map(str, selected if isinstance(selected, list) else []))
-            side["events"] = "all" if notifier.get("send_all_events") else chosen
-        data = type_data(notifier)
-        for key in self.settings:
-            if key == "webhook_url":
-                side[key] = CHANGED if hook_changed else SET if data.get(key) else UNSET
-            else:
-                side[key] = data.get(key)
-        return side
+        return shown(notifier, self.params, self.types, hook_changed)
 
     def send(self, method: str, notifier: dict | None, body: dict) -> dict:
         action = f"could not {'create' if notifier is None else 'update'} {self.what}"
@@ -388,7 +312,9 @@ class Notifier(Resource):
             notifier = self.update(current, body) if body else current
         data = type_data(current) if current else {}
         hook_changed = (
-            bool(body) and "webhook_url" in self.settings and not self.same("webhook_url", data.get("webhook_url"))
+            bool(body)
+            and "webhook_url" in self.settings
+            and not same_setting("webhook_url", self.settings["webhook_url"], data.get("webhook_url"))
         )
         return self.result(
             current is None or bool(body),
