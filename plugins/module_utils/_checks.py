@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 
 from ._api import app_name_problems
+from ._notify import duration_ns
 
 # A process type (a container type) as Procfiles name them: letters and digits, with single '-' or '_' between
 # them (worker-2, clock_1), at most 63 characters. Scalingo's docs show letters and digits only; the separators
@@ -110,3 +111,10 @@ def identifier_problem(option: str, value: str) -> str | None:
     if _fits(IDENTIFIER, value):
         return None
     return _bad(option, value, "give it as Scalingo shows it, without spaces, line breaks or '/'")
+
+
+def duration_problem(option: str, value: str) -> str | None:
+    """A duration as Go writes it: numbers with their units h, m, s, ms (3m, 1h30m, 90s)."""
+    if duration_ns(value) is not None and value != "":
+        return None
+    return _bad(option, value, "give a duration with its units, such as 3m, 90s or 1h30m (h, m, s, ms)")

@@ -6,6 +6,7 @@ from werkzeug.exceptions import HTTPException
 from . import (
     addons,
     admin,
+    alerts,
     apps,
     auth,
     autoscalers,
@@ -16,6 +17,7 @@ from . import (
     formation,
     info,
     middleware,
+    notifiers,
     variables,
 )
 from .attach import AttachListener
@@ -54,6 +56,8 @@ def create_app(config: dict | None = None) -> Flask:
     ):
         app.register_blueprint(blueprint)
     app.register_blueprint(addons.bp)
+    app.register_blueprint(notifiers.bp)
+    app.register_blueprint(alerts.bp)
     for blueprint in (deployments.bp, deployments.sources_bp):
         app.register_blueprint(blueprint)
     middleware.install(app)

@@ -23,6 +23,7 @@ EXCHANGE_PATH = "/v1/tokens/exchange"
 PUBLIC_ENDPOINTS = {"auth.exchange", "info.container_sizes"}
 # The addon catalogue is public too.
 PUBLIC_ENDPOINTS |= {"addons.providers", "addons.provider_plans", "addons.categories"}
+PUBLIC_ENDPOINTS |= {"notifiers.platforms", "notifiers.platform_search", "notifiers.event_types"}
 DROP_FLAG = "scalingo_sim.drop"
 TRUNCATE_FLAG = "scalingo_sim.truncate"
 REDACTED_QUERY_KEYS = {"token"}

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from . import catalog
 from .state import DEPLOYMENT_OUTCOMES, new_hex_id, stable_hex_id
+from .state.notify import EVENT_ROWS, EVENT_TYPES, PLATFORM_ROWS, PLATFORMS, stable_id
 
 
 def iso(epoch: float | None) -> str | None:
@@ -412,3 +413,66 @@ def source_urls(source, base: str) -> dict:
     """The pre-signed URLs of a source (`base`: this simulator's URL)."""
     url = f"{base}/_sources/{source.id}"
     return {"upload_url": f"{url}?token={source.upload_token}", "download_url": f"{url}?token={source.download_token}"}
+
+
+def notification_platform_json(platform_id: str) -> dict:
+    name = PLATFORMS[platform_id]
+    return {
+        "id": platform_id,
+        "name": name,
+        "display_name": PLATFORM_ROWS[name][0],
+        "logo_url": f"https://assets.scalingo.com/notifiers/{name}.png",
+        "description": f"Notifications through {PLATFORM_ROWS[name][0]}",
+        "available_event_ids": list(EVENT_TYPES),
+    }
+
+
+def event_type_json(event_id: str) -> dict:
+    name = EVENT_TYPES[event_id]
+    return {
+        "id": event_id,
+        "name": name,
+        "display_name": name.replace("_", " ").capitalize(),
+        "description": f"When {name.replace('_', ' ')}",
+        "category_id": stable_id("category", EVENT_ROWS[name]),
+    }
+
+
+def notifier_json(app, notifier) -> dict:
+    """A notifier as Scalingo answers it: its type_data echoed whole, webhook URL included."""
+    return {
+        "id": notifier.id,
+        "name": notifier.name,
+        "active": notifier.active,
+        "type": notifier.platform,
+        "platform_id": notifier.platform_id,
+        "created_at": iso(notifier.created_at),
+        "updated_at": iso(notifier.updated_at),
+        "send_all_alerts": notifier.send_all_alerts,
+        "send_all_events": notifier.send_all_events,
+        "selected_event_ids": list(notifier.selected_event_ids),
+        "app_id": app.id,
+        "app": app.name,
+        "type_data": dict(notifier.type_data),
+    }
+
+
+def alert_json(app, alert, with_notifiers: bool = True) -> dict:
+    """An alert; Scalingo's show and update answers leave `notifiers` out (with_notifiers=False)."""
+    shown = {
+        "id": alert.id,
+        "app_id": app.id,
+        "created_at": iso(alert.created_at),
+        "updated_at": iso(alert.updated_at),
+        "container_type": alert.container_type,
+        "disabled": alert.disabled,
+        "metric": alert.metric,
+        "limit": alert.limit,
+        "send_when_below": alert.send_when_below,
+        "duration_before_trigger": alert.duration_before_trigger,
+        "remind_every": alert.remind_every,
+        "metadata": {"recipient": "user"},
+    }
+    if with_notifiers:
+        shown["notifiers"] = list(alert.notifiers)
+    return shown

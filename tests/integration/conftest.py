@@ -37,6 +37,7 @@ def base64_forms(secret):
 SECRETS = re.compile(
     r"tk-us-[A-Za-z0-9_-]+|eyJ[A-Za-z0-9_-]{8,}\.eyJ|Bearer [A-Za-z0-9]|Basic [A-Za-z0-9]|\bAuthorization\b|s3cr3t-[A-Za-z0-9-]+"
     r"|-----BEGIN [A-Z ]*PRIVATE KEY-----"  # a TLS key given to scalingo_domain
+    r"|https?://hooks\.[A-Za-z0-9.-]+/services/"  # a notifier's webhook URL (Slack's form, and the tests')
     + "".join(
         "|" + re.escape(form) for secret in (with_simulator.TOKEN, *ECHOED_VALUES) for form in base64_forms(secret)
     )

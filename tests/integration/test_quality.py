@@ -367,6 +367,19 @@ MODULE_DEFAULTS_PLAY = """
       scalingo.cloud.scalingo_domain:
         app: defaults-app
         name: www.defaults-app.example
+    - name: Notify by e-mail (scalingo_notifier)
+      scalingo.cloud.scalingo_notifier:
+        app: defaults-app
+        name: on-call
+        platform: email
+        emails: [oncall@example.com]
+    - name: Alert on memory (scalingo_alert)
+      scalingo.cloud.scalingo_alert:
+        app: defaults-app
+        container_type: web
+        metric: memory
+        limit: 0.9
+        notifiers: [on-call]
     - name: Read them (scalingo_app_info)
       scalingo.cloud.scalingo_app_info:
         name: defaults-app
@@ -390,6 +403,8 @@ COVERED = {
     "scalingo_autoscaler",
     "scalingo_deployment",
     "scalingo_domain",
+    "scalingo_notifier",
+    "scalingo_alert",
 }
 
 

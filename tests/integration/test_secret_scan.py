@@ -22,6 +22,8 @@ def test_scan_catches_each_kind_of_secret():
         "-----BEGIN PRIVATE KEY-----",
         "-----BEGIN EC PRIVATE KEY-----",
         "-----BEGIN RSA PRIVATE KEY-----",
+        "https://hooks.slack.com/services/T0000/B0000/XXXXXXXX",  # a notifier's webhook URL
+        '"webhook_url": "https://hooks.example.com/services/first"',
     ]
     # Base64 without a scheme before it: the token alone, as Basic auth encodes it, and the echoed values.
     for secret in (TOKEN, f":{TOKEN}", f"user:{TOKEN}", *ECHOED_VALUES):

@@ -19,6 +19,7 @@ from .collaborators import Collaborator, Collaborators
 from .deployments import DEPLOYMENT_OUTCOMES, Deployment, Deployments, Source, archive_members, make_archive, top_level
 from .domains import LETSENCRYPT_STATUSES, Domain, Domains
 from .logs import Logs
+from .notify import Notify
 from .operations import AttachRun, OneOff, OneOffs, Operation, Operations
 from .traffic import Faults, RateLimit, RequestLog, TrapLog
 from .users import Bearers, Project, User, Users
@@ -38,6 +39,7 @@ PARTS: tuple[type[Part], ...] = (
     Autoscalers,
     Deployments,
     Domains,
+    Notify,
     Faults,
     RateLimit,
     RequestLog,

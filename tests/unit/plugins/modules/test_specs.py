@@ -12,6 +12,7 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._module import wait
 
 MODULES = [
     "scalingo_addon",
+    "scalingo_alert",
     "scalingo_app",
     "scalingo_app_info",
     "scalingo_autoscaler",
@@ -20,6 +21,7 @@ MODULES = [
     "scalingo_deployment",
     "scalingo_domain",
     "scalingo_env",
+    "scalingo_notifier",
     "scalingo_restart",
     "scalingo_scale",
 ]

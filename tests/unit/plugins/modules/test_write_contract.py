@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from ansible_collections.scalingo.cloud.plugins.module_utils._notify import masked
 from ansible_collections.scalingo.cloud.plugins.modules.scalingo_addon import Addon
+from ansible_collections.scalingo.cloud.plugins.modules.scalingo_alert import Alerts
 from ansible_collections.scalingo.cloud.plugins.modules.scalingo_app import App
 from ansible_collections.scalingo.cloud.plugins.modules.scalingo_autoscaler import Autoscaler
 from ansible_collections.scalingo.cloud.plugins.modules.scalingo_child_app import ChildApp
@@ -22,11 +24,15 @@ from ansible_collections.scalingo.cloud.plugins.modules.scalingo_collaborator im
 from ansible_collections.scalingo.cloud.plugins.modules.scalingo_deployment import Deployment
 from ansible_collections.scalingo.cloud.plugins.modules.scalingo_domain import Domain
 from ansible_collections.scalingo.cloud.plugins.modules.scalingo_env import Env
+from ansible_collections.scalingo.cloud.plugins.modules.scalingo_notifier import Notifier
 from ansible_collections.scalingo.cloud.plugins.modules.scalingo_restart import Restart
 from ansible_collections.scalingo.cloud.plugins.modules.scalingo_run import Run
 from ansible_collections.scalingo.cloud.plugins.modules.scalingo_scale import Scale
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules import (
     test_scalingo_addon as addon,
+)
+from ansible_collections.scalingo.cloud.tests.unit.plugins.modules import (
+    test_scalingo_alert as alerts,
 )
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules import (
     test_scalingo_app as app,
@@ -48,6 +54,9 @@ from ansible_collections.scalingo.cloud.tests.unit.plugins.modules import (
 )
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules import (
     test_scalingo_env as env,
+)
+from ansible_collections.scalingo.cloud.tests.unit.plugins.modules import (
+    test_scalingo_notifier as notifier,
 )
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules import (
     test_scalingo_restart as restart,
@@ -216,6 +225,66 @@ LOST_WRITES = [
         before=[scaler.listing(scaler.scaler())],
         landed=[scaler.listing()],
         missing=[scaler.listing(scaler.scaler())],
+    ),
+    LostWrite(
+        "notifier-create",
+        Notifier,
+        notifier.hook(),
+        notifier.created(notifier.notifier()),
+        before=[notifier.listing(), notifier.platforms()],
+        landed=[notifier.listing(notifier.notifier())],
+        missing=[notifier.listing()],
+        look=30,
+        shows={"notifier": masked(notifier.notifier())},
+    ),
+    LostWrite(
+        "notifier-update",
+        Notifier,
+        notifier.hook(active=False),
+        notifier.patched(notifier.notifier(active=False)),
+        before=[notifier.listing(notifier.notifier())],
+        landed=[notifier.listing(notifier.notifier(active=False))],
+        missing=[notifier.listing(notifier.notifier())],
+        shows={"notifier": masked(notifier.notifier(active=False))},
+    ),
+    LostWrite(
+        "notifier-delete",
+        Notifier,
+        notifier.params(state="absent"),
+        expect("DELETE", notifier.ONE, notifier.answer(204)),
+        before=[notifier.listing(notifier.notifier())],
+        landed=[notifier.listing()],
+        missing=[notifier.listing(notifier.notifier())],
+    ),
+    LostWrite(
+        "alert-create",
+        Alerts,
+        alerts.cpu(),
+        alerts.created(alerts.alert()),
+        before=[alerts.listing()],
+        landed=[alerts.listing(alerts.alert())],
+        missing=[alerts.listing()],
+        look=30,
+        shows={"alert": alerts.alert()},
+    ),
+    LostWrite(
+        "alert-update",
+        Alerts,
+        alerts.cpu(limit=0.9),
+        alerts.patched("al-1", alerts.alert(limit=0.9)),
+        before=[alerts.listing(alerts.alert())],
+        landed=[alerts.listing(alerts.alert(limit=0.9))],
+        missing=[alerts.listing(alerts.alert())],
+        shows={"alert": alerts.alert(limit=0.9)},
+    ),
+    LostWrite(
+        "alert-delete",
+        Alerts,
+        alerts.params(container_type="web", metric="cpu", state="absent"),
+        alerts.deleted("al-1"),
+        before=[alerts.listing(alerts.alert())],
+        landed=[alerts.listing()],
+        missing=[alerts.listing(alerts.alert())],
     ),
     LostWrite(
         "collaborator-create",
