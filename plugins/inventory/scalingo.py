@@ -92,6 +92,14 @@ options:
     default: 60
     env:
       - name: SCALINGO_RATE_LIMIT
+  read_cache:
+    description:
+      - Accepted for module_defaults-style sharing of the connection settings; the inventory always lists the apps
+        itself (see the modules' O(scalingo.cloud.scalingo_app#module:read_cache)).
+    type: int
+    default: 0
+    env:
+      - name: SCALINGO_READ_CACHE
   group:
     description: Group every app is added to.
     type: str

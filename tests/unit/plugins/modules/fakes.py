@@ -14,6 +14,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from requests.structures import CaseInsensitiveDict
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._api import ApiCalls, app_name_problems
+from ansible_collections.scalingo.cloud.plugins.module_utils._cache import AppList, CacheFolder
 from ansible_collections.scalingo.cloud.plugins.module_utils._client import Client
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import full_spec
@@ -195,6 +196,8 @@ class FakeClient(ApiCalls):
         self.secret_values = ()
         self.wrote = False
         self.warnings = []
+        # No shared listing of the apps (read_cache off): every read goes through request().
+        self.app_list = AppList(CacheFolder("/nonexistent"), "https://auth.invalid", "token", API, 0)
 
     # Client.request's own signature, positional arguments included.
     def request(self, method, path, json_body=None, params=None, headers=None, ok=(200,), action=None, deadline=None):
