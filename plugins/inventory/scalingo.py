@@ -94,8 +94,8 @@ options:
       - name: SCALINGO_RATE_LIMIT
   read_cache:
     description:
-      - Accepted for module_defaults-style sharing of the connection settings; the inventory always lists the apps
-        itself (see the modules' O(scalingo.cloud.scalingo_app#module:read_cache)).
+      - Not used by the inventory, which always lists the apps itself; it takes the same connection options as the
+        modules (see their O(scalingo.cloud.scalingo_app#module:read_cache)).
     type: int
     default: 0
     env:

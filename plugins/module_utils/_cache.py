@@ -318,14 +318,6 @@ class Pacer:
             self._write(fd, state)
             return at - now
 
-    def cancel(self, at: float) -> None:
-        """The request booked for `at` will not be sent: its turn is free again."""
-        with locked(self.path, self.folder) as fd:
-            state = self._read(fd, self.clock())
-            if at in state["sent"]:
-                state["sent"].remove(at)
-                self._write(fd, state)
-
     def hold(self, seconds: float) -> None:
         """Every sender waits `seconds` from now (the API refused a request)."""
         with locked(self.path, self.folder) as fd:

@@ -288,14 +288,9 @@ class Transport:
         body = kwargs.get("data")
         start = body.tell() if hasattr(body, "seek") else None
         attempt = 0
-        refusal = None
         while True:
             attempt += 1
             wait = self.pacer.book() if paced else 0.0
-            if refusal is not None and self.monotonic() + wait > limit:
-                # The turn after a refusal comes later than the retries may last: the refusal is the answer.
-                self.pacer.cancel(self.pacer.booked)
-                return refusal
             if wait > 0:
                 self.waited += wait
                 self.sleep(wait)
@@ -339,7 +334,6 @@ class Transport:
             if retry and self._pause(
                 attempt, limit, response.headers.get("Retry-After"), paced and response.status_code == 429
             ):
-                refusal = response if paced and response.status_code == 429 else None
                 continue
             return response
 
