@@ -274,7 +274,7 @@ class Pacer:
     # windows are this much longer than the API's.
     SLACK = 1.0
     DECREASE = 0.7
-    INCREASE = 0.05
+    INCREASE = 0.1
     # The allowance never falls below this share of `limit`: a refusal met before much was sent says little.
     FLOOR = 0.1
 
