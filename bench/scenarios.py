@@ -879,7 +879,7 @@ def controller_tasks():
     ]
 
 
-def controllers(sim, collections, repeats, count=3, apps=30, forks=10, limit=360, window=60, operation=10.0):
+def controllers(sim, collections, repeats, count=3, apps=30, forks=10, limit=240, window=60, operation=10.0):
     """`count` controllers at once (each its own cache folder, as AWX execution nodes), each with `forks` forks over
     `apps` apps of its own, all on one token; each believes the simulator's whole limit is its own (`rate_limit`
     = `limit`). Figures from the request log: refusals, the work done once, wall time against the floor."""
