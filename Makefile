@@ -131,7 +131,8 @@ lint: ruff collection
 
 # The benchmark (bench/README.md), not part of `make test`: requests per task, task time, waiting, scale of work,
 # start-up, and the long runs under the rate limit: a fleet of 100 apps (6), 30 apps paced and unpaced (7), Ansible's
-# async and serial (8). About 70 minutes on 2 cores; `bench/run.py --only N` runs some.
+# async and serial (8), three controllers on one token (9), 300 unchanged apps with and without read_cache (10).
+# About 80 minutes on 2 cores; `bench/run.py --only N` runs some.
 bench: venv collection
 	$(VENV)/bin/python bench/run.py
 

@@ -485,6 +485,64 @@ def parallelism_targets(s8):
     ]
 
 
+CONTROLLERS_REFUSED = 0.02  # at most 2 % of the requests answered 429
+CONTROLLERS_TOLERANCE = 1.20  # wall time at most 20 % over the floor
+READ_CACHE_REQUESTS = 10
+
+
+def controllers_targets(s9):
+    v, apps = s9["figures"], s9["apps"] * s9["controllers"]
+    return [
+        row(
+            9,
+            f"{s9['controllers']} controllers: at most 2 % of the requests answered 429",
+            f"{v['throttled_429']} of {v['requests']} ({100 * v['throttled_share']:.1f} %)",
+            v["throttled_share"] <= CONTROLLERS_REFUSED,
+        ),
+        row(
+            9,
+            f"{s9['controllers']} controllers: nothing lost ({apps} apps each created, scaled and deleted once, no "
+            "task failed, no answer but 404 and 429 besides the expected ones)",
+            f"{work_text(v, apps)}, {v['scaled_once']}/{apps} scaled once",
+            work_done(v, apps) and v["scaled_once"] == apps and v["other_errors"] == 0,
+            failed_tasks(v),
+        ),
+        row(
+            9,
+            f"{s9['controllers']} controllers: wall time at most 20 % over the floor (admitted requests at "
+            f"{s9['rate_limit']} per {fmt(float(s9['rate_window']))} s)",
+            f"{v['wall_over_floor']:.3f} ({v['wall']:.0f} s vs {v['floor']:.0f} s)",
+            v["wall_over_floor"] <= CONTROLLERS_TOLERANCE,
+        ),
+    ]
+
+
+def read_cache_targets(s10):
+    off, on = s10["variants"].get("off"), s10["variants"].get("on")
+    rows = []
+    if on:
+        rows.append(
+            row(
+                10,
+                f"{s10['apps']} unchanged apps with `read_cache: {s10['read_cache']}`: at most "
+                f"{READ_CACHE_REQUESTS} requests, nothing changed, no task failed",
+                f"{on['requests']} ({on['listings']} listings, {on['app_reads']} app reads, {on['exchanges']} "
+                f"exchanges); changed {on['changed']}, failed {len(on['hosts_failed'])}",
+                on["requests"] <= READ_CACHE_REQUESTS and not on["changed"] and not on["hosts_failed"],
+            )
+        )
+    if off:
+        rows.append(
+            row(
+                10,
+                f"{s10['apps']} unchanged apps without `read_cache`: reported",
+                f"{off['requests']} requests, {off['wall']:.0f} s",
+                None,
+            )
+        )
+    return rows
+
+
 def targets(results):
     s = results["scenarios"]
     rows = []
@@ -497,6 +555,8 @@ def targets(results):
         ("fleet", lambda: fleet_targets(s["fleet"])),
         ("load", lambda: load_targets(s["load"])),
         ("parallelism", lambda: parallelism_targets(s["parallelism"])),
+        ("controllers", lambda: controllers_targets(s["controllers"])),
+        ("read_cache", lambda: read_cache_targets(s["read_cache"])),
     ]
     for number, (name, check) in enumerate(checks, start=1):
         if name not in s:
@@ -962,6 +1022,103 @@ def section_parallelism(s8):
     )
 
 
+def section_controllers(s9):
+    v, window = s9["figures"], s9["rate_window"]
+    per_minute = ", ".join(f"{sent}" + (f" ({refused})" if refused else "") for sent, refused in v["per_minute"])
+    rows = [
+        [f"controller {n}", fmt(c["requests"]), fmt(c["throttled_429"]), minutes(c["wall"])]
+        for n, c in v["per_controller"].items()
+    ]
+    return "\n".join(
+        [
+            "## 9. Several controllers on one token",
+            "",
+            f"{s9['controllers']} `ansible-playbook` runs at once, as AWX execution nodes or concurrent job templates: "
+            f"each with a cache folder of its own (so no shared budget file), {s9['forks']} forks and {s9['apps']} apps "
+            f"of its own, all on one token, each with `rate_limit` {s9['rate_limit']}, the simulator's whole limit "
+            f"({s9['rate_limit']} per {fmt(float(window))} s, scaled up from Scalingo's 60 to keep the run short). Per "
+            "app: created with a setting, deployed by the simulator's stand-in, scaled from 1 to 2 `web` containers "
+            f"and waited for (operations last {fmt(float(s9['operation_seconds']))} s), deleted. Floor = the admitted "
+            "requests at the limit. Only the adaptive pacing shares the limit between them.",
+            "",
+            table(
+                [
+                    "requests sent",
+                    "answered 429",
+                    "token exchanges",
+                    "admitted",
+                    "floor min",
+                    "wall min",
+                    "wall ÷ floor",
+                    f"busiest {fmt(float(window))} s: sent / admitted",
+                    "CPU s",
+                ],
+                [
+                    [
+                        fmt(v["requests"]),
+                        f"{fmt(v['throttled_429'])} ({100 * v['throttled_share']:.1f} %)",
+                        fmt(v["exchanges"]),
+                        fmt(v["admitted"]),
+                        minutes(v["floor"]),
+                        minutes(v["wall"]),
+                        f"{v['wall_over_floor']:.3f}",
+                        f"{v['peak_sent']} / {v['peak_admitted']}",
+                        fmt(v["cpu"], 0),
+                    ]
+                ],
+            ),
+            "",
+            table(["", "requests about its apps", "answered 429", "wall min"], rows),
+            "",
+            f"Requests sent per minute from the first (answered 429 in brackets): {per_minute}.",
+        ]
+    )
+
+
+def section_read_cache(s10):
+    rows = [
+        [
+            f"`read_cache: {v['read_cache']}`" if v["read_cache"] else "`read_cache` off (the default)",
+            fmt(v["requests"]),
+            fmt(v["listings"]),
+            fmt(v["app_reads"]),
+            fmt(v["exchanges"]),
+            fmt(v["changed"]),
+            fmt(len(v["hosts_failed"])),
+            fmt(v["minutes_at_60"]),
+            minutes(v["wall"]),
+            fmt(v["cpu"], 0),
+        ]
+        for v in s10["variants"].values()
+    ]
+    return "\n".join(
+        [
+            "## 10. Unchanged apps with and without `read_cache`",
+            "",
+            f"{s10['apps']} apps (inventory hosts), {s10['forks']} forks, one `scalingo_app` task each that changes "
+            f"nothing; the simulator and the pacing at {s10['rate_limit']} a minute so that the budget does not bind "
+            'and the requests are what differ. "Minutes at 60" is what those requests take of Scalingo\'s real '
+            "budget of 60 a minute.",
+            "",
+            table(
+                [
+                    "variant",
+                    "requests",
+                    "listings (`GET /v1/apps`)",
+                    "app reads",
+                    "token exchanges",
+                    "changed",
+                    "failed hosts",
+                    "minutes at 60",
+                    "wall min",
+                    "CPU s",
+                ],
+                rows,
+            ),
+        ]
+    )
+
+
 def markdown(results):
     meta = results["meta"]
     rows = [[r["scenario"], r["target"], r["measured"], verdict(r)] for r in results["targets"]]
@@ -998,6 +1155,8 @@ def markdown(results):
         ("fleet", section_fleet),
         ("load", section_load),
         ("parallelism", section_parallelism),
+        ("controllers", section_controllers),
+        ("read_cache", section_read_cache),
     ]
     for name, render in sections:
         data = results["scenarios"].get(name)

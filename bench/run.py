@@ -4,7 +4,7 @@
     .venv/bin/python bench/run.py --only 2 5 --collections /tmp/patched --out /tmp/patched-results
     .venv/bin/python bench/run.py --only 6 --merge  # the fleet (about 45 min), merged into the last results
 
-Starts the simulator, runs the eight scenarios (bench/scenarios.py), writes results.json and RESULTS.md.
+Starts the simulator, runs the ten scenarios (bench/scenarios.py), writes results.json and RESULTS.md.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ SCENARIOS = [
     (6, "fleet", scenarios.fleet, 1),
     (7, "load", scenarios.load, 1),
     (8, "parallelism", scenarios.parallelism, 1),
+    (9, "controllers", scenarios.controllers, 1),
+    (10, "read_cache", scenarios.read_cache, 1),
 ]
 
 

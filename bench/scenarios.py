@@ -865,3 +865,131 @@ def parallelism(sim, collections, repeats, apps=PARALLEL_APPS, operation=40.0, b
     }
     sim.reset()
     return result
+
+
+# ---------------------------------------------------------------- 9. several controllers on one token
+def controller_tasks():
+    """Per app (host): created with a setting, scaled and its operation waited for, deleted."""
+    name = "{{ inventory_hostname }}"
+    return [
+        task("create with a setting", APP, {"name": name, "force_https": True}),
+        deploy_task(),
+        task("scale", SCALE, {"app": name, "containers": [{"name": "web", "amount": 2}]}),
+        task("delete", APP, {"name": name, "state": "absent"}),
+    ]
+
+
+def controllers(sim, collections, repeats, count=3, apps=30, forks=10, limit=240, window=60, operation=10.0):
+    """`count` controllers at once (each its own cache folder, as AWX execution nodes), each with `forks` forks over
+    `apps` apps of its own, all on one token; each believes the simulator's whole limit is its own (`rate_limit`
+    = `limit`). Figures from the request log: refusals, the work done once, wall time against the floor."""
+    import threading
+
+    names = {n: [f"ctl{n}-app-{i:02d}" for i in range(1, apps + 1)] for n in range(1, count + 1)}
+    every = [app for group in names.values() for app in group]
+    settle(sim, window)
+    sim.admin("POST", "config", {"rate_limit": limit, "rate_window": window, "operation_duration": operation})
+    seq = sim.last_seq()
+    runs, caches = {}, [tempfile.TemporaryDirectory(prefix=f"scalingo-bench-ctl{n}-") for n in names]
+    timeout = 4 * len(every) * 20 / limit * window + 600  # far beyond the expected run; a hung run still ends
+
+    def one(n, cache):
+        runs[n] = lib.run_fleet(
+            sim, collections, controller_tasks(), names[n], forks, cache.name, timeout, SCALINGO_RATE_LIMIT=str(limit)
+        )
+
+    print(f"  controllers: {count} × {forks} forks × {apps} apps at {limit} a minute ...", flush=True)
+    cpu, started = lib.cpu_of_children(), time.monotonic()
+    threads = [threading.Thread(target=one, args=(n, caches[n - 1])) for n in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall, cpu = time.monotonic() - started, lib.cpu_of_children() - cpu
+    for cache in caches:
+        cache.cleanup()
+    log = sim.requests_since(seq)
+    sim.admin("POST", "config", {"rate_limit": None})
+    left = [n for n in sim.app_names() if n in every]
+    merged = {
+        "wall": wall,
+        "cpu": cpu,
+        "returncode": max(r["returncode"] for r in runs.values()),
+        "events": [e for r in runs.values() for e in r["events"]],
+        "log": log,
+        "recap": {h: v for r in runs.values() for h, v in r["recap"].items()},
+    }
+    figures = fleet_figures(merged, every, limit, window, left)
+    figures.update(
+        scaled_once=once_each(log, every, "POST", "/scale", 202),
+        per_controller={
+            str(n): {
+                "requests": sum(1 for e in log if app_of(e) in group or created_name(e) in group),
+                "throttled_429": sum(
+                    1 for e in log if (app_of(e) in group or created_name(e) in group) and e["status"] == 429
+                ),
+                "wall": round(runs[n]["wall"], 1),
+            }
+            for n, group in names.items()
+        },
+        throttled_share=round(figures["throttled_429"] / figures["requests"], 4) if figures["requests"] else None,
+    )
+    print(
+        f"  controllers: {figures['requests']} requests, {figures['throttled_429']} 429, {figures['wall']} s "
+        f"(floor {figures['floor']} s)",
+        flush=True,
+    )
+    sim.reset()
+    return {
+        "controllers": count,
+        "apps": apps,
+        "forks": forks,
+        "rate_limit": limit,
+        "rate_window": window,
+        "operation_seconds": operation,
+        "figures": figures,
+    }
+
+
+# ---------------------------------------------------------------- 10. unchanged apps, with and without read_cache
+def read_cache(sim, collections, repeats, apps=300, forks=10, limit=600, read_cache_seconds=60):
+    """`apps` unchanged apps (inventory hosts) reconciled by `scalingo_app`, without and with `read_cache`; the
+    simulator and the pacing at `limit` a minute, so that the budget does not bind and requests are what differ."""
+    names = [f"ro-app-{n:03d}" for n in range(1, apps + 1)]
+    tasks = [task("unchanged", APP, {"name": "{{ inventory_hostname }}"})]
+    result = {"apps": apps, "forks": forks, "rate_limit": limit, "read_cache": read_cache_seconds, "variants": {}}
+    for variant, seconds in (("off", 0), ("on", read_cache_seconds)):
+        sim.reset(rate_limit=limit, rate_window=60)
+        sim.create_apps(names=names)
+        print(f"  read_cache: {apps} unchanged apps, read_cache {seconds} ...", flush=True)
+        with tempfile.TemporaryDirectory(prefix="scalingo-bench-read-cache-") as cache:
+            run = lib.run_fleet(
+                sim,
+                collections,
+                tasks,
+                names,
+                forks,
+                cache,
+                3600,
+                SCALINGO_RATE_LIMIT=str(limit),
+                SCALINGO_READ_CACHE=str(seconds),
+            )
+        log = run["log"]
+        changed = sum(e.get("changed", 0) for e in run["events"] if e["task"] == "unchanged")
+        result["variants"][variant] = {
+            "read_cache": seconds,
+            "requests": len(log),
+            "exchanges": sum(1 for e in log if e["path"] == EXCHANGE_PATH),
+            "listings": sum(1 for e in log if e["method"] == "GET" and e["path"] == "/v1/apps"),
+            "app_reads": sum(1 for e in log if e["method"] == "GET" and app_of(e) is not None),
+            "writes": sum(1 for e in log if e["method"] not in ("GET", "HEAD") and e["path"] != EXCHANGE_PATH),
+            "throttled_429": sum(1 for e in log if e["status"] == 429),
+            "hosts_failed": sorted(h for h, r in run["recap"].items() if r["failed"] or r["unreachable"]),
+            "changed": changed,
+            "wall": round(run["wall"], 1),
+            "cpu": round(run["cpu"], 1),
+            "minutes_at_60": round(len(log) / 60, 2),
+        }
+        print(f"  read_cache {seconds}: {len(log)} requests, {run['wall']:.0f} s", flush=True)
+    sim.reset()
+    return result

@@ -48,6 +48,7 @@ class CallbackModule(CallbackBase):
         event["result_bytes"] = len(json.dumps(result.result, default=str))
         event.setdefault("hosts", {})
         event["hosts"][status] = event["hosts"].get(status, 0) + 1
+        event["changed"] = event.get("changed", 0) + bool(result.result.get("changed"))
         if status == "failed" and len(event.setdefault("failures", [])) < 3:
             event["failures"].append(str(result.result.get("msg", ""))[:300])
 

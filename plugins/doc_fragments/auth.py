@@ -90,9 +90,28 @@ options:
       - A single task is not slowed down until the token's last minute holds O(rate_limit) requests.
       - Set it lower when other tools (the CLI, Terraform, another controller) use the same token, so that
         they keep a share; V(0) turns pacing off, and each request then backs off on its own when refused.
+      - After a refusal the pacing also lowers its own pace to a share of what the API admitted from it, and
+        raises it again slowly while no refusal comes, so that several controllers with separate cache
+        folders on one token settle near the limit with few refusals. A task that waited a second or more or
+        met a refusal returns C(pacing) (requests sent, seconds waited, refusals); every task does at C(-vv).
       - Falls back to the E(SCALINGO_RATE_LIMIT) environment variable.
     type: int
     default: 60
+  read_cache:
+    description:
+      - Seconds during which one listing of all the apps the token sees (every page of C(GET /v1/apps)) answers
+        the reads of M(scalingo.cloud.scalingo_app). The first task that needs it lists the apps once and keeps
+        the listing in the cache folder of O(rate_limit), in a file readable only by its
+        owner, named after a SHA-256 hash of the token and the API's origin and holding neither; the other
+        tasks, forks and hosts of the run then find their app there.
+      - An app the listing shows as wanted is reported unchanged without a request. Any difference, and every
+        write, is decided on a fresh read of the app, and every write drops its app from the listing. A stale
+        listing only costs a read, never a wrong change.
+      - The trade-off is an unchanged verdict up to O(read_cache) seconds old for a change made meanwhile by
+        another controller or tool; keep it short (the length of a run's busiest minutes, for example V(30)).
+      - V(0), the default, turns it off. Falls back to the E(SCALINGO_READ_CACHE) environment variable.
+    type: int
+    default: 0
 requirements:
   - requests
 seealso:

@@ -92,6 +92,14 @@ options:
     default: 60
     env:
       - name: SCALINGO_RATE_LIMIT
+  read_cache:
+    description:
+      - Not used by the inventory, which always lists the apps itself; it takes the same connection options as the
+        modules (see their O(scalingo.cloud.scalingo_app#module:read_cache)).
+    type: int
+    default: 0
+    env:
+      - name: SCALINGO_READ_CACHE
   group:
     description: Group every app is added to.
     type: str

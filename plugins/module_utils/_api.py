@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
+from ._cache import locked
 from ._errors import ScalingoError
 
 # No listing is followed further than this, whatever its pagination says.
@@ -83,6 +84,27 @@ class ApiCalls:
             # The API resolves ids too: never act on another app than the one named.
             raise ScalingoError(f"'{name}' is the id of app '{app['name']}', not an app name: give the app's name")
         return app
+
+    def listed_app(self, name: str) -> dict | None:
+        """App `name` as the shared listing of all apps shows it (read_cache), or None when no listing can tell:
+        read_cache off, no usable cache folder, an app the listing lacks (absent, or written since the listing).
+        A caller acts only on a fresh read; the listing may only tell it that nothing is to be done.
+
+        The first task that needs the listing lists every page while the others wait for it, then use it.
+        """
+        listing = self.app_list
+        if not listing.max_age or listing.folder.descriptor() is None:
+            return None
+        apps = listing.load(self.clock())
+        if apps is None:
+            with locked(listing.lock_path, listing.folder):
+                apps = listing.load(self.clock())
+                if apps is None:
+                    at = self.clock()
+                    found = self.paginate("/apps", "apps", fields={"name": str}, action="could not list apps")
+                    listing.save(found, at)
+                    apps = {app["name"]: app for app in found}
+        return apps.get(name)
 
     def paginate(
         self,

@@ -185,12 +185,12 @@ class CacheFolder:
             self._refused.add(name)
             self.warn(f"not using the cache file {os.path.join(self.path, name)}: {problem}; remove it.")
 
-    def read(self, name: str) -> bytes | None:
+    def read(self, name: str, limit: int = MAX_READ) -> bytes | None:
         fd = self.open(name, os.O_RDONLY)
         if fd is None:
             return None
         try:
-            return os.pread(fd, MAX_READ, 0)
+            return os.pread(fd, limit, 0)
         except OSError:
             return None
         finally:
@@ -261,11 +261,22 @@ class Pacer:
     requests were, or are booked to be, sent, and until when a refusal (429) holds every sender. A request books
     the earliest time that keeps at most `limit` requests in any window, and sleeps until then. When the file
     can't be used, the state is kept in this process: its own requests are still paced.
+
+    On top of that budget the pacer adapts to what the API says: a refusal means that others (another
+    controller, another tool) share the token's limit. The refused request leaves the budget (the API did not
+    count it), and the pacer's own allowance is cut to DECREASE of what the API admitted from it in the last
+    window (never below FLOOR of `limit`); it then grows back by INCREASE of `limit` per window while no refusal
+    comes (additive increase, multiplicative decrease). The allowance lives in the same file, so the forks of one controller move
+    together; a refusal of a request booked before the latest cut (one burst of refusals) cuts once.
     """
 
     # The API counts a request when it arrives, which may be a little after it was sent: the booked
     # windows are this much longer than the API's.
     SLACK = 1.0
+    DECREASE = 0.7
+    INCREASE = 0.1
+    # The allowance never falls below this share of `limit`: a refusal met before much was sent says little.
+    FLOOR = 0.1
 
     def __init__(
         self,
@@ -278,30 +289,60 @@ class Pacer:
         self.path = path
         self.folder = folder or CacheFolder(os.path.dirname(path))
         self.limit = limit
+        self.window = window
         self.span = window + self.SLACK
         self.clock = clock
         self._state: dict[str, Any] = {"sent": [], "hold": 0.0}
+        # The time this process's latest request was booked for (see refused()).
+        self.booked = 0.0
+
+    def allowance(self, state: dict[str, Any], now: float) -> float:
+        """Requests per window this controller may send now: `limit`, or less since a refusal."""
+        rate, cut = state.get("rate"), state.get("cut")
+        if rate is None or cut is None:
+            return float(self.limit)
+        return min(float(self.limit), rate + self.INCREASE * self.limit * (now - cut) / self.window)
 
     def book(self) -> float:
         """Book the next sending time; the seconds to wait for it."""
         with locked(self.path, self.folder) as fd:
             now = self.clock()
-            sent, hold = self._read(fd, now)
-            at = max(now, hold)
-            if len(sent) >= self.limit:
-                at = max(at, sent[-self.limit] + self.span)
+            state = self._read(fd, now)
+            sent = state["sent"]
+            allowed = max(1, int(self.allowance(state, now)))
+            at = max(now, state["hold"])
+            if len(sent) >= allowed:
+                at = max(at, sent[-allowed] + self.span)
             sent.append(at)
-            self._write(fd, sent, hold)
+            self.booked = at
+            self._write(fd, state)
             return at - now
 
     def hold(self, seconds: float) -> None:
         """Every sender waits `seconds` from now (the API refused a request)."""
         with locked(self.path, self.folder) as fd:
             now = self.clock()
-            sent, hold = self._read(fd, now)
-            self._write(fd, sent, max(hold, now + seconds))
+            state = self._read(fd, now)
+            state["hold"] = max(state["hold"], now + seconds)
+            self._write(fd, state)
 
-    def _read(self, fd: int | None, now: float) -> tuple[list[float], float]:
+    def refused(self, at: float, seconds: float) -> None:
+        """The API refused (429) the request booked for `at`: every sender waits `seconds` from now, the request
+        leaves the budget, and the allowance is cut unless a refusal has cut it since `at`."""
+        with locked(self.path, self.folder) as fd:
+            now = self.clock()
+            state = self._read(fd, now)
+            sent = state["sent"]
+            if at in sent:
+                sent.remove(at)
+            state["hold"] = max(state["hold"], now + seconds)
+            if at > state.get("cut", 0.0):
+                admitted = sum(1 for t in sent if t <= now)
+                rate = self.DECREASE * min(self.allowance(state, now), admitted)
+                state.update(rate=max(1.0, self.FLOOR * self.limit, rate), cut=now)
+            self._write(fd, state)
+
+    def _read(self, fd: int | None, now: float) -> dict[str, Any]:
         if fd is None:
             data = self._state
         else:
@@ -312,19 +353,30 @@ class Pacer:
         # A damaged state only costs its own pacing, once. Times beyond an hour from now come from a damaged
         # file or a clock set back: forgotten.
         if not isinstance(data, dict):
-            return [], 0.0
+            return {"sent": [], "hold": 0.0}
         times, hold = data.get("sent"), data.get("hold")
         times = times if isinstance(times, list) else []
         sent = sorted(t for t in times if isinstance(t, float) and now - self.span < t < now + 3600)
         hold = hold if isinstance(hold, float) and hold < now + 3600 else 0.0
         oldest = max(0, len(sent) - self.limit)
-        return sent[oldest:], hold
+        state: dict[str, Any] = {"sent": sent[oldest:], "hold": hold}
+        rate, cut = data.get("rate"), data.get("cut")
+        # A cut older than the time the allowance takes to grow back to `limit` is over.
+        if (
+            isinstance(rate, float)
+            and isinstance(cut, float)
+            and 1.0 <= rate <= self.limit
+            and cut < now + 3600
+            and self.allowance({"rate": rate, "cut": cut}, now) < self.limit
+        ):
+            state.update(rate=rate, cut=cut)
+        return state
 
-    def _write(self, fd: int | None, sent: list[float], hold: float) -> None:
-        self._state = {"sent": sent, "hold": hold}
+    def _write(self, fd: int | None, state: dict[str, Any]) -> None:
+        self._state = state
         if fd is None:
             return
-        data = json.dumps(self._state).encode()
+        data = json.dumps(state).encode()
         with contextlib.suppress(OSError):
             # Written over, then cut: truncating to zero first frees the block, slow on some disks.
             os.pwrite(fd, data, 0)
@@ -370,3 +422,60 @@ class BearerCache:
         """Forget `bearer`, unless another task has already put a fresh one in its place."""
         if self._read().get("bearer") == bearer:
             self.folder.remove(self.name)
+
+
+class AppList:
+    """The listing of all the apps a token sees, shared for `max_age` seconds by the tasks of a run (read_cache).
+
+    One 0600 file of the cache folder per token and API origin, named after a SHA-256 of both; it holds the
+    time of the listing and the app objects as the API listed them, never a credential. A write to an app
+    drops that app from the listing, so its next read is fresh; a damaged or expired file is listed anew.
+    """
+
+    # A listing of 1000 apps takes about 1 MiB.
+    MAX_READ = 32 << 20
+
+    def __init__(self, folder: CacheFolder, auth_url: str, api_token: str, api_origin: str, max_age: float) -> None:
+        self.folder = folder
+        self.max_age = max_age
+        key = hashlib.sha256(f"{token_key(auth_url, api_token)}\n{api_origin}".encode()).hexdigest()
+        self.name = f"apps-{key}.json"
+        # Held while the listing is made or changed, so that concurrent tasks wait for that one listing.
+        self.lock_path = os.path.join(folder.path, f"apps-{key}.lock")
+
+    def _read(self) -> dict[str, Any] | None:
+        data = parsed(self.folder.read(self.name, self.MAX_READ))
+        if (
+            not isinstance(data, dict)
+            or not isinstance(data.get("at"), float)
+            or not isinstance(data.get("apps"), list)
+        ):
+            return None
+        return data
+
+    def load(self, now: float) -> dict[str, dict] | None:
+        """The apps by name, when the listing is younger than max_age; else None."""
+        data = self._read()
+        if data is None or not 0 <= now - data["at"] < self.max_age:
+            return None
+        return {app["name"]: app for app in data["apps"] if isinstance(app, dict) and isinstance(app.get("name"), str)}
+
+    def save(self, apps: list[dict], at: float) -> None:
+        # A listing that can't be written only costs a listing per task.
+        with contextlib.suppress(OSError, TypeError, ValueError):
+            self.folder.replace(self.name, json.dumps({"at": at, "apps": apps}).encode())
+
+    def forget(self, names: set[str]) -> None:
+        """Drop the apps `names` from the listing (a write went to them): their next read is fresh."""
+        if not names or self.folder.read(self.name, 1) is None:
+            return  # no listing: nothing to drop, not even a lock to take
+        with locked(self.lock_path, self.folder):
+            data = self._read()
+            if data is None:
+                return
+            kept = [app for app in data["apps"] if not (isinstance(app, dict) and app.get("name") in names)]
+            if len(kept) != len(data["apps"]):
+                try:
+                    self.folder.replace(self.name, json.dumps({"at": data["at"], "apps": kept}).encode())
+                except (OSError, TypeError, ValueError):
+                    self.folder.remove(self.name)  # a listing that still shows them must not stay

@@ -144,11 +144,21 @@ class ScalingoModule:
                 changed=changed,
                 failure=redact_all(exc.failure, secrets),
                 **redact_all(exc.result, secrets),
+                **self._pacing(client),
             )
         self._warn(client.warnings + resource.warnings, client.secrets())
         if not self.module._diff:
             result.pop("diff", None)
-        self.module.exit_json(**result)
+        self.module.exit_json(**result, **self._pacing(client))
+
+    def _pacing(self, client: Client) -> dict[str, Any]:
+        """`pacing` (requests sent, seconds waited, refusals met) for the result: when the task waited a second or
+        more for the budget or met a refusal (429), and at -vv whatever happened."""
+        pacing = client.pacing() if hasattr(client, "pacing") else None
+        if not pacing:
+            return {}
+        noteworthy = pacing["throttled"] or pacing["waited"] >= 1.0
+        return {"pacing": pacing} if noteworthy or getattr(self.module, "_verbosity", 0) >= 2 else {}
 
     def _warn(self, warnings: list[str], secrets: tuple[str, ...]) -> None:
         for warning in warnings:

@@ -43,6 +43,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "rate_limit", "int", 60, "SCALINGO_RATE_LIMIT", summary="requests a minute shared by every task of a token"
     ),
+    Setting(
+        "read_cache",
+        "int",
+        0,
+        "SCALINGO_READ_CACHE",
+        summary="seconds one listing of all apps answers the reads of unchanged apps (0: off)",
+    ),
 )
 BY_NAME = {setting.name: setting for setting in SETTINGS}
 DEFAULTS = {s.name: s.default for s in SETTINGS if s.default is not None}
@@ -107,5 +114,9 @@ def connection_settings(options: dict[str, Any]) -> dict[str, Any]:
     if values["rate_limit"] < 0:
         raise ScalingoError(
             f"rate_limit must be 0 (no pacing) or a number of requests per minute, got {values['rate_limit']}"
+        )
+    if values["read_cache"] < 0:
+        raise ScalingoError(
+            f"read_cache must be 0 (off) or a number of seconds a listing of the apps is kept, got {values['read_cache']}"
         )
     return values

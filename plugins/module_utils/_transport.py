@@ -20,7 +20,7 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, BinaryIO
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 try:
     import requests
@@ -31,7 +31,7 @@ except ImportError as exc:  # pragma: no cover - exercised by the sanity import 
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = exc
 
-from ._cache import JWT, BearerCache, CacheFolder, Pacer, locked, token_key
+from ._cache import JWT, AppList, BearerCache, CacheFolder, Pacer, locked, token_key
 from ._errors import ScalingoError, json_or_none, suffix
 from ._settings import TOKEN
 
@@ -71,6 +71,23 @@ def bearer_expiry(bearer: str) -> float | None:
         return exp if isinstance(exp, (int, float)) and not isinstance(exp, bool) else None
     except (IndexError, KeyError, TypeError, ValueError):
         return None
+
+
+def written_apps(url: str, body: Any) -> set[str]:
+    """The apps a write to `url` may change: the one its path names, and the names its body gives (a creation's,
+    a rename's new name)."""
+    names = set()
+    parts = urlsplit(url).path.split("/")
+    for at in range(len(parts) - 2):
+        if parts[at : at + 2] == ["v1", "apps"] and parts[at + 2]:
+            names.add(unquote(parts[at + 2]))
+            break
+    if isinstance(body, dict):
+        app = body.get("app")
+        for name in (app.get("name") if isinstance(app, dict) else None, body.get("new_name")):
+            if isinstance(name, str):
+                names.add(name)
+    return names
 
 
 class Reply:
@@ -155,6 +172,7 @@ class Transport:
         bearer_cache: bool = True,
         retry_timeout: float = 60,
         rate_limit: int = 60,
+        read_cache: int = 0,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
@@ -180,11 +198,17 @@ class Transport:
         if rate_limit:
             path = os.path.join(folder.path, f"pace-{token_key(self.auth_url, api_token)}.json")
             self.pacer = Pacer(path, rate_limit, clock=clock, folder=folder)
+        # The shared listing of the apps (read_cache): also kept up to date, by the writes, when this task doesn't use it.
+        self.app_list = AppList(folder, self.auth_url, api_token, shown_origin(self.api_url), read_cache)
         self.sleep = sleep
         self.clock = clock
         self.monotonic = monotonic
         self._bearer = None
         self._bearer_from_cache = False
+        # What pacing() reports: requests sent (each attempt), seconds waited, refusals (429) met.
+        self.requests_sent = 0
+        self.waited = 0.0
+        self.throttled = 0
         # True once a write was sent that may have been applied: a later failure is still a change.
         self.wrote = False
         # The task's own secret values (its no_log options), which no message may quote either.
@@ -202,6 +226,7 @@ class Transport:
             bearer_cache=settings["bearer_cache"],
             retry_timeout=settings["rate_limit_retry_timeout"],
             rate_limit=settings["rate_limit"],
+            read_cache=settings["read_cache"],
         )
 
     def secrets(self) -> tuple[str, ...]:
@@ -267,7 +292,9 @@ class Transport:
             attempt += 1
             wait = self.pacer.book() if paced else 0.0
             if wait > 0:
+                self.waited += wait
                 self.sleep(wait)
+            self.requests_sent += 1
             if start is not None:
                 body.seek(start)  # a file body is read by each attempt: each sends it whole
             timeout = self.timeout
@@ -302,6 +329,7 @@ class Transport:
             except (requests.RequestException, ValueError, UnicodeError) as exc:
                 # Never str(exc): requests quotes header values, the credentials included.
                 raise ScalingoError(f"{action}: the request could not be sent ({type(exc).__name__})") from None
+            self.throttled += response.status_code == 429
             retry = response.status_code == 429 or (repeatable and response.status_code in RETRY_STATUSES)
             if retry and self._pause(
                 attempt, limit, response.headers.get("Retry-After"), paced and response.status_code == 429
@@ -313,18 +341,25 @@ class Transport:
         """Sleep before the next attempt; False when that would pass `limit`.
 
         A refusal (429) while pacing holds every task using the token: the pause is booked in the
-        shared state, and the next attempt's booking waits it out.
+        shared state, and the next attempt's booking waits it out; the pacer also lowers its allowance
+        (see Pacer.refused).
         """
         delay = min(30.0, 0.5 * 2 ** (attempt - 1)) * random.uniform(0.8, 1.2)
         if retry_after and retry_after.strip().isdigit():
             delay = max(delay, float(retry_after))
         if shared:
-            self.pacer.hold(delay)  # whether or not this request is tried again
+            self.pacer.refused(self.pacer.booked, delay)  # whether or not this request is tried again
         if self.monotonic() + delay > limit:
             return False
         if not shared:
+            self.waited += delay
             self.sleep(delay)
         return True
+
+    def pacing(self) -> dict[str, Any]:
+        """What this task's requests met: how many were sent, the seconds spent waiting for the budget or
+        after a refusal, and how many the API refused (429)."""
+        return {"requests": self.requests_sent, "waited": round(self.waited, 1), "throttled": self.throttled}
 
     def bearer(self) -> str:
         """The bearer token itself, for a host that takes it otherwise than in a Bearer header (a one-off's
@@ -379,6 +414,9 @@ class Transport:
             except ScalingoError as exc:
                 self.wrote = self.wrote or (writes and exc.unknown_outcome)
                 raise
+            finally:
+                if writes:
+                    self.app_list.forget(written_apps(url, json_body))
             if response.status_code == 401 and attempt == 1 and self._bearer_from_cache:
                 # A cached bearer can be revoked before its expiry: exchange once more.
                 self.cache.discard(self._bearer)

@@ -12,7 +12,8 @@ description:
   - Makes a Scalingo application exist with the given settings, or not exist.
   - Only the options you give are managed; the others are left as they are on Scalingo.
   - Settings changes are sent in one request. A task that changes nothing sends one GET (plus a token
-    exchange when no bearer is cached, see O(bearer_cache)).
+    exchange when no bearer is cached, see O(bearer_cache)), or none with O(read_cache) once the play's
+    listing of all apps is made and shows the app as wanted.
 author:
   - scalingo.cloud contributors (@scalingo-cloud)
 options:
@@ -298,6 +299,12 @@ class App(Resource):
                 )
 
     def present(self):
+        listed = None if self.params["rename_from"] else self.client.listed_app(self.name)
+        if listed is not None and not differences(view(listed), self.desired):
+            # The shared listing (read_cache) shows the app as wanted: nothing to send. Any difference, and every
+            # write, goes through the fresh read below.
+            self.warn_create_only(listed)
+            return self.result(False, self.shown(listed), self.shown(listed), app=listed)
         current, source = self.lookup()
         before = current or source
         if before is None:

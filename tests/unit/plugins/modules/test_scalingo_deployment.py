@@ -599,11 +599,13 @@ def private_tmp(tmp_path, monkeypatch):
 
 def open_fds(folder):
     """Descriptors of this process open on files under `folder` (the test's own: the source tree and the temporary
-    archive, deleted or not); descriptors of other tests come and go with the garbage collector."""
+    archive, deleted or not); descriptors of other tests come and go with the garbage collector, and the client's
+    cache folder (under the same test folder) stays open with the client."""
     count = 0
     for fd in os.listdir("/proc/self/fd"):
         with contextlib.suppress(OSError):
-            count += os.readlink(f"/proc/self/fd/{fd}").startswith(f"{folder}/")
+            target = os.readlink(f"/proc/self/fd/{fd}")
+            count += target.startswith(f"{folder}/") and not target.startswith(f"{folder}/scalingo-ansible")
     return count
 
 
