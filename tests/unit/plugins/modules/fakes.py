@@ -197,7 +197,20 @@ class FakeClient(ApiCalls):
         self.warnings = []
 
     # Client.request's own signature, positional arguments included.
-    def request(self, method, path, json_body=None, params=None, headers=None, ok=(200,), action=None, deadline=None):
+    def request(
+        self,
+        method,
+        path,
+        json_body=None,
+        params=None,
+        headers=None,
+        ok=(200,),
+        action=None,
+        deadline=None,
+        service="api",
+    ):
+        # The auth service's calls are scripted by their whole URL: AUTH + "/v1/scm_integrations".
+        path = f"{AUTH}/v1{path}" if service == "auth" else path
         call = Call(method, path, json_body=json_body, params=params, headers=headers, ok=ok, deadline=deadline)
         self.calls.append(call)
         assert self.script, f"unexpected request {call}: the script has no more answers (sent so far: {self.sent})"
