@@ -21,6 +21,7 @@ CONTAINER_FIELDS = {"name": str, "amount": int}
 ADDON_FIELDS = {"id": str, "status": str, "addon_provider": dict, "plan": dict}
 # An addon id as Scalingo gives it; anything else names an addon by its provider.
 ADDON_ID = re.compile(r"ad-[0-9A-Za-z-]+")
+SCM_FIELDS = {"id": str, "scm_type": str}
 AUTOSCALER_FIELDS = {
     "id": str,
     "container_type": str,
@@ -105,6 +106,10 @@ def listed_addons(addons: list[dict], providers: bool = True) -> str:
     )
 
 
+def shown_integrations(integrations: list[dict]) -> str:
+    return ", ".join(f"{i['id']} ({i['scm_type']}, {i.get('username')})" for i in integrations) or "none"
+
+
 class ApiCalls:
     """The reads several modules make, on top of a Transport's request() and get()."""
 
@@ -186,6 +191,29 @@ class ApiCalls:
             what = f"addon {addon}" if by_id else f"{addon} addon"
             raise ScalingoError(f"app '{app}' has no {what}; its addons: {listed_addons(addons)}")
         return found
+
+    def scm_integration(self, wanted: str) -> dict:
+        """The account's SCM integration `wanted` names: its id, its type (one of the account's is of it) or its user
+        name. Read from the auth service; the integrations' access tokens are kept out of the answer returned and
+        out of every message."""
+        action = "could not list the SCM integrations of the account"
+        found = self.get("/scm_integrations", "scm_integrations", list, SCM_FIELDS, action=action, service="auth")
+        tokens = [i["access_token"] for i in found if isinstance(i.get("access_token"), str) and i["access_token"]]
+        self.secret_values = (*self.secret_values, *tokens)
+        integrations = [{key: i.get(key) for key in ("id", "scm_type", "url", "username")} for i in found]
+        for key in ("id", "scm_type", "username"):
+            matches = [i for i in integrations if i[key] == wanted]
+            if len(matches) == 1:
+                return matches[0]
+            if matches:
+                raise ScalingoError(
+                    f"the account has {len(matches)} SCM integrations of {key} '{wanted}': "
+                    f"{shown_integrations(matches)}; set integration to the id of the one meant"
+                )
+        raise ScalingoError(
+            f"the account has no SCM integration '{wanted}' (by id, type or user name); "
+            f"its integrations: {shown_integrations(integrations)}"
+        )
 
     def app_status(self, app: str, deadline: float | None = None) -> str | None:
         return self.get(api_path("apps", app), "app", action=f"could not read app '{app}'", deadline=deadline).get(

@@ -110,3 +110,11 @@ def identifier_problem(option: str, value: str) -> str | None:
     if _fits(IDENTIFIER, value):
         return None
     return _bad(option, value, "give it as Scalingo shows it, without spaces, line breaks or '/'")
+
+
+def repository_problem(option: str, value: str) -> str | None:
+    """A repository's http(s) URL with its path, without credentials (which are never quoted)."""
+    authority = value.split("://", 1)[1].split("/", 1)[0] if "://" in value else ""
+    if "@" in authority:
+        return f"{option} holds credentials (user@ or user:password@): give the repository's URL without them"
+    return url_problem(option, value)

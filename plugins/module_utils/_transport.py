@@ -418,9 +418,11 @@ class Transport:
         params: dict | None = None,
         action: str | None = None,
         deadline: float | None = None,
+        service: str = "api",
     ) -> Any:
         """The `key` member of a GET answer, checked (see Reply.take)."""
-        return self.request("GET", path, params=params, action=action, deadline=deadline).take(key, kind, fields)
+        reply = self.request("GET", path, params=params, action=action, deadline=deadline, service=service)
+        return reply.take(key, kind, fields)
 
     def get_text(self, path: str, action: str | None = None, deadline: float | None = None) -> str:
         """The body of a GET answered in plain text (see Reply.take_text)."""
