@@ -14,7 +14,7 @@ description:
   - A drain is given by its URL (O(url), Scalingo's V(elk) type), or by its type and fields (O(type) with O(host),
     O(port), O(token), O(drain_region)), from which Scalingo makes its URL. One drain per task with these
     options, or several with O(drains).
-  - B(Drain URLs and tokens are secrets). They are never returned, shown in a diff, a message or a warning:
+  - B(Drain URLs and tokens are secrets). They are never returned, shown in a diff, a message or a warning;
     drains are shown by their scheme and host only (V(syslog://logs.example.com:6514...)) and a digest of their
     URL (V(sha256:...), the first 16 hex digits of its SHA-256).
   - Scalingo gives a drain no id; its URL is its identity. A drain given by O(url) is the listed drain of that

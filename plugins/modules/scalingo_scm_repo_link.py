@@ -39,7 +39,7 @@ options:
   source:
     description:
       - URL of the repository, such as V(https://github.com/my-org/my-shop). Compared without a trailing V(/) or
-        V(.git), in lower case. Without credentials: the integration gives access.
+        V(.git), in lower case. Without credentials (the integration gives access).
     type: str
   integration:
     description:
