@@ -74,7 +74,7 @@ options:
   allow_forks:
     description:
       - Make review apps for pull requests from forks too. Their code runs with the review app's environment,
-        which is copied from the app: do not enable it on a public repository whose app holds secrets.
+        which is copied from the app; do not enable it on a public repository whose app holds secrets.
     type: bool
 extends_documentation_fragment:
   - scalingo.cloud.auth
