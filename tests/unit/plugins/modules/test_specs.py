@@ -20,8 +20,10 @@ MODULES = [
     "scalingo_deployment",
     "scalingo_domain",
     "scalingo_env",
+    "scalingo_log_drain",
     "scalingo_restart",
     "scalingo_scale",
+    "scalingo_scm_repo_link",
 ]
 KEYS = ("type", "required", "default", "choices", "elements", "no_log")
 
