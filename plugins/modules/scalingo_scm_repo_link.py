@@ -195,9 +195,11 @@ def input_problems(params: dict) -> list[str]:
     problems = [app_name_problem("app", params["app"])]
     if params["source"] is not None:
         problems.append(repository_problem("source", params["source"]))
-    for key in ("integration", "branch"):
-        if params[key] is not None:
-            problems.append(identifier_problem(key, params[key]))
+    if params["integration"] is not None:
+        problems.append(identifier_problem("integration", params["integration"]))
+    branch = params["branch"]
+    if branch is not None and (not branch or not branch.isprintable() or any(c.isspace() for c in branch)):
+        problems.append(f"branch {branch!r} is invalid: give a branch name, without spaces or line breaks")
     for key in ("hours_before_delete_on_close", "hours_before_delete_stale"):
         if params[key] is not None and params[key] < 0:
             problems.append(f"{key} must be 0 or more, got {params[key]}")

@@ -106,10 +106,15 @@ def no_token(outcome):
             "integration 'git hub' is invalid: give it as Scalingo shows it, without spaces, line breaks or '/'",
         ),
         ({"hours_before_delete_stale": -1}, "hours_before_delete_stale must be 0 or more, got -1"),
+        ({"branch": "main\n"}, "branch 'main\\n' is invalid: give a branch name, without spaces or line breaks"),
     ],
 )
 def test_bad_input_is_refused_before_any_request(options, problem):
     assert input_problems(params(**options)) == [problem]
+
+
+def test_a_branch_with_a_slash_is_fine():
+    assert input_problems(params(branch="feature/new-cart")) == []
 
 
 # -- decisions -----------------------------------------------------------------------------------
