@@ -190,6 +190,8 @@ addon_id:
   sample: ad-6733873b-1628-4b8e-8e74-c30f1c3f3b63
 """
 
+from typing import Any
+
 from ansible_collections.scalingo.cloud.plugins.module_utils._api import api_path
 from ansible_collections.scalingo.cloud.plugins.module_utils._checks import app_name_problem, identifier_problem
 from ansible_collections.scalingo.cloud.plugins.module_utils._drains import (
@@ -253,7 +255,7 @@ def input_problems(params: dict) -> list[str]:
 
 
 class LogDrain(Resource):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.app = self.params["app"]
         self.wanted = [normalized(drain) for drain in wanted_drains(self.params)]
@@ -261,10 +263,10 @@ class LogDrain(Resource):
         self.path = api_path("apps", self.app, "log_drains")
 
     @property
-    def what(self):
+    def what(self) -> str:
         return f"addon {self.addon['id']} of app '{self.app}'" if self.addon else f"app '{self.app}'"
 
-    def locate(self):
+    def locate(self) -> bool:
         """Find the addon (with O(addon)); False when there is nothing to drain (state=absent only)."""
         absent = self.params["state"] == "absent"
         try:
@@ -279,7 +281,7 @@ class LogDrain(Resource):
                 return False  # no app, no drain
             raise
 
-    def listed(self):
+    def listed(self) -> list[str] | None:
         action = f"could not list the log drains of {self.what}"
         try:
             drains = self.client.get(self.path, "drains", list, {"url": str}, action=action)
@@ -292,25 +294,25 @@ class LogDrain(Resource):
         self.client.secret_values = (*self.client.secret_values, *urls)
         return urls
 
-    def add(self, drain):
+    def add(self, drain: dict) -> str:
         action = f"could not add a {drain['type']} log drain to {self.what}"
 
-        def send():
+        def send() -> str:
             reply = self.client.request("POST", self.path, {"drain": drain_body(drain)}, ok=(201,), action=action)
             url = reply.take("drain", fields={"url": str})["url"]
             self.client.secret_values = (*self.client.secret_values, url)
             return url
 
-        def landed():
+        def landed() -> str | None:
             return next((url for url in self.listed() if drain_matches(drain, url)), None)
 
         # A drain the API already has may be accepted twice (logs sent twice): look before sending again.
         return self.write(send, landed, look=True)
 
-    def remove(self, url):
+    def remove(self, url: str) -> dict:
         action = f"could not remove a log drain of {self.what}"
 
-        def send():
+        def send() -> dict:
             try:
                 self.client.request("DELETE", self.path, params={"url": url}, ok=(204,), action=action)
             except ScalingoError as exc:
@@ -320,7 +322,7 @@ class LogDrain(Resource):
 
         return self.write(send, lambda: None if url in self.listed() else {})
 
-    def run(self):
+    def run(self) -> dict:
         located = self.locate()
         urls = self.listed() if located else None
         if urls is None:

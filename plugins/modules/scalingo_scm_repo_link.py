@@ -152,6 +152,8 @@ replaced:
   sample: false
 """
 
+from typing import Any
+
 from ansible_collections.scalingo.cloud.plugins.module_utils._api import api_path
 from ansible_collections.scalingo.cloud.plugins.module_utils._checks import (
     app_name_problem,
@@ -207,14 +209,14 @@ def input_problems(params: dict) -> list[str]:
 
 
 class RepoLink(Resource):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.app = self.params["app"]
         self.path = api_path("apps", self.app, "scm_repo_link")
         present = self.params["state"] == "present"
         self.desired = {api: self.params[key] for key, api in SETTINGS.items() if present}
 
-    def shown(self, link, replaced=False):
+    def shown(self, link: dict | None, replaced: bool = False) -> dict:
         """Diff side: the state, the source, the integration and the managed settings."""
         if link is None:
             return {"state": "absent"}
@@ -222,7 +224,7 @@ class RepoLink(Resource):
         side.update({key: link.get(api) for key, api in SETTINGS.items() if self.params[key] is not None})
         return dict(side, replaced=True) if replaced else side
 
-    def read(self):
+    def read(self) -> dict | None:
         try:
             return self.client.get(self.path, "scm_repo_link", fields={"id": str}, action=self.action("read"))
         except ScalingoError as exc:
@@ -232,10 +234,10 @@ class RepoLink(Resource):
                 return None  # no app, no link
             raise
 
-    def action(self, verb):
+    def action(self, verb: str) -> str:
         return f"could not {verb} the repo link of app '{self.app}'"
 
-    def integration_id(self, link=None):
+    def integration_id(self, link: dict | None = None) -> str | None:
         """The id of the integration the task names (the link's own when it gives none)."""
         wanted = self.params["integration"]
         if wanted is None:
@@ -246,36 +248,36 @@ class RepoLink(Resource):
 
     # -- writes -------------------------------------------------------------------
 
-    def create(self, source, integration, settings):
+    def create(self, source: str, integration: str, settings: dict) -> dict:
         body = {key: value for key, value in settings.items() if value is not None}
         body.update(source=source, auth_integration_uuid=integration)
 
-        def send():
+        def send() -> dict:
             reply = self.client.request(
                 "POST", self.path, {"scm_repo_link": body}, ok=(201,), action=self.action("create")
             )
             return reply.take("scm_repo_link", fields={"id": str})
 
-        def landed():
+        def landed() -> dict | None:
             now = self.read()
             return now if now is not None and same_source(link_source(now), source) else None
 
         # One link per app: a second creation would be refused, so it may follow the re-reads.
         return self.write(send, landed, look=True)
 
-    def update(self, changes):
-        def send():
+    def update(self, changes: dict) -> dict:
+        def send() -> dict:
             reply = self.client.request("PATCH", self.path, {"scm_repo_link": changes}, action=self.action("update"))
             return reply.take("scm_repo_link", fields={"id": str})
 
-        def landed():
+        def landed() -> dict | None:
             now = self.read()
             return now if now is not None and not differences(now, changes) else None
 
         return self.write(send, landed)
 
-    def delete(self):
-        def send():
+    def delete(self) -> dict:
+        def send() -> dict:
             try:
                 self.client.request("DELETE", self.path, ok=(204,), action=self.action("delete"))
             except ScalingoError as exc:
@@ -287,7 +289,7 @@ class RepoLink(Resource):
 
     # -- states ---------------------------------------------------------------------
 
-    def present(self):
+    def present(self) -> dict:
         link = self.read()
         source = self.params["source"]
         if link is None:
@@ -323,7 +325,7 @@ class RepoLink(Resource):
             done = self.act(lambda: dict(link, **changes), lambda: self.update(changes))
         return self.result(bool(changes), self.shown(link), self.shown(done), scm_repo_link=done, replaced=False)
 
-    def absent(self):
+    def absent(self) -> dict:
         link = self.read()
         if link is not None:
             self.act(lambda: None, self.delete)

@@ -1,11 +1,12 @@
 """Log drains of an app and of its addons: list, add (a URL made of the drain's type and fields), remove by
 URL (in the query string, as go-scalingo sends it, or in a JSON body, as the docs show it)."""
 
-from flask import Blueprint, request
+from flask import Blueprint, Response, request
 
 from . import errors
 from .render import drain_json
 from .responses import json_response, no_content
+from .state import App
 from .web import current_user, json_object, state, visible_app
 from .wiring_state import DRAIN_REQUIRED, DRAIN_TYPES, drain_url
 
@@ -15,7 +16,7 @@ TYPE_REQUIRED = "'type' parameter is required"
 NO_LOGS = "This addon doesn't support log drains"
 
 
-def drain_list(app, addon_id: str):
+def drain_list(app: App, addon_id: str) -> list[str]:
     """The app's (or addon's) drain URLs; 404 addon, 400 for an addon without logs."""
     s = state()
     if addon_id:
@@ -26,14 +27,14 @@ def drain_list(app, addon_id: str):
     return s.wiring.drain_urls(app.id, addon_id)
 
 
-def listing(ident, addon_id=""):
+def listing(ident: str, addon_id: str = "") -> Response:
     s = state()
     with s.lock:
         app = visible_app(ident)
         return json_response({"drains": [drain_json(app, url) for url in drain_list(app, addon_id)]})
 
 
-def adding(ident, addon_id=""):
+def adding(ident: str, addon_id: str = "") -> Response:
     fields = json_object().get("drain")
     if not isinstance(fields, dict):
         return errors.missing_param("drain")
@@ -63,7 +64,7 @@ def adding(ident, addon_id=""):
         return json_response({"drain": {"url": url}}, 201)
 
 
-def removing(ident, addon_id=""):
+def removing(ident: str, addon_id: str = "") -> Response:
     url = request.args.get("url") or json_object().get("url")
     if not isinstance(url, str) or not url:
         return errors.error(400, "'url' parameter is required")
@@ -78,30 +79,30 @@ def removing(ident, addon_id=""):
 
 
 @bp.get("/apps/<ident>/log_drains")
-def list_drains(ident):
+def list_drains(ident: str) -> Response:
     return listing(ident)
 
 
 @bp.post("/apps/<ident>/log_drains")
-def add_drain(ident):
+def add_drain(ident: str) -> Response:
     return adding(ident)
 
 
 @bp.delete("/apps/<ident>/log_drains")
-def remove_drain(ident):
+def remove_drain(ident: str) -> Response:
     return removing(ident)
 
 
 @bp.get("/apps/<ident>/addons/<addon_id>/log_drains")
-def list_addon_drains(ident, addon_id):
+def list_addon_drains(ident: str, addon_id: str) -> Response:
     return listing(ident, addon_id)
 
 
 @bp.post("/apps/<ident>/addons/<addon_id>/log_drains")
-def add_addon_drain(ident, addon_id):
+def add_addon_drain(ident: str, addon_id: str) -> Response:
     return adding(ident, addon_id)
 
 
 @bp.delete("/apps/<ident>/addons/<addon_id>/log_drains")
-def remove_addon_drain(ident, addon_id):
+def remove_addon_drain(ident: str, addon_id: str) -> Response:
     return removing(ident, addon_id)

@@ -1,6 +1,6 @@
 """An app's events (its timeline, newest first, paginated) and its cron tasks (read only)."""
 
-from flask import Blueprint
+from flask import Blueprint, Response
 
 from .render import event_json, paginate
 from .responses import json_response
@@ -10,7 +10,7 @@ bp = Blueprint("events", __name__, url_prefix="/v1")
 
 
 @bp.get("/apps/<ident>/events")
-def list_events(ident):
+def list_events(ident: str) -> Response:
     s = state()
     with s.lock:
         app = visible_app(ident)
@@ -20,7 +20,7 @@ def list_events(ident):
 
 
 @bp.get("/apps/<ident>/cron_tasks")
-def list_cron_tasks(ident):
+def list_cron_tasks(ident: str) -> Response:
     s = state()
     with s.lock:
         app = visible_app(ident)

@@ -5,7 +5,8 @@ import math
 from datetime import UTC, datetime, timedelta
 
 from . import catalog
-from .state import DEPLOYMENT_OUTCOMES
+from .state import DEPLOYMENT_OUTCOMES, App, State
+from .wiring_state import Event, RepoLink, ScmIntegration
 
 
 def iso(epoch: float | None) -> str | None:
@@ -314,11 +315,11 @@ def source_urls(source, base: str) -> dict:
 
 
 # -- wiring: log drains, SCM integrations, repo links, events, cron tasks (state in wiring_state.py)
-def drain_json(app, url: str) -> dict:
+def drain_json(app: App, url: str) -> dict:
     return {"app_id": app.id, "url": url}
 
 
-def scm_integration_json(s, integration) -> dict:
+def scm_integration_json(s: State, integration: ScmIntegration) -> dict:
     owner = s.users.get(integration.owner_id)
     return {
         "id": integration.id,
@@ -335,7 +336,7 @@ def scm_integration_json(s, integration) -> dict:
     }
 
 
-def repo_link_json(s, app, link) -> dict:
+def repo_link_json(s: State, app: App, link: RepoLink) -> dict:
     linker = s.users.get(link.linker_id)
     return {
         "id": link.id,
@@ -354,7 +355,7 @@ def repo_link_json(s, app, link) -> dict:
     }
 
 
-def event_json(s, event) -> dict:
+def event_json(s: State, event: Event) -> dict:
     user = s.users.get(event.user_id)
     return {
         "id": event.id,

@@ -3,11 +3,12 @@
 import time
 import uuid
 
-from flask import Blueprint
+from flask import Blueprint, Response
 
 from . import errors
 from .render import repo_link_json, scm_integration_json
 from .responses import json_response, no_content
+from .state import App
 from .web import current_user, json_object, state, visible_app
 from .wiring_state import LINK_FLAGS, LINK_HOURS, RepoLink
 
@@ -17,7 +18,7 @@ LINK_NOT_FOUND = "The scm_repo_link was not found"
 
 
 @bp.get("/scm_integrations")
-def list_integrations():
+def list_integrations() -> Response:
     s = state()
     with s.lock:
         found = s.wiring.integrations_of(current_user().id)
@@ -25,7 +26,7 @@ def list_integrations():
 
 
 @bp.get("/scm_integrations/<integration_id>")
-def show_integration(integration_id):
+def show_integration(integration_id: str) -> Response:
     s = state()
     with s.lock:
         integration = s.wiring.integrations.get(integration_id)
@@ -34,7 +35,7 @@ def show_integration(integration_id):
         return json_response({"scm_integration": scm_integration_json(s, integration)})
 
 
-def the_link(app):
+def the_link(app: App) -> RepoLink:
     link = state().wiring.links.get(app.id)
     if link is None:
         errors.abort(errors.error(404, LINK_NOT_FOUND))
@@ -52,7 +53,7 @@ def settings_problems(fields: dict) -> dict:
     return problems
 
 
-def apply_settings(link, fields: dict) -> None:
+def apply_settings(link: RepoLink, fields: dict) -> None:
     link.settings.update({key: fields[key] for key in (*LINK_FLAGS, *LINK_HOURS) if key in fields})
     if "branch" in fields:
         link.branch = fields["branch"]
@@ -60,7 +61,7 @@ def apply_settings(link, fields: dict) -> None:
 
 
 @bp.get("/apps/<ident>/scm_repo_link")
-def show_link(ident):
+def show_link(ident: str) -> Response:
     s = state()
     with s.lock:
         app = visible_app(ident)
@@ -68,7 +69,7 @@ def show_link(ident):
 
 
 @bp.post("/apps/<ident>/scm_repo_link")
-def create_link(ident):
+def create_link(ident: str) -> Response:
     fields = json_object().get("scm_repo_link")
     if not isinstance(fields, dict):
         return errors.missing_param("scm_repo_link")
@@ -99,7 +100,7 @@ def create_link(ident):
 
 
 @bp.route("/apps/<ident>/scm_repo_link", methods=["PATCH", "PUT"])
-def update_link(ident):
+def update_link(ident: str) -> Response:
     fields = json_object().get("scm_repo_link")
     if not isinstance(fields, dict):
         return errors.missing_param("scm_repo_link")
@@ -116,7 +117,7 @@ def update_link(ident):
 
 
 @bp.delete("/apps/<ident>/scm_repo_link")
-def delete_link(ident):
+def delete_link(ident: str) -> Response:
     s = state()
     with s.lock:
         app = visible_app(ident)

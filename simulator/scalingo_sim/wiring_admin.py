@@ -3,7 +3,7 @@ look at the drains (their URLs are secrets: tests read them here, never from a m
 
 import time
 
-from flask import Blueprint
+from flask import Blueprint, Response
 
 from . import errors
 from .admin import admin_app, bad_request, is_count
@@ -16,7 +16,7 @@ bp = Blueprint("wiring_admin", __name__, url_prefix="/_sim")
 
 
 @bp.post("/scm_integrations")
-def add_integration():
+def add_integration() -> Response:
     """An SCM integration of a user (the default one unless `owner` gives an email): `scm_type`, `url` (needed
     for the self-hosted kinds), `username`."""
     body = json_object()
@@ -39,7 +39,7 @@ def add_integration():
 
 
 @bp.post("/apps/<ident>/events")
-def seed_events(ident):
+def seed_events(ident: str) -> Response:
     """`count` events of `type` (default `restart`), one a minute up to now, or `events`: [{type, type_data}]."""
     body = json_object()
     events = body.get("events")
@@ -62,7 +62,7 @@ def seed_events(ident):
 
 
 @bp.post("/apps/<ident>/cron_tasks")
-def seed_cron_tasks(ident):
+def seed_cron_tasks(ident: str) -> Response:
     """The app's cron tasks, replaced: `jobs`: [{command, size?}] (as a deployment of cron.json would)."""
     jobs = json_object().get("jobs")
     if not isinstance(jobs, list) or not all(isinstance(j, dict) and isinstance(j.get("command"), str) for j in jobs):
@@ -75,7 +75,7 @@ def seed_cron_tasks(ident):
 
 
 @bp.post("/apps/<ident>/addons/<addon_id>/logs")
-def addon_logs(ident, addon_id):
+def addon_logs(ident: str, addon_id: str) -> Response:
     """`supported: false` makes the addon refuse drains as a non-database addon does; true gives them back."""
     supported = json_object().get("supported")
     if not isinstance(supported, bool):
@@ -90,7 +90,7 @@ def addon_logs(ident, addon_id):
 
 
 @bp.get("/apps/<ident>/log_drains")
-def drains(ident):
+def drains(ident: str) -> Response:
     """Every drain of the app and of its addons: {"app": [urls], "<addon id>": [urls]}."""
     s = state()
     with s.lock:

@@ -11,6 +11,7 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 DRAIN_TYPES = ("appsignal", "betterstack", "logtail", "datadog", "elk", "ovh-graylog", "papertrail", "syslog")
@@ -137,7 +138,9 @@ class WiringState:
         return path[0], repo
 
     # -- events
-    def record(self, app, kind: str, user_id: str, type_data: dict | None = None, at: float | None = None) -> Event:
+    def record(
+        self, app: Any, kind: str, user_id: str, type_data: dict | None = None, at: float | None = None
+    ) -> Event:
         event = Event(
             id=f"{int(at or time.time()):08x}{secrets.token_hex(8)}",
             app_id=app.id,
