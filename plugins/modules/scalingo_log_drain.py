@@ -47,7 +47,8 @@ options:
   exclusive:
     description:
       - With O(state=present), also remove every drain of the app (or of O(addon)) that the task does not give.
-        V(drains=[]) with V(exclusive=true) removes them all.
+        V(drains=[]) with V(exclusive=true) removes them all; V(exclusive=true) without any drain is refused, as a
+        slip that would do the same.
     type: bool
     default: false
   url:
@@ -243,8 +244,11 @@ def input_problems(params: dict) -> list[str]:
     given = [key for key in SINGLE if params[key] is not None]
     if params["drains"] is not None and given:
         problems.append(f"drains lists the drains: leave {', '.join(given)} out, or give them in drains")
-    elif params["drains"] is None and not given and not params["exclusive"]:
-        problems.append("give the drain: url, or type with its fields (or several in drains)")
+    elif params["drains"] is None and not given:
+        if params["exclusive"]:
+            problems.append("exclusive=true without a drain would remove every drain: give drains: [] to mean that")
+        else:
+            problems.append("give the drain: url, or type with its fields (or several in drains)")
     if params["exclusive"] and params["state"] == "absent":
         problems.append("exclusive is for state=present (it removes the drains the task does not give)")
     drains = wanted_drains(params)

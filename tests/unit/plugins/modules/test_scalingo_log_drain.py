@@ -172,8 +172,10 @@ def test_bad_input_is_refused_before_any_request_without_quoting_a_secret(option
     assert not [p for p in problems if "s3cr3t" in p or TOKEN in p]
 
 
-def test_exclusive_alone_or_with_an_empty_list_is_accepted():
-    assert input_problems(params(exclusive=True)) == []
+def test_removing_every_drain_takes_an_empty_list_not_exclusive_alone():
+    assert input_problems(params(exclusive=True)) == [
+        "exclusive=true without a drain would remove every drain: give drains: [] to mean that"
+    ]
     assert input_problems(params(exclusive=True, drains=[])) == []
 
 
