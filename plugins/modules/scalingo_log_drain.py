@@ -299,7 +299,7 @@ class LogDrain(Resource):
         return urls
 
     def add(self, drain: dict) -> str:
-        action = f"could not add a {drain['type']} log drain to {self.what}"
+        action = f"could not add a log drain (type {drain['type']}) to {self.what}"
 
         def send() -> str:
             reply = self.client.request("POST", self.path, {"drain": drain_body(drain)}, ok=(201,), action=action)
