@@ -19,6 +19,10 @@ from ._errors import ScalingoError
 # No listing is followed further than this, whatever its pagination says.
 MAX_PAGES = 200
 CONTAINER_FIELDS = {"name": str, "amount": int}
+ADDON_FIELDS = {"id": str, "status": str, "addon_provider": dict, "plan": dict}
+# An addon id as Scalingo gives it; anything else names an addon by its provider.
+ADDON_ID = re.compile(r"ad-[0-9A-Za-z-]+")
+SCM_FIELDS = {"id": str, "scm_type": str}
 AUTOSCALER_FIELDS = {
     "id": str,
     "container_type": str,
@@ -67,6 +71,44 @@ def next_page(answer: dict, page: int) -> int | None:
     if not isinstance(following, int) or following <= page or (isinstance(total, int) and page >= total):
         return None
     return following
+
+
+def provider_of(addon: dict) -> str | None:
+    return addon["addon_provider"].get("id")
+
+
+def plan_of(addon: dict) -> str | None:
+    return addon["plan"].get("name")
+
+
+def pick_addon(
+    addons: list[dict], app: str, provider: str | None, addon_id: str | None = None, which: str = "give its id"
+) -> dict | None:
+    """The addon of `app` with this id (of this provider, when given), else its one addon of `provider`, or None.
+
+    Fails when the id is of another provider's addon, and when the app has several addons of the provider
+    and no id says which (listing them, then `which`: how to say which).
+    """
+    mine = [a for a in addons if provider is None or provider_of(a) == provider]
+    if addon_id:
+        found = next((a for a in addons if a["id"] == addon_id), None)
+        if found is not None and provider is not None and provider_of(found) != provider:
+            raise ScalingoError(f"addon {addon_id} of app '{app}' is a {provider_of(found)} addon, not {provider}")
+        return found
+    if len(mine) > 1:
+        raise ScalingoError(f"app '{app}' has {len(mine)} {provider} addons: {listed_addons(mine, False)}; {which}")
+    return mine[0] if mine else None
+
+
+def listed_addons(addons: list[dict], providers: bool = True) -> str:
+    return (
+        ", ".join(f"{a['id']} ({provider_of(a) + ', ' if providers else ''}plan {plan_of(a)})" for a in addons)
+        or "none"
+    )
+
+
+def shown_integrations(integrations: list[dict]) -> str:
+    return ", ".join(f"{i['id']} ({i['scm_type']}, {i.get('username')})" for i in integrations) or "none"
 
 
 class ApiCalls:
@@ -152,6 +194,48 @@ class ApiCalls:
             seen.add(cursor)
         self.warnings.append(f"{action or path}: stopped after {MAX_PAGES} pages; the list may be incomplete")
         return items
+
+    def addons(self, app: str) -> list[dict]:
+        """The app's addons, each with its provider id and plan name."""
+        action = f"could not read the addons of app '{app}'"
+        addons = self.get(api_path("apps", app, "addons"), "addons", list, ADDON_FIELDS, action=action)
+        if not all(isinstance(provider_of(a), str) and isinstance(plan_of(a), str) for a in addons):
+            raise ScalingoError(f"{action}: an addon has no provider id or plan name")
+        return addons
+
+    def find_addon(self, app: str, addon: str, required: bool = True) -> dict | None:
+        """The addon `addon` names on `app`: its id (ad-...) or its provider (postgresql), which the app has one of.
+        When the app has no such addon: a failure listing its addons, or None when not `required`."""
+        addons = self.addons(app)
+        by_id = ADDON_ID.fullmatch(addon) is not None
+        found = pick_addon(addons, app, None if by_id else addon, addon if by_id else None, "set addon to its id")
+        if found is None and required:
+            what = f"addon {addon}" if by_id else f"{addon} addon"
+            raise ScalingoError(f"app '{app}' has no {what}; its addons: {listed_addons(addons)}")
+        return found
+
+    def scm_integration(self, wanted: str) -> dict:
+        """The account's SCM integration `wanted` names: its id, its type (one of the account's is of it) or its user
+        name. Read from the auth service; the integrations' access tokens are kept out of the answer returned and
+        out of every message."""
+        action = "could not list the SCM integrations of the account"
+        found = self.get("/scm_integrations", "scm_integrations", list, SCM_FIELDS, action=action, service="auth")
+        tokens = [i["access_token"] for i in found if isinstance(i.get("access_token"), str) and i["access_token"]]
+        self.secret_values = (*self.secret_values, *tokens)
+        integrations = [{key: i.get(key) for key in ("id", "scm_type", "url", "username")} for i in found]
+        for key in ("id", "scm_type", "username"):
+            matches = [i for i in integrations if i[key] == wanted]
+            if len(matches) == 1:
+                return matches[0]
+            if matches:
+                raise ScalingoError(
+                    f"the account has {len(matches)} SCM integrations of {key} '{wanted}': "
+                    f"{shown_integrations(matches)}; set integration to the id of the one meant"
+                )
+        raise ScalingoError(
+            f"the account has no SCM integration '{wanted}' (by id, type or user name); "
+            f"its integrations: {shown_integrations(integrations)}"
+        )
 
     def app_status(self, app: str, deadline: float | None = None) -> str | None:
         return self.get(api_path("apps", app), "app", action=f"could not read app '{app}'", deadline=deadline).get(

@@ -118,3 +118,11 @@ def duration_problem(option: str, value: str) -> str | None:
     if duration_ns(value) is not None and value != "":
         return None
     return _bad(option, value, "give a duration with its units, such as 3m, 90s or 1h30m (h, m, s, ms)")
+
+
+def repository_problem(option: str, value: str) -> str | None:
+    """A repository's http(s) URL with its path, without credentials (which are never quoted)."""
+    authority = value.split("://", 1)[1].split("/", 1)[0] if "://" in value else ""
+    if "@" in authority:
+        return f"{option} holds credentials (user@ or user:password@): give the repository's URL without them"
+    return url_problem(option, value)

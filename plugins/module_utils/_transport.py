@@ -151,6 +151,13 @@ def _is(value: Any, kind: type) -> bool:
     return isinstance(value, kind) and not (kind is int and isinstance(value, bool))
 
 
+def api_path_only(path: str) -> str:
+    """A path of the auth service, never a URL (the bearer goes nowhere else than auth_url there)."""
+    if not path.startswith("/") or "://" in path:
+        raise ScalingoError(f"{path!r} is not a path of the auth service")
+    return path
+
+
 def _no_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
     return request
 
@@ -158,8 +165,9 @@ def _no_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
 class Transport:
     """One requests.Session per module run, authenticated with a (possibly cached) bearer.
 
-    The API token goes only to auth_url's origin, the bearer only to api_url's origin; no
-    redirection is followed. Every failure is a ScalingoError whose message holds neither.
+    The API token goes only to auth_url's origin, the bearer only to api_url's origin and, for the
+    account's own resources the auth service keeps (service="auth": SCM integrations), to
+    auth_url's origin, which issued it; no redirection is followed. Every failure is a ScalingoError whose message holds neither.
     """
 
     def __init__(
@@ -389,13 +397,18 @@ class Transport:
         ok: tuple[int, ...] = (200,),
         action: str | None = None,
         deadline: float | None = None,
+        service: str = "api",
     ) -> Reply:
         """Call the regional API and return a Reply with an expected status, or raise ScalingoError.
 
         `path` is relative to /v1 (`/apps/x`) or a URL resolve() returned. `deadline` (monotonic)
-        bounds the retries, as rate_limit_retry_timeout does, whichever comes first.
+        bounds the retries, as rate_limit_retry_timeout does, whichever comes first. service="auth"
+        calls the auth service instead (`path` relative to its /v1 only).
         """
-        url = self.resolve(path, action or method) if "://" in path else f"{self.api_url}/v1{path}"
+        if service == "auth":
+            url = f"{self.auth_url}/v1{api_path_only(path)}"
+        else:
+            url = self.resolve(path, action or method) if "://" in path else f"{self.api_url}/v1{path}"
         action = action or f"{method} {path} failed"
         where = f"{method} {urlsplit(url).path}"
         limit = self.monotonic() + self.retry_timeout
@@ -443,9 +456,11 @@ class Transport:
         params: dict | None = None,
         action: str | None = None,
         deadline: float | None = None,
+        service: str = "api",
     ) -> Any:
         """The `key` member of a GET answer, checked (see Reply.take)."""
-        return self.request("GET", path, params=params, action=action, deadline=deadline).take(key, kind, fields)
+        reply = self.request("GET", path, params=params, action=action, deadline=deadline, service=service)
+        return reply.take(key, kind, fields)
 
     def get_text(self, path: str, action: str | None = None, deadline: float | None = None) -> str:
         """The body of a GET answered in plain text (see Reply.take_text)."""

@@ -167,7 +167,14 @@ duration:
 
 import copy
 
-from ansible_collections.scalingo.cloud.plugins.module_utils._api import api_path
+from ansible_collections.scalingo.cloud.plugins.module_utils._api import (
+    ADDON_FIELDS,
+    api_path,
+    listed_addons,
+    pick_addon,
+    plan_of,
+    provider_of,
+)
 from ansible_collections.scalingo.cloud.plugins.module_utils._checks import (
     app_name_problem,
     identifier_problem,
@@ -177,7 +184,6 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._errors import Scal
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
 from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource
 
-ADDON_FIELDS = {"id": str, "status": str, "addon_provider": dict, "plan": dict}
 PLAN_FIELDS = {"id": str, "name": str}
 SUSPENDED_ADVICE = "check the account's billing, resume the addon (dashboard or support), then run the task again"
 
@@ -201,14 +207,6 @@ def input_problems(params: dict) -> list[str]:
     if params["confirm"] is not None and params["state"] == "present":
         problems.append("confirm is only used with state=absent, to name the addon to delete")
     return [problem for problem in problems if problem]
-
-
-def provider_of(addon):
-    return addon["addon_provider"].get("id")
-
-
-def plan_of(addon):
-    return addon["plan"].get("name")
 
 
 def described(addon):
@@ -250,35 +248,22 @@ class Addon(Resource):
 
     # -- reads --------------------------------------------------------------------------
 
-    def addons(self):
-        addons = self.get(self.path, "addons", f"the addons of app '{self.app}'", list, ADDON_FIELDS)
-        if not all(isinstance(provider_of(a), str) and isinstance(plan_of(a), str) for a in addons):
-            self.fail(f"could not read the addons of app '{self.app}': an addon has no provider id or plan name")
-        return addons
-
     def find(self):
         """The managed addon, or None; fails when the app has several of the provider and no addon_id says which."""
         try:
-            addons = self.addons()
+            addons = self.client.addons(self.app)
         except ScalingoError as exc:
             if self.params["state"] == "absent" and exc.status == 404 and exc.resource == "app":
                 return None  # no app, no addon
             raise
-        mine = [a for a in addons if provider_of(a) == self.provider]
-        listed = ", ".join(f"{a['id']} (plan {plan_of(a)})" for a in mine) or "none"
         wanted = self.params["addon_id"]
-        if wanted:
-            found = next((a for a in addons if a["id"] == wanted), None)
-            if found is not None and provider_of(found) != self.provider:
-                self.fail(f"addon {wanted} of app '{self.app}' is a {provider_of(found)} addon, not {self.provider}")
-            if found is None and self.params["state"] == "present":
-                self.fail(f"app '{self.app}' has no addon {wanted}; its {self.provider} addons: {listed}")
-            return found
-        if len(mine) > 1:
+        found = pick_addon(addons, self.app, self.provider, wanted, "set addon_id to the one to manage")
+        if wanted and found is None and self.params["state"] == "present":
+            mine = [a for a in addons if provider_of(a) == self.provider]
             self.fail(
-                f"app '{self.app}' has {len(mine)} {self.provider} addons: {listed}; set addon_id to the one to manage"
+                f"app '{self.app}' has no addon {wanted}; its {self.provider} addons: {listed_addons(mine, False)}"
             )
-        return mine[0] if mine else None
+        return found
 
     def read(self, addon_id, deadline=None):
         what = f"addon {addon_id} of app '{self.app}'"
@@ -354,7 +339,7 @@ class Addon(Resource):
         body = {"addon": {"addon_provider_id": self.provider, "plan_id": plan["id"]}}
 
         def landed():
-            now = next((a for a in self.addons() if provider_of(a) == self.provider), None)
+            now = next((a for a in self.client.addons(self.app) if provider_of(a) == self.provider), None)
             return now if now is not None and now["plan"].get("id") == plan["id"] else None
 
         unseen = (

@@ -12,7 +12,7 @@ description:
   - Returns one application, or every application the token can see, with the extra sections you ask for.
   - Only what is asked for is fetched. One app without O(gather) or O(metrics) costs one request (plus a token
     exchange when no bearer is cached, see O(bearer_cache)); each section costs one request per app, or one per
-    page for O(gather=child_apps) and O(gather=logs_archives).
+    page for O(gather=child_apps), O(gather=logs_archives) and O(gather=events).
   - Never changes anything.
 author:
   - scalingo.cloud contributors (@scalingo-cloud)
@@ -41,10 +41,20 @@ options:
       - V(autoscalers) lists the app's autoscalers, one per container type at most.
       - V(domains) lists the app's custom domains (their TLS state; Scalingo never returns a certificate's key).
       - V(deployments) lists the app's latest deployments, newest first, at most O(deployments_limit).
+      - V(notifiers) lists the app's notifiers, each with its V(platform) (Scalingo's C(type)), V(name), V(active)
+        and V(events) (V(all), or the selected event names or ids as Scalingo gives them); URLs in their
+        C(type_data) (webhooks) are masked to their scheme and host, a phone number hidden.
+      - V(alerts) lists the app's alerts.
+      - V(log_drains) lists the app's own log drains (not its addons', see M(scalingo.cloud.scalingo_log_drain)),
+        each as its masked URL and a digest of its URL, never the URL (it carries the drain's token).
+      - V(scm_repo_link) is the app's link to its repository (auto-deploy, review apps), or V(null) without one.
+      - V(events) lists the app's latest events (its timeline), newest first, at most O(events_limit).
+      - V(cron_tasks) lists the app's scheduled tasks (from its C(cron.json)), each a cron expression and command.
+      - These six are only read when asked for; the default reads stay as they were.
     type: list
     elements: str
     choices: [containers, stats, logs_url, logs_archives, child_apps, env, collaborators, addons, autoscalers,
-              domains, deployments]
+              domains, deployments, notifiers, alerts, log_drains, scm_repo_link, events, cron_tasks]
     default: []
   logs_archives_limit:
     description:
@@ -69,6 +79,12 @@ options:
         the next pages are read up to the limit.
     type: int
     default: 10
+  events_limit:
+    description:
+      - Most events to read per app with O(gather=events), the newest first. V(1) or more.
+      - Read in pages of at most 50; pages past the limit are not requested.
+    type: int
+    default: 20
   metrics:
     description:
       - Metric queries on the app named O(name) (required with this option). Each query's answer is returned in
@@ -308,6 +324,47 @@ apps:
           finished_at: "2020-05-29T12:23:25.688+00:00"
           duration: 92
           pusher: {username: jane, email: jane@example.com}
+    notifiers:
+      description: The notifiers (O(gather=notifiers)), webhook URLs masked.
+      returned: when asked for
+      type: list
+      elements: dict
+      sample:
+        - {id: no-a035cf2d-3b4c-4d1c-9bfc-0c9b7f1d3a10, name: ops, platform: webhook, active: true, events: all,
+           type_data: {webhook_url: "https://hooks.example.com..."}}
+    alerts:
+      description: The alerts (O(gather=alerts)).
+      returned: when asked for
+      type: list
+      elements: dict
+      sample:
+        - {id: al-1a2b3c4d-0000-4e5f-8a9b-0c1d2e3f4a5b, container_type: web, metric: cpu, limit: 0.8,
+           send_when_below: false, disabled: false}
+    log_drains:
+      description: The app's log drains (O(gather=log_drains)), each as its masked URL and the digest of its URL.
+      returned: when asked for
+      type: list
+      elements: dict
+      sample: [{url: "syslog://logs.example.com:6514...", digest: "sha256:5d41402abc4b2a76"}]
+    scm_repo_link:
+      description: The repo link (O(gather=scm_repo_link)), V(null) when the app has none.
+      returned: when asked for
+      type: dict
+      sample: {scm_type: github, owner: my-org, repo: my-shop, branch: main, auto_deploy_enabled: true}
+    events:
+      description: The latest events, newest first, at most O(events_limit) (O(gather=events)).
+      returned: when asked for
+      type: list
+      elements: dict
+      sample:
+        - {id: 5ed12fb0f112e2000f9f9410, type: restart, created_at: "2020-05-29T15:47:28.000Z",
+           user: {username: jane}, type_data: {scope: [web]}}
+    cron_tasks:
+      description: The scheduled tasks (O(gather=cron_tasks)).
+      returned: when asked for
+      type: list
+      elements: dict
+      sample: [{command: "0 5 * * * rake import", size: M}]
   sample:
     - id: 5ed12fa6f112e2000f9f93f7
       name: my-shop-staging
@@ -345,6 +402,7 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._checks import app_
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
 from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource
+from ansible_collections.scalingo.cloud.plugins.module_utils._wiring import WIRING
 
 GATHER = (
     "containers",
@@ -358,6 +416,12 @@ GATHER = (
     "autoscalers",
     "domains",
     "deployments",
+    "notifiers",
+    "alerts",
+    "log_drains",
+    "scm_repo_link",
+    "events",
+    "cron_tasks",
 )
 # Sections read with one GET of /apps/<app>/<section>: the list's key and the fields each item must have.
 LISTS = {
@@ -378,6 +442,7 @@ PER_CONTAINER = ("cpu", "memory", "swap")
 MAX_SINCE = 71
 CHILD_APPS_PER_PAGE = 50
 DEPLOYMENTS_LIMIT = 10
+EVENTS_LIMIT = 20
 
 
 ARGUMENT_SPEC = {
@@ -386,6 +451,7 @@ ARGUMENT_SPEC = {
     "logs_archives_limit": {"type": "int"},
     "env_values": {"type": "bool", "default": False},
     "deployments_limit": {"type": "int", "default": DEPLOYMENTS_LIMIT},
+    "events_limit": {"type": "int", "default": EVENTS_LIMIT},
     "metrics": {
         "type": "list",
         "elements": "dict",
@@ -423,6 +489,8 @@ def input_problems(params: dict) -> list[str]:
         problems.append(
             f"deployments_limit must be 1 or more, got {limit}: leave deployments out of gather to read none"
         )
+    if params["events_limit"] < 1:
+        problems.append(f"events_limit must be 1 or more, got {params['events_limit']}: leave events out of gather")
     return [problem for problem in problems if problem]
 
 
@@ -502,6 +570,8 @@ class AppInfo(Resource):
             return [{key: value for key, value in item.items() if key not in hidden} for item in found]
         if section == "env":
             return self.env(base, what)
+        if section in WIRING:
+            return WIRING[section](self.client, base, what, self.params)
         if section == "deployments":
             limit = self.params["deployments_limit"]
             return self.client.paginate(

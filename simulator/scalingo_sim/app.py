@@ -13,12 +13,16 @@ from . import (
     collaborators,
     deployments,
     domains,
+    drains,
     errors,
+    events,
     formation,
     info,
     middleware,
     notifiers,
+    scm,
     variables,
+    wiring_admin,
 )
 from .attach import AttachListener
 from .state import State
@@ -58,7 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(addons.bp)
     app.register_blueprint(notifiers.bp)
     app.register_blueprint(alerts.bp)
-    for blueprint in (deployments.bp, deployments.sources_bp):
+    for blueprint in (deployments.bp, deployments.sources_bp, drains.bp, scm.bp, events.bp, wiring_admin.bp):
         app.register_blueprint(blueprint)
     middleware.install(app)
     app.register_error_handler(HTTPException, http_error)

@@ -4,8 +4,9 @@ import math
 from datetime import UTC, datetime, timedelta
 
 from . import catalog
-from .state import DEPLOYMENT_OUTCOMES, new_hex_id, stable_hex_id
+from .state import DEPLOYMENT_OUTCOMES, App, State, new_hex_id, stable_hex_id
 from .state.notify import EVENT_ROWS, EVENT_TYPES, PLATFORM_ROWS, PLATFORMS, stable_id
+from .state.wiring import Event, RepoLink, ScmIntegration
 
 
 def iso(epoch: float | None) -> str | None:
@@ -476,3 +477,57 @@ def alert_json(app, alert, with_notifiers: bool = True) -> dict:
     if with_notifiers:
         shown["notifiers"] = list(alert.notifiers)
     return shown
+
+
+# -- wiring: log drains, SCM integrations, repo links, events, cron tasks (state in state/wiring.py)
+def drain_json(app: App, url: str) -> dict:
+    return {"app_id": app.id, "url": url}
+
+
+def scm_integration_json(s: State, integration: ScmIntegration) -> dict:
+    owner = s.users.get(integration.owner_id)
+    return {
+        "id": integration.id,
+        "scm_type": integration.scm_type,
+        "url": integration.url,
+        "access_token": integration.access_token,
+        "uid": integration.uid,
+        "username": integration.username,
+        "email": owner.email if owner else "",
+        "avatar_url": f"{integration.url}/{integration.username}.png",
+        "profile_url": f"{integration.url}/{integration.username}",
+        "created_at": iso(integration.created_at),
+        "owner": {"id": owner.id, "email": owner.email, "username": owner.username} if owner else None,
+    }
+
+
+def repo_link_json(s: State, app: App, link: RepoLink) -> dict:
+    linker = s.users.get(link.linker_id)
+    return {
+        "id": link.id,
+        "app_id": app.id,
+        "auth_integration_uuid": link.integration.id,
+        "linker": {"id": linker.id, "username": linker.username, "email": linker.email} if linker else None,
+        "owner": link.owner,
+        "repo": link.repo,
+        "branch": link.branch,
+        "scm_type": link.integration.scm_type,
+        "url": link.integration.url,
+        "created_at": iso(link.created_at),
+        "updated_at": iso(link.updated_at),
+        **link.settings,
+        "last_auto_deploy_at": ZERO_TIME,
+    }
+
+
+def event_json(s: State, event: Event) -> dict:
+    user = s.users.get(event.user_id)
+    return {
+        "id": event.id,
+        "created_at": iso(event.created_at),
+        "type": event.type,
+        "app_id": event.app_id,
+        "app_name": event.app_name,
+        "user": {"id": user.id, "username": user.username, "email": user.email} if user else None,
+        "type_data": dict(event.type_data),
+    }

@@ -38,6 +38,10 @@ SECRETS = re.compile(
     r"tk-us-[A-Za-z0-9_-]+|eyJ[A-Za-z0-9_-]{8,}\.eyJ|Bearer [A-Za-z0-9]|Basic [A-Za-z0-9]|\bAuthorization\b|s3cr3t-[A-Za-z0-9-]+"
     r"|-----BEGIN [A-Z ]*PRIVATE KEY-----"  # a TLS key given to scalingo_domain
     r"|https?://hooks\.[A-Za-z0-9.-]+/services/"  # a notifier's webhook URL (Slack's form, and the tests')
+    # A log drain's URL, whatever its token (Ansible may have masked the token, not the URL around it): its
+    # token in the user info (syslog, ovh-graylog), or in the host (datadog); modules show drains as
+    # scheme://host... only.
+    r"|\b(?:syslog|ovh)://:[^\s@\"']+@|\bdatadog://(?!\.\.\.)[^\s\"']+"
     + "".join(
         "|" + re.escape(form) for secret in (with_simulator.TOKEN, *ECHOED_VALUES) for form in base64_forms(secret)
     )

@@ -24,6 +24,12 @@ def test_scan_catches_each_kind_of_secret():
         "-----BEGIN RSA PRIVATE KEY-----",
         "https://hooks.slack.com/services/T0000/B0000/XXXXXXXX",  # a notifier's webhook URL
         '"webhook_url": "https://hooks.example.com/services/first"',
+        # Log drain URLs and tokens (scalingo_log_drain, scalingo_app_info), the token masked by Ansible or not.
+        "syslog://:********@logs.example.com:6514",
+        "ovh://:abc123@tag1.logs.ovh.com:6514",
+        "datadog://0123456789abcdef?region=eu",
+        "datadog://********?region=eu",
+        "s3cr3t-dd-0123456789",
     ]
     # Base64 without a scheme before it: the token alone, as Basic auth encodes it, and the echoed values.
     for secret in (TOKEN, f":{TOKEN}", f"user:{TOKEN}", *ECHOED_VALUES):
@@ -31,6 +37,9 @@ def test_scan_catches_each_kind_of_secret():
         samples += [f"header {encoded}", f"url-safe {encoded.replace('+', '-').replace('/', '_')}"]
     assert [bool(SECRETS.search(s)) for s in samples] == [True] * len(samples)
     assert not SECRETS.search("VALUE_SPECIFIED_IN_NO_LOG_PARAMETER app-lifecycle changed=true")
+    # What the modules show of a drain: its scheme and host only.
+    for shown in ("datadog://...", "syslog://logs.example.com:6514...", "tcp+tls://logs7.papertrailapp.com:12345"):
+        assert not SECRETS.search(shown)
 
 
 def test_scan_catches_a_bearer_printed_by_a_playbook(simulator, cache_dir, tmp_path):

@@ -24,6 +24,7 @@ from .operations import AttachRun, OneOff, OneOffs, Operation, Operations
 from .traffic import Faults, RateLimit, RequestLog, TrapLog
 from .users import Bearers, Project, User, Users
 from .variables import Variables
+from .wiring import Wiring
 
 # Every part of the State; their `begin`, `start` and `app_deleted` run in this order.
 PARTS: tuple[type[Part], ...] = (
@@ -40,6 +41,7 @@ PARTS: tuple[type[Part], ...] = (
     Deployments,
     Domains,
     Notify,
+    Wiring,
     Faults,
     RateLimit,
     RequestLog,

@@ -402,3 +402,20 @@ def test_version_matches_the_collection():
     else:  # an installed collection: ansible-galaxy wrote galaxy.yml's metadata into MANIFEST.json
         with open(os.path.join(root, "MANIFEST.json"), encoding="utf-8") as handle:
             assert json.load(handle)["collection_info"]["version"] == _transport.VERSION
+
+
+@responses.activate
+def test_the_auth_service_gets_the_bearer_for_the_accounts_scm_integrations_and_their_tokens_are_kept_out(fake_clock):
+    bearer = add_exchange(responses)
+    integration = {"id": "in-1", "scm_type": "github", "url": "https://github.com", "username": "jane"}
+    responses.add(
+        responses.GET,
+        f"{AUTH}/v1/scm_integrations",
+        json={"scm_integrations": [dict(integration, access_token="s3cr3t-scm-token")]},
+        match=[matchers.header_matcher({"Authorization": f"Bearer {bearer}"})],
+    )
+    client = make_client(fake_clock)
+    assert client.scm_integration("github") == integration
+    assert "s3cr3t-scm-token" in client.secrets()
+    with pytest.raises(ScalingoError, match="the auth service"):
+        client.request("GET", "https://elsewhere.example/v1/x", service="auth")

@@ -149,11 +149,24 @@ class FakeClient(Client):
         self._bearer = BEARER
         self.calls: list[Call] = []
 
-    def request(self, method, path, json_body=None, params=None, headers=None, ok=(200,), action=None, deadline=None):
+    def request(
+        self,
+        method,
+        path,
+        json_body=None,
+        params=None,
+        headers=None,
+        ok=(200,),
+        action=None,
+        deadline=None,
+        service="api",
+    ):
+        # The auth service's calls are recorded by their whole URL: AUTH + "/v1/scm_integrations".
+        shown = f"{AUTH}/v1{path}" if service == "auth" else path
         self.calls.append(
-            Call(method, path, json_body=json_body, params=params, headers=headers, ok=ok, deadline=deadline)
+            Call(method, shown, json_body=json_body, params=params, headers=headers, ok=ok, deadline=deadline)
         )
-        return super().request(method, path, json_body, params, headers, ok, action, deadline)
+        return super().request(method, path, json_body, params, headers, ok, action, deadline, service=service)
 
     @property
     def script(self) -> list[Expected]:

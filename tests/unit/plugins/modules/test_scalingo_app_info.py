@@ -595,3 +595,95 @@ def test_env_values_on_a_logged_task_is_warned_about():
         "env_values=true returns the values of the environment variables, which are secrets: "
         "set no_log: true on this task"
     ]
+
+
+# -- wiring: notifiers, alerts, log drains, repo link, events, cron tasks --------------------------------
+
+WEBHOOK = "https://hooks.example.com/services/s3cr3t-hook"
+DRAIN = "syslog://:s3cr3t-drain@logs.example.com:6514"
+NOTIFIER = {
+    "id": "no-1",
+    "name": "ops",
+    "type": "webhook",
+    "platform_id": "59c27732",
+    "active": True,
+    "send_all_events": False,
+    "selected_event_ids": ["ev-1"],
+    "type_data": {"webhook_url": WEBHOOK},
+}
+EMAILS = {"id": "no-2", "name": "mail", "type": "email", "active": False, "send_all_events": True,
+          "type_data": {"emails": ["ops@example.com"], "user_ids": []}}  # fmt: skip
+ALERT = {"id": "al-1", "container_type": "web", "metric": "cpu", "limit": 0.8, "notifiers": ["no-1"]}
+LINK = {"id": "li-1", "scm_type": "github", "owner": "my-org", "repo": "my-shop", "branch": "main"}
+
+
+def events_page(numbers, next_page=None, total_pages=None):
+    pagination = {"current_page": 1, "next_page": next_page, "total_pages": total_pages}
+    return {"events": [{"id": f"ev-{n}", "type": "restart"} for n in numbers], "meta": {"pagination": pagination}}
+
+
+def test_the_new_sections_are_opt_in_each_one_read_in_one_order():
+    o = succeeds(
+        AppInfo,
+        info_params(gather=["cron_tasks", "events", "scm_repo_link", "log_drains", "alerts", "notifiers"]),
+        read(),
+        get(f"/apps/{APP}/notifiers", {"notifiers": [NOTIFIER, EMAILS]}),
+        get(f"/apps/{APP}/alerts", {"alerts": [ALERT]}),
+        get(f"/apps/{APP}/log_drains", {"drains": [{"app_id": "id", "url": DRAIN}]}),
+        get(f"/apps/{APP}/scm_repo_link", {"scm_repo_link": LINK}),
+        get(f"/apps/{APP}/events", events_page([3, 2, 1])),
+        get(f"/apps/{APP}/cron_tasks", {"jobs": [{"command": "0 5 * * * rake import"}]}),
+    )
+    assert o.sent == [f"GET /apps/{APP}"] + [
+        f"GET /apps/{APP}/{s}" for s in ("notifiers", "alerts", "log_drains", "scm_repo_link", "events", "cron_tasks")
+    ]
+    app = o.result["apps"][0]
+    assert [(n["platform"], n["name"], n["active"], n["events"]) for n in app["notifiers"]] == [
+        ("webhook", "ops", True, ["ev-1"]),
+        ("email", "mail", False, "all"),
+    ]
+    assert app["notifiers"][0]["type_data"] == {"webhook_url": "https://hooks.example.com..."}
+    assert app["notifiers"][1]["type_data"] == {"emails": ["ops@example.com"], "user_ids": []}
+    assert app["alerts"] == [ALERT]
+    assert app["log_drains"][0]["url"] == "syslog://logs.example.com:6514..."
+    assert app["log_drains"][0]["digest"].startswith("sha256:")
+    assert app["scm_repo_link"] == LINK
+    assert [e["id"] for e in app["events"]] == ["ev-3", "ev-2", "ev-1"]
+    assert app["cron_tasks"] == [{"command": "0 5 * * * rake import"}]
+    assert "s3cr3t" not in json.dumps(o.result)
+    assert {WEBHOOK, DRAIN} <= set(o.client.secret_values)
+
+
+def test_an_app_without_a_repo_link_has_none():
+    o = succeeds(
+        AppInfo,
+        info_params(gather=["scm_repo_link"]),
+        read(),
+        get(f"/apps/{APP}/scm_repo_link", {"error": "The scm_repo_link was not found"}, status=404),
+    )
+    assert o.result["apps"][0]["scm_repo_link"] is None
+
+
+def test_events_follow_the_pages_up_to_the_limit():
+    o = succeeds(
+        AppInfo,
+        info_params(gather=["events"], events_limit=3),
+        read(),
+        get(f"/apps/{APP}/events", events_page([9, 8], next_page=2, total_pages=5)),
+        get(f"/apps/{APP}/events", events_page([7, 6], next_page=3, total_pages=5)),
+    )
+    assert [e["id"] for e in o.result["apps"][0]["events"]] == ["ev-9", "ev-8", "ev-7"]
+    assert [call.params for call in o.client.calls[1:]] == [{"page": 1, "per_page": 3}, {"page": 2, "per_page": 3}]
+
+
+def test_events_are_asked_for_in_pages_of_at_most_50():
+    o = succeeds(
+        AppInfo, info_params(gather=["events"], events_limit=120), read(), get(f"/apps/{APP}/events", events_page([1]))
+    )
+    assert o.client.calls[1].params == {"page": 1, "per_page": 50}
+
+
+def test_an_events_limit_below_one_is_refused():
+    assert input_problems(info_params(events_limit=0)) == [
+        "events_limit must be 1 or more, got 0: leave events out of gather"
+    ]

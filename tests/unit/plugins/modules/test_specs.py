@@ -22,8 +22,10 @@ MODULES = [
     "scalingo_domain",
     "scalingo_env",
     "scalingo_notifier",
+    "scalingo_log_drain",
     "scalingo_restart",
     "scalingo_scale",
+    "scalingo_scm_repo_link",
 ]
 KEYS = ("type", "required", "default", "choices", "elements", "no_log")
 
