@@ -11,9 +11,14 @@ Nothing here imports Ansible; nothing here is a public API.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from ._errors import ScalingoError
+
+if TYPE_CHECKING:
+    from ._transport import Reply
 
 # No listing is followed further than this, whatever its pagination says.
 MAX_PAGES = 200
@@ -35,7 +40,7 @@ def api_path(*segments: str | int) -> str:
     and non-ASCII letters are encoded, so it can't reach another endpoint. '.' and '..' can't be sent
     as a segment at all (HTTP clients and servers fold them into the path), nor can an empty one.
     """
-    parts = []
+    parts: list[str] = []
     for segment in segments:
         text = str(segment)
         if text in ("", ".", ".."):
@@ -60,8 +65,10 @@ def app_name_problems(name: str) -> list[str]:
 
 def next_page(answer: dict, page: int) -> int | None:
     """The page after `page` that a page-numbered answer announces, or None."""
-    meta = answer.get("meta") if isinstance(answer.get("meta"), dict) else {}
-    pagination = meta.get("pagination") if isinstance(meta.get("pagination"), dict) else {}
+    meta = answer.get("meta")
+    pagination = meta.get("pagination") if isinstance(meta, dict) else None
+    if not isinstance(pagination, dict):
+        return None
     following, total = pagination.get("next_page"), pagination.get("total_pages")
     if not isinstance(following, int) or following <= page or (isinstance(total, int) and page >= total):
         return None
@@ -70,6 +77,11 @@ def next_page(answer: dict, page: int) -> int | None:
 
 class ApiCalls:
     """The reads several modules make, on top of a Transport's request() and get()."""
+
+    # What the Transport it is mixed with (in Client) provides.
+    warnings: list[str]
+    request: Callable[..., Reply]
+    get: Callable[..., Any]
 
     def find_app(self, name: str) -> dict | None:
         """The app object, or None when the API says it does not exist."""
@@ -92,7 +104,7 @@ class ApiCalls:
         params: dict | None = None,
         action: str | None = None,
         limit: int | None = None,
-        fields: dict[str, type] | None = None,
+        fields: Mapping[str, type] | None = None,
     ) -> list:
         """Every item of a page-numbered collection (or its first `limit`), following next_page.
 
@@ -105,9 +117,10 @@ class ApiCalls:
             items.extend(reply.take(key, list, fields or {}))
             if limit is not None and len(items) >= limit:
                 return items[:limit]
-            page = next_page(reply.data, page)
-            if page is None:
+            following = next_page(reply.data, page)
+            if following is None:
                 return items
+            page = following
         self.warnings.append(f"{action or path}: stopped after {MAX_PAGES} pages; the list may be incomplete")
         return items
 

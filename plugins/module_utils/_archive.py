@@ -101,7 +101,7 @@ class _Ceiling:
     def __init__(self, handle: BinaryIO | None, limit: int):
         self.handle, self.limit, self.size, self.full = handle, limit, 0, False
 
-    def write(self, data) -> int:
+    def write(self, data: bytes) -> int:
         if self.full:  # what gzip writes while closing after the stop: dropped
             return len(data)
         self.size += len(data)
@@ -126,6 +126,7 @@ def open_source(path: str, max_size: int) -> BinaryIO:
     """
     real = os.path.realpath(path)
     folder = os.path.isdir(real)
+    handle: BinaryIO
     with contextlib.ExitStack() as stack:  # closes the file on any failure
         try:
             if folder:
@@ -154,7 +155,8 @@ def check_packing(path: str, max_size: int) -> None:
 
 def _pack(path: str, real: str, sink: _Ceiling) -> None:
     try:
-        with tarfile.open(fileobj=sink, mode="w:gz") as archive:
+        # A write-only sink: "w:gz" only writes to it, though tarfile types its fileobj as readable and seekable.
+        with tarfile.open(fileobj=sink, mode="w:gz") as archive:  # type: ignore[call-overload]
             archive.add(real, arcname=os.path.basename(os.path.abspath(path)) or "source", filter=_keep)
     except (OSError, tarfile.TarError, ValueError) as exc:
         raise SourceError(f"could not be packed: {unreadable(exc, path, real)}") from None

@@ -296,6 +296,7 @@ def pump(
     except OSError:
         return CUT
     interrupted_at = None
+    end: float | None
     while True:
         now = clock()
         if deadline is not None and interrupted_at is None and now >= deadline:
@@ -349,10 +350,10 @@ class _Connection(http.client.HTTPConnection):
 
     def __init__(self, opener: Callable[[float], Any], target: Target, timeout: float) -> None:
         super().__init__(target.host, target.port, timeout=timeout)
-        self._opener = opener
+        self._opener, self._io_timeout = opener, timeout
 
     def connect(self) -> None:
-        self.sock = self._opener(self.timeout)
+        self.sock = self._opener(self._io_timeout)
 
 
 # -- what happened ---------------------------------------------------------------------------------

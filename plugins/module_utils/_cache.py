@@ -152,9 +152,11 @@ class CacheFolder:
             return self._unusable(problem, "set XDG_CACHE_HOME to a private folder of your own")
         return fd
 
-    def _unusable(self, problem: str, remedy: str) -> None:
+    def _unusable(self, problem: str, remedy: str) -> int | None:
+        """Warn why the folder is not used; None, what _open returns then."""
         if self.warn:
             self.warn(f"not using the cache folder {self.path}: {problem}; {remedy}. {WITHOUT}.")
+        return None
 
     def open(self, name: str, flags: int) -> int | None:
         """The file `name` of the folder, opened relative to it without following a link, or None when it does not

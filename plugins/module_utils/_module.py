@@ -14,7 +14,7 @@ Nothing here is a public API; it may change in any release.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
@@ -40,7 +40,7 @@ def wait_argument_spec() -> dict[str, dict]:
     return {name: dict(option) for name, option in WAIT_SPEC.items()}
 
 
-def full_spec(argument_spec: dict[str, dict], wait: bool = False) -> dict[str, dict]:
+def full_spec(argument_spec: Mapping[str, Any], wait: bool = False) -> dict[str, dict]:
     """A module's whole argument spec: its own options, the connection options and (wait=True) the wait options."""
     spec = dict(argument_spec)
     spec.update(auth_argument_spec())
@@ -54,7 +54,7 @@ class ScalingoModule:
 
     def __init__(
         self,
-        argument_spec: dict[str, dict],
+        argument_spec: Mapping[str, Any],
         wait: bool = False,
         input_problems: Callable[[dict], list[str]] | None = None,
         **kwargs: Any,

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from ._api import api_path
 from ._errors import ScalingoError
 from ._settings import DEFAULTS
-from ._waiter import Waiter
+from ._waiter import Waited, Waiter
 
 if TYPE_CHECKING:
     from ._client import Client
@@ -55,7 +55,7 @@ class Resource:
         self.params = params
         self.check_mode = check_mode
         self.waiter = waiter or Waiter()
-        self.warnings = []
+        self.warnings: list[str] = []
         timeout = params.get("wait_timeout")
         self.deadline = self.waiter.deadline(timeout) if timeout else None
         self.busy_since: float | None = None  # when the API first refused an operation as the app was busy
@@ -80,6 +80,13 @@ class Resource:
     def timed_out(self, what: str) -> str:
         """The one wording of a wait that ran out: `what` (still ...) after the task's wait_timeout."""
         return f"{what} after wait_timeout={self.params['wait_timeout']} s"
+
+    def wait_for(self, read: Callable[[float], Any], done: Callable[[Any], bool], first: float | None = None) -> Waited:
+        """read(deadline) until done(value) or the task's wait_timeout runs out (see Waiter.until); a wait that
+        ran out is reported with timed_out()."""
+        if self.deadline is None:
+            raise TypeError(f"{type(self).__name__} waits, but its module has no wait_timeout")
+        return self.waiter.until(read, done, self.deadline, first)
 
     @staticmethod
     def fail(msg: str, changed: bool | None = None, **result: Any) -> NoReturn:
@@ -189,7 +196,7 @@ class Resource:
         now = self.waiter.clock()
         if self.busy_since is None:
             self.busy_since, first = now, self.waiter.FIRST
-        elif now >= self.deadline:
+        elif self.deadline is not None and now >= self.deadline:
             self.fail(
                 self.timed_out(
                     f"app '{app}' was still busy (the API refused the operation again: another operation in progress)"
@@ -197,11 +204,14 @@ class Resource:
             )
         else:
             first = self.waiter.later(now - self.busy_since)
-        waited = self.waiter.until(
-            lambda deadline: self.client.app_status(app, deadline), lambda s: s not in BUSY, self.deadline, first
-        )
+        self.wait_idle(app, first, " (another operation in progress)")
+
+    def wait_idle(self, app: str, first: float, why: str = "") -> None:
+        """The one wait while an app is busy: until its status shows no operation (scaling, restarting), the
+        first read after `first` seconds; fails when wait_timeout runs out, saying `why` it was busy."""
+        waited = self.wait_for(lambda deadline: self.client.app_status(app, deadline), lambda s: s not in BUSY, first)
         if not waited.finished:
-            self.fail(self.timed_out(f"app '{app}' was still {waited.value} (another operation in progress)"))
+            self.fail(self.timed_out(f"app '{app}' was still {waited.value}{why}"))
 
     def follow(self, location: str | None, app: str, what: str) -> tuple[dict | None, float]:
         """Wait on the operation at `location` (a URL the API gave): returns (operation, seconds waited)."""
@@ -211,12 +221,11 @@ class Resource:
         url = self.client.resolve(location, action)
         if not self.params["wait"]:
             return {"id": url.rstrip("/").rsplit("/", 1)[-1], "url": url}, 0.0
-        waited = self.waiter.until(
+        waited = self.wait_for(
             lambda deadline: self.client.get(
                 url, "operation", fields={"status": str}, action=action, deadline=deadline
             ),
             lambda operation: operation["status"] in ("done", "error"),
-            self.deadline,
         )
         operation = waited.value
         if not waited.finished:

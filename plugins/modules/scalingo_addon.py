@@ -322,8 +322,8 @@ class Addon(Resource):
         """The addon once running (at once with wait=false), and the seconds waited."""
         if not self.params["wait"] or addon["status"] == "running":
             return addon, 0.0
-        waited = self.waiter.until(
-            lambda deadline: self.read(addon["id"], deadline), lambda a: a["status"] != "provisioning", self.deadline
+        waited = self.wait_for(
+            lambda deadline: self.read(addon["id"], deadline), lambda a: a["status"] != "provisioning"
         )
         addon = waited.value
         if not waited.finished:

@@ -367,7 +367,7 @@ class Deployment(Resource):
         if not self.params["wait"]:
             return self.result(changed, before, after, deployment=deployment, url=None, duration=0.0)
         ident = deployment["id"]
-        waited = self.waiter.until(
+        waited = self.wait_for(
             lambda deadline: self.client.get(
                 api_path("apps", self.app, "deployments", ident),
                 "deployment",
@@ -376,13 +376,12 @@ class Deployment(Resource):
                 deadline=deadline,
             ),
             lambda d: d["status"] not in RUNNING,
-            self.deadline,
         )
         deployment, status, seconds = waited.value, waited.value["status"], waited.duration
         if not waited.finished:
             self.fail(
-                f"deployment {ident} of app '{self.app}' is still {status} after "
-                f"wait_timeout={self.params['wait_timeout']} s; it goes on on Scalingo",
+                self.timed_out(f"deployment {ident} of app '{self.app}' is still {status}")
+                + "; it goes on on Scalingo",
                 changed=changed,
                 deployment=deployment,
                 duration=seconds,

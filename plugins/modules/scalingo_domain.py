@@ -189,6 +189,7 @@ previous_canonical:
 """
 
 import copy
+import functools
 from datetime import UTC, datetime
 
 from ansible.module_utils.basic import missing_required_lib
@@ -380,7 +381,7 @@ class Domain(Resource):
             if body:
                 domain = self.act(lambda: predict(current, body, self.cert), lambda: self.update(current, body))
         for other in others:
-            self.act(lambda: None, lambda other=other: self.update(other, {"canonical": False}, "unset canonical on"))
+            self.act(lambda: None, functools.partial(self.update, other, {"canonical": False}, "unset canonical on"))
         if others and not domain.get("canonical"):
             done = domain
             domain = self.act(

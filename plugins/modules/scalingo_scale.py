@@ -159,7 +159,7 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._checks import (
 )
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
-from ansible_collections.scalingo.cloud.plugins.module_utils._resource import BUSY, Resource
+from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource
 
 ARGUMENT_SPEC = {
     "app": {"type": "str", "required": True},
@@ -347,14 +347,7 @@ class Scale(Resource):
     def landed(self, formation, lost, before, **noted):
         """The scale whose answer was lost did apply: wait for the app, as its operation can't be followed."""
         if self.params["wait"]:
-            waited = self.waiter.until(
-                lambda deadline: self.client.app_status(self.app, deadline),
-                lambda s: s not in BUSY,
-                self.deadline,
-                first=0.0,
-            )
-            if not waited.finished:
-                self.fail(self.timed_out(f"app '{self.app}' was still {waited.value}"))
+            self.wait_idle(self.app, 0.0)
         self.warnings.append(
             f"the answer to the scale of app '{self.app}' was lost ({lost.message.split(': ', 1)[-1]}); "
             "the formation read afterwards shows it was applied"
