@@ -19,7 +19,6 @@ from typing import Any, NoReturn
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from ._checks import app_name_problem
 from ._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, Client
 from ._errors import ScalingoError
 from ._redact import redact, redact_all
@@ -81,17 +80,6 @@ class ScalingoModule:
         client = Client.from_settings(self.connection)
         client.secret_values = tuple(self.module.no_log_values)
         return client
-
-    def check_app_name(self, option: str, name: str, what: str = "app name") -> None:
-        problem = app_name_problem(option, name, what)
-        if problem:
-            self.fail(problem)
-
-    def check(self, *problems: str | None) -> None:
-        """Fail with the first of `problems` (the messages of _checks) that is not None."""
-        for problem in problems:
-            if problem:
-                self.fail(problem)
 
     def fail(self, msg: str, **result: Any) -> NoReturn:
         secrets = self.module.no_log_values

@@ -247,10 +247,61 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._attach import (
     files_problem,
     stdin_problem,
 )
-from ansible_collections.scalingo.cloud.plugins.module_utils._checks import size_problem
+from ansible_collections.scalingo.cloud.plugins.module_utils._checks import app_name_problem, size_problem
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
 from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource, env_text
+
+ARGUMENT_SPEC = {
+    "app": {"type": "str", "required": True},
+    "command": {"type": "str", "required": True},
+    "env": {"type": "dict", "no_log": True},
+    "size": {"type": "str"},
+    "detached": {"type": "bool", "default": False},
+    "stdin": {"type": "str"},
+    "files": {"type": "list", "elements": "path"},
+    "timeout": {"type": "int", "default": 3600},
+    "output_limit": {"type": "int", "default": 1048576},
+    "attach_allow_http": {"type": "bool", "default": False},
+}
+
+
+def input_problems(params: dict) -> list[str]:
+    """What is wrong with the task's input on its face, in the order it is reported; the env values are
+    checked apart (refused_values), as a refusal must not quote them."""
+    problems = [app_name_problem("app", params["app"])]
+    if not params["command"].strip():
+        problems.append("command must not be empty: give the command line to run")
+    bad = sorted(str(k) for k in (params["env"] or {}) if not str(k).strip() or "=" in str(k))
+    if bad:
+        problems.append(f"env has invalid variable names: {', '.join(bad)}")
+    if params["size"] is not None and not params["size"].strip():
+        problems.append("size must not be empty: leave it out for Scalingo's default")
+    elif params["size"] is not None:
+        problems.append(size_problem("size", params["size"]))
+    if params["detached"] and (params["stdin"] is not None or params["files"]):
+        problems.append("stdin and files need an attached run: leave detached false")
+    if not params["detached"] and not params["wait"]:
+        problems.append(
+            "wait=false needs detached=true: an attached run waits for its command (run the task with async instead)"
+        )
+    if params["timeout"] <= 0:
+        problems.append(f"timeout must be a positive number of seconds, got {params['timeout']}")
+    if params["output_limit"] <= 0:
+        problems.append(f"output_limit must be a positive number of bytes, got {params['output_limit']}")
+    problems.append(stdin_problem(params["stdin"] or "") or files_problem(params["files"] or []))
+    return [problem for problem in problems if problem]
+
+
+def refused_values(params: dict) -> dict[str, str]:
+    """The env variables whose values can't be sent, each with why, never quoting the value."""
+    refused = {}
+    for name, value in (params["env"] or {}).items():
+        try:
+            env_text(name, value)
+        except ScalingoError as exc:
+            refused[name] = exc.message
+    return refused
 
 
 def shown(operation):
@@ -337,54 +388,11 @@ class Run(Resource):
         return outcome.fields()
 
 
-def main():
-    m = ScalingoModule(
-        argument_spec={
-            "app": {"type": "str", "required": True},
-            "command": {"type": "str", "required": True},
-            "env": {"type": "dict", "no_log": True},
-            "size": {"type": "str"},
-            "detached": {"type": "bool", "default": False},
-            "stdin": {"type": "str"},
-            "files": {"type": "list", "elements": "path"},
-            "timeout": {"type": "int", "default": 3600},
-            "output_limit": {"type": "int", "default": 1048576},
-            "attach_allow_http": {"type": "bool", "default": False},
-        },
-        wait=True,
-    )
-    p = m.params
-    m.check_app_name("app", p["app"])
-    if not p["command"].strip():
-        m.fail("command must not be empty: give the command line to run")
-    bad = sorted(str(k) for k in (p["env"] or {}) if not str(k).strip() or "=" in str(k))
-    if bad:
-        m.fail(f"env has invalid variable names: {', '.join(bad)}")
-    refused = {}
-    for name, value in (p["env"] or {}).items():
-        try:
-            env_text(name, value)
-        except ScalingoError as exc:
-            refused[name] = exc.message
+def main() -> None:
+    m = ScalingoModule(ARGUMENT_SPEC, wait=True, input_problems=input_problems)
+    refused = refused_values(m.params)
     if refused:
         m.refuse_values("env", list(refused), f"invalid env: {'; '.join(refused.values())}")
-    if p["size"] is not None and not p["size"].strip():
-        m.fail("size must not be empty: leave it out for Scalingo's default")
-    if p["size"] is not None:
-        m.check(size_problem("size", p["size"]))
-    if p["detached"] and (p["stdin"] is not None or p["files"]):
-        m.fail("stdin and files need an attached run: leave detached false")
-    if not p["detached"] and not p["wait"]:
-        m.fail(
-            "wait=false needs detached=true: an attached run waits for its command (run the task with async instead)"
-        )
-    if p["timeout"] <= 0:
-        m.fail(f"timeout must be a positive number of seconds, got {p['timeout']}")
-    if p["output_limit"] <= 0:
-        m.fail(f"output_limit must be a positive number of bytes, got {p['output_limit']}")
-    problem = stdin_problem(p["stdin"] or "") or files_problem(p["files"] or [])
-    if problem:
-        m.fail(problem)
     m.run(Run)
 
 

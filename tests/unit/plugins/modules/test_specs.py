@@ -21,6 +21,7 @@ MODULES = [
     "scalingo_domain",
     "scalingo_env",
     "scalingo_restart",
+    "scalingo_run",
     "scalingo_scale",
 ]
 KEYS = ("type", "required", "default", "choices", "elements", "no_log")
