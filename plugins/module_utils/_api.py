@@ -144,6 +144,17 @@ class ApiCalls:
         self.warnings.append(f"{action or path}: stopped after {MAX_PAGES} pages; the list may be incomplete")
         return items
 
+    def variables(self, app: str, fields: Mapping[str, type]) -> list[dict]:
+        """The app's environment variables, an alias as it is stored ($NAME), values included: secrets."""
+        return self.get(
+            api_path("apps", app, "variables"),
+            "variables",
+            list,
+            fields,
+            params={"aliases": "true"},
+            action=f"could not read the variables of app '{app}'",
+        )
+
     def app_status(self, app: str, deadline: float | None = None) -> str | None:
         return self.get(api_path("apps", app), "app", action=f"could not read app '{app}'", deadline=deadline).get(
             "status"

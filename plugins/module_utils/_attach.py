@@ -247,9 +247,14 @@ class Output:
         return self.data.decode("utf-8", errors="replace")
 
 
+def plain(text: str) -> str:
+    """A command's output as plain text: its ANSI codes (colours, cursor moves) and carriage returns removed."""
+    return ANSI.sub("", text).replace("\r", "")
+
+
 def tail(text: str, lines: int = TAIL_LINES) -> str:
     """The last lines of an output as a message's end, ANSI codes and carriage returns removed."""
-    kept = [line for line in ANSI.sub("", text).replace("\r", "").split("\n") if line.strip()][-lines:]
+    kept = [line for line in plain(text).split("\n") if line.strip()][-lines:]
     return ("; the last lines of its output:\n" + "\n".join(kept)) if kept else ""
 
 

@@ -88,6 +88,31 @@ class Resource:
             raise TypeError(f"{type(self).__name__} waits, but its module has no wait_timeout")
         return self.waiter.until(read, done, self.deadline, first)
 
+    def wait_done(
+        self,
+        read: Callable[[float], Any],
+        done: Callable[[Any], bool],
+        key: str,
+        still: Callable[[Any], str],
+        changed: bool | None = True,
+        then: str = "",
+    ) -> tuple[Any, float]:
+        """read(deadline) until done(value): (the last value, seconds waited). When wait_timeout runs out, the task
+        fails saying still(value) after wait_timeout (and `then`), with `changed`, the value as `key` and the duration."""
+        waited = self.wait_for(read, done)
+        if not waited.finished:
+            result = {key: waited.value, "duration": waited.duration}
+            self.fail(self.timed_out(still(waited.value)) + then, changed=changed, **result)
+        return waited.value, waited.duration
+
+    def not_seen(self, app: str, what: str, listing: str, risk: str) -> str:
+        """What a creation whose answer was lost and that never showed up (write with resend=False) says first."""
+        return (
+            f"No {what} showed up in the {listing} of app '{app}' within wait_timeout={self.params['wait_timeout']} s, "
+            f"so it was not sent again (that could {risk}): look at the app's {listing} (scalingo --app {app} "
+            f"{listing}, or the dashboard)"
+        )
+
     @staticmethod
     def fail(msg: str, changed: bool | None = None, **result: Any) -> NoReturn:
         raise ScalingoError(msg, changed=changed, result=result)
@@ -221,47 +246,53 @@ class Resource:
         url = self.client.resolve(location, action)
         if not self.params["wait"]:
             return {"id": url.rstrip("/").rsplit("/", 1)[-1], "url": url}, 0.0
-        waited = self.wait_for(
+        operation, duration = self.wait_done(
             lambda deadline: self.client.get(
                 url, "operation", fields={"status": str}, action=action, deadline=deadline
             ),
             lambda operation: operation["status"] in ("done", "error"),
+            "operation",
+            lambda operation: (
+                f"{what} on app '{app}' was sent but its operation {operation.get('id')} is still "
+                f"{operation.get('status')}"
+            ),
         )
-        operation = waited.value
-        if not waited.finished:
-            self.fail(
-                self.timed_out(
-                    f"{what} on app '{app}' was sent but its operation {operation.get('id')} is still "
-                    f"{operation.get('status')}"
-                ),
-                changed=True,
-                operation=operation,
-                duration=waited.duration,
-            )
         if operation["status"] == "error":
             self.fail(
                 f"{what} on app '{app}' failed: {operation.get('error') or 'the operation ended in error'}"
                 f" (operation {operation.get('id')})",
                 changed=True,
                 operation=operation,
-                duration=waited.duration,
+                duration=duration,
             )
-        return operation, waited.duration
+        return operation, duration
 
     # -- writes several modules make -----------------------------------------
 
+    def delete_at(self, path: str, action: str, gone: Callable[[], bool], params: dict | None = None) -> Any:
+        """DELETE `path`: when its answer is lost, gone() reads whether it took effect, else it is sent once more."""
+        return self.write(
+            lambda: self.client.request("DELETE", path, params=params, ok=(204,), action=action),
+            lambda: {} if gone() else None,
+        )
+
     def delete_app(self, name: str, what: str = "app") -> Any:
         """Delete app `name` (whose deletion is settled by reading it again if the answer is lost)."""
-        return self.write(
-            lambda: self.client.request(
-                "DELETE",
-                api_path("apps", name),
-                params={"current_name": name},
-                ok=(204,),
-                action=f"could not delete {what} '{name}'",
-            ),
-            lambda: {} if self.client.find_app(name) is None else None,
+        return self.delete_at(
+            api_path("apps", name),
+            f"could not delete {what} '{name}'",
+            lambda: self.client.find_app(name) is None,
+            params={"current_name": name},
         )
+
+    @staticmethod
+    def gone(read: Callable[[], Any]) -> bool:
+        """Whether read() answers 404 (Not Found): what it reads was deleted. Any other failure: not known gone."""
+        try:
+            read()
+        except ScalingoError as exc:
+            return exc.status == 404
+        return False
 
 
 def busy_refusal(refusal: ScalingoError) -> str | None:

@@ -204,6 +204,10 @@ class Transport:
             rate_limit=settings["rate_limit"],
         )
 
+    def keep_secret(self, *values: str | None) -> None:
+        """Never quote these values (a pre-signed URL, a token an answer gave), here or in any message."""
+        self.secret_values += tuple(value for value in values if value)
+
     def secrets(self) -> tuple[str, ...]:
         """What no message may quote: the API token, the bearer of this run and the task's secret values."""
         return (self.api_token, *([self._bearer] if self._bearer else []), *self.secret_values)

@@ -303,11 +303,7 @@ class Addon(Resource):
 
     def variable_names(self, addon):
         """Names only: the values are secrets, and never leave this function."""
-        what = f"the variables of app '{self.app}'"
-        fields = {"name": str, "value": str}
-        variables = self.get(
-            api_path("apps", self.app, "variables"), "variables", what, list, fields, params={"aliases": "true"}
-        )
+        variables = self.client.variables(self.app, {"name": str, "value": str})
         resource_id = addon.get("resource_id")
         return injected(variables, resource_id) if isinstance(resource_id, str) and resource_id else []
 
@@ -322,18 +318,18 @@ class Addon(Resource):
         """The addon once running (at once with wait=false), and the seconds waited."""
         if not self.params["wait"] or addon["status"] == "running":
             return addon, 0.0
-        waited = self.wait_for(
-            lambda deadline: self.read(addon["id"], deadline), lambda a: a["status"] != "provisioning"
+        addon, duration = self.wait_done(
+            lambda deadline: self.read(addon["id"], deadline),
+            lambda a: a["status"] != "provisioning",
+            "addon",
+            lambda a: f"{described(a)} of app '{self.app}' is still provisioning",
+            changed,
+            "; run the task again to wait for it",
         )
-        addon = waited.value
-        if not waited.finished:
-            msg = self.timed_out(f"{described(addon)} of app '{self.app}' is still provisioning")
-            msg += "; run the task again to wait for it"
-            self.fail(msg, changed=changed, addon=addon, duration=waited.duration)
         self.refuse_suspended(addon, changed)
         if addon["status"] != "running":
             self.fail(f"{described(addon)} of app '{self.app}' is {addon['status']}, not running", changed=changed)
-        return addon, waited.duration
+        return addon, duration
 
     # -- writes -------------------------------------------------------------------------
 
@@ -357,12 +353,11 @@ class Addon(Resource):
             now = next((a for a in self.addons() if provider_of(a) == self.provider), None)
             return now if now is not None and now["plan"].get("id") == plan["id"] else None
 
-        unseen = (
-            f"No {self.provider} addon with plan {plan['name']} showed up in the addons of app '{self.app}' within "
-            f"wait_timeout={self.params['wait_timeout']} s, so it was not sent again (that could provision a second, "
-            f"billed addon): look at the app's addons (scalingo --app {self.app} addons, or the dashboard) before "
-            f"running the task again; should two {self.provider} addons show, remove the one not wanted with "
-            "state=absent and its addon_id"
+        unseen = self.not_seen(
+            self.app, f"{self.provider} addon with plan {plan['name']}", "addons", "provision a second, billed addon"
+        ) + (
+            f" before running the task again; should two {self.provider} addons show, remove the one not wanted "
+            "with state=absent and its addon_id"
         )
         # Never sent twice: Scalingo allows several addons of one provider, so a second POST would be a second addon.
         return self.write(
@@ -380,16 +375,10 @@ class Addon(Resource):
         return self.write(lambda: self.send("PATCH", self.path + api_path(addon["id"]), body, (200,), action), landed)
 
     def delete(self, addon):
-        def landed():
-            try:
-                self.read(addon["id"])
-            except ScalingoError as exc:
-                return {} if exc.status == 404 else None
-            return None
-
         action = f"could not delete {described(addon)} of app '{self.app}'"
-        path = self.path + api_path(addon["id"])
-        return self.write(lambda: self.client.request("DELETE", path, ok=(204,), action=action), landed)
+        return self.delete_at(
+            self.path + api_path(addon["id"]), action, lambda: self.gone(lambda: self.read(addon["id"]))
+        )
 
     # -- states -------------------------------------------------------------------------
 

@@ -173,8 +173,6 @@ output:
   sample: "<-- Start deployment of my-shop -->\n       Fetching source code\n..."
 """
 
-import re
-
 from ansible_collections.scalingo.cloud.plugins.module_utils._api import api_path
 from ansible_collections.scalingo.cloud.plugins.module_utils._archive import (
     SourceError,
@@ -183,10 +181,11 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._archive import (
     shown_name,
     source_problem,
 )
+from ansible_collections.scalingo.cloud.plugins.module_utils._attach import plain
 from ansible_collections.scalingo.cloud.plugins.module_utils._checks import app_name_problem, url_problem
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule, wait_argument_spec
-from ansible_collections.scalingo.cloud.plugins.module_utils._redact import redact, redact_all
+from ansible_collections.scalingo.cloud.plugins.module_utils._redact import redact
 from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource
 
 RUNNING = ("queued", "building", "pushing", "starting")
@@ -200,7 +199,6 @@ WHY = {
     "hook-error": "the postdeploy hook failed; the previous version keeps running",
     "aborted": "the deployment was aborted",
 }
-ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
 
 
 ARGUMENT_SPEC = {
@@ -241,11 +239,7 @@ class Deployment(Resource):
         super().__init__(*args, **kwargs)
         self.app = self.params["app"]
         self.ref = self.params["git_ref"]
-        self.keep_secret(self.params["source_url"])
-
-    def keep_secret(self, *urls):
-        """Never quote these URLs (pre-signed URLs are credentials), here or in the client's own messages."""
-        self.client.secret_values += tuple(url for url in urls if url)
+        self.client.keep_secret(self.params["source_url"])  # pre-signed URLs are credentials
 
     def hide(self, text):
         return redact(text, self.client.secrets())
@@ -301,8 +295,7 @@ class Deployment(Resource):
                 lambda: self.send(source_url), lambda: self.landed(known), resend=False, unseen=self.unseen()
             )
         except ScalingoError as exc:
-            exc.message, exc.error = self.hide(exc.message), exc.error and self.hide(exc.error)
-            exc.errors = exc.errors and redact_all(exc.errors, self.client.secrets())
+            exc.redact(self.client.secrets())
             raise
 
     def upload(self):
@@ -319,7 +312,7 @@ class Deployment(Resource):
                 ).take("source", fields={"upload_url": str, "download_url": str}),
                 lambda: None,
             )
-            self.keep_secret(source["upload_url"], source["download_url"])
+            self.client.keep_secret(source["upload_url"], source["download_url"])
             self.client.upload(source["upload_url"], data, "could not upload the source archive")
         except ScalingoError as exc:
             exc.changed = False
@@ -351,12 +344,8 @@ class Deployment(Resource):
             if self.ref is not None
             else "; without git_ref, a rerun deploys again"
         )
-        return (
-            f"No new deployment{ref} showed up in the deployments of app '{self.app}' within "
-            f"wait_timeout={self.params['wait_timeout']} s, so it was not sent again (that could deploy twice): look at "
-            f"the app's deployments (scalingo --app {self.app} deployments, or the dashboard) before deploying again; "
-            f"two new ones{ref} would mean a duplicate{rerun}"
-        )
+        unseen = self.not_seen(self.app, f"new deployment{ref}", "deployments", "deploy twice")
+        return f"{unseen} before deploying again; two new ones{ref} would mean a duplicate{rerun}"
 
     def landed(self, known):
         """After a lost answer: the deployment it created, if it did (a new one with our git_ref)."""
@@ -367,7 +356,7 @@ class Deployment(Resource):
         if not self.params["wait"]:
             return self.result(changed, before, after, deployment=deployment, url=None, duration=0.0)
         ident = deployment["id"]
-        waited = self.wait_for(
+        deployment, seconds = self.wait_done(
             lambda deadline: self.client.get(
                 api_path("apps", self.app, "deployments", ident),
                 "deployment",
@@ -376,16 +365,12 @@ class Deployment(Resource):
                 deadline=deadline,
             ),
             lambda d: d["status"] not in RUNNING,
+            "deployment",
+            lambda d: f"deployment {ident} of app '{self.app}' is still {d['status']}",
+            changed,
+            "; it goes on on Scalingo",
         )
-        deployment, status, seconds = waited.value, waited.value["status"], waited.duration
-        if not waited.finished:
-            self.fail(
-                self.timed_out(f"deployment {ident} of app '{self.app}' is still {status}")
-                + "; it goes on on Scalingo",
-                changed=changed,
-                deployment=deployment,
-                duration=seconds,
-            )
+        status = deployment["status"]
         if status != "success":
             output, tail = self.output(ident)
             self.fail(
@@ -408,7 +393,7 @@ class Deployment(Resource):
             )
         except ScalingoError as exc:
             return None, f" (its output could not be read: {exc.message.split(': ', 1)[-1]})"
-        text = self.hide(ANSI.sub("", text).replace("\r", ""))
+        text = self.hide(plain(text))
         lines = [line.rstrip() for line in text.rstrip().splitlines()]
         return text, ("; the last lines of its output:\n" + "\n".join(lines[-TAIL:])) if lines else ""
 

@@ -256,9 +256,7 @@ def reasons(failed):
 class Env(Resource):
     def listing(self):
         """The app's variables by name, values raw (aliases as stored)."""
-        action = f"could not read the variables of app '{self.app}'"
-        found = self.client.get(self.path, "variables", list, FIELDS, params={"aliases": "true"}, action=action)
-        return {v["name"]: v for v in found}
+        return {v["name"]: v for v in self.client.variables(self.app, FIELDS)}
 
     def run(self):
         p = self.params

@@ -184,6 +184,7 @@ class FakeClient(ApiCalls):
     get = Client.get
     resolve = Client.resolve
     secrets = Client.secrets
+    keep_secret = Client.keep_secret
 
     def __init__(self, *script):
         self.script = [item for entry in script for item in (entry if isinstance(entry, list) else [entry])]
