@@ -31,6 +31,8 @@ AUTOSCALER_FIELDS = {
     "max_containers": int,
     "disabled": bool,
 }
+DEPLOYMENT_FIELDS = {"id": str, "status": str}
+PLAN_FIELDS = {"id": str, "name": str}
 
 
 def api_path(*segments: str | int) -> str:
@@ -144,17 +146,6 @@ class ApiCalls:
         self.warnings.append(f"{action or path}: stopped after {MAX_PAGES} pages; the list may be incomplete")
         return items
 
-    def variables(self, app: str, fields: Mapping[str, type]) -> list[dict]:
-        """The app's environment variables, an alias as it is stored ($NAME), values included: secrets."""
-        return self.get(
-            api_path("apps", app, "variables"),
-            "variables",
-            list,
-            fields,
-            params={"aliases": "true"},
-            action=f"could not read the variables of app '{app}'",
-        )
-
     def app_status(self, app: str, deadline: float | None = None) -> str | None:
         return self.get(api_path("apps", app), "app", action=f"could not read app '{app}'", deadline=deadline).get(
             "status"
@@ -179,3 +170,33 @@ class ApiCalls:
             action=f"could not read the autoscalers of app '{app}'",
         )
         return {autoscaler["container_type"]: autoscaler for autoscaler in found}
+
+    def deployments(self, app: str, limit: int) -> list[dict]:
+        """The app's latest `limit` deployments, the newest first (one page of `limit`)."""
+        action = f"could not read the deployments of app '{app}'"
+        path = api_path("apps", app, "deployments")
+        return self.paginate(path, "deployments", limit, action=action, limit=limit, fields=DEPLOYMENT_FIELDS)
+
+    def variables(self, app: str, fields: Mapping[str, type]) -> list[dict]:
+        """The app's environment variables, an alias as it is stored ($NAME), values included: secrets."""
+        return self.get(
+            api_path("apps", app, "variables"),
+            "variables",
+            list,
+            fields,
+            params={"aliases": "true"},
+            action=f"could not read the variables of app '{app}'",
+        )
+
+    def addon_plans(self, provider: str) -> list[dict]:
+        """The plans of addon provider `provider` (the catalogue); an unknown provider fails, naming the others."""
+        try:
+            path = api_path("addon_providers", provider, "plans")
+            return self.get(path, "plans", list, PLAN_FIELDS, action=f"could not read the plans of {provider}")
+        except ScalingoError as exc:
+            if exc.status != 404:
+                raise
+        action = "could not read the addon providers"
+        providers = self.get("/addon_providers", "addon_providers", list, {"id": str}, action=action)
+        names = ", ".join(p["id"] for p in providers)
+        raise ScalingoError(f"addon provider '{provider}' is unknown to Scalingo; providers: {names}")

@@ -105,12 +105,13 @@ class Resource:
             self.fail(self.timed_out(still(waited.value)) + then, changed=changed, **result)
         return waited.value, waited.duration
 
-    def not_seen(self, app: str, what: str, listing: str, risk: str) -> str:
-        """What a creation whose answer was lost and that never showed up (write with resend=False) says first."""
+    def not_seen(self, app: str, what: str, listing: str, risk: str, before: str) -> str:
+        """What a creation whose answer was lost and that never showed up (write's `unseen`, with resend=False) says:
+        it was not sent again, for the `risk` of a duplicate; look at the app's `listing` `before` doing what."""
         return (
             f"No {what} showed up in the {listing} of app '{app}' within wait_timeout={self.params['wait_timeout']} s, "
             f"so it was not sent again (that could {risk}): look at the app's {listing} (scalingo --app {app} "
-            f"{listing}, or the dashboard)"
+            f"{listing}, or the dashboard) before {before}"
         )
 
     @staticmethod

@@ -178,7 +178,6 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._module import Scal
 from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource
 
 ADDON_FIELDS = {"id": str, "status": str, "addon_provider": dict, "plan": dict}
-PLAN_FIELDS = {"id": str, "name": str}
 SUSPENDED_ADVICE = "check the account's billing, resume the addon (dashboard or support), then run the task again"
 
 
@@ -286,15 +285,7 @@ class Addon(Resource):
 
     def resolve(self):
         """(the wanted plan, every plan of the provider); an unknown provider or plan fails, listing what exists."""
-        what = f"the plans of {self.provider}"
-        try:
-            plans = self.get(api_path("addon_providers", self.provider, "plans"), "plans", what, list, PLAN_FIELDS)
-        except ScalingoError as exc:
-            if exc.status != 404:
-                raise
-            providers = self.get("/addon_providers", "addon_providers", "the addon providers", list, {"id": str})
-            names = ", ".join(p["id"] for p in providers)
-            self.fail(f"addon provider '{self.provider}' is unknown to Scalingo; providers: {names}")
+        plans = self.client.addon_plans(self.provider)
         plan = next((p for p in plans if p["name"] == self.params["plan"]), None)
         if plan is None:
             names = ", ".join(p["name"] for p in plans)
@@ -354,10 +345,12 @@ class Addon(Resource):
             return now if now is not None and now["plan"].get("id") == plan["id"] else None
 
         unseen = self.not_seen(
-            self.app, f"{self.provider} addon with plan {plan['name']}", "addons", "provision a second, billed addon"
-        ) + (
-            f" before running the task again; should two {self.provider} addons show, remove the one not wanted "
-            "with state=absent and its addon_id"
+            self.app,
+            f"{self.provider} addon with plan {plan['name']}",
+            "addons",
+            "provision a second, billed addon",
+            f"running the task again; should two {self.provider} addons show, remove the one not wanted with "
+            "state=absent and its addon_id",
         )
         # Never sent twice: Scalingo allows several addons of one provider, so a second POST would be a second addon.
         return self.write(

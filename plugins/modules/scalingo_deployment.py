@@ -173,7 +173,7 @@ output:
   sample: "<-- Start deployment of my-shop -->\n       Fetching source code\n..."
 """
 
-from ansible_collections.scalingo.cloud.plugins.module_utils._api import api_path
+from ansible_collections.scalingo.cloud.plugins.module_utils._api import DEPLOYMENT_FIELDS, api_path
 from ansible_collections.scalingo.cloud.plugins.module_utils._archive import (
     SourceError,
     check_packing,
@@ -191,7 +191,6 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Re
 RUNNING = ("queued", "building", "pushing", "starting")
 RECENT = 20
 TAIL = 20
-FIELDS = {"id": str, "status": str}
 WHY = {
     "build-error": "the build failed",
     "crashed-error": "the app crashed when it started",
@@ -241,21 +240,8 @@ class Deployment(Resource):
         self.ref = self.params["git_ref"]
         self.client.keep_secret(self.params["source_url"])  # pre-signed URLs are credentials
 
-    def hide(self, text):
-        return redact(text, self.client.secrets())
-
-    def recent(self):
-        return self.client.get(
-            api_path("apps", self.app, "deployments"),
-            "deployments",
-            list,
-            FIELDS,
-            params={"page": 1, "per_page": RECENT},
-            action=f"could not read the deployments of app '{self.app}'",
-        )
-
     def run(self):
-        recent = self.recent()
+        recent = self.client.deployments(self.app, RECENT)
         current = next((d for d in recent if d["status"] == "success"), None)
         before, after = {"git_ref": current and current.get("git_ref")}, {"git_ref": self.ref}
         newest = recent[0] if recent else None
@@ -329,7 +315,7 @@ class Deployment(Resource):
                 {"deployment": {"source_url": source_url, "git_ref": self.ref}},
                 ok=(201, 200),
                 action=f"could not deploy app '{self.app}'",
-            ).take("deployment", fields=FIELDS)
+            ).take("deployment", fields=DEPLOYMENT_FIELDS)
         except ScalingoError as exc:
             if exc.status is not None and 400 <= exc.status < 500:
                 exc.changed = False  # refused: nothing was deployed
@@ -344,12 +330,13 @@ class Deployment(Resource):
             if self.ref is not None
             else "; without git_ref, a rerun deploys again"
         )
-        unseen = self.not_seen(self.app, f"new deployment{ref}", "deployments", "deploy twice")
-        return f"{unseen} before deploying again; two new ones{ref} would mean a duplicate{rerun}"
+        then = f"deploying again; two new ones{ref} would mean a duplicate{rerun}"
+        return self.not_seen(self.app, f"new deployment{ref}", "deployments", "deploy twice", then)
 
     def landed(self, known):
         """After a lost answer: the deployment it created, if it did (a new one with our git_ref)."""
-        return next((d for d in self.recent() if d["id"] not in known and d.get("git_ref") == self.ref), None)
+        recent = self.client.deployments(self.app, RECENT)
+        return next((d for d in recent if d["id"] not in known and d.get("git_ref") == self.ref), None)
 
     def finish(self, deployment, changed, before, after):
         """Wait for the deployment to end, and fail unless it succeeded."""
@@ -360,7 +347,7 @@ class Deployment(Resource):
             lambda deadline: self.client.get(
                 api_path("apps", self.app, "deployments", ident),
                 "deployment",
-                fields=FIELDS,
+                fields=DEPLOYMENT_FIELDS,
                 action=f"could not read deployment {ident} of app '{self.app}'",
                 deadline=deadline,
             ),
@@ -393,7 +380,7 @@ class Deployment(Resource):
             )
         except ScalingoError as exc:
             return None, f" (its output could not be read: {exc.message.split(': ', 1)[-1]})"
-        text = self.hide(plain(text))
+        text = redact(plain(text), self.client.secrets())
         lines = [line.rstrip() for line in text.rstrip().splitlines()]
         return text, ("; the last lines of its output:\n" + "\n".join(lines[-TAIL:])) if lines else ""
 
