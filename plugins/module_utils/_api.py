@@ -177,6 +177,11 @@ class ApiCalls:
         path = api_path("apps", app, "deployments")
         return self.paginate(path, "deployments", limit, action=action, limit=limit, fields=DEPLOYMENT_FIELDS)
 
+    def deployment(self, app: str, ident: str, deadline: float | None = None) -> dict:
+        path = api_path("apps", app, "deployments", ident)
+        action = f"could not read deployment {ident} of app '{app}'"
+        return self.get(path, "deployment", fields=DEPLOYMENT_FIELDS, action=action, deadline=deadline)
+
     def variables(self, app: str, fields: Mapping[str, type]) -> list[dict]:
         """The app's environment variables, an alias as it is stored ($NAME), values included: secrets."""
         return self.get(

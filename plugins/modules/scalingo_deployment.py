@@ -182,7 +182,11 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._archive import (
     source_problem,
 )
 from ansible_collections.scalingo.cloud.plugins.module_utils._attach import plain
-from ansible_collections.scalingo.cloud.plugins.module_utils._checks import app_name_problem, url_problem
+from ansible_collections.scalingo.cloud.plugins.module_utils._checks import (
+    app_name_problem,
+    git_ref_problem,
+    url_problem,
+)
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule, wait_argument_spec
 from ansible_collections.scalingo.cloud.plugins.module_utils._redact import redact
@@ -217,11 +221,8 @@ def input_problems(params: dict) -> list[str]:
     """What is wrong with the task's input on its face, in the order it is reported (source_path is looked at
     on the host that runs the module, before any request)."""
     problems = [app_name_problem("app", params["app"])]
-    git_ref = params["git_ref"]
-    if git_ref is not None and (not git_ref.strip() or git_ref.startswith("-")):
-        problems.append(
-            "git_ref must be a version such as a commit, a tag or v1.2.3, not empty nor starting with a dash"
-        )
+    if params["git_ref"] is not None:
+        problems.append(git_ref_problem("git_ref", params["git_ref"]))
     if params["source_url"] is not None:
         problems.append(url_problem("source_url", params["source_url"], secret=True))
     if params["source_max_size"] <= 0:
@@ -344,13 +345,7 @@ class Deployment(Resource):
             return self.result(changed, before, after, deployment=deployment, url=None, duration=0.0)
         ident = deployment["id"]
         deployment, seconds = self.wait_done(
-            lambda deadline: self.client.get(
-                api_path("apps", self.app, "deployments", ident),
-                "deployment",
-                fields=DEPLOYMENT_FIELDS,
-                action=f"could not read deployment {ident} of app '{self.app}'",
-                deadline=deadline,
-            ),
+            lambda deadline: self.client.deployment(self.app, ident, deadline),
             lambda d: d["status"] not in RUNNING,
             "deployment",
             lambda d: f"deployment {ident} of app '{self.app}' is still {d['status']}",
