@@ -85,24 +85,28 @@ class ScalingoModule:
         secrets = self.module.no_log_values
         self.module.fail_json(msg=redact(msg, secrets), **redact_all(result, secrets))
 
-    def refuse_values(self, option: str, names: list[str], msg: str) -> NoReturn:
-        """Fail on values of the no_log dict `option` that can't be used, without Ansible garbling `msg`.
+    def refuse_values(self, option: str, refused: dict[str, str]) -> None:
+        """Fail on the values of the no_log dict `option` that can't be used, if any (`refused`: each one's name and
+        why), with a message naming them, without Ansible garbling it.
 
         Ansible masks every piece of a no_log value wherever it appears, this message included (a list
         of one-letter items would hide letters of it). The message names variables only; the refused
         values leave the task's arguments, and their pieces are no longer masked unless a kept value
         is the same text.
         """
+        if not refused:
+            return
+        names = list(refused)
         values = self.params[option]
         pieces: set[str] = set()
         for name in names:
-            refused = values.pop(name)
-            items = refused.values() if isinstance(refused, dict) else refused if isinstance(refused, list) else []
+            given = values.pop(name)
+            items = given.values() if isinstance(given, dict) else given if isinstance(given, list) else []
             pieces |= {str(item) for item in items}
             values[name] = "(refused)"
         kept = {str(value) for name, value in values.items() if name not in names}
         self.module.no_log_values.difference_update(pieces - kept)
-        self.fail(msg)
+        self.fail(f"invalid {option}: {'; '.join(refused.values())}")
 
     def warn(self, msg: str) -> None:
         self.module.warn(redact(msg, self.module.no_log_values))

@@ -324,6 +324,17 @@ def env_text(name: str, value: Any) -> str:
     raise ScalingoError(f"{name} is {kind}: give a string, a number or true/false (quote it to send it as text)")
 
 
+def unsendable(values: dict, text: Callable[[str, Any], str] = env_text) -> dict[str, str]:
+    """The variables of `values` whose value text(name, value) refuses, each with why (naming it, never its value)."""
+    refused = {}
+    for name, value in values.items():
+        try:
+            text(name, value)
+        except ScalingoError as exc:
+            refused[name] = exc.message
+    return refused
+
+
 def differences(current: dict, desired: dict) -> dict:
     """The desired values that differ from the current ones (None in `desired` means unmanaged)."""
     return {key: value for key, value in desired.items() if value is not None and current.get(key) != value}

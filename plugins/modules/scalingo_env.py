@@ -164,7 +164,7 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._api import api_pat
 from ansible_collections.scalingo.cloud.plugins.module_utils._checks import app_name_problem, variable_name_problem
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
-from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource, env_text
+from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource, env_text, unsendable
 
 VALUE_MAX = 32768
 FIELDS = {"id": str, "name": str, "value": str}
@@ -210,13 +210,7 @@ def usage_problem(params: dict) -> str | None:
 
 def refused_values(params: dict) -> dict[str, str]:
     """The variables whose values can't be sent (with state=present), each with why, never quoting the value."""
-    problems = {}
-    for name, value in (params["variables"] or {}).items() if params["state"] == "present" else ():
-        try:
-            value_text(name, value)
-        except ScalingoError as exc:
-            problems[name] = exc.message
-    return problems
+    return unsendable(params["variables"] or {}, value_text) if params["state"] == "present" else {}
 
 
 def alias_of(value):
@@ -358,9 +352,7 @@ def main() -> None:
     m = ScalingoModule(
         ARGUMENT_SPEC, wait=True, input_problems=input_problems, mutually_exclusive=[("variables", "names")]
     )
-    refused = refused_values(m.params)
-    if refused:
-        m.refuse_values("variables", list(refused), f"invalid variables: {'; '.join(refused.values())}")
+    m.refuse_values("variables", refused_values(m.params))
     m.run(Env)
 
 

@@ -250,7 +250,7 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._attach import (
 from ansible_collections.scalingo.cloud.plugins.module_utils._checks import app_name_problem, size_problem
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
-from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource, env_text
+from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource, env_text, unsendable
 
 ARGUMENT_SPEC = {
     "app": {"type": "str", "required": True},
@@ -295,13 +295,7 @@ def input_problems(params: dict) -> list[str]:
 
 def refused_values(params: dict) -> dict[str, str]:
     """The env variables whose values can't be sent, each with why, never quoting the value."""
-    refused = {}
-    for name, value in (params["env"] or {}).items():
-        try:
-            env_text(name, value)
-        except ScalingoError as exc:
-            refused[name] = exc.message
-    return refused
+    return unsendable(params["env"] or {})
 
 
 def shown(operation):
@@ -390,9 +384,7 @@ class Run(Resource):
 
 def main() -> None:
     m = ScalingoModule(ARGUMENT_SPEC, wait=True, input_problems=input_problems)
-    refused = refused_values(m.params)
-    if refused:
-        m.refuse_values("env", list(refused), f"invalid env: {'; '.join(refused.values())}")
+    m.refuse_values("env", refused_values(m.params))
     m.run(Run)
 
 
