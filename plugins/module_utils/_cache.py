@@ -23,7 +23,7 @@ import re
 import stat
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 # Re-exchange the API token this long before the bearer's own expiry.
@@ -233,7 +233,7 @@ class CacheFolder:
 
 
 @contextlib.contextmanager
-def locked(path: str, folder: CacheFolder | None = None):
+def locked(path: str, folder: CacheFolder | None = None) -> Iterator[int | None]:
     """An exclusive lock, across processes, on the file `path` of the cache folder (created 0600), yielding its
     descriptor, or None when the file can't be used (see CacheFolder.open): the caller goes on unlocked."""
     own = folder is None

@@ -173,6 +173,8 @@ output:
   sample: "<-- Start deployment of my-shop -->\n       Fetching source code\n..."
 """
 
+from typing import Any
+
 from ansible_collections.scalingo.cloud.plugins.module_utils._api import DEPLOYMENT_FIELDS, api_path
 from ansible_collections.scalingo.cloud.plugins.module_utils._archive import (
     SourceError,
@@ -235,13 +237,13 @@ def input_problems(params: dict) -> list[str]:
 
 
 class Deployment(Resource):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.app = self.params["app"]
         self.ref = self.params["git_ref"]
         self.client.keep_secret(self.params["source_url"])  # pre-signed URLs are credentials
 
-    def run(self):
+    def run(self) -> dict:
         recent = self.client.deployments(self.app, RECENT)
         current = next((d for d in recent if d["status"] == "success"), None)
         before, after = {"git_ref": current and current.get("git_ref")}, {"git_ref": self.ref}
@@ -263,7 +265,7 @@ class Deployment(Resource):
             lambda: self.finish(self.deploy({d["id"] for d in recent}), True, before, after),
         )
 
-    def predict(self, before, after):
+    def predict(self, before: dict, after: dict) -> dict:
         """Check mode: a deployment would be made; a source_path directory is packed, keeping nothing, so
         that one over source_max_size or unreadable fails here as it would in a real run."""
         if self.params["source_path"] is not None:
@@ -273,7 +275,7 @@ class Deployment(Resource):
                 self.fail(f"source_path {shown_name(self.params['source_path'])} {exc}", changed=False)
         return self.result(True, before, after, deployment=None, url=None, duration=0.0)
 
-    def deploy(self, known):
+    def deploy(self, known: set[str]) -> dict:
         """Upload the source if needed, then create the deployment (never twice)."""
         try:
             source_url = self.params["source_url"] or self.upload()
@@ -285,7 +287,7 @@ class Deployment(Resource):
             exc.redact(self.client.secrets())
             raise
 
-    def upload(self):
+    def upload(self) -> str:
         """The download URL of the source_path archive, uploaded; a failure here changes nothing on the app."""
         path = self.params["source_path"]
         try:
@@ -308,7 +310,7 @@ class Deployment(Resource):
             data.close()  # a packed directory's temporary file goes with it
         return source["download_url"]
 
-    def send(self, source_url):
+    def send(self, source_url: str) -> dict:
         try:
             return self.client.request(
                 "POST",
@@ -322,7 +324,7 @@ class Deployment(Resource):
                 exc.changed = False  # refused: nothing was deployed
             raise
 
-    def unseen(self):
+    def unseen(self) -> str:
         """What a deployment whose answer was lost and that did not show up leaves the user to look at."""
         ref = f" of git_ref '{self.ref}'" if self.ref is not None else ""
         rerun = (
@@ -334,12 +336,12 @@ class Deployment(Resource):
         then = f"deploying again; two new ones{ref} would mean a duplicate{rerun}"
         return self.not_seen(self.app, f"new deployment{ref}", "deployments", "deploy twice", then)
 
-    def landed(self, known):
+    def landed(self, known: set[str]) -> dict | None:
         """After a lost answer: the deployment it created, if it did (a new one with our git_ref)."""
         recent = self.client.deployments(self.app, RECENT)
         return next((d for d in recent if d["id"] not in known and d.get("git_ref") == self.ref), None)
 
-    def finish(self, deployment, changed, before, after):
+    def finish(self, deployment: dict, changed: bool, before: dict, after: dict) -> dict:
         """Wait for the deployment to end, and fail unless it succeeded."""
         if not self.params["wait"]:
             return self.result(changed, before, after, deployment=deployment, url=None, duration=0.0)
@@ -366,7 +368,7 @@ class Deployment(Resource):
         app = self.client.get(api_path("apps", self.app), "app", action=f"could not read app '{self.app}'")
         return self.result(changed, before, after, deployment=deployment, url=app.get("url"), duration=seconds)
 
-    def output(self, ident):
+    def output(self, ident: str) -> tuple[str | None, str]:
         """(whole output, the message's end with its last lines), ANSI codes removed."""
         try:
             text = self.client.get_text(

@@ -238,6 +238,7 @@ duration:
 """
 
 import os
+from typing import Any
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._api import api_path
 from ansible_collections.scalingo.cloud.plugins.module_utils._attach import (
@@ -298,7 +299,7 @@ def refused_values(params: dict) -> dict[str, str]:
     return unsendable(params["env"] or {})
 
 
-def shown(operation):
+def shown(operation: Any) -> Any:
     """The operation as returned: without its attach URL, which may carry a token."""
     if not isinstance(operation, dict) or not isinstance(operation.get("start_one_off_data"), dict):
         return operation
@@ -309,20 +310,20 @@ def shown(operation):
 class Run(Resource):
     attachment = Attachment  # how the attach host is reached (a fake in unit tests)
 
-    def run(self):
+    def run(self) -> dict:
         return self.act(lambda: self.result(True, {}, self.planned(), **self.nothing()), self.start)
 
-    def planned(self):
+    def planned(self) -> dict:
         p = self.params
         after = {"command": p["command"], "size": p["size"] or "(Scalingo's default)", "detached": p["detached"]}
         if p["files"]:
             after["files"] = {os.path.basename(path): f"{os.path.getsize(path)} bytes" for path in p["files"]}
         return after
 
-    def nothing(self):
+    def nothing(self) -> dict:
         return {"command": self.params["command"], "container": None, "operation": None, "duration": 0.0}
 
-    def start(self):
+    def start(self) -> dict:
         p = self.params
         began = self.waiter.clock()
         body = {"command": p["command"], "detached": p["detached"]}
@@ -355,7 +356,7 @@ class Run(Resource):
         fields.update(self.attached(container, url, fields), duration=round(self.waiter.clock() - began, 3))
         return self.result(True, {}, self.planned(), **fields)
 
-    def attached(self, container, url, fields):
+    def attached(self, container: dict, url: str | None, fields: dict) -> dict:
         p = self.params
         label = str(container.get("label") or container.get("id"))
         what = f"the command on app '{p['app']}' ({label})"
