@@ -120,12 +120,14 @@ contract-sim: venv collection
 contract-reference: venv collection
 	$(VENV)/bin/python tests/contract/run.py reference
 
-# Python style: ruff's lint and format check over the whole repository (settings in ruff.toml).
+# Python style: ruff's lint and format check over the whole repository (settings in ruff.toml). `make lint` adds
+# mypy over plugins/module_utils and plugins/modules (settings in mypy.ini), ansible-lint and antsibull-docs.
 ruff: venv
 	$(VENV)/bin/ruff check --no-cache .
 	$(VENV)/bin/ruff format --no-cache --check .
 
 lint: ruff collection
+	$(VENV)/bin/mypy
 	$(VENV)/bin/ansible-lint --offline roles/ playbooks/
 	PATH=$(VENV)/bin:$$PATH antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs --validate-collection-refs=all $(COLLECTIONS)/ansible_collections/scalingo/cloud
 

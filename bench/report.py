@@ -330,18 +330,25 @@ def failed_tasks(v):
     return "; ".join(f"{t['task']}: {t['failures'][0]}" for t in v["tasks"] if t.get("failures"))
 
 
+def paced_targets(scenario, name, v, forks):
+    """What a paced variant of scenario 6 or 7 must show: no request answered 429, one token exchange for all forks."""
+    return [
+        row(scenario, f"{name}: no request answered 429", fmt(v["throttled_429"]), v["throttled_429"] == 0),
+        row(
+            scenario,
+            f"{name}: the token exchanged once for the {forks} forks",
+            fmt(v["exchanges"]),
+            v["exchanges"] == 1,
+        ),
+    ]
+
+
 def fleet_targets(s6):
     rows, apps, variants = [], s6["apps"], s6["variants"]
     on = variants.get("pacing_on")
     if on:
+        rows += paced_targets(6, "pacing on", on, s6["forks"])
         rows += [
-            row(6, "pacing on: no request answered 429", fmt(on["throttled_429"]), on["throttled_429"] == 0),
-            row(
-                6,
-                f"pacing on: the token exchanged once for the {s6['forks']} forks",
-                fmt(on["exchanges"]),
-                on["exchanges"] == 1,
-            ),
             row(
                 6,
                 "pacing on: wall time within 10 % of the floor (admitted requests at "
@@ -425,14 +432,8 @@ def load_targets(s7):
             )
         )
     if paced:
+        rows += paced_targets(7, "paced", paced, s7["forks"])
         rows += [
-            row(7, "paced: no request answered 429", fmt(paced["throttled_429"]), paced["throttled_429"] == 0),
-            row(
-                7,
-                f"paced: the token exchanged once for the {s7['forks']} forks",
-                fmt(paced["exchanges"]),
-                paced["exchanges"] == 1,
-            ),
             row(
                 7,
                 f"paced: no {fmt(float(s7['rate_window']))} s hold more than {s7['rate_limit']} requests",
@@ -875,28 +876,32 @@ def minutes(seconds):
     return f"{seconds / 60:.1f}"
 
 
+def variants_table(variants, window, work, times):
+    """The table of scenario 6's or 7's variants: the work done (work(v)), what was sent, refused and admitted,
+    `times` (header, value of a variant) columns, the busiest window and the CPU time."""
+    busiest = f"busiest {fmt(float(window))} s"
+    headers = ["variant", "work done", "requests sent", "answered 429", "token exchanges", "admitted"]
+    headers += [header for header, _ in times] + [f"{busiest}: sent", f"{busiest}: admitted", "CPU s"]
+    rows = [
+        [v["title"], work(v), fmt(v["requests"]), fmt(v["throttled_429"]), fmt(v["exchanges"]), fmt(v["admitted"])]
+        + [value(v) for _, value in times]
+        + [fmt(v["peak_sent"]), fmt(v["peak_admitted"]), fmt(v["cpu"], 0)]
+        for v in variants
+    ]
+    return table(headers, rows)
+
+
+def timeline(v):
+    """A variant's requests sent per minute, those answered 429 in brackets."""
+    per_minute = ", ".join(f"{sent}" + (f" ({refused})" if refused else "") for sent, refused in v["per_minute"])
+    return f"- {v['title']}: {per_minute}"
+
+
 def section_fleet(s6):
     apps, limit, window = s6["apps"], s6["rate_limit"], s6["rate_window"]
-    rows, timelines, calls = [], [], []
+    timelines, calls = [], []
     for v in s6["variants"].values():
-        rows.append(
-            [
-                v["title"],
-                work_text(v, apps),
-                fmt(v["requests"]),
-                fmt(v["throttled_429"]),
-                fmt(v["exchanges"]),
-                fmt(v["admitted"]),
-                minutes(v["floor"]),
-                minutes(v["wall"]),
-                f"{v['wall_over_floor']:.3f}",
-                fmt(v["peak_sent"]),
-                fmt(v["peak_admitted"]),
-                fmt(v["cpu"], 0),
-            ]
-        )
-        per_minute = ", ".join(f"{sent}" + (f" ({refused})" if refused else "") for sent, refused in v["per_minute"])
-        timelines.append(f"- {v['title']}: {per_minute}")
+        timelines.append(timeline(v))
         failures = failed_tasks(v)
         if failures:
             timelines.append(f"  Failed tasks: {failures}")
@@ -921,22 +926,15 @@ def section_fleet(s6):
             f"starts from an empty bearer cache and an empty rate window. Floor = admitted requests at {limit} per "
             f"{fmt(float(window))} s; busiest = the most requests in any {fmt(float(window))} s (admitted ones can't pass {limit}).",
             "",
-            table(
+            variants_table(
+                s6["variants"].values(),
+                window,
+                lambda v: work_text(v, apps),
                 [
-                    "variant",
-                    "work done",
-                    "requests sent",
-                    "answered 429",
-                    "token exchanges",
-                    "admitted",
-                    "floor min",
-                    "wall min",
-                    "wall ÷ floor",
-                    f"busiest {fmt(float(window))} s: sent",
-                    f"busiest {fmt(float(window))} s: admitted",
-                    "CPU s",
+                    ("floor min", lambda v: minutes(v["floor"])),
+                    ("wall min", lambda v: minutes(v["wall"])),
+                    ("wall ÷ floor", lambda v: f"{v['wall_over_floor']:.3f}"),
                 ],
-                rows,
             ),
             "",
             "Requests sent per minute from the first (answered 429 in brackets):",
@@ -954,24 +952,6 @@ def section_fleet(s6):
 
 def section_load(s7):
     apps, limit, window = s7["apps"], s7["rate_limit"], s7["rate_window"]
-    rows, timelines = [], []
-    for v in s7["variants"].values():
-        rows.append(
-            [
-                v["title"],
-                load_work_text(v, apps),
-                fmt(v["requests"]),
-                fmt(v["throttled_429"]),
-                fmt(v["exchanges"]),
-                fmt(v["admitted"]),
-                minutes(v["wall"]),
-                fmt(v["peak_sent"]),
-                fmt(v["peak_admitted"]),
-                fmt(v["cpu"], 0),
-            ]
-        )
-        per_minute = ", ".join(f"{sent}" + (f" ({refused})" if refused else "") for sent, refused in v["per_minute"])
-        timelines.append(f"- {v['title']}: {per_minute}")
     return "\n".join(
         [
             "## 7. Load: every task kind under the rate limit",
@@ -983,25 +963,16 @@ def section_load(s7):
             "unpaced (`rate_limit_retry_timeout: 600`, so that refused requests keep trying), each from an empty bearer "
             "cache and an empty rate window. `make test` keeps a small case of it (`tests/integration/test_load.py`).",
             "",
-            table(
-                [
-                    "variant",
-                    "work done",
-                    "requests sent",
-                    "answered 429",
-                    "token exchanges",
-                    "admitted",
-                    "wall min",
-                    f"busiest {fmt(float(window))} s: sent",
-                    f"busiest {fmt(float(window))} s: admitted",
-                    "CPU s",
-                ],
-                rows,
+            variants_table(
+                s7["variants"].values(),
+                window,
+                lambda v: load_work_text(v, apps),
+                [("wall min", lambda v: minutes(v["wall"]))],
             ),
             "",
             "Requests sent per minute from the first (answered 429 in brackets):",
             "",
-            *timelines,
+            *map(timeline, s7["variants"].values()),
         ]
     )
 

@@ -11,10 +11,15 @@ Nothing here imports Ansible; nothing here is a public API.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from ._cache import locked
 from ._errors import ScalingoError
+
+if TYPE_CHECKING:
+    from ._transport import Reply
 
 # No listing is followed further than this, whatever its pagination says.
 MAX_PAGES = 200
@@ -31,6 +36,8 @@ AUTOSCALER_FIELDS = {
     "max_containers": int,
     "disabled": bool,
 }
+DEPLOYMENT_FIELDS = {"id": str, "status": str}
+PLAN_FIELDS = {"id": str, "name": str}
 
 
 def api_path(*segments: str | int) -> str:
@@ -40,7 +47,7 @@ def api_path(*segments: str | int) -> str:
     and non-ASCII letters are encoded, so it can't reach another endpoint. '.' and '..' can't be sent
     as a segment at all (HTTP clients and servers fold them into the path), nor can an empty one.
     """
-    parts = []
+    parts: list[str] = []
     for segment in segments:
         text = str(segment)
         if text in ("", ".", ".."):
@@ -65,8 +72,10 @@ def app_name_problems(name: str) -> list[str]:
 
 def next_page(answer: dict, page: int) -> int | None:
     """The page after `page` that a page-numbered answer announces, or None."""
-    meta = answer.get("meta") if isinstance(answer.get("meta"), dict) else {}
-    pagination = meta.get("pagination") if isinstance(meta.get("pagination"), dict) else {}
+    meta = answer.get("meta")
+    pagination = meta.get("pagination") if isinstance(meta, dict) else None
+    if not isinstance(pagination, dict):
+        return None
     following, total = pagination.get("next_page"), pagination.get("total_pages")
     if not isinstance(following, int) or following <= page or (isinstance(total, int) and page >= total):
         return None
@@ -114,6 +123,11 @@ def shown_integrations(integrations: list[dict]) -> str:
 class ApiCalls:
     """The reads several modules make, on top of a Transport's request() and get()."""
 
+    # What the Transport it is mixed with (in Client) provides.
+    warnings: list[str]
+    request: Callable[..., Reply]
+    get: Callable[..., Any]
+
     def find_app(self, name: str) -> dict | None:
         """The app object, or None when the API says it does not exist."""
         try:
@@ -156,7 +170,7 @@ class ApiCalls:
         params: dict | None = None,
         action: str | None = None,
         limit: int | None = None,
-        fields: dict[str, type] | None = None,
+        fields: Mapping[str, type] | None = None,
     ) -> list:
         """Every item of a page-numbered collection (or its first `limit`), following next_page.
 
@@ -169,9 +183,10 @@ class ApiCalls:
             items.extend(reply.take(key, list, fields or {}))
             if limit is not None and len(items) >= limit:
                 return items[:limit]
-            page = next_page(reply.data, page)
-            if page is None:
+            following = next_page(reply.data, page)
+            if following is None:
                 return items
+            page = following
         self.warnings.append(f"{action or path}: stopped after {MAX_PAGES} pages; the list may be incomplete")
         return items
 
@@ -261,3 +276,38 @@ class ApiCalls:
             action=f"could not read the autoscalers of app '{app}'",
         )
         return {autoscaler["container_type"]: autoscaler for autoscaler in found}
+
+    def deployments(self, app: str, limit: int) -> list[dict]:
+        """The app's latest `limit` deployments, the newest first (one page of `limit`)."""
+        action = f"could not read the deployments of app '{app}'"
+        path = api_path("apps", app, "deployments")
+        return self.paginate(path, "deployments", limit, action=action, limit=limit, fields=DEPLOYMENT_FIELDS)
+
+    def deployment(self, app: str, ident: str, deadline: float | None = None) -> dict:
+        path = api_path("apps", app, "deployments", ident)
+        action = f"could not read deployment {ident} of app '{app}'"
+        return self.get(path, "deployment", fields=DEPLOYMENT_FIELDS, action=action, deadline=deadline)
+
+    def variables(self, app: str, fields: Mapping[str, type]) -> list[dict]:
+        """The app's environment variables, an alias as it is stored ($NAME), values included: secrets."""
+        return self.get(
+            api_path("apps", app, "variables"),
+            "variables",
+            list,
+            fields,
+            params={"aliases": "true"},
+            action=f"could not read the variables of app '{app}'",
+        )
+
+    def addon_plans(self, provider: str) -> list[dict]:
+        """The plans of addon provider `provider` (the catalogue); an unknown provider fails, naming the others."""
+        try:
+            path = api_path("addon_providers", provider, "plans")
+            return self.get(path, "plans", list, PLAN_FIELDS, action=f"could not read the plans of {provider}")
+        except ScalingoError as exc:
+            if exc.status != 404:
+                raise
+        action = "could not read the addon providers"
+        providers = self.get("/addon_providers", "addon_providers", list, {"id": str}, action=action)
+        names = ", ".join(p["id"] for p in providers)
+        raise ScalingoError(f"addon provider '{provider}' is unknown to Scalingo; providers: {names}")

@@ -43,7 +43,7 @@ def shown_name(name: str) -> str:
     return re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}", name)
 
 
-def top_level(names):
+def top_level(names: list[str]) -> tuple[list[str], bool]:
     """(top-level entries, whether they are one folder) of an archive's member names."""
     names = [n[2:] if n.startswith("./") else n for n in names]
     tops = sorted({n.split("/", 1)[0] for n in names if n not in ("", ".")})
@@ -59,7 +59,7 @@ def too_large(size: int, max_size: int, packing: bool = False) -> str:
     return f"{what}: leave out what the build does not need (dependencies, build output), or raise source_max_size"
 
 
-def check_archive(path, max_size=None):
+def check_archive(path: str, max_size: int | None = None) -> str | None:
     """The problem with a .tar.gz to deploy, or None. Reads it whole: the gzip checksum proves it intact."""
     try:
         size = os.path.getsize(path)
@@ -78,7 +78,7 @@ def check_archive(path, max_size=None):
     return None
 
 
-def source_problem(path, max_size=None):
+def source_problem(path: str, max_size: int | None = None) -> str | None:
     """What is wrong with a source_path (a directory or a .tar.gz), or None.
 
     A directory's archive size is only known once packed: open_source() checks it.
@@ -98,10 +98,10 @@ class _Ceiling:
     Without a file, it only counts: check mode packs a directory to fail as a real run would.
     """
 
-    def __init__(self, handle: BinaryIO | None, limit: int):
+    def __init__(self, handle: BinaryIO | None, limit: int) -> None:
         self.handle, self.limit, self.size, self.full = handle, limit, 0, False
 
-    def write(self, data) -> int:
+    def write(self, data: bytes) -> int:
         if self.full:  # what gzip writes while closing after the stop: dropped
             return len(data)
         self.size += len(data)
@@ -126,6 +126,7 @@ def open_source(path: str, max_size: int) -> BinaryIO:
     """
     real = os.path.realpath(path)
     folder = os.path.isdir(real)
+    handle: BinaryIO
     with contextlib.ExitStack() as stack:  # closes the file on any failure
         try:
             if folder:
@@ -154,7 +155,8 @@ def check_packing(path: str, max_size: int) -> None:
 
 def _pack(path: str, real: str, sink: _Ceiling) -> None:
     try:
-        with tarfile.open(fileobj=sink, mode="w:gz") as archive:
+        # A write-only sink: "w:gz" only writes to it, though tarfile types its fileobj as readable and seekable.
+        with tarfile.open(fileobj=sink, mode="w:gz") as archive:  # type: ignore[call-overload]
             archive.add(real, arcname=os.path.basename(os.path.abspath(path)) or "source", filter=_keep)
     except (OSError, tarfile.TarError, ValueError) as exc:
         raise SourceError(f"could not be packed: {unreadable(exc, path, real)}") from None
@@ -167,7 +169,7 @@ def unreadable(exc: Exception, *given: str) -> str:
     return f"{shown_name(str(name))}: {why}" if name and str(name) not in given else why
 
 
-def _keep(info):
+def _keep(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
     if ".git" in info.name.split("/"):
         return None
     info.uid = info.gid = 0

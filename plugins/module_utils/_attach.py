@@ -247,9 +247,14 @@ class Output:
         return self.data.decode("utf-8", errors="replace")
 
 
+def plain(text: str) -> str:
+    """A command's output as plain text: its ANSI codes (colours, cursor moves) and carriage returns removed."""
+    return ANSI.sub("", text).replace("\r", "")
+
+
 def tail(text: str, lines: int = TAIL_LINES) -> str:
     """The last lines of an output as a message's end, ANSI codes and carriage returns removed."""
-    kept = [line for line in ANSI.sub("", text).replace("\r", "").split("\n") if line.strip()][-lines:]
+    kept = [line for line in plain(text).split("\n") if line.strip()][-lines:]
     return ("; the last lines of its output:\n" + "\n".join(kept)) if kept else ""
 
 
@@ -296,6 +301,7 @@ def pump(
     except OSError:
         return CUT
     interrupted_at = None
+    end: float | None
     while True:
         now = clock()
         if deadline is not None and interrupted_at is None and now >= deadline:
@@ -349,10 +355,10 @@ class _Connection(http.client.HTTPConnection):
 
     def __init__(self, opener: Callable[[float], Any], target: Target, timeout: float) -> None:
         super().__init__(target.host, target.port, timeout=timeout)
-        self._opener = opener
+        self._opener, self._io_timeout = opener, timeout
 
     def connect(self) -> None:
-        self.sock = self._opener(self.timeout)
+        self.sock = self._opener(self._io_timeout)
 
 
 # -- what happened ---------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ import re
 import stat
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 # Re-exchange the API token this long before the bearer's own expiry.
@@ -152,9 +152,11 @@ class CacheFolder:
             return self._unusable(problem, "set XDG_CACHE_HOME to a private folder of your own")
         return fd
 
-    def _unusable(self, problem: str, remedy: str) -> None:
+    def _unusable(self, problem: str, remedy: str) -> int | None:
+        """Warn why the folder is not used; None, what _open returns then."""
         if self.warn:
             self.warn(f"not using the cache folder {self.path}: {problem}; {remedy}. {WITHOUT}.")
+        return None
 
     def open(self, name: str, flags: int) -> int | None:
         """The file `name` of the folder, opened relative to it without following a link, or None when it does not
@@ -231,7 +233,7 @@ class CacheFolder:
 
 
 @contextlib.contextmanager
-def locked(path: str, folder: CacheFolder | None = None):
+def locked(path: str, folder: CacheFolder | None = None) -> Iterator[int | None]:
     """An exclusive lock, across processes, on the file `path` of the cache folder (created 0600), yielding its
     descriptor, or None when the file can't be used (see CacheFolder.open): the caller goes on unlocked."""
     own = folder is None

@@ -59,6 +59,13 @@ def container_type_problem(option: str, value: str) -> str | None:
     return None if _fits(CONTAINER_TYPE, value) else _bad(option, value, CONTAINER_TYPE_RULE)
 
 
+def git_ref_problem(option: str, value: str) -> str | None:
+    """A version to deploy: a commit, a tag or a branch, neither empty nor read as a command's option."""
+    if value.strip() and not value.startswith("-"):
+        return None
+    return f"{option} must be a version such as a commit, a tag or v1.2.3, not empty nor starting with a dash"
+
+
 def scope_problem(option: str, value: str) -> str | None:
     """A container type (web) or one container of it (web-1)."""
     if _fits(CONTAINER_TYPE, value) or _fits(CONTAINER, value):

@@ -48,6 +48,11 @@ class ScalingoError(Exception):
         self.changed = changed
         self.result = result or {}
 
+    def redact(self, secrets: tuple[str, ...]) -> None:
+        """Take `secrets` out of the message and of what the API said, whatever quotes them."""
+        self.message, self.error = redact(self.message, secrets), self.error and redact(self.error, secrets)
+        self.errors = self.errors and redact_all(self.errors, secrets)
+
     @property
     def failure(self) -> dict:
         return {

@@ -14,12 +14,11 @@ Nothing here is a public API; it may change in any release.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from ._checks import app_name_problem
 from ._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, Client
 from ._errors import ScalingoError
 from ._redact import redact, redact_all
@@ -40,7 +39,7 @@ def wait_argument_spec() -> dict[str, dict]:
     return {name: dict(option) for name, option in WAIT_SPEC.items()}
 
 
-def full_spec(argument_spec: dict[str, dict], wait: bool = False) -> dict[str, dict]:
+def full_spec(argument_spec: Mapping[str, Any], wait: bool = False) -> dict[str, dict]:
     """A module's whole argument spec: its own options, the connection options and (wait=True) the wait options."""
     spec = dict(argument_spec)
     spec.update(auth_argument_spec())
@@ -54,7 +53,7 @@ class ScalingoModule:
 
     def __init__(
         self,
-        argument_spec: dict[str, dict],
+        argument_spec: Mapping[str, Any],
         wait: bool = False,
         input_problems: Callable[[dict], list[str]] | None = None,
         **kwargs: Any,
@@ -82,39 +81,32 @@ class ScalingoModule:
         client.secret_values = tuple(self.module.no_log_values)
         return client
 
-    def check_app_name(self, option: str, name: str, what: str = "app name") -> None:
-        problem = app_name_problem(option, name, what)
-        if problem:
-            self.fail(problem)
-
-    def check(self, *problems: str | None) -> None:
-        """Fail with the first of `problems` (the messages of _checks) that is not None."""
-        for problem in problems:
-            if problem:
-                self.fail(problem)
-
     def fail(self, msg: str, **result: Any) -> NoReturn:
         secrets = self.module.no_log_values
         self.module.fail_json(msg=redact(msg, secrets), **redact_all(result, secrets))
 
-    def refuse_values(self, option: str, names: list[str], msg: str) -> NoReturn:
-        """Fail on values of the no_log dict `option` that can't be used, without Ansible garbling `msg`.
+    def refuse_values(self, option: str, refused: dict[str, str]) -> None:
+        """Fail on the values of the no_log dict `option` that can't be used, if any (`refused`: each one's name and
+        why), with a message naming them, without Ansible garbling it.
 
         Ansible masks every piece of a no_log value wherever it appears, this message included (a list
         of one-letter items would hide letters of it). The message names variables only; the refused
         values leave the task's arguments, and their pieces are no longer masked unless a kept value
         is the same text.
         """
+        if not refused:
+            return
+        names = list(refused)
         values = self.params[option]
         pieces: set[str] = set()
         for name in names:
-            refused = values.pop(name)
-            items = refused.values() if isinstance(refused, dict) else refused if isinstance(refused, list) else []
+            given = values.pop(name)
+            items = given.values() if isinstance(given, dict) else given if isinstance(given, list) else []
             pieces |= {str(item) for item in items}
             values[name] = "(refused)"
         kept = {str(value) for name, value in values.items() if name not in names}
         self.module.no_log_values.difference_update(pieces - kept)
-        self.fail(msg)
+        self.fail(f"invalid {option}: {'; '.join(refused.values())}")
 
     def warn(self, msg: str) -> None:
         self.module.warn(redact(msg, self.module.no_log_values))

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from ._api import api_path
 from ._errors import ScalingoError
 from ._settings import DEFAULTS
-from ._waiter import Waiter
+from ._waiter import Waited, Waiter
 
 if TYPE_CHECKING:
     from ._client import Client
@@ -55,7 +55,7 @@ class Resource:
         self.params = params
         self.check_mode = check_mode
         self.waiter = waiter or Waiter()
-        self.warnings = []
+        self.warnings: list[str] = []
         timeout = params.get("wait_timeout")
         self.deadline = self.waiter.deadline(timeout) if timeout else None
         self.busy_since: float | None = None  # when the API first refused an operation as the app was busy
@@ -80,6 +80,39 @@ class Resource:
     def timed_out(self, what: str) -> str:
         """The one wording of a wait that ran out: `what` (still ...) after the task's wait_timeout."""
         return f"{what} after wait_timeout={self.params['wait_timeout']} s"
+
+    def wait_for(self, read: Callable[[float], Any], done: Callable[[Any], bool], first: float | None = None) -> Waited:
+        """read(deadline) until done(value) or the task's wait_timeout runs out (see Waiter.until); a wait that
+        ran out is reported with timed_out()."""
+        if self.deadline is None:
+            raise TypeError(f"{type(self).__name__} waits, but its module has no wait_timeout")
+        return self.waiter.until(read, done, self.deadline, first)
+
+    def wait_done(
+        self,
+        read: Callable[[float], Any],
+        done: Callable[[Any], bool],
+        key: str,
+        still: Callable[[Any], str],
+        changed: bool | None = True,
+        then: str = "",
+    ) -> tuple[Any, float]:
+        """read(deadline) until done(value): (the last value, seconds waited). When wait_timeout runs out, the task
+        fails saying still(value) after wait_timeout (and `then`), with `changed`, the value as `key` and the duration."""
+        waited = self.wait_for(read, done)
+        if not waited.finished:
+            result = {key: waited.value, "duration": waited.duration}
+            self.fail(self.timed_out(still(waited.value)) + then, changed=changed, **result)
+        return waited.value, waited.duration
+
+    def not_seen(self, app: str, what: str, listing: str, risk: str, before: str) -> str:
+        """What a creation whose answer was lost and that never showed up (write's `unseen`, with resend=False) says:
+        it was not sent again, for the `risk` of a duplicate; look at the app's `listing` `before` doing what."""
+        return (
+            f"No {what} showed up in the {listing} of app '{app}' within wait_timeout={self.params['wait_timeout']} s, "
+            f"so it was not sent again (that could {risk}): look at the app's {listing} (scalingo --app {app} "
+            f"{listing}, or the dashboard) before {before}"
+        )
 
     @staticmethod
     def fail(msg: str, changed: bool | None = None, **result: Any) -> NoReturn:
@@ -189,7 +222,7 @@ class Resource:
         now = self.waiter.clock()
         if self.busy_since is None:
             self.busy_since, first = now, self.waiter.FIRST
-        elif now >= self.deadline:
+        elif self.deadline is not None and now >= self.deadline:
             self.fail(
                 self.timed_out(
                     f"app '{app}' was still busy (the API refused the operation again: another operation in progress)"
@@ -197,11 +230,14 @@ class Resource:
             )
         else:
             first = self.waiter.later(now - self.busy_since)
-        waited = self.waiter.until(
-            lambda deadline: self.client.app_status(app, deadline), lambda s: s not in BUSY, self.deadline, first
-        )
+        self.wait_idle(app, first, " (another operation in progress)")
+
+    def wait_idle(self, app: str, first: float, why: str = "") -> None:
+        """The one wait while an app is busy: until its status shows no operation (scaling, restarting), the
+        first read after `first` seconds; fails when wait_timeout runs out, saying `why` it was busy."""
+        waited = self.wait_for(lambda deadline: self.client.app_status(app, deadline), lambda s: s not in BUSY, first)
         if not waited.finished:
-            self.fail(self.timed_out(f"app '{app}' was still {waited.value} (another operation in progress)"))
+            self.fail(self.timed_out(f"app '{app}' was still {waited.value}{why}"))
 
     def follow(self, location: str | None, app: str, what: str) -> tuple[dict | None, float]:
         """Wait on the operation at `location` (a URL the API gave): returns (operation, seconds waited)."""
@@ -211,48 +247,53 @@ class Resource:
         url = self.client.resolve(location, action)
         if not self.params["wait"]:
             return {"id": url.rstrip("/").rsplit("/", 1)[-1], "url": url}, 0.0
-        waited = self.waiter.until(
+        operation, duration = self.wait_done(
             lambda deadline: self.client.get(
                 url, "operation", fields={"status": str}, action=action, deadline=deadline
             ),
             lambda operation: operation["status"] in ("done", "error"),
-            self.deadline,
+            "operation",
+            lambda operation: (
+                f"{what} on app '{app}' was sent but its operation {operation.get('id')} is still "
+                f"{operation.get('status')}"
+            ),
         )
-        operation = waited.value
-        if not waited.finished:
-            self.fail(
-                self.timed_out(
-                    f"{what} on app '{app}' was sent but its operation {operation.get('id')} is still "
-                    f"{operation.get('status')}"
-                ),
-                changed=True,
-                operation=operation,
-                duration=waited.duration,
-            )
         if operation["status"] == "error":
             self.fail(
                 f"{what} on app '{app}' failed: {operation.get('error') or 'the operation ended in error'}"
                 f" (operation {operation.get('id')})",
                 changed=True,
                 operation=operation,
-                duration=waited.duration,
+                duration=duration,
             )
-        return operation, waited.duration
+        return operation, duration
 
     # -- writes several modules make -----------------------------------------
 
+    def delete_at(self, path: str, action: str, gone: Callable[[], bool], params: dict | None = None) -> Any:
+        """DELETE `path`: when its answer is lost, gone() reads whether it took effect, else it is sent once more."""
+        return self.write(
+            lambda: self.client.request("DELETE", path, params=params, ok=(204,), action=action),
+            lambda: {} if gone() else None,
+        )
+
     def delete_app(self, name: str, what: str = "app") -> Any:
         """Delete app `name` (whose deletion is settled by reading it again if the answer is lost)."""
-        return self.write(
-            lambda: self.client.request(
-                "DELETE",
-                api_path("apps", name),
-                params={"current_name": name},
-                ok=(204,),
-                action=f"could not delete {what} '{name}'",
-            ),
-            lambda: {} if self.client.find_app(name) is None else None,
+        return self.delete_at(
+            api_path("apps", name),
+            f"could not delete {what} '{name}'",
+            lambda: self.client.find_app(name) is None,
+            params={"current_name": name},
         )
+
+    @staticmethod
+    def gone(read: Callable[[], Any]) -> bool:
+        """Whether read() answers 404 (Not Found): what it reads was deleted. Any other failure: not known gone."""
+        try:
+            read()
+        except ScalingoError as exc:
+            return exc.status == 404
+        return False
 
 
 def busy_refusal(refusal: ScalingoError) -> str | None:
@@ -281,6 +322,17 @@ def env_text(name: str, value: Any) -> str:
         return str(value)
     kind = "null" if value is None else type(value).__name__
     raise ScalingoError(f"{name} is {kind}: give a string, a number or true/false (quote it to send it as text)")
+
+
+def unsendable(values: dict, text: Callable[[str, Any], str] = env_text) -> dict[str, str]:
+    """The variables of `values` whose value text(name, value) refuses, each with why (naming it, never its value)."""
+    refused = {}
+    for name, value in values.items():
+        try:
+            text(name, value)
+        except ScalingoError as exc:
+            refused[name] = exc.message
+    return refused
 
 
 def differences(current: dict, desired: dict) -> dict:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import Any
 
 try:
     from cryptography import x509
@@ -98,11 +99,11 @@ def _escape(value: str) -> str:
     return "".join(chr(byte) if 0x20 <= byte <= 0x7E else f"\\x{byte:02X}" for byte in value.encode("utf-8", "replace"))
 
 
-def _public(key) -> bytes:
+def _public(key: Any) -> bytes:
     return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
-def _not_after(certificate) -> datetime:
+def _not_after(certificate: Any) -> datetime:
     moment = getattr(certificate, "not_valid_after_utc", None)
     return moment or certificate.not_valid_after.replace(tzinfo=UTC)
 
@@ -166,7 +167,7 @@ WHY = {
 }
 
 
-def _dns_names(certificate) -> list[str]:
+def _dns_names(certificate: Any) -> list[str]:
     try:
         san = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName)
     except x509.ExtensionNotFound:
@@ -174,7 +175,7 @@ def _dns_names(certificate) -> list[str]:
     return san.value.get_values_for_type(x509.DNSName)
 
 
-def _public_or_none(certificate) -> bytes | None:
+def _public_or_none(certificate: Any) -> bytes | None:
     try:
         return _public(certificate.public_key())
     except Exception:  # a chain certificate that can't be read is only not the key's
@@ -191,7 +192,7 @@ def covers(names: list[str], domain: str) -> bool:
     return False
 
 
-def parse_time(text) -> datetime | None:
+def parse_time(text: Any) -> datetime | None:
     """An aware datetime from the API's ISO 8601 text (`2015-08-05T19:57:21.000+02:00`, `...Z`), or None."""
     if not isinstance(text, str) or not text:
         return None
@@ -207,7 +208,7 @@ def shown_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def custom_cert(domain):
+def custom_cert(domain: dict) -> dict | None:
     """The custom certificate of a domain object of the API, as {subject, validity (UTC)}, or None."""
     subject = domain.get("tlscert")
     if not domain.get("ssl") or not isinstance(subject, str) or not subject:
@@ -216,7 +217,7 @@ def custom_cert(domain):
     return {"subject": subject, "validity": shown_time(moment) if moment else domain.get("validity")}
 
 
-def holds(domain, cert):
+def holds(domain: dict, cert: dict) -> bool:
     """True when the custom certificate in place is `cert` (same subject, same expiry date)."""
     now = custom_cert(domain)
-    return bool(now) and now["subject"] in cert["subjects"] and now["validity"] == shown_time(cert["validity"])
+    return now is not None and now["subject"] in cert["subjects"] and now["validity"] == shown_time(cert["validity"])

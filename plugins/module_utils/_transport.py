@@ -19,7 +19,7 @@ import random
 import re
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Self
 from urllib.parse import unquote, urljoin, urlsplit
 
 try:
@@ -106,7 +106,7 @@ class Reply:
         # The body of an answer that is not JSON (a deployment's output).
         self.text = text
 
-    def take(self, key: str, kind: type = dict, fields: dict[str, type] | None = None) -> Any:
+    def take(self, key: str, kind: type = dict, fields: Mapping[str, type] | None = None) -> Any:
         """The `key` member of the answer, checked to be a `kind` (with `fields` on it or its items)."""
         value = self.data.get(key) if isinstance(self.data, dict) else None
         problem = _shape_problem(value, kind, fields)
@@ -134,7 +134,7 @@ class Reply:
 KINDS = {dict: "an object", list: "a list", str: "a string", int: "a number", bool: "true or false"}
 
 
-def _shape_problem(value: Any, kind: type, fields: dict[str, type] | None) -> str | None:
+def _shape_problem(value: Any, kind: type, fields: Mapping[str, type] | None) -> str | None:
     """What is wrong with `value` as a `kind` whose items (or itself) have `fields`, or None."""
     if not _is(value, kind):
         return "has no '{key}'" if value is None else f"has a '{{key}}' that is not {KINDS[kind]}"
@@ -198,11 +198,11 @@ class Transport:
         self.session.verify = validate_certs
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
         # Said to the user at the end of the task (a listing cut short, an unusable cache folder, ...).
-        self.warnings = []
+        self.warnings: list[str] = []
         # The folder of the bearer and of the pacing state, checked on first use; a problem with it is said once.
         folder = CacheFolder(warn=self.warnings.append)
         self.cache = BearerCache(self.auth_url, api_token, folder=folder) if bearer_cache else None
-        self.pacer = None
+        self.pacer: Pacer | None = None
         if rate_limit:
             path = os.path.join(folder.path, f"pace-{token_key(self.auth_url, api_token)}.json")
             self.pacer = Pacer(path, rate_limit, clock=clock, folder=folder)
@@ -211,7 +211,7 @@ class Transport:
         self.sleep = sleep
         self.clock = clock
         self.monotonic = monotonic
-        self._bearer = None
+        self._bearer: str | None = None
         self._bearer_from_cache = False
         # What pacing() reports: requests sent (each attempt), seconds waited, refusals (429) met.
         self.requests_sent = 0
@@ -223,7 +223,7 @@ class Transport:
         self.secret_values: tuple[str, ...] = ()
 
     @classmethod
-    def from_settings(cls, settings: dict[str, Any]) -> Transport:
+    def from_settings(cls, settings: dict[str, Any]) -> Self:
         """A client for what connection_settings() returned."""
         return cls(
             api_token=settings["api_token"],
@@ -236,6 +236,10 @@ class Transport:
             rate_limit=settings["rate_limit"],
             read_cache=settings["read_cache"],
         )
+
+    def keep_secret(self, *values: str | None) -> None:
+        """Never quote these values (a pre-signed URL, a token an answer gave), here or in any message."""
+        self.secret_values += tuple(value for value in values if value)
 
     def secrets(self) -> tuple[str, ...]:
         """What no message may quote: the API token, the bearer of this run and the task's secret values."""
@@ -267,7 +271,7 @@ class Transport:
     def _authorization(self, limit: float) -> str:
         if self._bearer is None and self.cache is None:
             self._bearer = self._exchange(limit)
-        elif self._bearer is None:
+        elif self._bearer is None and self.cache is not None:
             self._bearer = self.cache.load(self.clock())
             self._bearer_from_cache = self._bearer is not None
             if self._bearer is None:
@@ -292,13 +296,13 @@ class Transport:
     ) -> requests.Response:
         """Send once, retrying only what is safe (refusals, failed reads, the token exchange) until `limit`."""
         repeatable = repeatable or method in SAFE_METHODS
-        paced = self.pacer is not None and kwargs.get("auth") is not _no_auth
-        body = kwargs.get("data")
+        pacer = self.pacer if kwargs.get("auth") is not _no_auth else None
+        body: Any = kwargs.get("data")
         start = body.tell() if hasattr(body, "seek") else None
         attempt = 0
         while True:
             attempt += 1
-            wait = self.pacer.book() if paced else 0.0
+            wait = pacer.book() if pacer else 0.0
             if wait > 0:
                 self.waited += wait
                 self.sleep(wait)
@@ -340,12 +344,12 @@ class Transport:
             self.throttled += response.status_code == 429
             retry = response.status_code == 429 or (repeatable and response.status_code in RETRY_STATUSES)
             if retry and self._pause(
-                attempt, limit, response.headers.get("Retry-After"), paced and response.status_code == 429
+                attempt, limit, response.headers.get("Retry-After"), pacer if response.status_code == 429 else None
             ):
                 continue
             return response
 
-    def _pause(self, attempt: int, limit: float, retry_after: str | None, shared: bool = False) -> bool:
+    def _pause(self, attempt: int, limit: float, retry_after: str | None, shared: Pacer | None = None) -> bool:
         """Sleep before the next attempt; False when that would pass `limit`.
 
         A refusal (429) while pacing holds every task using the token: the pause is booked in the
@@ -356,7 +360,7 @@ class Transport:
         if retry_after and retry_after.strip().isdigit():
             delay = max(delay, float(retry_after))
         if shared:
-            self.pacer.refused(self.pacer.booked, delay)  # whether or not this request is tried again
+            shared.refused(shared.booked, delay)  # whether or not this request is tried again
         if self.monotonic() + delay > limit:
             return False
         if not shared:
@@ -430,7 +434,7 @@ class Transport:
             finally:
                 if writes:
                     self.app_list.forget(written_apps(url, json_body))
-            if response.status_code == 401 and attempt == 1 and self._bearer_from_cache:
+            if response.status_code == 401 and attempt == 1 and self._bearer_from_cache and self.cache and self._bearer:
                 # A cached bearer can be revoked before its expiry: exchange once more.
                 self.cache.discard(self._bearer)
                 self._bearer = None
@@ -439,11 +443,11 @@ class Transport:
         if writes and (response.status_code < 400 or response.status_code in UNKNOWN_OUTCOME_STATUSES):
             self.wrote = True
         if response.status_code not in ok:
-            exc = ScalingoError.from_response(response, action, self.secrets())
+            error = ScalingoError.from_response(response, action, self.secrets())
             if response.status_code in UNKNOWN_OUTCOME_STATUSES and writes:
-                exc.unknown_outcome = True
-                exc.message += "; the request may or may not have been applied"
-            raise exc
+                error.unknown_outcome = True
+                error.message += "; the request may or may not have been applied"
+            raise error
         data = json_or_none(response)
         return Reply(response.status_code, response.headers, data, action, where, response.text if data is None else "")
 
@@ -452,7 +456,7 @@ class Transport:
         path: str,
         key: str,
         kind: type = dict,
-        fields: dict[str, type] | None = None,
+        fields: Mapping[str, type] | None = None,
         params: dict | None = None,
         action: str | None = None,
         deadline: float | None = None,

@@ -166,6 +166,7 @@ duration:
 """
 
 import copy
+from typing import Any
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._api import (
     ADDON_FIELDS,
@@ -184,7 +185,6 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._errors import Scal
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
 from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource
 
-PLAN_FIELDS = {"id": str, "name": str}
 SUSPENDED_ADVICE = "check the account's billing, resume the addon (dashboard or support), then run the task again"
 
 
@@ -209,20 +209,21 @@ def input_problems(params: dict) -> list[str]:
     return [problem for problem in problems if problem]
 
 
-def described(addon):
+def described(addon: dict) -> str:
     return f"addon {addon['id']} ({provider_of(addon)}, plan {plan_of(addon)})"
 
 
-def direction(old, new):
+def direction(old: dict, new: dict) -> str:
     """upgrade / downgrade by monthly price, then by catalogue position; change when neither tells."""
     for key in ("price", "position"):
-        a, b = old.get(key), new.get(key)
+        a: Any = old.get(key)  # a number when both are: compared only then
+        b: Any = new.get(key)
         if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (a, b)) and a != b:
             return "upgrade" if b > a else "downgrade"
     return "change"
 
 
-def injected(variables, resource_id):
+def injected(variables: list[dict], resource_id: str) -> list[str]:
     """Names of the variables whose value holds the addon's resource id, and of the aliases pointing to them."""
     key = resource_id.lower().replace("-", "_")
     direct = {v["name"] for v in variables if key in v["value"].lower().replace("-", "_")}
@@ -231,19 +232,19 @@ def injected(variables, resource_id):
 
 
 class Addon(Resource):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.app = self.params["app"]
         self.provider = self.params["provider"]
         self.path = api_path("apps", self.app, "addons")
 
-    def shown(self, addon, **extra):
+    def shown(self, addon: dict | None, **extra: Any) -> dict:
         if not addon:
             return dict({"state": "absent", "provider": self.provider}, **extra)
         fields = {"state": "present", "provider": self.provider, "plan": plan_of(addon)}
         return dict(fields, **({"addon_id": addon["id"]} if addon.get("id") else {}), **extra)
 
-    def get(self, path, key, what, kind=dict, fields=None, **options):
+    def get(self, path: str, key: str, what: str, kind: type = dict, fields: dict | None = None, **options: Any) -> Any:
         return self.client.get(path, key, kind, fields, action=f"could not read {what}", **options)
 
     # -- reads --------------------------------------------------------------------------
@@ -265,64 +266,52 @@ class Addon(Resource):
             )
         return found
 
-    def read(self, addon_id, deadline=None):
+    def read(self, addon_id: str, deadline: float | None = None) -> dict:
         what = f"addon {addon_id} of app '{self.app}'"
         return self.get(self.path + api_path(addon_id), "addon", what, fields=ADDON_FIELDS, deadline=deadline)
 
-    def resolve(self):
+    def resolve(self) -> tuple[dict, list[dict]]:
         """(the wanted plan, every plan of the provider); an unknown provider or plan fails, listing what exists."""
-        what = f"the plans of {self.provider}"
-        try:
-            plans = self.get(api_path("addon_providers", self.provider, "plans"), "plans", what, list, PLAN_FIELDS)
-        except ScalingoError as exc:
-            if exc.status != 404:
-                raise
-            providers = self.get("/addon_providers", "addon_providers", "the addon providers", list, {"id": str})
-            names = ", ".join(p["id"] for p in providers)
-            self.fail(f"addon provider '{self.provider}' is unknown to Scalingo; providers: {names}")
+        plans = self.client.addon_plans(self.provider)
         plan = next((p for p in plans if p["name"] == self.params["plan"]), None)
         if plan is None:
             names = ", ".join(p["name"] for p in plans)
             self.fail(f"plan '{self.params['plan']}' is not a plan of {self.provider}; its plans: {names}")
         return plan, plans
 
-    def variable_names(self, addon):
+    def variable_names(self, addon: dict) -> list[str]:
         """Names only: the values are secrets, and never leave this function."""
-        what = f"the variables of app '{self.app}'"
-        fields = {"name": str, "value": str}
-        variables = self.get(
-            api_path("apps", self.app, "variables"), "variables", what, list, fields, params={"aliases": "true"}
-        )
+        variables = self.client.variables(self.app, {"name": str, "value": str})
         resource_id = addon.get("resource_id")
         return injected(variables, resource_id) if isinstance(resource_id, str) and resource_id else []
 
     # -- checks -------------------------------------------------------------------------
 
-    def refuse_suspended(self, addon, changed=False):
+    def refuse_suspended(self, addon: dict, changed: bool = False) -> None:
         if addon["status"] == "suspended":
             msg = f"{described(addon)} of app '{self.app}' is suspended: Scalingo keeps it out of use; "
             self.fail(msg + SUSPENDED_ADVICE, changed=changed, addon=addon)
 
-    def until_running(self, addon, changed):
+    def until_running(self, addon: dict, changed: bool) -> tuple[dict, float]:
         """The addon once running (at once with wait=false), and the seconds waited."""
         if not self.params["wait"] or addon["status"] == "running":
             return addon, 0.0
-        waited = self.waiter.until(
-            lambda deadline: self.read(addon["id"], deadline), lambda a: a["status"] != "provisioning", self.deadline
+        addon, duration = self.wait_done(
+            lambda deadline: self.read(addon["id"], deadline),
+            lambda a: a["status"] != "provisioning",
+            "addon",
+            lambda a: f"{described(a)} of app '{self.app}' is still provisioning",
+            changed,
+            "; run the task again to wait for it",
         )
-        addon = waited.value
-        if not waited.finished:
-            msg = self.timed_out(f"{described(addon)} of app '{self.app}' is still provisioning")
-            msg += "; run the task again to wait for it"
-            self.fail(msg, changed=changed, addon=addon, duration=waited.duration)
         self.refuse_suspended(addon, changed)
         if addon["status"] != "running":
             self.fail(f"{described(addon)} of app '{self.app}' is {addon['status']}, not running", changed=changed)
-        return addon, waited.duration
+        return addon, duration
 
     # -- writes -------------------------------------------------------------------------
 
-    def send(self, method, path, body, ok, action):
+    def send(self, method: str, path: str, body: dict, ok: tuple[int, ...], action: str) -> dict:
         try:
             return self.client.request(method, path, body, ok=ok, action=action).take("addon", fields=ADDON_FIELDS)
         except ScalingoError as exc:
@@ -334,7 +323,7 @@ class Addon(Resource):
                 )
             raise
 
-    def provision(self, plan):
+    def provision(self, plan: dict) -> dict:
         action = f"could not provision a {self.provider} addon (plan {plan['name']}) on app '{self.app}'"
         body = {"addon": {"addon_provider_id": self.provider, "plan_id": plan["id"]}}
 
@@ -342,43 +331,38 @@ class Addon(Resource):
             now = next((a for a in self.client.addons(self.app) if provider_of(a) == self.provider), None)
             return now if now is not None and now["plan"].get("id") == plan["id"] else None
 
-        unseen = (
-            f"No {self.provider} addon with plan {plan['name']} showed up in the addons of app '{self.app}' within "
-            f"wait_timeout={self.params['wait_timeout']} s, so it was not sent again (that could provision a second, "
-            f"billed addon): look at the app's addons (scalingo --app {self.app} addons, or the dashboard) before "
+        unseen = self.not_seen(
+            self.app,
+            f"{self.provider} addon with plan {plan['name']}",
+            "addons",
+            "provision a second, billed addon",
             f"running the task again; should two {self.provider} addons show, remove the one not wanted with "
-            "state=absent and its addon_id"
+            "state=absent and its addon_id",
         )
         # Never sent twice: Scalingo allows several addons of one provider, so a second POST would be a second addon.
         return self.write(
             lambda: self.send("POST", self.path, body, (201,), action), landed, resend=False, unseen=unseen
         )
 
-    def change_plan(self, addon, plan):
+    def change_plan(self, addon: dict, plan: dict) -> dict:
         action = f"could not change the plan of {described(addon)} of app '{self.app}' to {plan['name']}"
         body = {"addon": {"plan_id": plan["id"]}}
 
-        def landed():
+        def landed() -> dict | None:
             now = self.read(addon["id"])
             return now if now["plan"].get("id") == plan["id"] else None
 
         return self.write(lambda: self.send("PATCH", self.path + api_path(addon["id"]), body, (200,), action), landed)
 
-    def delete(self, addon):
-        def landed():
-            try:
-                self.read(addon["id"])
-            except ScalingoError as exc:
-                return {} if exc.status == 404 else None
-            return None
-
+    def delete(self, addon: dict) -> Any:
         action = f"could not delete {described(addon)} of app '{self.app}'"
-        path = self.path + api_path(addon["id"])
-        return self.write(lambda: self.client.request("DELETE", path, ok=(204,), action=action), landed)
+        return self.delete_at(
+            self.path + api_path(addon["id"]), action, lambda: self.gone(lambda: self.read(addon["id"]))
+        )
 
     # -- states -------------------------------------------------------------------------
 
-    def present(self):
+    def present(self) -> dict:
         addon = self.find()
         if addon is not None:
             self.refuse_suspended(addon)
@@ -398,13 +382,13 @@ class Addon(Resource):
             change = direction(current, plan)
             after = self.shown(predicted, plan_change=change)
             sent = self.act(lambda: None, lambda: self.change_plan(addon, plan))
-        fields = {"addon": predicted, "plan_change": change, "duration": 0.0}
+        fields: dict[str, Any] = {"addon": predicted, "plan_change": change, "duration": 0.0}
         if sent is not None:
             fields["addon"], fields["duration"] = self.until_running(sent, True)
             fields["variables"] = self.variable_names(fields["addon"])
         return self.result(True, self.shown(addon), after, **fields)
 
-    def absent(self):
+    def absent(self) -> dict:
         addon = self.find()
         if addon is None:
             return self.result(False, self.shown(None), self.shown(None), addon={})

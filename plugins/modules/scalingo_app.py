@@ -136,6 +136,7 @@ app:
 """
 
 import copy
+from typing import Any
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._api import api_path
 from ansible_collections.scalingo.cloud.plugins.module_utils._checks import app_name_problem, email_problem, url_problem
@@ -182,7 +183,7 @@ def input_problems(params: dict) -> list[str]:
     return [problem for problem in problems if problem]
 
 
-def view(app):
+def view(app: dict) -> dict:
     """The managed fields of an app object, flat; the owner's email lower-cased, as emails compare."""
     owner = (app.get("owner") or {}).get("email")
     return dict(
@@ -193,7 +194,7 @@ def view(app):
     )
 
 
-def predict(app, changes):
+def predict(app: dict, changes: dict) -> dict:
     app = copy.deepcopy(app)
     for key, value in changes.items():
         if key == "project_id":
@@ -206,14 +207,14 @@ def predict(app, changes):
 
 
 class App(Resource):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.name = self.params["name"]
         self.desired = {key: self.params[key] for key in (*FLAGS, "project_id", "owner")}
         if self.desired["owner"]:
             self.desired["owner"] = self.desired["owner"].lower()
 
-    def shown(self, app):
+    def shown(self, app: dict | None) -> dict:
         """Diff side of an existing app: its state, name and the managed fields only."""
         if app is None:
             return {"state": "absent", "name": self.name}
@@ -224,7 +225,7 @@ class App(Resource):
             name=fields["name"],
         )
 
-    def lookup(self):
+    def lookup(self) -> tuple[dict | None, dict | None]:
         """(app named `name`, app to rename from): one request either way."""
         source_name = self.params["rename_from"]
         if not source_name:
@@ -242,7 +243,7 @@ class App(Resource):
             self.fail(f"cannot rename app '{source_name}' to '{self.name}': neither app exists")
         return current, source
 
-    def send_create(self, dry_run=False):
+    def send_create(self, dry_run: bool = False) -> dict:
         body = {"name": self.name}
         body.update({key: self.params[key] for key in CREATE_FIELDS if self.params[key] is not None})
         return self.client.request(
@@ -254,15 +255,15 @@ class App(Resource):
             action=f"could not create app '{self.name}'",
         ).take("app", fields={"name": str})
 
-    def predict_create(self):
+    def predict_create(self) -> dict:
         """Scalingo validates a creation sent with X-Dry-Run, and answers the app it would create."""
         return self.write(lambda: self.send_create(dry_run=True), lambda: None)
 
-    def create(self):
+    def create(self) -> dict:
         # An app name is taken once: a second POST would be refused, so it may follow the re-reads.
         return self.write(self.send_create, lambda: self.client.find_app(self.name), look=True)
 
-    def send_rename(self, app):
+    def send_rename(self, app: dict) -> dict:
         old = app["name"]
         return self.client.request(
             "POST",
@@ -271,10 +272,10 @@ class App(Resource):
             action=f"could not rename app '{old}' to '{self.name}'",
         ).take("app", fields={"name": str})
 
-    def rename(self, app):
+    def rename(self, app: dict) -> dict:
         return self.write(lambda: self.send_rename(app), lambda: self.client.find_app(self.name))
 
-    def send_update(self, app, changes):
+    def send_update(self, app: dict, changes: dict) -> dict:
         body = {"app": changes}
         if "owner" in changes:
             body["current_name"] = app["name"]
@@ -282,15 +283,15 @@ class App(Resource):
             "PATCH", api_path("apps", app["name"]), body, action=f"could not update app '{app['name']}'"
         ).take("app", fields={"name": str})
 
-    def updated(self, app, changes):
+    def updated(self, app: dict, changes: dict) -> dict | None:
         """After a lost answer: the app if the update took effect, else None."""
         now = self.client.find_app(app["name"])
         return now if now is not None and not differences(view(now), changes) else None
 
-    def update(self, app, changes):
+    def update(self, app: dict, changes: dict) -> dict:
         return self.write(lambda: self.send_update(app, changes), lambda: self.updated(app, changes))
 
-    def warn_create_only(self, app):
+    def warn_create_only(self, app: dict) -> None:
         for key in ("git_source", "hds_resource"):
             wanted = self.params[key]
             if wanted is not None and app.get(key) != wanted:
@@ -311,14 +312,15 @@ class App(Resource):
             app = self.act(self.predict_create, self.create)
         else:
             self.warn_create_only(before)
-            app = current or self.act(lambda: predict(source, {"name": self.name}), lambda: self.rename(source))
+            # Without the app itself, `before` is the one to rename.
+            app = current or self.act(lambda: predict(before, {"name": self.name}), lambda: self.rename(before))
         settings = differences(view(app), self.desired)
         if settings:
             app = self.act(lambda: predict(app, settings), lambda: self.update(app, settings))
         changed = before is None or source is not None or bool(settings)
         return self.result(changed, self.shown(before), self.shown(app), app=app)
 
-    def absent(self):
+    def absent(self) -> dict:
         app = self.client.find_app(self.name)
         if app is not None:
             self.act(lambda: None, lambda: self.delete_app(self.name))

@@ -424,7 +424,7 @@ GATHER = (
     "cron_tasks",
 )
 # Sections read with one GET of /apps/<app>/<section>: the list's key and the fields each item must have.
-LISTS = {
+LISTS: dict[str, dict] = {
     "containers": CONTAINER_FIELDS,
     "stats": {},
     "collaborators": {"id": str, "email": str},

@@ -161,9 +161,11 @@ autoscaler:
 """
 
 import math
+from typing import Any
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._api import AUTOSCALER_FIELDS, api_path
 from ansible_collections.scalingo.cloud.plugins.module_utils._checks import app_name_problem, container_type_problem
+from ansible_collections.scalingo.cloud.plugins.module_utils._client import Reply
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
 from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource, differences
@@ -218,14 +220,14 @@ def settings_problem(p: dict) -> str | None:
 
 
 class Autoscaler(Resource):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.app = self.params["app"]
         self.type = self.params["container_type"]
         self.what = f"the autoscaler of {self.type} on app '{self.app}'"
         self.desired = dict({key: self.params[key] for key in SETTINGS}, disabled=not self.params["enabled"])
 
-    def shown(self, autoscaler):
+    def shown(self, autoscaler: dict | None) -> dict:
         """Diff side: the state, the container type and the settings the task gives."""
         side = {"state": "absent" if autoscaler is None else "present", "container_type": self.type}
         if autoscaler is not None:
@@ -233,7 +235,7 @@ class Autoscaler(Resource):
             side["enabled"] = not autoscaler.get("disabled")
         return side
 
-    def find(self):
+    def find(self) -> dict | None:
         """The type's autoscaler, or None."""
         found = self.client.autoscalers(self.app).get(self.type)
         target = None if found is None else found.get("target")
@@ -244,7 +246,7 @@ class Autoscaler(Resource):
             )
         return found
 
-    def check_type(self):
+    def check_type(self) -> None:
         """Scalingo refuses an autoscaler for a type the app lacks: a read tells before the POST."""
         types = [c["name"] for c in self.client.formation(self.app)]
         if self.type not in types:
@@ -253,12 +255,12 @@ class Autoscaler(Resource):
             known = ", ".join(types) or "none (deploy it first)"
             self.fail(f"app '{self.app}' has no container type {self.type!r}{hint}; its types are: {known}")
 
-    def taken(self, reply):
+    def taken(self, reply: Reply) -> dict:
         return reply.take("autoscaler", fields=AUTOSCALER_FIELDS)
 
     # -- create -------------------------------------------------------------------
 
-    def send_create(self):
+    def send_create(self) -> dict:
         body = dict({key: self.params[key] for key in SETTINGS}, container_type=self.type)
         reply = self.client.request(
             "POST",
@@ -269,7 +271,7 @@ class Autoscaler(Resource):
         )
         return self.taken(reply)
 
-    def create(self):
+    def create(self) -> dict:
         missing = [key for key in SETTINGS if self.params[key] is None]
         if missing:
             self.fail(f"app '{self.app}' has no autoscaler for {self.type}: to create one, give {', '.join(missing)}")
@@ -280,7 +282,7 @@ class Autoscaler(Resource):
 
     # -- update -------------------------------------------------------------------
 
-    def send_update(self, autoscaler, changes):
+    def send_update(self, autoscaler: dict, changes: dict) -> dict:
         reply = self.client.request(
             "PATCH",
             api_path("apps", self.app, "autoscalers", autoscaler["id"]),
@@ -289,12 +291,12 @@ class Autoscaler(Resource):
         )
         return self.taken(reply)
 
-    def updated(self, changes):
+    def updated(self, changes: dict) -> dict | None:
         """After a lost answer: the autoscaler if the update took effect, else None."""
         now = self.find()
         return now if now is not None and not differences(now, changes) else None
 
-    def update(self, autoscaler, changes):
+    def update(self, autoscaler: dict, changes: dict) -> dict:
         low = changes.get("min_containers", autoscaler["min_containers"])
         high = changes.get("max_containers", autoscaler["max_containers"])
         if low > high:
@@ -310,7 +312,7 @@ class Autoscaler(Resource):
 
     # -- delete -------------------------------------------------------------------
 
-    def send_delete(self, autoscaler):
+    def send_delete(self, autoscaler: dict) -> dict:
         try:
             self.client.request(
                 "DELETE",
@@ -323,12 +325,12 @@ class Autoscaler(Resource):
                 raise
         return {}
 
-    def delete(self, autoscaler):
+    def delete(self, autoscaler: dict) -> dict:
         return self.write(lambda: self.send_delete(autoscaler), lambda: {} if self.find() is None else None)
 
     # -- states ---------------------------------------------------------------------
 
-    def present(self):
+    def present(self) -> dict:
         before = self.find()
         autoscaler = before if before is not None else self.create()
         changes = differences(autoscaler, self.desired)
@@ -337,7 +339,7 @@ class Autoscaler(Resource):
         changed = before is None or bool(changes)
         return self.result(changed, self.shown(before), self.shown(autoscaler), autoscaler=autoscaler)
 
-    def absent(self):
+    def absent(self) -> dict:
         try:
             before = self.find()
         except ScalingoError as exc:

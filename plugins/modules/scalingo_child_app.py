@@ -88,6 +88,8 @@ app:
     owner: {email: owner@example.com, username: owner}
 """
 
+from typing import Any, NoReturn
+
 from ansible_collections.scalingo.cloud.plugins.module_utils._api import api_path
 from ansible_collections.scalingo.cloud.plugins.module_utils._checks import app_name_problem
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
@@ -109,7 +111,7 @@ def input_problems(params: dict) -> list[str]:
     return [problem for problem in problems if problem]
 
 
-def predict(parent_app, name):
+def predict(parent_app: dict, name: str) -> dict:
     """The child as Scalingo would create it: the parent's owner and stack, not deployed."""
     return {
         "name": name,
@@ -121,15 +123,15 @@ def predict(parent_app, name):
 
 
 class ChildApp(Resource):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.parent = self.params["parent"]
         self.name = self.params["name"]
 
-    def shown(self, present):
+    def shown(self, present: bool) -> dict:
         return {"state": "present" if present else "absent", "name": self.name, "parent": self.parent}
 
-    def lookup(self):
+    def lookup(self) -> dict | None:
         """The child, or None when no app has its name; fails on an app that is not a child of `parent`."""
         app = self.client.find_app(self.name)
         if app is not None and app.get("parent_app_name") != self.parent:
@@ -140,21 +142,21 @@ class ChildApp(Resource):
             )
         return app
 
-    def parent_missing(self):
+    def parent_missing(self) -> NoReturn:
         self.fail(f"could not create child app '{self.name}': parent app '{self.parent}' does not exist")
 
-    def predicted(self):
+    def predicted(self) -> dict:
         parent_app = self.client.find_app(self.parent)
         if parent_app is None:
             self.parent_missing()
         return predict(parent_app, self.name)
 
-    def landed(self):
+    def landed(self) -> dict | None:
         """After a lost answer: the child if the creation took effect, else None (then it is sent once more)."""
         app = self.client.find_app(self.name)
         return app if app is not None and app.get("parent_app_name") == self.parent else None
 
-    def send_create(self):
+    def send_create(self) -> dict:
         try:
             reply = self.client.request(
                 "POST",
@@ -169,18 +171,18 @@ class ChildApp(Resource):
             raise
         return reply.take("app", fields={"name": str})
 
-    def create(self):
+    def create(self) -> dict:
         # An app name is taken once: a second POST would be refused, so it may follow the re-reads.
         return self.write(self.send_create, self.landed, look=True)
 
-    def present(self):
+    def present(self) -> dict:
         app = self.lookup()
         if app is not None:
             return self.result(False, self.shown(True), self.shown(True), app=app)
         app = self.act(self.predicted, self.create)
         return self.result(True, self.shown(False), self.shown(True), app=app)
 
-    def absent(self):
+    def absent(self) -> dict:
         app = self.lookup()
         if app is not None:
             self.act(lambda: None, lambda: self.delete_app(self.name, "child app"))

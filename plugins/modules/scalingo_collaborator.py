@@ -132,8 +132,11 @@ collaborator:
     app_name: my-shop
 """
 
+from typing import Any
+
 from ansible_collections.scalingo.cloud.plugins.module_utils._api import api_path
 from ansible_collections.scalingo.cloud.plugins.module_utils._checks import app_name_problem, email_problem
+from ansible_collections.scalingo.cloud.plugins.module_utils._client import Reply
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
 from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource
@@ -157,20 +160,20 @@ def input_problems(params: dict) -> list[str]:
 
 
 class Collaborator(Resource):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.app = self.params["app"]
         self.email = self.params["email"].lower()
         self.path = api_path("apps", self.app, "collaborators")
 
-    def find(self):
+    def find(self) -> dict | None:
         """The collaborator or invitation of this email, or None: one request."""
         listed = self.client.get(
             self.path, "collaborators", list, FIELDS, action=f"could not read the collaborators of app '{self.app}'"
         )
         return next((c for c in listed if c["email"].lower() == self.email), None)
 
-    def limited(self, collaborator):
+    def limited(self, collaborator: dict) -> bool:
         """Scalingo's is_limited; a collaborator without it is a Limited Collaborator, the API's default."""
         value = collaborator.get("is_limited")
         if value is None:
@@ -182,7 +185,7 @@ class Collaborator(Resource):
             )
         return value
 
-    def shown(self, collaborator):
+    def shown(self, collaborator: dict | None) -> dict:
         """Diff side: the email and state, and the role and status of a present collaborator. Never the link."""
         if collaborator is None:
             return {"email": self.email, "state": "absent"}
@@ -193,12 +196,12 @@ class Collaborator(Resource):
             "status": collaborator.get("status"),
         }
 
-    def returned(self, collaborator):
+    def returned(self, collaborator: dict) -> dict:
         if self.params["return_invitation_link"]:
             return collaborator
         return {key: value for key, value in collaborator.items() if key != "invitation_link"}
 
-    def refuse_owner(self):
+    def refuse_owner(self) -> None:
         """The owner is not a collaborator: fail before any write (this costs the read of the app)."""
         app = self.client.find_app(self.app)
         if app is None:
@@ -210,8 +213,8 @@ class Collaborator(Resource):
                 "collaborator; invite someone else, or transfer the app with scalingo_app's owner"
             )
 
-    def invite(self, limited):
-        def send():
+    def invite(self, limited: bool) -> dict:
+        def send() -> dict:
             return self.client.request(
                 "POST",
                 self.path,
@@ -223,8 +226,8 @@ class Collaborator(Resource):
         # An email is invited once: a second POST would be refused, so it may follow the re-reads.
         return self.write(send, self.find, look=True)
 
-    def set_limited(self, collaborator, limited):
-        def send():
+    def set_limited(self, collaborator: dict, limited: bool) -> dict:
+        def send() -> dict:
             return self.client.request(
                 "PATCH",
                 self.path + api_path(collaborator["id"]),
@@ -232,14 +235,14 @@ class Collaborator(Resource):
                 action=f"could not change the role of '{self.email}' on app '{self.app}'",
             ).take("collaborator", fields=FIELDS)
 
-        def landed():
+        def landed() -> dict | None:
             now = self.find()
             return now if now is not None and self.limited(now) == limited else None
 
         return self.write(send, landed)
 
-    def remove(self, collaborator):
-        def send():
+    def remove(self, collaborator: dict) -> Any:
+        def send() -> Reply | None:
             try:
                 return self.client.request(
                     "DELETE",
@@ -254,7 +257,7 @@ class Collaborator(Resource):
 
         return self.write(send, lambda: {} if self.find() is None else None)
 
-    def present(self):
+    def present(self) -> dict:
         current = self.find()
         wanted = self.params["limited"]
         if current is None:
@@ -275,7 +278,7 @@ class Collaborator(Resource):
             collaborator=self.returned(collaborator),
         )
 
-    def absent(self):
+    def absent(self) -> dict:
         current = self.find()
         if current is not None:
             self.act(lambda: None, lambda: self.remove(current))

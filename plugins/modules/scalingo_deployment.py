@@ -173,9 +173,9 @@ output:
   sample: "<-- Start deployment of my-shop -->\n       Fetching source code\n..."
 """
 
-import re
+from typing import Any
 
-from ansible_collections.scalingo.cloud.plugins.module_utils._api import api_path
+from ansible_collections.scalingo.cloud.plugins.module_utils._api import DEPLOYMENT_FIELDS, api_path
 from ansible_collections.scalingo.cloud.plugins.module_utils._archive import (
     SourceError,
     check_packing,
@@ -183,16 +183,20 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._archive import (
     shown_name,
     source_problem,
 )
-from ansible_collections.scalingo.cloud.plugins.module_utils._checks import app_name_problem, url_problem
+from ansible_collections.scalingo.cloud.plugins.module_utils._attach import plain
+from ansible_collections.scalingo.cloud.plugins.module_utils._checks import (
+    app_name_problem,
+    git_ref_problem,
+    url_problem,
+)
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule, wait_argument_spec
-from ansible_collections.scalingo.cloud.plugins.module_utils._redact import redact, redact_all
+from ansible_collections.scalingo.cloud.plugins.module_utils._redact import redact
 from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource
 
 RUNNING = ("queued", "building", "pushing", "starting")
 RECENT = 20
 TAIL = 20
-FIELDS = {"id": str, "status": str}
 WHY = {
     "build-error": "the build failed",
     "crashed-error": "the app crashed when it started",
@@ -200,7 +204,6 @@ WHY = {
     "hook-error": "the postdeploy hook failed; the previous version keeps running",
     "aborted": "the deployment was aborted",
 }
-ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
 
 
 ARGUMENT_SPEC = {
@@ -220,11 +223,8 @@ def input_problems(params: dict) -> list[str]:
     """What is wrong with the task's input on its face, in the order it is reported (source_path is looked at
     on the host that runs the module, before any request)."""
     problems = [app_name_problem("app", params["app"])]
-    git_ref = params["git_ref"]
-    if git_ref is not None and (not git_ref.strip() or git_ref.startswith("-")):
-        problems.append(
-            "git_ref must be a version such as a commit, a tag or v1.2.3, not empty nor starting with a dash"
-        )
+    if params["git_ref"] is not None:
+        problems.append(git_ref_problem("git_ref", params["git_ref"]))
     if params["source_url"] is not None:
         problems.append(url_problem("source_url", params["source_url"], secret=True))
     if params["source_max_size"] <= 0:
@@ -237,31 +237,14 @@ def input_problems(params: dict) -> list[str]:
 
 
 class Deployment(Resource):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.app = self.params["app"]
         self.ref = self.params["git_ref"]
-        self.keep_secret(self.params["source_url"])
+        self.client.keep_secret(self.params["source_url"])  # pre-signed URLs are credentials
 
-    def keep_secret(self, *urls):
-        """Never quote these URLs (pre-signed URLs are credentials), here or in the client's own messages."""
-        self.client.secret_values += tuple(url for url in urls if url)
-
-    def hide(self, text):
-        return redact(text, self.client.secrets())
-
-    def recent(self):
-        return self.client.get(
-            api_path("apps", self.app, "deployments"),
-            "deployments",
-            list,
-            FIELDS,
-            params={"page": 1, "per_page": RECENT},
-            action=f"could not read the deployments of app '{self.app}'",
-        )
-
-    def run(self):
-        recent = self.recent()
+    def run(self) -> dict:
+        recent = self.client.deployments(self.app, RECENT)
         current = next((d for d in recent if d["status"] == "success"), None)
         before, after = {"git_ref": current and current.get("git_ref")}, {"git_ref": self.ref}
         newest = recent[0] if recent else None
@@ -282,7 +265,7 @@ class Deployment(Resource):
             lambda: self.finish(self.deploy({d["id"] for d in recent}), True, before, after),
         )
 
-    def predict(self, before, after):
+    def predict(self, before: dict, after: dict) -> dict:
         """Check mode: a deployment would be made; a source_path directory is packed, keeping nothing, so
         that one over source_max_size or unreadable fails here as it would in a real run."""
         if self.params["source_path"] is not None:
@@ -292,7 +275,7 @@ class Deployment(Resource):
                 self.fail(f"source_path {shown_name(self.params['source_path'])} {exc}", changed=False)
         return self.result(True, before, after, deployment=None, url=None, duration=0.0)
 
-    def deploy(self, known):
+    def deploy(self, known: set[str]) -> dict:
         """Upload the source if needed, then create the deployment (never twice)."""
         try:
             source_url = self.params["source_url"] or self.upload()
@@ -301,11 +284,10 @@ class Deployment(Resource):
                 lambda: self.send(source_url), lambda: self.landed(known), resend=False, unseen=self.unseen()
             )
         except ScalingoError as exc:
-            exc.message, exc.error = self.hide(exc.message), exc.error and self.hide(exc.error)
-            exc.errors = exc.errors and redact_all(exc.errors, self.client.secrets())
+            exc.redact(self.client.secrets())
             raise
 
-    def upload(self):
+    def upload(self) -> str:
         """The download URL of the source_path archive, uploaded; a failure here changes nothing on the app."""
         path = self.params["source_path"]
         try:
@@ -319,7 +301,7 @@ class Deployment(Resource):
                 ).take("source", fields={"upload_url": str, "download_url": str}),
                 lambda: None,
             )
-            self.keep_secret(source["upload_url"], source["download_url"])
+            self.client.keep_secret(source["upload_url"], source["download_url"])
             self.client.upload(source["upload_url"], data, "could not upload the source archive")
         except ScalingoError as exc:
             exc.changed = False
@@ -328,7 +310,7 @@ class Deployment(Resource):
             data.close()  # a packed directory's temporary file goes with it
         return source["download_url"]
 
-    def send(self, source_url):
+    def send(self, source_url: str) -> dict:
         try:
             return self.client.request(
                 "POST",
@@ -336,13 +318,13 @@ class Deployment(Resource):
                 {"deployment": {"source_url": source_url, "git_ref": self.ref}},
                 ok=(201, 200),
                 action=f"could not deploy app '{self.app}'",
-            ).take("deployment", fields=FIELDS)
+            ).take("deployment", fields=DEPLOYMENT_FIELDS)
         except ScalingoError as exc:
             if exc.status is not None and 400 <= exc.status < 500:
                 exc.changed = False  # refused: nothing was deployed
             raise
 
-    def unseen(self):
+    def unseen(self) -> str:
         """What a deployment whose answer was lost and that did not show up leaves the user to look at."""
         ref = f" of git_ref '{self.ref}'" if self.ref is not None else ""
         rerun = (
@@ -351,42 +333,28 @@ class Deployment(Resource):
             if self.ref is not None
             else "; without git_ref, a rerun deploys again"
         )
-        return (
-            f"No new deployment{ref} showed up in the deployments of app '{self.app}' within "
-            f"wait_timeout={self.params['wait_timeout']} s, so it was not sent again (that could deploy twice): look at "
-            f"the app's deployments (scalingo --app {self.app} deployments, or the dashboard) before deploying again; "
-            f"two new ones{ref} would mean a duplicate{rerun}"
-        )
+        then = f"deploying again; two new ones{ref} would mean a duplicate{rerun}"
+        return self.not_seen(self.app, f"new deployment{ref}", "deployments", "deploy twice", then)
 
-    def landed(self, known):
+    def landed(self, known: set[str]) -> dict | None:
         """After a lost answer: the deployment it created, if it did (a new one with our git_ref)."""
-        return next((d for d in self.recent() if d["id"] not in known and d.get("git_ref") == self.ref), None)
+        recent = self.client.deployments(self.app, RECENT)
+        return next((d for d in recent if d["id"] not in known and d.get("git_ref") == self.ref), None)
 
-    def finish(self, deployment, changed, before, after):
+    def finish(self, deployment: dict, changed: bool, before: dict, after: dict) -> dict:
         """Wait for the deployment to end, and fail unless it succeeded."""
         if not self.params["wait"]:
             return self.result(changed, before, after, deployment=deployment, url=None, duration=0.0)
         ident = deployment["id"]
-        waited = self.waiter.until(
-            lambda deadline: self.client.get(
-                api_path("apps", self.app, "deployments", ident),
-                "deployment",
-                fields=FIELDS,
-                action=f"could not read deployment {ident} of app '{self.app}'",
-                deadline=deadline,
-            ),
+        deployment, seconds = self.wait_done(
+            lambda deadline: self.client.deployment(self.app, ident, deadline),
             lambda d: d["status"] not in RUNNING,
-            self.deadline,
+            "deployment",
+            lambda d: f"deployment {ident} of app '{self.app}' is still {d['status']}",
+            changed,
+            "; it goes on on Scalingo",
         )
-        deployment, status, seconds = waited.value, waited.value["status"], waited.duration
-        if not waited.finished:
-            self.fail(
-                f"deployment {ident} of app '{self.app}' is still {status} after "
-                f"wait_timeout={self.params['wait_timeout']} s; it goes on on Scalingo",
-                changed=changed,
-                deployment=deployment,
-                duration=seconds,
-            )
+        status = deployment["status"]
         if status != "success":
             output, tail = self.output(ident)
             self.fail(
@@ -400,7 +368,7 @@ class Deployment(Resource):
         app = self.client.get(api_path("apps", self.app), "app", action=f"could not read app '{self.app}'")
         return self.result(changed, before, after, deployment=deployment, url=app.get("url"), duration=seconds)
 
-    def output(self, ident):
+    def output(self, ident: str) -> tuple[str | None, str]:
         """(whole output, the message's end with its last lines), ANSI codes removed."""
         try:
             text = self.client.get_text(
@@ -409,7 +377,7 @@ class Deployment(Resource):
             )
         except ScalingoError as exc:
             return None, f" (its output could not be read: {exc.message.split(': ', 1)[-1]})"
-        text = self.hide(ANSI.sub("", text).replace("\r", ""))
+        text = redact(plain(text), self.client.secrets())
         lines = [line.rstrip() for line in text.rstrip().splitlines()]
         return text, ("; the last lines of its output:\n" + "\n".join(lines[-TAIL:])) if lines else ""
 

@@ -189,12 +189,15 @@ previous_canonical:
 """
 
 import copy
+import functools
 from datetime import UTC, datetime
+from typing import Any
 
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._api import api_path
 from ansible_collections.scalingo.cloud.plugins.module_utils._checks import app_name_problem
+from ansible_collections.scalingo.cloud.plugins.module_utils._client import Reply
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
 from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource
 from ansible_collections.scalingo.cloud.plugins.module_utils._tls import (
@@ -267,7 +270,7 @@ def check_certificate(m: ScalingoModule) -> None:
         m.warn(f"the certificate in tls_cert expired on {shown_time(facts['validity'])}")
 
 
-def predict(domain, body, cert):
+def predict(domain: dict, body: dict, cert: dict | None) -> dict:
     domain = dict(copy.deepcopy(domain), **{key: body[key] for key in ("name", *DEFAULTS) if key in body})
     if "tlscert" in body:
         domain.pop("tlskey", None)  # the API describes the key (type and length): unknown until it answers
@@ -277,7 +280,7 @@ def predict(domain, body, cert):
 
 
 class Domain(Resource):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.app = self.params["app"]
         self.name = self.params["name"].lower()
@@ -288,19 +291,19 @@ class Domain(Resource):
         wanted = {"canonical": self.params["canonical"], "letsencrypt_enabled": self.params["letsencrypt"]}
         self.wanted = {key: value for key, value in wanted.items() if value is not None and present}
 
-    def path(self, domain=None):
+    def path(self, domain: dict | None = None) -> str:
         return api_path("apps", self.app, "domains", *([domain["id"]] if domain else []))
 
-    def domains(self):
+    def domains(self) -> list[dict]:
         action = f"could not list the domains of app '{self.app}'"
         return self.client.get(self.path(), "domains", list, DOMAIN_FIELDS, action=action)
 
-    def find(self, domains=None, ident=None):
+    def find(self, domains: list[dict] | None = None, ident: str | None = None) -> dict | None:
         """The domain with this id, or named `name`, in `domains` (read now when None)."""
         domains = self.domains() if domains is None else domains
         return next((d for d in domains if d["id"] == ident or (not ident and d["name"].lower() == self.name)), None)
 
-    def shown(self, domain):
+    def shown(self, domain: dict | None) -> dict:
         """Diff side: the state, the name and the managed settings; never the key."""
         if domain is None:
             return {"state": "absent", "name": self.name}
@@ -312,7 +315,7 @@ class Domain(Resource):
             view["certificate"] = custom_cert(domain)
         return view
 
-    def needed(self, domain, wanted, cert=None):
+    def needed(self, domain: dict, wanted: dict, cert: dict | None = None) -> dict:
         """The body that makes `domain` as wanted. It may hold the key: never shown, never returned."""
         body = {key: value for key, value in wanted.items() if domain.get(key, DEFAULTS[key]) != value}
         if cert == "" and custom_cert(domain):
@@ -321,18 +324,18 @@ class Domain(Resource):
             body.update(tlscert=self.params["tls_cert"], tlskey=self.params["tls_key"])
         return body
 
-    def send(self, method, domain, body, action):
+    def send(self, method: str, domain: dict | None, body: dict, action: str) -> dict:
         return self.client.request(
             method, self.path(domain), {"domain": body}, ok=(201,) if method == "POST" else (200,), action=action
         ).take("domain", fields=DOMAIN_FIELDS)
 
-    def create(self, body):
+    def create(self, body: dict) -> dict:
         action = f"could not add domain '{self.name}' to app '{self.app}'"
         # A domain name belongs to one app: a second POST would be refused, so it may follow the re-reads.
         return self.write(lambda: self.send("POST", None, body, action), self.find, look=True)
 
-    def update(self, domain, body, what="update"):
-        def landed():
+    def update(self, domain: dict, body: dict, what: str = "update") -> dict:
+        def landed() -> dict | None:
             """The domain, if it shows what `body` asked."""
             now = self.find(ident=domain["id"])
             wanted = {key: body[key] for key in DEFAULTS if key in body}
@@ -341,7 +344,7 @@ class Domain(Resource):
         action = f"could not {what} domain '{domain['name']}' of app '{self.app}'"
         return self.write(lambda: self.send("PATCH", domain, body, action), landed)
 
-    def warn_letsencrypt(self, domain):
+    def warn_letsencrypt(self, domain: dict) -> None:
         status = domain.get("letsencrypt_status")
         if custom_cert(domain) or domain.get("letsencrypt_enabled") is False:
             return
@@ -357,7 +360,7 @@ class Domain(Resource):
                 "check that its DNS points to the app"
             )
 
-    def present(self):
+    def present(self) -> dict:
         domains = self.domains()
         current = self.find(domains)
         wanted = dict(self.wanted)
@@ -380,7 +383,7 @@ class Domain(Resource):
             if body:
                 domain = self.act(lambda: predict(current, body, self.cert), lambda: self.update(current, body))
         for other in others:
-            self.act(lambda: None, lambda other=other: self.update(other, {"canonical": False}, "unset canonical on"))
+            self.act(lambda: None, functools.partial(self.update, other, {"canonical": False}, "unset canonical on"))
         if others and not domain.get("canonical"):
             done = domain
             domain = self.act(
@@ -396,12 +399,12 @@ class Domain(Resource):
             previous_canonical=others[0]["name"] if others else None,
         )
 
-    def absent(self):
+    def absent(self) -> dict:
         current = self.find()
         if current is not None:
             action = f"could not remove domain '{current['name']}' from app '{self.app}'"
 
-            def send():
+            def send() -> Reply:
                 return self.client.request("DELETE", self.path(current), ok=(204,), action=action)
 
             self.act(lambda: None, lambda: self.write(send, lambda: None if self.find() else {}))

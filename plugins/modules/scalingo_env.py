@@ -159,12 +159,14 @@ duration:
 """
 
 import re
+from typing import Any, NoReturn
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._api import api_path
 from ansible_collections.scalingo.cloud.plugins.module_utils._checks import app_name_problem, variable_name_problem
+from ansible_collections.scalingo.cloud.plugins.module_utils._client import Reply
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
-from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource, env_text
+from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource, env_text, unsendable
 
 VALUE_MAX = 32768
 FIELDS = {"id": str, "name": str, "value": str}
@@ -210,28 +212,22 @@ def usage_problem(params: dict) -> str | None:
 
 def refused_values(params: dict) -> dict[str, str]:
     """The variables whose values can't be sent (with state=present), each with why, never quoting the value."""
-    problems = {}
-    for name, value in (params["variables"] or {}).items() if params["state"] == "present" else ():
-        try:
-            value_text(name, value)
-        except ScalingoError as exc:
-            problems[name] = exc.message
-    return problems
+    return unsendable(params["variables"] or {}, value_text) if params["state"] == "present" else {}
 
 
-def alias_of(value):
+def alias_of(value: str) -> str | None:
     match = ALIAS.match(value)
     return match and (match[1] or match[2])
 
 
-def addon_names(current):
+def addon_names(current: dict[str, dict]) -> set[str]:
     """Names of the variables addons made: SCALINGO_<ADDON>_URL, and aliases between one and another name."""
     names = {n for n in current if ADDON_NAME.match(n)}
-    names |= {alias_of(current[n]["value"]) for n in names} - {None}
+    names |= {alias for n in names if (alias := alias_of(current[n]["value"]))}
     return names | {n for n, v in current.items() if ADDON_NAME.match(alias_of(v["value"]) or "")}
 
 
-def value_text(name, value):
+def value_text(name: str, value: Any) -> str:
     """The text a value is sent as (see env_text); raises naming the variable, never the value."""
     text = env_text(name, value)
     if not text:
@@ -241,11 +237,12 @@ def value_text(name, value):
     return text
 
 
-def reasons(failed):
+def reasons(failed: list[dict]) -> str:
     """'NAME: field reason' of each variable a bulk PUT refused (their values are never read)."""
     texts = []
     for item in failed:
-        errors = item.get("errors") if isinstance(item.get("errors"), dict) else {}
+        errors = item.get("errors")
+        errors = errors if isinstance(errors, dict) else {}
         why = ", ".join(
             f"{field} {' and '.join(map(str, m if isinstance(m, list) else [m]))}" for field, m in errors.items()
         )
@@ -254,13 +251,11 @@ def reasons(failed):
 
 
 class Env(Resource):
-    def listing(self):
+    def listing(self) -> dict[str, dict]:
         """The app's variables by name, values raw (aliases as stored)."""
-        action = f"could not read the variables of app '{self.app}'"
-        found = self.client.get(self.path, "variables", list, FIELDS, params={"aliases": "true"}, action=action)
-        return {v["name"]: v for v in found}
+        return {v["name"]: v for v in self.client.variables(self.app, FIELDS)}
 
-    def run(self):
+    def run(self) -> dict:
         p = self.params
         self.app, self.path = p["app"], api_path("apps", p["app"], "variables")
         wanted = {str(n): value_text(n, v) for n, v in p["variables"].items()} if p["state"] == "present" else {}
@@ -299,14 +294,14 @@ class Env(Resource):
 
     # -- writes ------------------------------------------------------------
 
-    def apply(self, current, upserts, removals):
+    def apply(self, current: dict[str, dict], upserts: dict[str, str], removals: list[str]) -> None:
         self.current = current
         if upserts:
             self.write(lambda: self.send_upserts(upserts), lambda: self.upserts_landed(upserts))
         if removals:
             self.write(lambda: self.send_removals(removals), lambda: self.removals_landed(removals))
 
-    def send_upserts(self, upserts):
+    def send_upserts(self, upserts: dict[str, str]) -> list[dict]:
         action = f"could not set the variables of app '{self.app}'"
         body = {"variables": [{"name": n, "value": text} for n, text in sorted(upserts.items())]}
         reply = self.client.request("PUT", self.path, body, ok=(200, 400), action=action)
@@ -314,7 +309,7 @@ class Env(Resource):
             self.refused(reply, upserts, action)
         return reply.take("variables", list, {"name": str})
 
-    def refused(self, reply, upserts, action):
+    def refused(self, reply: Reply, upserts: dict[str, str], action: str) -> NoReturn:
         """Scalingo's 400 to a bulk PUT lists the variables it refused; the others may be set all the same."""
         data = reply.data if isinstance(reply.data, dict) else {}
         request_id = reply.headers.get("X-Request-ID")
@@ -333,23 +328,23 @@ class Env(Resource):
             changed=bool(applied),
         )
 
-    def upserts_landed(self, upserts):
+    def upserts_landed(self, upserts: dict[str, str]) -> dict[str, dict] | None:
         """After a lost answer: the listing if every variable holds its new value, else None."""
         self.current = self.listing()
         landed = all(n in self.current and self.current[n]["value"] == text for n, text in upserts.items())
         return self.current if landed else None
 
-    def send_removals(self, removals):
+    def send_removals(self, removals: list[str]) -> Reply:
         ids = [self.current[n]["id"] for n in removals if n in self.current]
         action = f"could not remove variables of app '{self.app}'"
         return self.client.request("DELETE", self.path, {"variable_ids": ids}, ok=(204,), action=action)
 
-    def removals_landed(self, removals):
+    def removals_landed(self, removals: list[str]) -> bool | None:
         """After a lost answer: True if none of the variables is left, else None (the rest is sent again)."""
         self.current = self.listing()
         return True if not set(removals) & set(self.current) else None
 
-    def restart(self):
+    def restart(self) -> tuple[dict | None, float]:
         action = f"the variables of app '{self.app}' changed, but it could not be restarted"
         path = api_path("apps", self.app, "restart")
         reply = self.retry_busy(self.app, lambda: self.client.request("POST", path, {}, ok=(202,), action=action))
@@ -360,9 +355,7 @@ def main() -> None:
     m = ScalingoModule(
         ARGUMENT_SPEC, wait=True, input_problems=input_problems, mutually_exclusive=[("variables", "names")]
     )
-    refused = refused_values(m.params)
-    if refused:
-        m.refuse_values("variables", list(refused), f"invalid variables: {'; '.join(refused.values())}")
+    m.refuse_values("variables", refused_values(m.params))
     m.run(Env)
 
 

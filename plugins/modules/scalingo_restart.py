@@ -82,7 +82,7 @@ def input_problems(params: dict) -> list[str]:
     return [problem for problem in problems if problem]
 
 
-def unknown_scope(scope, formation):
+def unknown_scope(scope: list[str], formation: list[dict]) -> list[str]:
     """Scope items that name neither a container type nor one of its running containers."""
     amounts = {c["name"]: c["amount"] for c in formation}
     unknown = []
@@ -97,10 +97,10 @@ def unknown_scope(scope, formation):
 
 
 class Restart(Resource):
-    def run(self):
+    def run(self) -> dict:
         return self.act(self.predict, self.restart)
 
-    def predict(self):
+    def predict(self) -> dict:
         app, scope = self.params["app"], self.params["scope"] or []
         formation = self.client.formation(app)
         unknown = unknown_scope(scope, formation)
@@ -111,7 +111,7 @@ class Restart(Resource):
             )
         return self.result(True, operation=None, duration=0.0)
 
-    def restart(self):
+    def restart(self) -> dict:
         app, scope = self.params["app"], self.params["scope"] or []
         reply = self.retry_busy(
             app,

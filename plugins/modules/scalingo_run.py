@@ -238,6 +238,7 @@ duration:
 """
 
 import os
+from typing import Any
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._api import api_path
 from ansible_collections.scalingo.cloud.plugins.module_utils._attach import (
@@ -247,13 +248,58 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._attach import (
     files_problem,
     stdin_problem,
 )
-from ansible_collections.scalingo.cloud.plugins.module_utils._checks import size_problem
+from ansible_collections.scalingo.cloud.plugins.module_utils._checks import app_name_problem, size_problem
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
-from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource, env_text
+from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource, env_text, unsendable
+
+ARGUMENT_SPEC = {
+    "app": {"type": "str", "required": True},
+    "command": {"type": "str", "required": True},
+    "env": {"type": "dict", "no_log": True},
+    "size": {"type": "str"},
+    "detached": {"type": "bool", "default": False},
+    "stdin": {"type": "str"},
+    "files": {"type": "list", "elements": "path"},
+    "timeout": {"type": "int", "default": 3600},
+    "output_limit": {"type": "int", "default": 1048576},
+    "attach_allow_http": {"type": "bool", "default": False},
+}
 
 
-def shown(operation):
+def input_problems(params: dict) -> list[str]:
+    """What is wrong with the task's input on its face, in the order it is reported; the env values are
+    checked apart (refused_values), as a refusal must not quote them."""
+    problems = [app_name_problem("app", params["app"])]
+    if not params["command"].strip():
+        problems.append("command must not be empty: give the command line to run")
+    bad = sorted(str(k) for k in (params["env"] or {}) if not str(k).strip() or "=" in str(k))
+    if bad:
+        problems.append(f"env has invalid variable names: {', '.join(bad)}")
+    if params["size"] is not None and not params["size"].strip():
+        problems.append("size must not be empty: leave it out for Scalingo's default")
+    elif params["size"] is not None:
+        problems.append(size_problem("size", params["size"]))
+    if params["detached"] and (params["stdin"] is not None or params["files"]):
+        problems.append("stdin and files need an attached run: leave detached false")
+    if not params["detached"] and not params["wait"]:
+        problems.append(
+            "wait=false needs detached=true: an attached run waits for its command (run the task with async instead)"
+        )
+    if params["timeout"] <= 0:
+        problems.append(f"timeout must be a positive number of seconds, got {params['timeout']}")
+    if params["output_limit"] <= 0:
+        problems.append(f"output_limit must be a positive number of bytes, got {params['output_limit']}")
+    problems.append(stdin_problem(params["stdin"] or "") or files_problem(params["files"] or []))
+    return [problem for problem in problems if problem]
+
+
+def refused_values(params: dict) -> dict[str, str]:
+    """The env variables whose values can't be sent, each with why, never quoting the value."""
+    return unsendable(params["env"] or {})
+
+
+def shown(operation: Any) -> Any:
     """The operation as returned: without its attach URL, which may carry a token."""
     if not isinstance(operation, dict) or not isinstance(operation.get("start_one_off_data"), dict):
         return operation
@@ -264,20 +310,20 @@ def shown(operation):
 class Run(Resource):
     attachment = Attachment  # how the attach host is reached (a fake in unit tests)
 
-    def run(self):
+    def run(self) -> dict:
         return self.act(lambda: self.result(True, {}, self.planned(), **self.nothing()), self.start)
 
-    def planned(self):
+    def planned(self) -> dict:
         p = self.params
         after = {"command": p["command"], "size": p["size"] or "(Scalingo's default)", "detached": p["detached"]}
         if p["files"]:
             after["files"] = {os.path.basename(path): f"{os.path.getsize(path)} bytes" for path in p["files"]}
         return after
 
-    def nothing(self):
+    def nothing(self) -> dict:
         return {"command": self.params["command"], "container": None, "operation": None, "duration": 0.0}
 
-    def start(self):
+    def start(self) -> dict:
         p = self.params
         began = self.waiter.clock()
         body = {"command": p["command"], "detached": p["detached"]}
@@ -310,7 +356,7 @@ class Run(Resource):
         fields.update(self.attached(container, url, fields), duration=round(self.waiter.clock() - began, 3))
         return self.result(True, {}, self.planned(), **fields)
 
-    def attached(self, container, url, fields):
+    def attached(self, container: dict, url: str | None, fields: dict) -> dict:
         p = self.params
         label = str(container.get("label") or container.get("id"))
         what = f"the command on app '{p['app']}' ({label})"
@@ -337,54 +383,9 @@ class Run(Resource):
         return outcome.fields()
 
 
-def main():
-    m = ScalingoModule(
-        argument_spec={
-            "app": {"type": "str", "required": True},
-            "command": {"type": "str", "required": True},
-            "env": {"type": "dict", "no_log": True},
-            "size": {"type": "str"},
-            "detached": {"type": "bool", "default": False},
-            "stdin": {"type": "str"},
-            "files": {"type": "list", "elements": "path"},
-            "timeout": {"type": "int", "default": 3600},
-            "output_limit": {"type": "int", "default": 1048576},
-            "attach_allow_http": {"type": "bool", "default": False},
-        },
-        wait=True,
-    )
-    p = m.params
-    m.check_app_name("app", p["app"])
-    if not p["command"].strip():
-        m.fail("command must not be empty: give the command line to run")
-    bad = sorted(str(k) for k in (p["env"] or {}) if not str(k).strip() or "=" in str(k))
-    if bad:
-        m.fail(f"env has invalid variable names: {', '.join(bad)}")
-    refused = {}
-    for name, value in (p["env"] or {}).items():
-        try:
-            env_text(name, value)
-        except ScalingoError as exc:
-            refused[name] = exc.message
-    if refused:
-        m.refuse_values("env", list(refused), f"invalid env: {'; '.join(refused.values())}")
-    if p["size"] is not None and not p["size"].strip():
-        m.fail("size must not be empty: leave it out for Scalingo's default")
-    if p["size"] is not None:
-        m.check(size_problem("size", p["size"]))
-    if p["detached"] and (p["stdin"] is not None or p["files"]):
-        m.fail("stdin and files need an attached run: leave detached false")
-    if not p["detached"] and not p["wait"]:
-        m.fail(
-            "wait=false needs detached=true: an attached run waits for its command (run the task with async instead)"
-        )
-    if p["timeout"] <= 0:
-        m.fail(f"timeout must be a positive number of seconds, got {p['timeout']}")
-    if p["output_limit"] <= 0:
-        m.fail(f"output_limit must be a positive number of bytes, got {p['output_limit']}")
-    problem = stdin_problem(p["stdin"] or "") or files_problem(p["files"] or [])
-    if problem:
-        m.fail(problem)
+def main() -> None:
+    m = ScalingoModule(ARGUMENT_SPEC, wait=True, input_problems=input_problems)
+    m.refuse_values("env", refused_values(m.params))
     m.run(Run)
 
 

@@ -150,6 +150,8 @@ autoscaled:
 """
 
 import copy
+from collections.abc import Iterable
+from typing import Any
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._api import api_path
 from ansible_collections.scalingo.cloud.plugins.module_utils._checks import (
@@ -159,7 +161,7 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._checks import (
 )
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
-from ansible_collections.scalingo.cloud.plugins.module_utils._resource import BUSY, Resource
+from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource
 
 ARGUMENT_SPEC = {
     "app": {"type": "str", "required": True},
@@ -198,11 +200,11 @@ def input_problems(params: dict) -> list[str]:
     return [problem for problem in problems if problem]
 
 
-def shown(formation, names):
+def shown(formation: list[dict], names: Iterable[str]) -> dict:
     return {c["name"]: {"amount": c["amount"], "size": c.get("size")} for c in formation if c["name"] in names}
 
 
-def changes_to(formation, wanted, app):
+def changes_to(formation: list[dict], wanted: dict[str, dict], app: str) -> list[dict]:
     """The scale request's items: the wanted types whose amount or size differ from `formation`."""
     current = {c["name"]: c for c in formation}
     unknown = sorted(set(wanted) - set(current))
@@ -219,7 +221,7 @@ def changes_to(formation, wanted, app):
     return changes
 
 
-def predict(formation, changes):
+def predict(formation: list[dict], changes: list[dict]) -> list[dict]:
     predicted = copy.deepcopy(formation)
     for container in predicted:
         container.update(next((c for c in changes if c["name"] == container["name"]), {}))
@@ -227,13 +229,13 @@ def predict(formation, changes):
 
 
 class Scale(Resource):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.app = self.params["app"]
         self.wanted = {c["name"]: c for c in self.params["containers"]}
-        self.autoscaled = None
+        self.autoscaled: dict[str, dict] | None = None
 
-    def check_sizes(self, changes):
+    def check_sizes(self, changes: list[dict]) -> None:
         sizes = {c["size"] for c in changes if "size" in c}
         if not sizes:
             return
@@ -251,13 +253,13 @@ class Scale(Resource):
         if unknown:
             self.fail(f"container size {', '.join(unknown)} is not offered by Scalingo; sizes: {', '.join(offered)}")
 
-    def enabled_autoscalers(self):
+    def enabled_autoscalers(self) -> dict[str, dict]:
         """The app's enabled autoscalers by type, read once per task and only when an amount would change."""
         if self.autoscaled is None:
             self.autoscaled = {name: a for name, a in self.client.autoscalers(self.app).items() if not a["disabled"]}
         return self.autoscaled
 
-    def leave_to_autoscalers(self, formation, changes):
+    def leave_to_autoscalers(self, formation: list[dict], changes: list[dict]) -> tuple[list[dict], list[dict]]:
         """(changes without the amounts an enabled autoscaler keeps, [what was left to autoscalers]).
 
         Scalingo disables the autoscaler of a type scaled by hand: an amount within the autoscaler's
@@ -297,12 +299,12 @@ class Scale(Resource):
             )
         return kept, left
 
-    def present(self):
+    def present(self) -> dict:
         lost = no_change = None
         while True:
             formation = self.client.formation(self.app)
             changes, left = self.leave_to_autoscalers(formation, changes_to(formation, self.wanted, self.app))
-            noted = {"autoscaled": left} if left else {}
+            noted: dict[str, Any] = {"autoscaled": left} if left else {}
             if not changes:
                 return (
                     self.landed(formation, *lost, **noted)
@@ -344,17 +346,10 @@ class Scale(Resource):
                 **noted,
             )
 
-    def landed(self, formation, lost, before, **noted):
+    def landed(self, formation: list[dict], lost: ScalingoError, before: dict, **noted: Any) -> dict:
         """The scale whose answer was lost did apply: wait for the app, as its operation can't be followed."""
         if self.params["wait"]:
-            waited = self.waiter.until(
-                lambda deadline: self.client.app_status(self.app, deadline),
-                lambda s: s not in BUSY,
-                self.deadline,
-                first=0.0,
-            )
-            if not waited.finished:
-                self.fail(self.timed_out(f"app '{self.app}' was still {waited.value}"))
+            self.wait_idle(self.app, 0.0)
         self.warnings.append(
             f"the answer to the scale of app '{self.app}' was lost ({lost.message.split(': ', 1)[-1]}); "
             "the formation read afterwards shows it was applied"

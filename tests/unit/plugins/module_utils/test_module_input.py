@@ -50,3 +50,17 @@ def test_the_first_problem_fails_the_task_cleaned_of_the_task_secrets(capsys):
 def test_a_bad_wait_timeout_is_reported_before_the_module_problems(capsys):
     result = failure(capsys, lambda params: ["the module's problem"], app="my-shop", wait_timeout=0)
     assert result["msg"] == "wait_timeout must be a positive number of seconds, got 0"
+
+
+def test_refused_values_fail_the_task_naming_the_variables_with_the_pieces_of_their_values_unmasked(capsys):
+    given = {"OK": "kept-s3cr3t", "LIST": ["is"], "EMPTY": None}
+    why = {"LIST": "LIST is list: give a string", "EMPTY": "EMPTY is null: give a string"}
+    with patch_module_args(dict(auth_params(), app="my-shop", env=given)):
+        m = ScalingoModule({"app": {"type": "str"}, "env": {"type": "dict", "no_log": True}})
+        m.refuse_values("env", {})  # nothing refused: the task goes on
+        with pytest.raises(SystemExit):
+            m.refuse_values("env", why)
+    result = json.loads(capsys.readouterr().out)
+    # "is", a piece of a refused value, is no longer masked; the kept value still is.
+    assert result["msg"] == "invalid env: LIST is list: give a string; EMPTY is null: give a string"
+    assert "kept-s3cr3t" not in json.dumps(result)

@@ -12,7 +12,13 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._attach import (
 )
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.module_utils._transport import origin
-from ansible_collections.scalingo.cloud.plugins.modules.scalingo_run import Run, env_text
+from ansible_collections.scalingo.cloud.plugins.modules import scalingo_run as module
+from ansible_collections.scalingo.cloud.plugins.modules.scalingo_run import (
+    Run,
+    env_text,
+    input_problems,
+    refused_values,
+)
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
     API,
     BEARER,
@@ -27,6 +33,7 @@ from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import 
     lost,
     succeeds,
     unprocessable,
+    validated,
     wait_params,
 )
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import Outcome as Outcome_
@@ -485,3 +492,51 @@ def test_check_mode_of_an_attached_run_shows_the_command_size_and_files(tmp_path
             "files": {"data.csv": "8 bytes"},
         },
     }
+
+
+# -- input checks (input_problems and refused_values, before any request) ---------------------------------
+
+
+def given(**options):
+    """The task's parameters as Ansible fills them: a detached run unless said otherwise."""
+    return validated(module, waits=True, **{"app": APP, "command": "rake db:migrate", "detached": True, **options})
+
+
+def test_valid_input_has_no_problem(tmp_path):
+    (tmp_path / "fix.sql").write_text("select 1;\n")
+    assert input_problems(given(env={"RAILS_ENV": "production", "N": 2}, size="M")) == []
+    assert input_problems(given(detached=False, stdin="y\n", files=[str(tmp_path / "fix.sql")])) == []
+
+
+@pytest.mark.parametrize(
+    ("options", "problem"),
+    [
+        ({"app": "My Shop"}, "app name 'My Shop' (app) is invalid: "),
+        ({"command": "  "}, "command must not be empty: give the command line to run"),
+        ({"env": {"A=B": "x", " ": "y"}}, "env has invalid variable names:  , A=B"),
+        ({"size": " "}, "size must not be empty: leave it out for Scalingo's default"),
+        ({"size": "M L"}, "size 'M L' is invalid: "),
+        ({"stdin": "x"}, "stdin and files need an attached run: leave detached false"),
+        ({"files": ["/nowhere"]}, "stdin and files need an attached run: leave detached false"),
+        ({"detached": False, "wait": False}, "wait=false needs detached=true: an attached run waits for its command"),
+        ({"timeout": 0}, "timeout must be a positive number of seconds, got 0"),
+        ({"output_limit": -1}, "output_limit must be a positive number of bytes, got -1"),
+        ({"detached": False, "files": ["/nowhere/fix.sql"]}, "files: "),
+    ],
+)
+def test_each_bad_input_is_its_problem(options, problem):
+    problems = input_problems(given(**options))
+    assert problems[0].startswith(problem), problems
+
+
+def test_the_first_problem_is_the_app_name():
+    assert input_problems(given(app="-shop", command=""))[0].startswith("app name '-shop' (app)")
+
+
+def test_env_values_that_cant_be_sent_are_refused_naming_the_variable_never_the_value():
+    refused = refused_values(given(env={"OK": SECRET, "LIST": [SECRET], "EMPTY": None}))
+    assert refused == {
+        "LIST": "LIST is list: give a string, a number or true/false (quote it to send it as text)",
+        "EMPTY": "EMPTY is null: give a string, a number or true/false (quote it to send it as text)",
+    }
+    assert refused_values(given()) == {}

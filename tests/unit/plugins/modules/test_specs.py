@@ -24,6 +24,7 @@ MODULES = [
     "scalingo_notifier",
     "scalingo_log_drain",
     "scalingo_restart",
+    "scalingo_run",
     "scalingo_scale",
     "scalingo_scm_repo_link",
 ]
