@@ -31,7 +31,7 @@ except ImportError as exc:  # pragma: no cover - exercised by the sanity import 
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = exc
 
-from ._cache import JWT, BearerCache, CacheFolder, Pacer, locked, token_key
+from ._cache import JWT, BearerCache, CacheFolder, Pacer, kept_or_new, token_key
 from ._errors import ScalingoError, json_or_none, suffix
 from ._settings import TOKEN
 
@@ -174,7 +174,7 @@ class Transport:
         # Said to the user at the end of the task (a listing cut short, an unusable cache folder, ...).
         self.warnings = []
         # The folder of the bearer and of the pacing state, checked on first use; a problem with it is said once.
-        folder = CacheFolder(warn=self.warnings.append)
+        folder = self.folder = CacheFolder(warn=self.warnings.append)
         self.cache = BearerCache(self.auth_url, api_token, folder=folder) if bearer_cache else None
         self.pacer = None
         if rate_limit:
@@ -189,6 +189,8 @@ class Transport:
         self.wrote = False
         # The task's own secret values (its no_log options), which no message may quote either.
         self.secret_values: tuple[str, ...] = ()
+        # Other credentials this run was given (addon tokens, download URLs): never quoted either.
+        self.credentials: list[str] = []
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any]) -> Transport:
@@ -205,8 +207,9 @@ class Transport:
         )
 
     def secrets(self) -> tuple[str, ...]:
-        """What no message may quote: the API token, the bearer of this run and the task's secret values."""
-        return (self.api_token, *([self._bearer] if self._bearer else []), *self.secret_values)
+        """What no message may quote: the API token, the bearer of this run, the other credentials it was given
+        and the task's secret values."""
+        return (self.api_token, *([self._bearer] if self._bearer else []), *self.credentials, *self.secret_values)
 
     # -- auth ---------------------------------------------------------------
 
@@ -235,14 +238,7 @@ class Transport:
         if self._bearer is None and self.cache is None:
             self._bearer = self._exchange(limit)
         elif self._bearer is None:
-            self._bearer = self.cache.load(self.clock())
-            self._bearer_from_cache = self._bearer is not None
-            if self._bearer is None:
-                # One exchange at a time per token: the tasks that wait here then find its bearer.
-                with locked(self.cache.lock_path, self.cache.folder):
-                    self._bearer = self.cache.load(self.clock())
-                    self._bearer_from_cache = self._bearer is not None
-                    self._bearer = self._bearer or self._exchange(limit)
+            self._bearer, self._bearer_from_cache = kept_or_new(self.cache, self.clock(), lambda: self._exchange(limit))
         return f"Bearer {self._bearer}"
 
     # -- transport ----------------------------------------------------------
@@ -354,21 +350,77 @@ class Transport:
         ok: tuple[int, ...] = (200,),
         action: str | None = None,
         deadline: float | None = None,
+        writes: bool | None = None,
     ) -> Reply:
         """Call the regional API and return a Reply with an expected status, or raise ScalingoError.
 
         `path` is relative to /v1 (`/apps/x`) or a URL resolve() returned. `deadline` (monotonic)
-        bounds the retries, as rate_limit_retry_timeout does, whichever comes first.
+        bounds the retries, as rate_limit_retry_timeout does, whichever comes first. `writes`: see call().
         """
         url = self.resolve(path, action or method) if "://" in path else f"{self.api_url}/v1{path}"
         action = action or f"{method} {path} failed"
+        return self.call(
+            method,
+            url,
+            self._authorization,
+            self._bearer_refused,
+            json_body,
+            params,
+            headers,
+            ok,
+            action,
+            deadline,
+            writes,
+        )
+
+    def auth_get(
+        self, path: str, key: str, kind: type = dict, fields: dict[str, type] | None = None, action: str = ""
+    ) -> Any:
+        """The `key` member of a GET answer of the auth service (`path` relative to its /v1), sent with the
+        bearer: the service that issued it (the region listing)."""
+        url = f"{self.auth_url}/v1{path}"
+        return self.call("GET", url, self._authorization, self._bearer_refused, action=action).take(key, kind, fields)
+
+    def _bearer_refused(self) -> bool:
+        """After a 401: True when the bearer came from the cache (it is dropped: exchange once more)."""
+        if not self._bearer_from_cache:
+            return False
+        # A cached bearer can be revoked before its expiry.
+        self.cache.discard(self._bearer)
+        self._bearer = None
+        return True
+
+    def call(
+        self,
+        method: str,
+        url: str,
+        authorization: Callable[[float], str],
+        refused: Callable[[], bool],
+        json_body: Any = None,
+        params: dict | None = None,
+        headers: dict | None = None,
+        ok: tuple[int, ...] = (200,),
+        action: str = "",
+        deadline: float | None = None,
+        writes: bool | None = None,
+    ) -> Reply:
+        """Send a request with the credential authorization(limit) gives, to `url` (whose origin the caller
+        checked), and return a Reply with an expected status, or raise ScalingoError.
+
+        A 401 calls refused() once: when it returns True (a cached credential was dropped), the request
+        is sent once more with a new one. `writes` False marks a POST that changes nothing (a token exchange):
+        it is retried like a read and never counts as a change; by default any method but a read or a dry run
+        is a write.
+        """
+        action = action or f"{method} {urlsplit(url).path} failed"
         where = f"{method} {urlsplit(url).path}"
         limit = self.monotonic() + self.retry_timeout
         if deadline is not None:
             limit = min(limit, deadline)
-        writes = method not in SAFE_METHODS and (headers or {}).get("X-Dry-Run") != "true"
+        if writes is None:
+            writes = method not in SAFE_METHODS and (headers or {}).get("X-Dry-Run") != "true"
         for attempt in (1, 2):
-            all_headers = {"Authorization": self._authorization(limit)}
+            all_headers = {"Authorization": authorization(limit)}
             all_headers.update(headers or {})
             kwargs = {"headers": all_headers, "params": params}
             if json_body is not None:
@@ -379,10 +431,7 @@ class Transport:
             except ScalingoError as exc:
                 self.wrote = self.wrote or (writes and exc.unknown_outcome)
                 raise
-            if response.status_code == 401 and attempt == 1 and self._bearer_from_cache:
-                # A cached bearer can be revoked before its expiry: exchange once more.
-                self.cache.discard(self._bearer)
-                self._bearer = None
+            if response.status_code == 401 and attempt == 1 and refused():
                 continue
             break
         if writes and (response.status_code < 400 or response.status_code in UNKNOWN_OUTCOME_STATUSES):

@@ -18,6 +18,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from . import catalog
+from .db_state import DatabaseStore
 
 DEFAULT_TOKEN = "tk-us-simulator"
 DEFAULT_EMAIL = "owner@example.com"
@@ -386,6 +387,7 @@ class State:
                 self.tokens[token] = default.id
             self.sources: dict[str, Source] = {}
             self.next_deployment: dict | None = None
+            self.databases = DatabaseStore(self.secret)
 
     # ----------------------------------------------------------------- users
     def _new_user(self, email, username, free_trial=False, user_id=None) -> User:

@@ -193,11 +193,23 @@ class FakeClient(ApiCalls):
         self.api_token = auth_params()["api_token"]
         self._bearer = None
         self.secret_values = ()
+        self.credentials = []
         self.wrote = False
         self.warnings = []
 
     # Client.request's own signature, positional arguments included.
-    def request(self, method, path, json_body=None, params=None, headers=None, ok=(200,), action=None, deadline=None):
+    def request(
+        self,
+        method,
+        path,
+        json_body=None,
+        params=None,
+        headers=None,
+        ok=(200,),
+        action=None,
+        deadline=None,
+        writes=None,
+    ):
         call = Call(method, path, json_body=json_body, params=params, headers=headers, ok=ok, deadline=deadline)
         self.calls.append(call)
         assert self.script, f"unexpected request {call}: the script has no more answers (sent so far: {self.sent})"
