@@ -42,6 +42,17 @@ SECRETS = re.compile(
     )
 )
 
+# The one secret a module returns on purpose: the password Scalingo generated for a database user that
+# scalingo_database_user created (documented as secret, returned once; hiding it with the task's no_log is the
+# user's call). The scan accepts it under that key only, as Ansible prints a result: the same value anywhere else
+# is a leak.
+GENERATED_PASSWORD = re.compile(r'"generated_password": "[^"\\]*"')
+
+
+def secret_leaks(output):
+    """The secrets the scan finds in `output`, but for a generated password under its own key."""
+    return sorted(set(SECRETS.findall(GENERATED_PASSWORD.sub('"generated_password": "(accepted)"', output))))
+
 
 # Under pytest-xdist (make integration runs `-n N`), every worker is a pytest session of its own: the
 # session fixtures below (simulator, cache_dir) and the module ones (test_inventory's seeded simulator)
@@ -184,5 +195,5 @@ def failures(output):
 def assert_ok_and_secret_free(result):
     output = result.stdout + result.stderr
     assert result.returncode == 0, failures(output)
-    leaks = sorted(set(SECRETS.findall(output)))
+    leaks = secret_leaks(output)
     assert not leaks, f"secrets in the output: {leaks}"

@@ -6,7 +6,7 @@ import base64
 import glob
 import os
 
-from conftest import ECHOED_VALUES, SECRETS, run_playbook
+from conftest import ECHOED_VALUES, SECRETS, run_playbook, secret_leaks
 from with_simulator import TOKEN
 
 
@@ -22,6 +22,12 @@ def test_scan_catches_each_kind_of_secret():
         "-----BEGIN PRIVATE KEY-----",
         "-----BEGIN EC PRIVATE KEY-----",
         "-----BEGIN RSA PRIVATE KEY-----",
+        # The database API's: an addon token (a JWT of its own key), a password a target gives, a generated one,
+        # a backup's download URL (its query token).
+        "eyJhbGciOiJIUzUxMiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJhZC0xMjM0In0.c2ln",
+        "s3cr3t-pw-analytics-0123456789",
+        "s3cr3t-gen-0123456789abcdef0123456789abcdef",
+        "/api/databases/ad-1/backups/bk-1/download?token=s3cr3t-dl-0123456789abcdef",
     ]
     # Base64 without a scheme before it: the token alone, as Basic auth encodes it, and the echoed values.
     for secret in (TOKEN, f":{TOKEN}", f"user:{TOKEN}", *ECHOED_VALUES):
@@ -51,3 +57,16 @@ def test_scan_catches_a_bearer_printed_by_a_playbook(simulator, cache_dir, tmp_p
     assert result.returncode == 0, result.stdout[-3000:]
     assert glob.glob(os.path.join(cache_dir, "scalingo-ansible", "bearer-*.json"))
     assert SECRETS.search(result.stdout), "the bearer printed by the debug task was not caught"
+
+
+def test_a_generated_password_is_accepted_under_its_own_key_only():
+    generated = "s3cr3t-gen-0123456789abcdef0123456789abcdef"
+    assert secret_leaks(f'ok: [localhost] => {{\n    "generated_password": "{generated}",\n    "user": {{}}\n}}') == []
+    for elsewhere in (
+        f'"msg": "{generated}"',
+        f'"password": "{generated}"',
+        f'"generated_password": "{generated}", "copy": "{generated}"',
+        f"generated_password={generated}",
+        f'"generated_password": "x", "msg": "{generated}"',
+    ):
+        assert secret_leaks(elsewhere) == [generated], elsewhere
