@@ -69,9 +69,10 @@ def parse_time(text: Any) -> datetime | None:
 
 
 def shown_time(moment: datetime) -> str:
-    """A time as the API takes it: RFC 3339 in UTC, whole seconds unless it has a fraction."""
-    text = moment.astimezone(UTC).isoformat()
-    return text.replace("+00:00", "Z")
+    """A time as the API takes it: RFC 3339 in UTC, with the fraction of a second it has (none, ms or µs)."""
+    micro = moment.microsecond
+    spec = "seconds" if not micro else "milliseconds" if not micro % 1000 else "microseconds"
+    return moment.astimezone(UTC).isoformat(timespec=spec).replace("+00:00", "Z")
 
 
 def has_users(db: DatabaseApi) -> bool:

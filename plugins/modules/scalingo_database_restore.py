@@ -222,10 +222,10 @@ class DatabaseRestore(DatabaseResource):
                 recovery_window=window,
             )
         if at < earliest or (latest is not None and at > latest):
-            until = shown_time(latest) if latest else "now"
             self.fail(
                 f"restore_time {shown_time(at)} is outside the recovery window of {self.db.described}, "
-                f"from {shown_time(earliest)} to {until}: nothing was restored",
+                f"from {window['earliest_recoverable_at']} to {window['latest_recoverable_at'] or 'now'}: nothing was "
+                "restored",
                 recovery_window=window,
             )
         return window
