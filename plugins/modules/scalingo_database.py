@@ -10,14 +10,14 @@ module: scalingo_database
 short_description: Set the TLS and Internet access, periodic backups and maintenance window of a Scalingo database
 description:
   - Sets the settings of a database addon (PostgreSQL, MySQL, MongoDB, Redis...) that Scalingo's database API
-    keeps: whether connections must use TLS, whether the database is reachable from the Internet, when its
+    keeps - whether connections must use TLS, whether the database is reachable from the Internet, when its
     periodic backups run, and its weekly maintenance window.
   - Only the settings given are managed; the others are left as they are.
   - The database API is reached with the addon's own token (see O(db_api_url)).
   - A task that changes nothing sends three reads (the app's addons, the region listing, the database) and,
     when no addon token is kept, the token exchange (a POST that changes nothing). Add a bearer exchange when no
-    bearer is cached (see O(bearer_cache)). Each changed setting group sends one write: a POST or DELETE per
-    feature, one PATCH for the periodic backups, one PATCH for the maintenance window.
+    bearer is cached (see O(bearer_cache)). Each changed setting group sends one write (a POST or DELETE per
+    feature, one PATCH for the periodic backups, one PATCH for the maintenance window).
 author:
   - scalingo.cloud contributors (@scalingo-cloud)
 options:
@@ -47,7 +47,7 @@ options:
         description:
           - V(true) makes the database reachable from the Internet (Scalingo's C(publicly-available) feature),
             V(false) from the app's region only.
-          - Needs TLS: give O(features.force_tls=true) with it, or have it on already.
+          - It needs TLS, so give O(features.force_tls=true) with it, or have TLS on already.
         type: bool
   periodic_backups:
     description: Scalingo's daily backups of the database.

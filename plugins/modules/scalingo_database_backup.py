@@ -10,12 +10,12 @@ module: scalingo_database_backup
 short_description: Take a backup of a Scalingo database, unless a recent one exists, and download it
 description:
   - Takes a manual backup of a database addon and waits until Scalingo has finished it. With O(max_age), a
-    successful backup (manual or periodic) younger than that is enough, and none is taken: a release playbook
-    can run the task every time.
+    successful backup (manual or periodic) younger than that is enough, and none is taken; so a release
+    playbook can run the task every time.
   - With O(download_to), downloads the backup (the one taken or found, or the one O(backup) names) to a local
     file on the host that runs the module, atomically.
   - A backup that ends in error fails the task with the status and the message Scalingo gives.
-  - If the answer to the backup's creation is lost, no second backup is requested blindly: the module looks
+  - If the answer to the backup's creation is lost, no second backup is requested blindly; the module looks
     for a new manual backup in the list first (within O(wait_timeout)) and fails, saying so, if none shows.
 author:
   - scalingo.cloud contributors (@scalingo-cloud)
