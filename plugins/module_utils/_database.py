@@ -19,6 +19,12 @@ Nothing here imports Ansible; nothing here is a public API.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
+import re
+import tempfile
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ._api import api_path
@@ -40,12 +46,85 @@ PREFIX = "/api"
 # the moment it was given.
 TOKEN_LIFE = 3600.0
 ADDON_FIELDS = {"id": str, "addon_provider": dict}
+AGE = re.compile(r"(?:[0-9]{1,9}[smhdw])+")
+AGE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 def address_problems(params: dict) -> list[str]:
     """What is wrong on its face with a database module's `app` and `addon` (its first input checks)."""
     problems = [app_name_problem("app", params["app"]), identifier_problem("addon", params["addon"])]
     return [problem for problem in problems if problem]
+
+
+def age_seconds(text: str) -> int | None:
+    """Seconds of an age such as 90s, 30m, 1h, 2d, 1w or 1h30m; None when it is not one."""
+    if not AGE.fullmatch(text):
+        return None
+    return sum(int(count) * AGE_UNITS[unit] for count, unit in re.findall(r"([0-9]+)([smhdw])", text))
+
+
+def moment(text: Any) -> float | None:
+    """The epoch seconds of an ISO 8601 time with its offset (2026-07-18T23:00:00.123Z), or None."""
+    if not isinstance(text, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.timestamp() if parsed.tzinfo is not None else None
+
+
+def file_sha256(path: str) -> str | None:
+    """The SHA-256 of the regular file at `path`, or None when there is none (or it can't be read)."""
+    digest = hashlib.sha256()
+    if not os.path.isfile(path):  # a FIFO's open would block
+        return None
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 16), b""):
+                digest.update(block)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def save_download(client: Transport, url: str, path: str, action: str, deadline: float | None = None) -> dict:
+    """Download `url` (a pre-signed URL: see Transport.download) to `path`, atomically.
+
+    The archive goes to a new 0600 file beside `path` (same folder, so the rename can't cross file systems),
+    is flushed to disk, then renamed over `path`: `path` is the old file or the whole new one, never a part.
+    When `path` already holds these very bytes (same SHA-256), it is left as it is. Whatever fails, the
+    temporary file is removed. Returns path, size, sha256 and whether `path` changed.
+    """
+    path = os.path.abspath(path)
+    folder = os.path.dirname(path)
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".part", dir=folder)
+    except OSError as exc:
+        raise ScalingoError(f"{action}: could not create a file in {folder} ({exc.strerror})") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            size, sha256 = client.download(url, handle, action, deadline)
+            handle.flush()
+            os.fsync(handle.fileno())
+        changed = file_sha256(path) != sha256
+        if changed:
+            os.replace(temporary, path)
+            with contextlib.suppress(OSError):  # the rename itself made durable, where the system allows
+                folder_fd = os.open(folder, os.O_RDONLY)
+                try:
+                    os.fsync(folder_fd)
+                finally:
+                    os.close(folder_fd)
+        else:
+            os.unlink(temporary)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        if isinstance(exc, OSError):
+            raise ScalingoError(f"{action}: could not write {path} ({exc.strerror or type(exc).__name__})") from None
+        raise
+    return {"path": path, "size": size, "sha256": sha256, "changed": changed}
 
 
 def provider_of(addon: dict) -> Any:
@@ -247,3 +326,52 @@ class DatabaseResource(Resource):
         if self._db is None:
             self._db = DatabaseApi.for_task(self.client, self.params)
         return self._db
+
+
+# -- the database object, in the modules' terms ---------------------------------------------------
+
+# The modules' names of the generic features, in the order they are turned on (off: the other way round).
+FEATURES = {"force_tls": "force-ssl", "publicly_available": "publicly-available"}
+# The maintenance window's weekday_utc numbers the days from 0 for Sunday (Go's time.Weekday).
+WEEKDAYS = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
+
+
+def features_of(database: dict) -> dict[str, str]:
+    """Feature name -> status (ACTIVATED, PENDING..., FAILED) of a database object; malformed items skipped."""
+    items = database.get("features")
+    items = items if isinstance(items, list) else []
+    return {
+        item["name"]: str(item.get("status") or "")
+        for item in items
+        if isinstance(item, dict) and isinstance(item.get("name"), str)
+    }
+
+
+def feature_state(status: str | None) -> str:
+    """on, off or failed: a pending activation counts as on, a pending removal as off."""
+    if status is None or status.upper() == "PENDING_TO_REMOVE":
+        return "off"
+    return "failed" if status.upper() == "FAILED" else "on"
+
+
+def settings_of(database: dict) -> dict:
+    """The settings scalingo_database manages, read from a database object."""
+    features = features_of(database)
+    hours = database.get("periodic_backups_scheduled_at")
+    hours = [hour for hour in hours if isinstance(hour, int)] if isinstance(hours, list) else []
+    window = database.get("maintenance_window") if isinstance(database.get("maintenance_window"), dict) else {}
+    weekday = window.get("weekday_utc")
+    return {
+        "features": {key: feature_state(features.get(name)) == "on" for key, name in FEATURES.items()},
+        "periodic_backups": {
+            "enabled": database.get("periodic_backups_enabled"),
+            "hour": hours[0] if len(hours) == 1 else None,
+            "hours": hours,
+        },
+        "maintenance_window": {
+            "weekday": WEEKDAYS[weekday] if isinstance(weekday, int) and 0 <= weekday < 7 else None,
+            "weekday_utc": weekday,
+            "hour": window.get("starting_hour_utc"),
+            "duration_in_hour": window.get("duration_in_hour"),
+        },
+    }

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import json
 import os
 import random
@@ -498,3 +499,48 @@ class Transport:
                 status=response.status_code,
                 error=code.group(1) if code else None,
             )
+
+    def download(self, url: str, handle: BinaryIO, action: str, deadline: float | None = None) -> tuple[int, str]:
+        """GET a pre-signed URL the API gave (a backup's archive) into the binary file `handle`: (size, SHA-256).
+
+        As with upload(), the URL is its own credential: nothing of ours goes with it, no message quotes it,
+        and it is https, or http when api_url is http too. The body is streamed, never held in memory, and
+        written as it comes (a Content-Encoding is not undone: the archive is saved as sent). A stream cut
+        short, or shorter than its Content-Length, fails: what `handle` holds is then the caller's to discard.
+        """
+        if origin(url)[0] not in ("https", self.api_origin[0]):
+            raise ScalingoError(f"{action}: the API gave a download URL that is not https; nothing was sent there")
+        limit = self.monotonic() + self.retry_timeout
+        if deadline is not None:
+            limit = min(limit, deadline)
+        response = self._send("GET", url, action, limit, True, deadline, stream=True, auth=_no_auth)
+        with contextlib.closing(response):
+            if not 200 <= response.status_code < 300:
+                # Never the body: a storage's error may quote the signature.
+                raise ScalingoError(
+                    f"{action}: {shown_origin(url)} refused the download{suffix(response.status_code, None)}",
+                    status=response.status_code,
+                )
+            digest, size = hashlib.sha256(), 0
+            chunks = response.raw.stream(1 << 16, decode_content=False)
+            while True:
+                try:
+                    chunk = next(chunks, b"")
+                except Exception as exc:  # pylint: disable=broad-exception-caught  # urllib3's errors: not importable here
+                    raise ScalingoError(
+                        f"{action}: the download was cut short after {size} bytes ({type(exc).__name__})"
+                    ) from None
+                if not chunk:
+                    break
+                try:
+                    handle.write(chunk)
+                except OSError as exc:
+                    raise ScalingoError(
+                        f"{action}: could not write it ({exc.strerror or type(exc).__name__})"
+                    ) from None
+                digest.update(chunk)
+                size += len(chunk)
+            announced = response.headers.get("Content-Length", "")
+            if announced.isdigit() and int(announced) != size:
+                raise ScalingoError(f"{action}: the download was cut short after {size} of {announced} bytes")
+        return size, digest.hexdigest()

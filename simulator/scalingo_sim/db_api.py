@@ -8,7 +8,8 @@
 - admin_bp (on the regional API, under /_sim/databases): seed, inspect and break it.
 - DatabaseListener: the database app on a free loopback port, from a daemon thread.
 
-The shapes follow docs/databases.md; its "What the simulator chose" lists where Scalingo's are not public.
+The shapes follow docs/docsite/rst/databases.rst; its "What the simulator chose" lists where Scalingo's are not
+public.
 """
 
 import hashlib

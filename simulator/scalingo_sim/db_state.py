@@ -1,8 +1,8 @@
 """The database API's state: one Database per database addon (created on first use), the addon tokens and the
 backups' download tokens. Statuses follow the clock, over the short durations of DatabaseStore.config.
 
-Where Scalingo's real behaviour is not public, the choices are documented in docs/databases.md ("What the
-simulator chose").
+Where Scalingo's real behaviour is not public, the choices are documented in docs/docsite/rst/databases.rst
+("What the simulator chose").
 """
 
 import hashlib

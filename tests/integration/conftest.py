@@ -32,11 +32,13 @@ def base64_forms(secret):
     return forms
 
 
-# Anything that looks like a secret this suite uses: the API tokens, any JWT (bearer), auth headers, and the base64
+# Anything that looks like a secret this suite uses: the API tokens, any JWT (bearer, addon token), auth headers,
+# download URLs, and the base64
 # forms of the simulator's token and of the echoed values.
 SECRETS = re.compile(
     r"tk-us-[A-Za-z0-9_-]+|eyJ[A-Za-z0-9_-]{8,}\.eyJ|Bearer [A-Za-z0-9]|Basic [A-Za-z0-9]|\bAuthorization\b|s3cr3t-[A-Za-z0-9-]+"
     r"|-----BEGIN [A-Z ]*PRIVATE KEY-----"  # a TLS key given to scalingo_domain
+    r"|/download\?token="  # a backup's download URL (its token is a credential), whatever the token's form
     + "".join(
         "|" + re.escape(form) for secret in (with_simulator.TOKEN, *ECHOED_VALUES) for form in base64_forms(secret)
     )

@@ -350,6 +350,16 @@ MODULE_DEFAULTS_PLAY = """
         app: defaults-app
         provider: postgresql
         plan: postgresql-sandbox
+    - name: Set its backup hour (scalingo_database)
+      scalingo.cloud.scalingo_database:
+        app: defaults-app
+        addon: postgresql
+        periodic_backups: {hour: 4}
+    - name: Back it up (scalingo_database_backup)
+      scalingo.cloud.scalingo_database_backup:
+        app: defaults-app
+        addon: postgresql
+        max_age: 1h
     - name: Let Scalingo scale it (scalingo_autoscaler)
       scalingo.cloud.scalingo_autoscaler:
         app: defaults-app
@@ -387,6 +397,8 @@ COVERED = {
     "scalingo_collaborator",
     "scalingo_env",
     "scalingo_addon",
+    "scalingo_database",
+    "scalingo_database_backup",
     "scalingo_autoscaler",
     "scalingo_deployment",
     "scalingo_domain",

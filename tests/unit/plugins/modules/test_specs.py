@@ -17,6 +17,8 @@ MODULES = [
     "scalingo_autoscaler",
     "scalingo_child_app",
     "scalingo_collaborator",
+    "scalingo_database",
+    "scalingo_database_backup",
     "scalingo_deployment",
     "scalingo_domain",
     "scalingo_env",
