@@ -79,12 +79,15 @@ database:
       description: V(running), V(migrating)...
       type: str
     features:
+      description: V(force_tls) and V(publicly_available), true or false (a pending activation counts as true).
+      type: dict
+    feature_statuses:
       description:
-        - V(force_tls) and V(publicly_available) (true or false); other features by their API name, with their
-          status (V(ACTIVATED), V(PENDING_TO_ACTIVATE)...).
+        - Every feature of the database by its API name (C(force-ssl), C(redis-aof)...), with its status
+          (V(ACTIVATED), V(PENDING_TO_ACTIVATE), V(PENDING_TO_REMOVE), V(FAILED)).
       type: dict
     periodic_backups:
-      description: V(enabled), and V(hours), the UTC hours of the daily backups.
+      description: V(enabled), V(hours) (the UTC hours of the daily backups) and V(hour) (the one hour, if one).
       type: dict
     maintenance_window:
       description: V(weekday) (its name), V(weekday_utc) (V(0) for Sunday), V(hour) (UTC) and V(duration_in_hour).
@@ -95,7 +98,8 @@ database:
     version: 16.4.0
     status: running
     features: {force_tls: true, publicly_available: false}
-    periodic_backups: {enabled: true, hours: [1]}
+    feature_statuses: {force-ssl: ACTIVATED}
+    periodic_backups: {enabled: true, hour: 1, hours: [1]}
     maintenance_window: {weekday: wednesday, weekday_utc: 3, hour: 2, duration_in_hour: 8}
 next_maintenance:
   description: The next maintenance not yet over (scheduled, notified, queued or running), or V(null).
@@ -120,9 +124,12 @@ users:
   elements: dict
 """
 
-from typing import Any
-
-from ansible_collections.scalingo.cloud.plugins.module_utils._database import DatabaseResource, address_problems
+from ansible_collections.scalingo.cloud.plugins.module_utils._database import (
+    DatabaseResource,
+    address_problems,
+    features_of,
+    settings_of,
+)
 from ansible_collections.scalingo.cloud.plugins.module_utils._database_reads import (
     has_pitr,
     has_users,
@@ -139,8 +146,6 @@ ARGUMENT_SPEC = {
     "addon": {"type": "str", "required": True},
     "backups_limit": {"type": "int", "default": 10},
 }
-FEATURES = {"force-ssl": "force_tls", "publicly-available": "publicly_available"}
-WEEKDAYS = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
 UPCOMING = ("scheduled", "notified", "queued", "running")
 
 
@@ -152,34 +157,14 @@ def input_problems(params: dict) -> list[str]:
 
 
 def database_view(database: dict) -> dict:
-    features: dict[str, Any] = dict.fromkeys(FEATURES.values(), False)
-    for feature in database.get("features") or []:
-        if isinstance(feature, dict) and isinstance(feature.get("name"), str):
-            status = feature.get("status")
-            name = feature["name"]
-            if name in FEATURES:
-                features[FEATURES[name]] = status == "ACTIVATED"
-            else:
-                features[name] = status
-    window = database.get("maintenance_window") or {}
-    weekday = window.get("weekday_utc")
-    return {
+    """The database in scalingo_database's terms, with every feature's status as the API gives it."""
+    view = {
         "id": database["id"],
         "type_name": database.get("type_name"),
         "version": database.get("readable_version"),
         "status": database.get("status"),
-        "features": features,
-        "periodic_backups": {
-            "enabled": database.get("periodic_backups_enabled"),
-            "hours": database.get("periodic_backups_scheduled_at"),
-        },
-        "maintenance_window": {
-            "weekday": WEEKDAYS[weekday] if isinstance(weekday, int) and 0 <= weekday <= 6 else None,
-            "weekday_utc": weekday,
-            "hour": window.get("starting_hour_utc"),
-            "duration_in_hour": window.get("duration_in_hour"),
-        },
     }
+    return dict(view, **settings_of(database), feature_statuses=features_of(database))
 
 
 def next_of(maintenance: list) -> dict | None:
