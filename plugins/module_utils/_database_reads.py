@@ -26,12 +26,13 @@ WITH_USERS = ("postgresql", "mysql", "mongodb", "influxdb")
 WITH_PITR = ("postgresql",)
 USER_NAME = re.compile(r"(?=.{6,32}\Z)[a-z0-9]+(?:-[a-z0-9]+)*")
 USER_NAME_RULE = (
-    "a database user name has 6 to 32 characters: lowercase letters, digits and single hyphens, "
-    "not at its start or end"
+    "a database user name has 6 to 32 characters: lowercase letters, digits and single hyphens, not at its start or end"
 )
 PASSWORD_LENGTHS = (24, 64)
 # RFC 3339: a date, a time (seconds, optional fraction) and an offset (Z or +hh:mm).
-RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})")
+RFC3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
 # The names Scalingo gives its own (protected) users: the database's resource id, such as my_shop_4553.
 PLATFORM_USER_NAME = re.compile(r"(?=.{1,64}\Z)[a-z][a-z0-9_]*_[a-z0-9_]*")
 USER_FIELDS = {"name": str}
@@ -117,7 +118,11 @@ def backup_time(backup: dict) -> float:
 def list_backups(db: DatabaseApi) -> list[dict]:
     """The database's backups, newest first (sorted here: the order of the answer is not relied on)."""
     backups = db.get(
-        db.path("backups"), "database_backups", list, BACKUP_FIELDS, action=f"could not list the backups of {db.described}"
+        db.path("backups"),
+        "database_backups",
+        list,
+        BACKUP_FIELDS,
+        action=f"could not list the backups of {db.described}",
     )
     return sorted(backups, key=backup_time, reverse=True)
 

@@ -179,7 +179,9 @@ class DatabaseInfo(DatabaseResource):
     def run(self) -> dict:
         db = self.db
         database = db.database()
-        maintenance = db.get(db.path("maintenance"), "maintenance", list, action=f"could not read the maintenance of {db.described}")
+        maintenance = db.get(
+            db.path("maintenance"), "maintenance", list, action=f"could not read the maintenance of {db.described}"
+        )
         limit = self.params["backups_limit"]
         return self.result(
             False,

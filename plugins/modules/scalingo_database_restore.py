@@ -240,9 +240,13 @@ class DatabaseRestore(DatabaseResource):
         else:
             backup = next((b for b in backups if b["id"] == wanted), None)
             if backup is None:
-                self.fail(f"{self.db.described} has no backup '{wanted}' (latest: {backups[0]['id'] if backups else 'none'})")
+                self.fail(
+                    f"{self.db.described} has no backup '{wanted}' (latest: {backups[0]['id'] if backups else 'none'})"
+                )
             if backup.get("status") != "done":
-                self.fail(f"backup {wanted} of {self.db.described} is {backup.get('status')}, not done: it can't be restored")
+                self.fail(
+                    f"backup {wanted} of {self.db.described} is {backup.get('status')}, not done: it can't be restored"
+                )
         return {key: backup.get(key) for key in ("id", "name", "created_at")}
 
     def start(self, plan: dict) -> dict:
@@ -283,9 +287,15 @@ class DatabaseRestore(DatabaseResource):
         restore = dict(restore, status=waited.value.get("status"))
         done = dict(fields, restore=restore, duration=waited.duration)
         if not waited.finished:
-            self.fail(self.timed_out(f"the restore {restore['id']} of {self.db.described} is still {restore['status']}"), changed=True, **done)
+            self.fail(
+                self.timed_out(f"the restore {restore['id']} of {self.db.described} is still {restore['status']}"),
+                changed=True,
+                **done,
+            )
         if restore["status"] != "done":
-            self.fail(f"the restore {restore['id']} of {self.db.described} ended {restore['status']}", changed=True, **done)
+            self.fail(
+                f"the restore {restore['id']} of {self.db.described} ended {restore['status']}", changed=True, **done
+            )
         return done
 
 

@@ -204,7 +204,9 @@ class DatabaseUser(DatabaseResource):
 
     def run(self) -> dict:
         if not has_users(self.db):
-            self.fail(f"{self.db.described} has no users: Scalingo manages users of PostgreSQL, MySQL, MongoDB and InfluxDB")
+            self.fail(
+                f"{self.db.described} has no users: Scalingo manages users of PostgreSQL, MySQL, MongoDB and InfluxDB"
+            )
         return super().run()
 
     def path(self, *more: str) -> str:
@@ -258,7 +260,9 @@ class DatabaseUser(DatabaseResource):
         action = f"could not create user '{self.name}' on {self.db.described}"
 
         def send() -> tuple[dict, dict | None]:
-            reply = self.db.request("POST", self.db.path("users"), {"database_user": body}, ok=(201, 200), action=action)
+            reply = self.db.request(
+                "POST", self.db.path("users"), {"database_user": body}, ok=(201, 200), action=action
+            )
             user = take_either(reply, "database_user", {"name": str})
             return user_view(user), self.generated(user, password)
 
@@ -297,7 +301,9 @@ class DatabaseUser(DatabaseResource):
 
     def set_password(self) -> None:
         password = self.params["password"]
-        body = {"database_user": {"database_id": self.db.addon_id, "password": password, "password_confirmation": password}}
+        body = {
+            "database_user": {"database_id": self.db.addon_id, "password": password, "password_confirmation": password}
+        }
         action = f"could not set the password of user '{self.name}' of {self.db.described}"
         # The same password sent twice is the same state: a lost answer is sent once more.
         self.write(lambda: self.db.request("PATCH", self.path(), body, action=action), lambda: None)
