@@ -35,8 +35,8 @@ RFC3339 = re.compile(
 )
 # The names Scalingo gives its own (protected) users: the database's resource id, such as my_shop_4553.
 PLATFORM_USER_NAME = re.compile(r"(?=.{1,64}\Z)[a-z][a-z0-9_]*_[a-z0-9_]*")
-USER_FIELDS = {"name": str}
-BACKUP_FIELDS = {"id": str}
+USER_FIELDS: dict[str, type] = {"name": str}
+BACKUP_FIELDS: dict[str, type] = {"id": str}
 
 
 def user_name_problem(option: str, name: str) -> str | None:

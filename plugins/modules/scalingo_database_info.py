@@ -141,7 +141,7 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._database_reads imp
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
 from ansible_collections.scalingo.cloud.plugins.module_utils._settings import DATABASE
 
-ARGUMENT_SPEC = {
+ARGUMENT_SPEC: dict[str, dict] = {
     "app": {"type": "str", "required": True},
     "addon": {"type": "str", "required": True},
     "backups_limit": {"type": "int", "default": 10},

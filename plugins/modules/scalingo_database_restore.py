@@ -137,6 +137,7 @@ duration:
   type: float
 """
 
+from datetime import datetime
 from typing import Any
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._api import api_path
@@ -154,7 +155,7 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._errors import Scal
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
 from ansible_collections.scalingo.cloud.plugins.module_utils._settings import DATABASE
 
-ARGUMENT_SPEC = {
+ARGUMENT_SPEC: dict[str, dict] = {
     "app": {"type": "str", "required": True},
     "addon": {"type": "str", "required": True},
     "restore_time": {"type": "str"},
@@ -175,9 +176,8 @@ def input_problems(params: dict) -> list[str]:
             f"restore_time {params['restore_time']!r} is invalid: give an RFC 3339 time with its offset, "
             "such as 2026-07-18T23:00:00Z"
         )
-    if params["backup"] is not None:
-        problems.append(identifier_problem("backup", params["backup"]))
-    return [problem for problem in problems if problem]
+    problem = identifier_problem("backup", params["backup"]) if params["backup"] is not None else None
+    return problems + ([problem] if problem else [])
 
 
 class DatabaseRestore(DatabaseResource):
@@ -185,7 +185,7 @@ class DatabaseRestore(DatabaseResource):
         plan: dict[str, Any] = {"database_id": self.db.addon_id}
         fields: dict[str, Any] = {}
         if self.params["restore_time"] is not None:
-            at = parse_time(self.params["restore_time"])
+            at = parse_time(self.params["restore_time"]) or self.fail("restore_time is not an RFC 3339 time")
             plan.update(method="point_in_time", restore_time=shown_time(at))
             what = f"its state at {plan['restore_time']}"
         else:
@@ -210,7 +210,7 @@ class DatabaseRestore(DatabaseResource):
                 f"to its addon id '{addon['id']}' to restore it"
             )
 
-    def check_window(self, at: Any) -> dict:
+    def check_window(self, at: datetime) -> dict:
         if not has_pitr(self.db):
             self.fail(f"point-in-time recovery is for PostgreSQL databases only, not {self.db.described}: give backup")
         window = recovery_window(self.db)
@@ -283,7 +283,8 @@ class DatabaseRestore(DatabaseResource):
             reply = self.db.request("GET", path, action=action, deadline=deadline)
             return take_either(reply, key, {"id": str})
 
-        waited = self.waiter.until(read, lambda op: op.get("status") in ("done", *FAILED), self.deadline)
+        deadline = self.deadline if self.deadline is not None else self.waiter.deadline(self.params["wait_timeout"])
+        waited = self.waiter.until(read, lambda op: op.get("status") in ("done", *FAILED), deadline)
         restore = dict(restore, status=waited.value.get("status"))
         done = dict(fields, restore=restore, duration=waited.duration)
         if not waited.finished:

@@ -175,7 +175,7 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._errors import Scal
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
 from ansible_collections.scalingo.cloud.plugins.module_utils._settings import DATABASE
 
-ARGUMENT_SPEC = {
+ARGUMENT_SPEC: dict[str, dict] = {
     "app": {"type": "str", "required": True},
     "addon": {"type": "str", "required": True},
     "name": {"type": "str", "required": True},
