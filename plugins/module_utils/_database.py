@@ -228,7 +228,7 @@ class DatabaseApi:
         if not AddonTokenCache.SHAPE.match(token):
             # Never quoted: whatever it is, it may be a credential.
             raise ScalingoError(f"{action}: the API answered without a well-formed addon token")
-        self.client.credentials.append(token)
+        self.client.secret_values += (token,)
         now = self.client.clock()
         if self.cache is not None:
             self.cache.save(token, min(bearer_expiry(token) or now + TOKEN_LIFE, now + TOKEN_LIFE))
@@ -241,8 +241,8 @@ class DatabaseApi:
                 self.token = self.exchange(limit)
             else:
                 self.token, _kept = kept_or_new(self.cache, self.client.clock(), lambda: self.exchange(limit))
-                if self.token not in self.client.credentials:
-                    self.client.credentials.append(self.token)
+                if self.token not in self.client.secret_values:
+                    self.client.secret_values += (self.token,)
         return f"Bearer {self.token}"
 
     def refused(self) -> bool:

@@ -297,7 +297,7 @@ class DatabaseBackup(DatabaseResource):
         if not isinstance(url, str) or "://" not in url:
             self.fail(f"{action}: the database API answered without a download_url")
         # A credential for a few minutes: never quoted, whatever fails from here.
-        self.client.credentials.append(url)
+        self.client.secret_values += (url,)
         return save_download(self.client, url.strip(), path, action, self.deadline)
 
 

@@ -198,7 +198,6 @@ class FakeClient(ApiCalls):
         self.api_token = auth_params()["api_token"]
         self._bearer = None
         self.secret_values = ()
-        self.credentials = []
         self.wrote = False
         self.warnings = []
         self.clock = lambda: EPOCH
