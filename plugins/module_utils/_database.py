@@ -357,9 +357,11 @@ def feature_state(status: str | None) -> str:
 def settings_of(database: dict) -> dict:
     """The settings scalingo_database manages, read from a database object."""
     features = features_of(database)
-    hours = database.get("periodic_backups_scheduled_at")
-    hours = [hour for hour in hours if isinstance(hour, int)] if isinstance(hours, list) else []
-    window = database.get("maintenance_window") if isinstance(database.get("maintenance_window"), dict) else {}
+    listed = database.get("periodic_backups_scheduled_at")
+    hours = [hour for hour in listed if isinstance(hour, int)] if isinstance(listed, list) else []
+    window = database.get("maintenance_window")
+    if not isinstance(window, dict):
+        window = {}
     weekday = window.get("weekday_utc")
     return {
         "features": {key: feature_state(features.get(name)) == "on" for key, name in FEATURES.items()},

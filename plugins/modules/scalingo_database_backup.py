@@ -293,12 +293,12 @@ class DatabaseBackup(DatabaseResource):
             return {"path": path, "changed": backup.get("id") is None or size != backup.get("size")}
         action = f"could not download backup {backup['id']} of {self.db.described} to {path}"
         reply = self.db.request("GET", self.db.path("backups", backup["id"], "archive"), action=action)
-        url = reply.data.get("download_url") if isinstance(reply.data, dict) else None
-        if not isinstance(url, str) or "://" not in url:
-            self.fail(f"{action}: the database API answered without a download_url")
+        url = reply.take("download_url", str).strip()
         # A credential for a few minutes: never quoted, whatever fails from here.
         self.client.secret_values += (url,)
-        return save_download(self.client, url.strip(), path, action, self.deadline)
+        if "://" not in url:
+            self.fail(f"{action}: the database API answered a download_url that is not a URL")
+        return save_download(self.client, url, path, action, self.deadline)
 
 
 def newest(backups: list[dict]) -> dict:
