@@ -144,6 +144,7 @@ download:
 """
 
 import os
+import time
 from typing import Any
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._database import (
@@ -237,7 +238,7 @@ class DatabaseBackup(DatabaseResource):
         listed = self.backups()
         age = age_seconds(self.params["max_age"]) if self.params["max_age"] else None
         if age is not None:
-            now = self.client.clock()
+            now = time.time()  # the wall clock, as the API's created_at
             recent = [b for b in listed if b["status"] == "done" and now - (moment(b.get("created_at")) or 0) < age]
             if recent:
                 return newest(recent), False

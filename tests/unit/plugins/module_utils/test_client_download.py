@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import types
 
 import pytest
 import responses
@@ -16,36 +17,43 @@ URL = "https://db-api.test.example/api/databases/ad-1/backups/bk-1/download?toke
 ARCHIVE = b"\x1f\x8b" + bytes(range(256)) * 300
 
 
+@pytest.fixture
+def clock():
+    """A monotonic clock that moves only when the code sleeps: waits are instant."""
+    now = [1000.0]
+    return types.SimpleNamespace(sleep=lambda seconds: now.__setitem__(0, now[0] + seconds), clock=lambda: now[0])
+
+
 @responses.activate
-def test_the_archive_is_streamed_whole_without_any_credential(fake_time):
+def test_the_archive_is_streamed_whole_without_any_credential(clock):
     responses.add(responses.GET, URL, body=ARCHIVE, content_type="application/x-gzip")
     handle = io.BytesIO()
-    size, sha256 = make_client(fake_time).download(URL, handle, "could not download")
+    size, sha256 = make_client(clock).download(URL, handle, "could not download")
     assert (size, sha256) == (len(ARCHIVE), hashlib.sha256(ARCHIVE).hexdigest())
     assert handle.getvalue() == ARCHIVE
     assert "Authorization" not in responses.calls[0].request.headers
 
 
 @responses.activate
-def test_a_refused_download_fails_without_quoting_the_url_or_the_body(fake_time):
+def test_a_refused_download_fails_without_quoting_the_url_or_the_body(clock):
     responses.add(responses.GET, URL, body=f"<Error>bad signature for {URL}</Error>", status=403)
     with pytest.raises(
         ScalingoError, match=r"https://db-api.test.example refused the download \(HTTP 403\)"
     ) as failure:
-        make_client(fake_time).download(URL, io.BytesIO(), "could not download")
+        make_client(clock).download(URL, io.BytesIO(), "could not download")
     assert "dl-secret" not in failure.value.message
 
 
-def test_a_plain_http_url_is_refused_when_the_api_is_https(fake_time):
+def test_a_plain_http_url_is_refused_when_the_api_is_https(clock):
     with pytest.raises(ScalingoError, match="not https; nothing was sent there"):
-        make_client(fake_time).download(URL.replace("https", "http"), io.BytesIO(), "could not download")
+        make_client(clock).download(URL.replace("https", "http"), io.BytesIO(), "could not download")
 
 
 @responses.activate
-def test_a_body_shorter_than_its_length_is_a_cut_download(fake_time):
+def test_a_body_shorter_than_its_length_is_a_cut_download(clock):
     responses.add(responses.GET, URL, body=ARCHIVE[:1000], headers={"Content-Length": str(len(ARCHIVE))})
     with pytest.raises(ScalingoError, match="the download was cut short after"):
-        make_client(fake_time).download(URL, io.BytesIO(), "could not download")
+        make_client(clock).download(URL, io.BytesIO(), "could not download")
 
 
 class Full(io.BytesIO):
@@ -54,7 +62,7 @@ class Full(io.BytesIO):
 
 
 @responses.activate
-def test_a_full_disk_says_so(fake_time):
+def test_a_full_disk_says_so(clock):
     responses.add(responses.GET, URL, body=ARCHIVE)
     with pytest.raises(ScalingoError, match=r"could not download: could not write it \(No space left on device\)"):
-        make_client(fake_time).download(URL, Full(), "could not download")
+        make_client(clock).download(URL, Full(), "could not download")
