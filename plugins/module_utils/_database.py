@@ -228,7 +228,7 @@ class DatabaseApi:
         if not AddonTokenCache.SHAPE.match(token):
             # Never quoted: whatever it is, it may be a credential.
             raise ScalingoError(f"{action}: the API answered without a well-formed addon token")
-        self.client.credentials.append(token)
+        self.client.secret_values += (token,)
         now = self.client.clock()
         if self.cache is not None:
             self.cache.save(token, min(bearer_expiry(token) or now + TOKEN_LIFE, now + TOKEN_LIFE))
@@ -241,8 +241,8 @@ class DatabaseApi:
                 self.token = self.exchange(limit)
             else:
                 self.token, _kept = kept_or_new(self.cache, self.client.clock(), lambda: self.exchange(limit))
-                if self.token not in self.client.credentials:
-                    self.client.credentials.append(self.token)
+                if self.token not in self.client.secret_values:
+                    self.client.secret_values += (self.token,)
         return f"Bearer {self.token}"
 
     def refused(self) -> bool:
@@ -357,9 +357,11 @@ def feature_state(status: str | None) -> str:
 def settings_of(database: dict) -> dict:
     """The settings scalingo_database manages, read from a database object."""
     features = features_of(database)
-    hours = database.get("periodic_backups_scheduled_at")
-    hours = [hour for hour in hours if isinstance(hour, int)] if isinstance(hours, list) else []
-    window = database.get("maintenance_window") if isinstance(database.get("maintenance_window"), dict) else {}
+    listed = database.get("periodic_backups_scheduled_at")
+    hours = [hour for hour in listed if isinstance(hour, int)] if isinstance(listed, list) else []
+    window = database.get("maintenance_window")
+    if not isinstance(window, dict):
+        window = {}
     weekday = window.get("weekday_utc")
     return {
         "features": {key: feature_state(features.get(name)) == "on" for key, name in FEATURES.items()},

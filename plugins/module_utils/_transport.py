@@ -189,9 +189,8 @@ class Transport:
         # True once a write was sent that may have been applied: a later failure is still a change.
         self.wrote = False
         # The task's own secret values (its no_log options), which no message may quote either.
+        # Credentials this run learns from answers (an addon token, a pre-signed URL) are added to them.
         self.secret_values: tuple[str, ...] = ()
-        # Other credentials this run was given (addon tokens, download URLs): never quoted either.
-        self.credentials: list[str] = []
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any]) -> Transport:
@@ -208,9 +207,8 @@ class Transport:
         )
 
     def secrets(self) -> tuple[str, ...]:
-        """What no message may quote: the API token, the bearer of this run, the other credentials it was given
-        and the task's secret values."""
-        return (self.api_token, *([self._bearer] if self._bearer else []), *self.credentials, *self.secret_values)
+        """What no message may quote: the API token, the bearer of this run and the task's secret values."""
+        return (self.api_token, *([self._bearer] if self._bearer else []), *self.secret_values)
 
     # -- auth ---------------------------------------------------------------
 

@@ -144,6 +144,7 @@ download:
 """
 
 import os
+import time
 from typing import Any
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._database import (
@@ -237,7 +238,7 @@ class DatabaseBackup(DatabaseResource):
         listed = self.backups()
         age = age_seconds(self.params["max_age"]) if self.params["max_age"] else None
         if age is not None:
-            now = self.client.clock()
+            now = time.time()  # the wall clock, as the API's created_at
             recent = [b for b in listed if b["status"] == "done" and now - (moment(b.get("created_at")) or 0) < age]
             if recent:
                 return newest(recent), False
@@ -293,12 +294,12 @@ class DatabaseBackup(DatabaseResource):
             return {"path": path, "changed": backup.get("id") is None or size != backup.get("size")}
         action = f"could not download backup {backup['id']} of {self.db.described} to {path}"
         reply = self.db.request("GET", self.db.path("backups", backup["id"], "archive"), action=action)
-        url = reply.data.get("download_url") if isinstance(reply.data, dict) else None
-        if not isinstance(url, str) or "://" not in url:
-            self.fail(f"{action}: the database API answered without a download_url")
+        url = reply.take("download_url", str).strip()
         # A credential for a few minutes: never quoted, whatever fails from here.
-        self.client.credentials.append(url)
-        return save_download(self.client, url.strip(), path, action, self.deadline)
+        self.client.secret_values += (url,)
+        if "://" not in url:
+            self.fail(f"{action}: the database API answered a download_url that is not a URL")
+        return save_download(self.client, url, path, action, self.deadline)
 
 
 def newest(backups: list[dict]) -> dict:

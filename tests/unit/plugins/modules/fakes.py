@@ -8,7 +8,6 @@ exactly what a module sees from the real client.
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -16,7 +15,6 @@ from requests.structures import CaseInsensitiveDict
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._api import ApiCalls, app_name_problems
 from ansible_collections.scalingo.cloud.plugins.module_utils._client import Client
-from ansible_collections.scalingo.cloud.plugins.module_utils._database import DatabaseApi
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import full_spec
 from ansible_collections.scalingo.cloud.plugins.module_utils._transport import (
@@ -30,9 +28,6 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._waiter import Wait
 API = "https://api.test.example"
 AUTH = "https://auth.test.example"
 LOST = "lost"
-# What FakeClient.clock() says (the wall clock: backups' ages are counted on it): 2027-01-15T08:00:00Z.
-EPOCH = 1_800_000_000.0
-DB_API = "https://db-api.test.example"
 # The rule an app name such as 'My Shop' breaks, as input_problems quote it (the rule itself is tested with _api).
 APP_RULE = "; ".join(app_name_problems("My Shop"))
 # The bearer FakeClient.bearer() gives (a one-off's attach host gets it).
@@ -198,24 +193,11 @@ class FakeClient(ApiCalls):
         self.api_token = auth_params()["api_token"]
         self._bearer = None
         self.secret_values = ()
-        self.credentials = []
         self.wrote = False
         self.warnings = []
-        self.clock = lambda: EPOCH
 
     # Client.request's own signature, positional arguments included.
-    def request(
-        self,
-        method,
-        path,
-        json_body=None,
-        params=None,
-        headers=None,
-        ok=(200,),
-        action=None,
-        deadline=None,
-        writes=None,
-    ):
+    def request(self, method, path, json_body=None, params=None, headers=None, ok=(200,), action=None, deadline=None):
         call = Call(method, path, json_body=json_body, params=params, headers=headers, ok=ok, deadline=deadline)
         self.calls.append(call)
         assert self.script, f"unexpected request {call}: the script has no more answers (sent so far: {self.sent})"
@@ -358,40 +340,3 @@ def fails(resource_class, params, *script, check_mode=False):
     outcome = run(resource_class, params, *script, check_mode=check_mode)
     assert outcome.error is not None, f"succeeded: {outcome.result}"
     return outcome
-
-
-# -- the database API ------------------------------------------------------------------------------
-
-
-class FakeDatabase(DatabaseApi):
-    """The real DatabaseApi above request(), on a FakeClient: its requests (paths /databases/<id>/...) are answered
-    by the client's script, and the client's download() writes `archive` (bytes), or writes half of it and raises
-    the ScalingoError `cut`."""
-
-    def __init__(self, client, addon_id="ad-1", provider="postgresql", app="my-app", archive=b"", cut=None):
-        super().__init__(client, app, {"id": addon_id, "addon_provider": {"id": provider}}, "osc-fr1", DB_API)
-        self.archive = archive
-        self.cut = cut
-        self.downloads = []
-        client.download = self.download
-
-    def request(self, method, path, json_body=None, params=None, ok=(200,), action=None, deadline=None):
-        return self.client.request(method, path, json_body, params, None, ok, action, deadline)
-
-    def download(self, url, handle, action, deadline=None):
-        self.downloads.append(url)
-        if self.cut is not None:
-            handle.write(self.archive[: len(self.archive) // 2])
-            raise self.cut
-        handle.write(self.archive)
-        return len(self.archive), hashlib.sha256(self.archive).hexdigest()
-
-
-def on_database(resource_class, **options):
-    """`resource_class` made on a FakeDatabase (with `options`) instead of the addon the task names."""
-
-    class Scripted(resource_class):
-        def __init__(self, client, params, check_mode=False, waiter=None):
-            super().__init__(client, params, check_mode, waiter, db=FakeDatabase(client, **options))
-
-    return Scripted

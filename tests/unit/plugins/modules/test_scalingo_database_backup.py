@@ -4,6 +4,7 @@ import hashlib
 import json
 import os
 import stat
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -11,13 +12,12 @@ import pytest
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.modules import scalingo_database_backup
 from ansible_collections.scalingo.cloud.plugins.modules.scalingo_database_backup import DatabaseBackup, input_problems
+from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.database_fakes import on_database
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
-    EPOCH,
     answer,
     expect,
     fails,
     lost,
-    on_database,
     succeeds,
     validated,
 )
@@ -33,7 +33,8 @@ def params(**options):
 
 
 def backup(backup_id, age, status="done", method="periodic", **fields):
-    created = datetime.fromtimestamp(EPOCH - age, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    # Ages are counted on the wall clock (the client's), as the module counts them.
+    created = datetime.fromtimestamp(time.time() - age, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     return {"id": backup_id, "status": status, "method": method, "created_at": created, "size": 17, **fields}
 
 
