@@ -6,10 +6,10 @@ from ansible_collections.scalingo.cloud.plugins.modules.scalingo_database_info i
     input_problems,
     next_of,
 )
+from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.database_fakes import on_database
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
     answer,
     expect,
-    on_database,
     succeeds,
     validated,
 )

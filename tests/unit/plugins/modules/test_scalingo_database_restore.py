@@ -5,12 +5,12 @@ import pytest
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.modules import scalingo_database_restore
 from ansible_collections.scalingo.cloud.plugins.modules.scalingo_database_restore import DatabaseRestore, input_problems
+from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.database_fakes import on_database
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
     answer,
     expect,
     fails,
     lost,
-    on_database,
     succeeds,
     validated,
 )

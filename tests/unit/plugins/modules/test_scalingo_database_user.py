@@ -4,12 +4,12 @@ import pytest
 
 from ansible_collections.scalingo.cloud.plugins.modules import scalingo_database_user
 from ansible_collections.scalingo.cloud.plugins.modules.scalingo_database_user import DatabaseUser, input_problems
+from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.database_fakes import on_database
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
     answer,
     expect,
     fails,
     lost,
-    on_database,
     succeeds,
     unprocessable,
     validated,
