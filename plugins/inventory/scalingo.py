@@ -209,7 +209,7 @@ from ansible.template import trust_as_template
 from ansible_collections.scalingo.cloud.plugins.module_utils._client import Client
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.module_utils._redact import redact
-from ansible_collections.scalingo.cloud.plugins.module_utils._settings import SETTINGS, connection_settings
+from ansible_collections.scalingo.cloud.plugins.module_utils._settings import connection_settings, in_groups
 from ansible_collections.scalingo.cloud.plugins.module_utils._transport import HAS_REQUESTS, USER_AGENT
 
 FILTER_OPTIONS = ("name_patterns", "statuses", "parents", "child_apps", "formation")
@@ -264,7 +264,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         Every option of the settings table is read; the text ones may be templates of extra vars."""
         options = {
             setting.name: self._templated(setting.name) if setting.type == "str" else self.get_option(setting.name)
-            for setting in SETTINGS
+            for setting in in_groups()
         }
         try:
             return connection_settings(options)

@@ -256,6 +256,17 @@ def locked(path: str, folder: CacheFolder | None = None) -> Iterator[int | None]
             folder.close()
 
 
+def kept_or_new(cache: BearerCache, now: float, obtain: Callable[[], str]) -> tuple[str, bool]:
+    """(a token, whether it came from `cache`): the one kept there, or the one obtain() gets and saves. The tasks of
+    one cache file wait for each other's obtain(), then find its token: one exchange at a time per file."""
+    token = cache.load(now)
+    if token is not None:
+        return token, True
+    with locked(cache.lock_path, cache.folder):
+        token = cache.load(now)
+        return (token, True) if token is not None else (obtain(), False)
+
+
 class Pacer:
     """One request budget per API token, shared by every process of this user on this host.
 
@@ -392,6 +403,9 @@ class BearerCache:
     never written; the file holds only the bearer and its expiry.
     """
 
+    # What a kept token must look like to be used.
+    SHAPE = JWT
+
     def __init__(
         self, auth_url: str, api_token: str, directory: str | None = None, folder: CacheFolder | None = None
     ) -> None:
@@ -411,7 +425,7 @@ class BearerCache:
         data = self._read()
         bearer, exp = data.get("bearer"), data.get("exp")
         fresh = isinstance(exp, (int, float)) and exp - BEARER_MARGIN > now
-        if isinstance(bearer, str) and JWT.match(bearer) and fresh:
+        if isinstance(bearer, str) and self.SHAPE.match(bearer) and fresh:
             return bearer
         return None
 
@@ -481,3 +495,21 @@ class AppList:
                     self.folder.replace(self.name, json.dumps({"at": data["at"], "apps": kept}).encode())
                 except (OSError, TypeError, ValueError):
                     self.folder.remove(self.name)  # a listing that still shows them must not stay
+
+
+class AddonTokenCache(BearerCache):
+    """An addon's database API tokens kept between tasks, under the bearer cache's rules.
+
+    One 0600 file per API token, database API origin and addon, named after a SHA-256 of the four: a
+    token is only used by the user who obtained it, for the database and the origin it was given for.
+    """
+
+    # Whatever the database API takes as a Bearer token: visible ASCII, no space.
+    SHAPE = re.compile(r"[\x21-\x7e]{1,4096}\Z")
+
+    def __init__(self, auth_url: str, api_token: str, db_origin: str, addon_id: str, folder: CacheFolder) -> None:
+        super().__init__(auth_url, api_token, folder=folder)
+        key = hashlib.sha256(f"{auth_url}\n{api_token}\n{db_origin}\n{addon_id}".encode()).hexdigest()
+        self.name = f"addon-{key}.json"
+        self.path = os.path.join(self.directory, self.name)
+        self.lock_path = os.path.join(self.directory, f"addon-{key}.lock")

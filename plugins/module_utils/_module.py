@@ -23,7 +23,7 @@ from ._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, Client
 from ._errors import ScalingoError
 from ._redact import redact, redact_all
 from ._resource import Resource
-from ._settings import argument_spec, connection_settings
+from ._settings import CONNECTION, argument_spec, connection_settings
 
 WAIT_SPEC = {
     "wait": {"type": "bool", "default": True},
@@ -31,18 +31,21 @@ WAIT_SPEC = {
 }
 
 
-def auth_argument_spec() -> dict[str, dict]:
-    return argument_spec(env_fallback)
+def auth_argument_spec(groups: tuple[str, ...] = CONNECTION) -> dict[str, dict]:
+    return argument_spec(env_fallback, groups)
 
 
 def wait_argument_spec() -> dict[str, dict]:
     return {name: dict(option) for name, option in WAIT_SPEC.items()}
 
 
-def full_spec(argument_spec: Mapping[str, Any], wait: bool = False) -> dict[str, dict]:
-    """A module's whole argument spec: its own options, the connection options and (wait=True) the wait options."""
+def full_spec(
+    argument_spec: Mapping[str, Any], wait: bool = False, groups: tuple[str, ...] = CONNECTION
+) -> dict[str, dict]:
+    """A module's whole argument spec: its own options, the connection options of `groups` (the settings table's)
+    and (wait=True) the wait options."""
     spec = dict(argument_spec)
-    spec.update(auth_argument_spec())
+    spec.update(auth_argument_spec(groups))
     if wait:
         spec.update(wait_argument_spec())
     return spec
@@ -56,11 +59,15 @@ class ScalingoModule:
         argument_spec: Mapping[str, Any],
         wait: bool = False,
         input_problems: Callable[[dict], list[str]] | None = None,
+        groups: tuple[str, ...] = CONNECTION,
         **kwargs: Any,
     ) -> None:
-        """The task's parameters, checked: the connection options, wait_timeout, then input_problems(params),
-        the module's checks of its own input, of which the first problem fails the task before any request."""
-        self.module = AnsibleModule(argument_spec=full_spec(argument_spec, wait), supports_check_mode=True, **kwargs)
+        """The task's parameters, checked: the connection options (those of the settings groups `groups`),
+        wait_timeout, then input_problems(params), the module's checks of its own input, of which the first
+        problem fails the task before any request."""
+        self.module = AnsibleModule(
+            argument_spec=full_spec(argument_spec, wait, groups), supports_check_mode=True, **kwargs
+        )
         self.params = self.module.params
         try:
             self.connection = connection_settings(self.params)

@@ -27,6 +27,8 @@ class Setting:
     env: str | None = None
     no_log: bool = False
     summary: str = ""
+    # Which modules take it: "connection" every module and the inventory; "database" the database modules.
+    group: str = "connection"
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -50,7 +52,16 @@ SETTINGS: tuple[Setting, ...] = (
         "SCALINGO_READ_CACHE",
         summary="seconds one listing of all apps answers the reads of unchanged apps (0: off)",
     ),
+    Setting(
+        "db_api_url",
+        "str",
+        env="SCALINGO_DB_API_URL",
+        summary="base URL of the database API; overrides the region's",
+        group="database",
+    ),
 )
+CONNECTION = ("connection",)
+DATABASE = ("connection", "database")
 BY_NAME = {setting.name: setting for setting in SETTINGS}
 DEFAULTS = {s.name: s.default for s in SETTINGS if s.default is not None}
 ENVIRONMENT = {s.name: s.env for s in SETTINGS if s.env}
@@ -61,10 +72,16 @@ URL = re.compile(r"https?://[^\s/?#@]+(/[^\s?#]*)?")
 TOKEN = re.compile(r"[\x21-\x7e]+")
 
 
-def argument_spec(env_fallback: Any) -> dict[str, dict]:
-    """The modules' connection options; `env_fallback` is Ansible's (passed in: this file imports no Ansible)."""
+def in_groups(groups: tuple[str, ...] = CONNECTION) -> tuple[Setting, ...]:
+    """The settings of `groups`, in the table's order."""
+    return tuple(setting for setting in SETTINGS if setting.group in groups)
+
+
+def argument_spec(env_fallback: Any, groups: tuple[str, ...] = CONNECTION) -> dict[str, dict]:
+    """The modules' connection options (those of `groups`); `env_fallback` is Ansible's (passed in: this file
+    imports no Ansible)."""
     spec: dict[str, dict] = {}
-    for setting in SETTINGS:
+    for setting in in_groups(groups):
         option: dict[str, Any] = {"type": setting.type}
         if setting.default is not None:
             option["default"] = setting.default
@@ -105,6 +122,12 @@ def connection_settings(options: dict[str, Any]) -> dict[str, Any]:
         if not URL.fullmatch(values[name]):
             raise ScalingoError(f"{name} {values[name]!r} is invalid: give an http:// or https:// URL without /v1")
         values[name] = values[name].rstrip("/")
+    if values["db_api_url"]:
+        if not URL.fullmatch(values["db_api_url"]):
+            raise ScalingoError(
+                f"db_api_url {values['db_api_url']!r} is invalid: give an http:// or https:// URL without /api"
+            )
+        values["db_api_url"] = values["db_api_url"].rstrip("/")
     if values["api_timeout"] <= 0:
         raise ScalingoError(f"api_timeout must be a positive number of seconds, got {values['api_timeout']}")
     if values["rate_limit_retry_timeout"] < 0:

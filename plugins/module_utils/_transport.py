@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import json
 import os
 import random
@@ -31,7 +32,7 @@ except ImportError as exc:  # pragma: no cover - exercised by the sanity import 
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = exc
 
-from ._cache import JWT, AppList, BearerCache, CacheFolder, Pacer, locked, token_key
+from ._cache import JWT, AppList, BearerCache, CacheFolder, Pacer, kept_or_new, token_key
 from ._errors import ScalingoError, json_or_none, suffix
 from ._settings import TOKEN
 
@@ -200,7 +201,7 @@ class Transport:
         # Said to the user at the end of the task (a listing cut short, an unusable cache folder, ...).
         self.warnings: list[str] = []
         # The folder of the bearer and of the pacing state, checked on first use; a problem with it is said once.
-        folder = CacheFolder(warn=self.warnings.append)
+        folder = self.folder = CacheFolder(warn=self.warnings.append)
         self.cache = BearerCache(self.auth_url, api_token, folder=folder) if bearer_cache else None
         self.pacer: Pacer | None = None
         if rate_limit:
@@ -220,6 +221,7 @@ class Transport:
         # True once a write was sent that may have been applied: a later failure is still a change.
         self.wrote = False
         # The task's own secret values (its no_log options), which no message may quote either.
+        # Credentials this run learns from answers (an addon token, a pre-signed URL) are added to them.
         self.secret_values: tuple[str, ...] = ()
 
     @classmethod
@@ -271,15 +273,8 @@ class Transport:
     def _authorization(self, limit: float) -> str:
         if self._bearer is None and self.cache is None:
             self._bearer = self._exchange(limit)
-        elif self._bearer is None and self.cache is not None:
-            self._bearer = self.cache.load(self.clock())
-            self._bearer_from_cache = self._bearer is not None
-            if self._bearer is None:
-                # One exchange at a time per token: the tasks that wait here then find its bearer.
-                with locked(self.cache.lock_path, self.cache.folder):
-                    self._bearer = self.cache.load(self.clock())
-                    self._bearer_from_cache = self._bearer is not None
-                    self._bearer = self._bearer or self._exchange(limit)
+        elif self._bearer is None:
+            self._bearer, self._bearer_from_cache = kept_or_new(self.cache, self.clock(), lambda: self._exchange(limit))
         return f"Bearer {self._bearer}"
 
     # -- transport ----------------------------------------------------------
@@ -401,26 +396,81 @@ class Transport:
         ok: tuple[int, ...] = (200,),
         action: str | None = None,
         deadline: float | None = None,
+        writes: bool | None = None,
         service: str = "api",
     ) -> Reply:
         """Call the regional API and return a Reply with an expected status, or raise ScalingoError.
 
         `path` is relative to /v1 (`/apps/x`) or a URL resolve() returned. `deadline` (monotonic)
-        bounds the retries, as rate_limit_retry_timeout does, whichever comes first. service="auth"
-        calls the auth service instead (`path` relative to its /v1 only).
+        bounds the retries, as rate_limit_retry_timeout does, whichever comes first. `writes`: see call().
+        service="auth" calls the auth service instead (`path` relative to its /v1 only).
         """
         if service == "auth":
             url = f"{self.auth_url}/v1{api_path_only(path)}"
         else:
             url = self.resolve(path, action or method) if "://" in path else f"{self.api_url}/v1{path}"
         action = action or f"{method} {path} failed"
+        return self.call(
+            method,
+            url,
+            self._authorization,
+            self._bearer_refused,
+            json_body,
+            params,
+            headers,
+            ok,
+            action,
+            deadline,
+            writes,
+        )
+
+    def auth_get(
+        self, path: str, key: str, kind: type = dict, fields: dict[str, type] | None = None, action: str = ""
+    ) -> Any:
+        """The `key` member of a GET answer of the auth service (`path` relative to its /v1), sent with the
+        bearer: the service that issued it (the region listing)."""
+        return self.request("GET", path, action=action, service="auth").take(key, kind, fields)
+
+    def _bearer_refused(self) -> bool:
+        """After a 401: True when the bearer came from the cache (it is dropped: exchange once more)."""
+        if not (self._bearer_from_cache and self.cache and self._bearer):
+            return False
+        # A cached bearer can be revoked before its expiry.
+        self.cache.discard(self._bearer)
+        self._bearer = None
+        return True
+
+    def call(
+        self,
+        method: str,
+        url: str,
+        authorization: Callable[[float], str],
+        refused: Callable[[], bool],
+        json_body: Any = None,
+        params: dict | None = None,
+        headers: dict | None = None,
+        ok: tuple[int, ...] = (200,),
+        action: str = "",
+        deadline: float | None = None,
+        writes: bool | None = None,
+    ) -> Reply:
+        """Send a request with the credential authorization(limit) gives, to `url` (whose origin the caller
+        checked), and return a Reply with an expected status, or raise ScalingoError.
+
+        A 401 calls refused() once: when it returns True (a cached credential was dropped), the request
+        is sent once more with a new one. `writes` False marks a POST that changes nothing (a token exchange):
+        it is retried like a read and never counts as a change; by default any method but a read or a dry run
+        is a write.
+        """
+        action = action or f"{method} {urlsplit(url).path} failed"
         where = f"{method} {urlsplit(url).path}"
         limit = self.monotonic() + self.retry_timeout
         if deadline is not None:
             limit = min(limit, deadline)
-        writes = method not in SAFE_METHODS and (headers or {}).get("X-Dry-Run") != "true"
+        if writes is None:
+            writes = method not in SAFE_METHODS and (headers or {}).get("X-Dry-Run") != "true"
         for attempt in (1, 2):
-            all_headers = {"Authorization": self._authorization(limit)}
+            all_headers = {"Authorization": authorization(limit)}
             all_headers.update(headers or {})
             kwargs = {"headers": all_headers, "params": params}
             if json_body is not None:
@@ -434,10 +484,7 @@ class Transport:
             finally:
                 if writes:
                     self.app_list.forget(written_apps(url, json_body))
-            if response.status_code == 401 and attempt == 1 and self._bearer_from_cache and self.cache and self._bearer:
-                # A cached bearer can be revoked before its expiry: exchange once more.
-                self.cache.discard(self._bearer)
-                self._bearer = None
+            if response.status_code == 401 and attempt == 1 and refused():
                 continue
             break
         if writes and (response.status_code < 400 or response.status_code in UNKNOWN_OUTCOME_STATUSES):
@@ -506,3 +553,48 @@ class Transport:
                 status=response.status_code,
                 error=code.group(1) if code else None,
             )
+
+    def download(self, url: str, handle: BinaryIO, action: str, deadline: float | None = None) -> tuple[int, str]:
+        """GET a pre-signed URL the API gave (a backup's archive) into the binary file `handle`: (size, SHA-256).
+
+        As with upload(), the URL is its own credential: nothing of ours goes with it, no message quotes it,
+        and it is https, or http when api_url is http too. The body is streamed, never held in memory, and
+        written as it comes (a Content-Encoding is not undone: the archive is saved as sent). A stream cut
+        short, or shorter than its Content-Length, fails: what `handle` holds is then the caller's to discard.
+        """
+        if origin(url)[0] not in ("https", self.api_origin[0]):
+            raise ScalingoError(f"{action}: the API gave a download URL that is not https; nothing was sent there")
+        limit = self.monotonic() + self.retry_timeout
+        if deadline is not None:
+            limit = min(limit, deadline)
+        response = self._send("GET", url, action, limit, True, deadline, stream=True, auth=_no_auth)
+        with contextlib.closing(response):
+            if not 200 <= response.status_code < 300:
+                # Never the body: a storage's error may quote the signature.
+                raise ScalingoError(
+                    f"{action}: {shown_origin(url)} refused the download{suffix(response.status_code, None)}",
+                    status=response.status_code,
+                )
+            digest, size = hashlib.sha256(), 0
+            chunks = response.raw.stream(1 << 16, decode_content=False)
+            while True:
+                try:
+                    chunk = next(chunks, b"")
+                except Exception as exc:  # pylint: disable=broad-exception-caught  # urllib3's errors: not importable here
+                    raise ScalingoError(
+                        f"{action}: the download was cut short after {size} bytes ({type(exc).__name__})"
+                    ) from None
+                if not chunk:
+                    break
+                try:
+                    handle.write(chunk)
+                except OSError as exc:
+                    raise ScalingoError(
+                        f"{action}: could not write it ({exc.strerror or type(exc).__name__})"
+                    ) from None
+                digest.update(chunk)
+                size += len(chunk)
+            announced = response.headers.get("Content-Length", "")
+            if announced.isdigit() and int(announced) != size:
+                raise ScalingoError(f"{action}: the download was cut short after {size} of {announced} bytes")
+        return size, digest.hexdigest()

@@ -25,6 +25,9 @@ from . import (
     wiring_admin,
 )
 from .attach import AttachListener
+from .db_api import DATABASE_APP, DATABASE_EXTENSION, DatabaseListener, create_database_app
+from .db_api import admin_bp as database_admin_bp
+from .db_api import token_bp as database_token_bp
 from .state import State
 from .trap import Trap
 from .web import ATTACH_EXTENSION, EXTENSION, TRAP_EXTENSION
@@ -33,8 +36,10 @@ from .web import ATTACH_EXTENSION, EXTENSION, TRAP_EXTENSION
 def create_app(config: dict | None = None) -> Flask:
     """config keys: tokens (list of API tokens of the default user),
     operation_duration (s), bearer_ttl (s), trap (true: start the trap
-    listener), attach (true: start the attach listener); stop the listeners
-    with close_trap(app)."""
+    listener), attach (true: start the attach listener), database (true:
+    serve the database API on its own listener); stop the listeners with
+    close_trap(app). The database API's Flask app is app.extensions[DATABASE_APP]
+    either way (for a test client)."""
     config = config or {}
     app = Flask(__name__)
     state = app.extensions[EXTENSION] = State(
@@ -46,6 +51,9 @@ def create_app(config: dict | None = None) -> Flask:
         app.extensions[TRAP_EXTENSION] = Trap(state.log_trap_request)
     if config.get("attach"):
         app.extensions[ATTACH_EXTENSION] = AttachListener(state)
+    app.extensions[DATABASE_APP] = create_database_app(state)
+    if config.get("database"):
+        app.extensions[DATABASE_EXTENSION] = DatabaseListener(app.extensions[DATABASE_APP])
     for blueprint in (
         auth.bp,
         apps.bp,
@@ -62,6 +70,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(addons.bp)
     app.register_blueprint(notifiers.bp)
     app.register_blueprint(alerts.bp)
+    app.register_blueprint(database_token_bp)
+    app.register_blueprint(database_admin_bp)
     for blueprint in (deployments.bp, deployments.sources_bp, drains.bp, scm.bp, events.bp, wiring_admin.bp):
         app.register_blueprint(blueprint)
     middleware.install(app)
@@ -71,8 +81,8 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def close_trap(app: Flask) -> None:
-    """Stop the app's trap and attach listeners, those it has."""
-    for extension in (TRAP_EXTENSION, ATTACH_EXTENSION):
+    """Stop the app's trap, attach and database listeners, those it has."""
+    for extension in (TRAP_EXTENSION, ATTACH_EXTENSION, DATABASE_EXTENSION):
         listener = app.extensions.pop(extension, None)
         if listener is not None:
             listener.close()

@@ -3,6 +3,7 @@
 from flask import Blueprint, g
 
 from . import bearer, catalog, errors
+from .db_api import database_url
 from .render import user_json
 from .responses import json_response
 from .web import base_url, current_user, state
@@ -24,7 +25,7 @@ def exchange():
 
 @bp.get("/regions")
 def regions():
-    return json_response({"regions": catalog.regions(base_url())})
+    return json_response({"regions": catalog.regions(base_url(), database_url() or base_url())})
 
 
 @bp.get("/users/self")

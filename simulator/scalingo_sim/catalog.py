@@ -76,14 +76,14 @@ def app_name_errors(name, taken: bool) -> list[str]:
     return errors
 
 
-def regions(base_url: str) -> list[dict]:
+def regions(base_url: str, database_api: str) -> list[dict]:
     return [
         {
             "name": REGION,
             "display_name": "Paris - Outscale",
             "api": base_url,
             "dashboard": f"https://my.{REGION}.scalingo.com",
-            "database_api": base_url,
+            "database_api": database_api,
             "ssh": f"ssh.{REGION}.scalingo.com:22",
             "default": True,
         }

@@ -55,6 +55,7 @@ def main(argv=None) -> int:
             "bearer_ttl": args.bearer_ttl,
             "trap": True,
             "attach": True,
+            "database": True,
         }
     )
     try:

@@ -10,14 +10,15 @@ import time
 import uuid
 from urllib.parse import urlsplit
 
-from flask import g, request
+from flask import current_app, g, request
 from werkzeug.http import HTTP_STATUS_CODES
 
 from . import bearer, errors
 from .responses import JSON_TYPE, TEXT_TYPE, text_response
 from .web import parse_body, state, trap
 
-EXCHANGE_PATH = "/v1/tokens/exchange"
+# POSTs that change nothing a client manages: the token exchanges.
+EXCHANGE_ENDPOINTS = {"auth.exchange", "database_tokens.addon_token"}
 
 # Regional routes reachable without a bearer.
 PUBLIC_ENDPOINTS = {"auth.exchange", "info.container_sizes"}
@@ -196,7 +197,11 @@ def after_request(response):
         "status": 0 if dropped else response.status_code,
         "dry_run": dry_run,
         # The token exchange is a POST that changes nothing a client manages.
-        "mutating": request.method not in ("GET", "HEAD", "OPTIONS") and not dry_run and request.path != EXCHANGE_PATH,
+        "mutating": request.method not in ("GET", "HEAD", "OPTIONS")
+        and not dry_run
+        and request.endpoint not in EXCHANGE_ENDPOINTS,
+        # The database API's requests are marked: the addon token goes there, and only there.
+        "origin": current_app.config.get("SCALINGO_SIM_ORIGIN", "api"),
         "auth": auth_kind(),
         "body": logged_body(),
         "user_agent": request.headers.get("User-Agent", ""),

@@ -20,6 +20,7 @@ LOG_KEYS = {
     "body",
     "user_agent",
     "request_id",
+    "origin",
 }
 
 
@@ -33,6 +34,7 @@ def test_request_log_shape(client, sim):
     assert create["seq"] == exchange["seq"] + 1 and isinstance(create["time"], float)
     assert (create["method"], create["path"], create["query"]) == ("POST", "/v1/apps", {"x": "1"})
     assert (create["status"], create["auth"], create["dry_run"]) == (201, "bearer", False)
+    assert create["origin"] == "api"  # "database" on the database API's own origin
     assert create["body"] == {"app": {"name": "logged-app"}} and create["user_agent"] == "ansible-scalingo/0.1"
     assert (anonymous["auth"], anonymous["status"], anonymous["body"]) == ("none", 401, "not json")
     assert sim.bearer not in str(log) and "tk-us-simulator" not in str(log)

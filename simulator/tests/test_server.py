@@ -153,3 +153,35 @@ def test_concurrent_restarts_start_one_operation(api):
     with ThreadPoolExecutor(max_workers=8) as pool:
         statuses = sorted(pool.map(restart, range(8)))
     assert statuses == [202] + [422] * 7
+
+
+def test_the_database_api_has_its_own_origin_and_a_download_can_be_cut(api):
+    url, session = api
+    session.post(f"{url}/v1/apps", json={"app": {"name": "db-app"}}, timeout=5)
+    seeded = {"addon_provider_id": "postgresql", "plan": "postgresql-sandbox"}
+    addon_id = requests.post(f"{url}/_sim/apps/db-app/addons", json=seeded, timeout=5).json()["addon"]["id"]
+    database_api = session.get(f"{url}/v1/regions", timeout=5).json()["regions"][0]["database_api"]
+    assert database_api.startswith("http://127.0.0.1:") and database_api != url
+    token = session.post(f"{url}/v1/apps/db-app/addons/{addon_id}/token", timeout=5).json()["addon"]["token"]
+    db = requests.Session()
+    db.headers["Authorization"] = f"Bearer {token}"
+    assert db.get(f"{database_api}/api/databases/{addon_id}", timeout=5).json()["database"]["id"] == addon_id
+    # The addon token is not a bearer of the regional API, nor the bearer a token of the database API.
+    assert db.get(f"{url}/v1/apps", timeout=5).status_code == 401
+    assert session.get(f"{database_api}/api/databases/{addon_id}", timeout=5).status_code == 401
+    backup = requests.post(f"{url}/_sim/databases/{addon_id}/backups", json={"age": 60}, timeout=5).json()
+    path = f"/api/databases/{addon_id}/backups/{backup['database_backup']['id']}"
+    download_url = db.get(f"{database_api}{path}/archive", timeout=5).json()["download_url"]
+    assert download_url.startswith(f"{database_api}{path}/download?token=")
+    whole = requests.get(download_url, timeout=5)
+    assert whole.status_code == 200 and whole.content[:2] == b"\x1f\x8b"
+    fault = {"method": "GET", "path": f"{path}/download", "truncate_after_write": True}
+    requests.post(f"{url}/_sim/faults", json=fault, timeout=5)
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        requests.get(download_url, timeout=5).content  # noqa: B018
+    log = requests.get(f"{url}/_sim/requests", timeout=5).json()["requests"]
+    downloads = [e for e in log if e["path"].endswith("/download")]
+    assert [(e["origin"], e["auth"], e["query"]) for e in downloads] == [
+        ("database", "none", {"token": "[redacted]"})
+    ] * 2
+    assert downloads[1].get("truncated") is True

@@ -22,6 +22,17 @@ ESCAPES = re.compile(r"\x1b\[K[A-Za-z0-9+/=]*\x1b\[\d+D|\x1b\[[0-9;]*[A-Za-z]")
 RECAP = re.compile(r"^localhost\s+:\s+(.*)$", re.M)
 
 
+def play_names(path):
+    """The names of the plays `path` runs, those of the playbooks it imports included."""
+    with open(path, encoding="utf-8") as handle:
+        entries = yaml.safe_load(handle)
+    names = []
+    for entry in entries:
+        imported = entry.get("ansible.builtin.import_playbook")
+        names += play_names(os.path.join(os.path.dirname(path), imported)) if imported else [entry["name"]]
+    return names
+
+
 def test_demo_through_ansible_navigator(simulator, cache_dir, tmp_path):
     for path, body in (("/_sim/reset", {}), ("/_sim/config", {"operation_duration": 0.3})):
         request = urllib.request.Request(simulator + path, data=json.dumps(body).encode(), method="POST")
@@ -57,8 +68,7 @@ def test_demo_through_ansible_navigator(simulator, cache_dir, tmp_path):
         [ansible_bin("ansible-playbook"), "--version"], capture_output=True, text=True, check=True
     ).stdout.splitlines()[0]
     assert version in output, f"navigator did not run {version}"
-    with open(DEMO, encoding="utf-8") as handle:
-        plays = [play["name"] for play in yaml.safe_load(handle)]
+    plays = play_names(DEMO)
     assert re.findall(r"^PLAY \[(.+?)\] \*", output, re.M) == plays, output[-6000:]
     recap = RECAP.findall(output)
     assert len(recap) == 1, output[-6000:]

@@ -350,6 +350,35 @@ MODULE_DEFAULTS_PLAY = """
         app: defaults-app
         provider: postgresql
         plan: postgresql-sandbox
+      register: defaults_db
+    - name: Set its backup hour (scalingo_database)
+      scalingo.cloud.scalingo_database:
+        app: defaults-app
+        addon: postgresql
+        periodic_backups: {hour: 4}
+    - name: Back it up (scalingo_database_backup)
+      scalingo.cloud.scalingo_database_backup:
+        app: defaults-app
+        addon: postgresql
+        max_age: 1h
+    - name: Restore that backup (scalingo_database_restore)
+      scalingo.cloud.scalingo_database_restore:
+        app: defaults-app
+        addon: postgresql
+        backup: latest
+        confirm: "{{ defaults_db.addon.id }}"
+    - name: Add a database user (scalingo_database_user)
+      scalingo.cloud.scalingo_database_user:
+        app: defaults-app
+        addon: postgresql
+        name: defaults-reader
+        read_only: true
+        password: defaults-password-0123456789
+    - name: Read the database (scalingo_database_info)
+      scalingo.cloud.scalingo_database_info:
+        app: defaults-app
+        addon: postgresql
+      register: defaults_db_read
     - name: Let Scalingo scale it (scalingo_autoscaler)
       scalingo.cloud.scalingo_autoscaler:
         app: defaults-app
@@ -387,7 +416,9 @@ MODULE_DEFAULTS_PLAY = """
       register: defaults_read
     - name: Every module worked
       ansible.builtin.assert:
-        that: defaults_read.apps[0].child_apps | map(attribute='name') | list == ['defaults-app-pr1']
+        that:
+          - defaults_read.apps[0].child_apps | map(attribute='name') | list == ['defaults-app-pr1']
+          - defaults_db_read.users | map(attribute='name') | select('eq', 'defaults-reader') | list | length == 1
 """
 
 COVERED = {
@@ -400,6 +431,11 @@ COVERED = {
     "scalingo_collaborator",
     "scalingo_env",
     "scalingo_addon",
+    "scalingo_database",
+    "scalingo_database_backup",
+    "scalingo_database_info",
+    "scalingo_database_restore",
+    "scalingo_database_user",
     "scalingo_autoscaler",
     "scalingo_deployment",
     "scalingo_domain",

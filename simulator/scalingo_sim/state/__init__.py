@@ -16,6 +16,7 @@ from .apps import App, Apps, ContainerType
 from .autoscalers import Autoscaler, Autoscalers
 from .base import DEFAULT_TOKEN, Part, default_config, new_hex_id, stable_hex_id
 from .collaborators import Collaborator, Collaborators
+from .databases import DatabaseService
 from .deployments import DEPLOYMENT_OUTCOMES, Deployment, Deployments, Source, archive_members, make_archive, top_level
 from .domains import LETSENCRYPT_STATUSES, Domain, Domains
 from .logs import Logs
@@ -42,6 +43,7 @@ PARTS: tuple[type[Part], ...] = (
     Domains,
     Notify,
     Wiring,
+    DatabaseService,
     Faults,
     RateLimit,
     RequestLog,
