@@ -92,7 +92,10 @@ def collection_link():
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "newest_only: runs with the newest ansible-core only (tool checks)")
+    config.addinivalue_line(
+        "markers",
+        "newest_only: runs with the newest ansible-core only (tools, and the client's own Python: see each mark's reason)",
+    )
     if hasattr(config, "workerinput"):  # an xdist worker: the controller did the rest
         config.scalingo_durations = config.workerinput["scalingo_durations"]
         return

@@ -18,6 +18,9 @@ import pytest
 import with_simulator
 from conftest import COLLECTIONS, ansible_bin, assert_ok_and_secret_free, run_playbook, sim
 
+# The newest ansible-core only: the cache folder rules are the client's Python, the same under any ansible-core.
+pytestmark = pytest.mark.newest_only
+
 VICTIM = b"-----BEGIN OPENSSH PRIVATE KEY-----\nthe victim's own bytes\n-----END OPENSSH PRIVATE KEY-----\n"
 NOBODY = 65534
 

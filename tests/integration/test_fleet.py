@@ -19,6 +19,7 @@ import json
 import os
 import subprocess
 
+import pytest
 import with_simulator
 from conftest import (
     COLLECTIONS,
@@ -31,6 +32,9 @@ from conftest import (
     run_playbook,
     sim,
 )
+
+# The newest ansible-core only: adaptive pacing and read_cache are the client's Python, the same under any ansible-core.
+pytestmark = pytest.mark.newest_only
 
 APPS = ["fleet-ro-1", "fleet-ro-2", "fleet-ro-3"]
 READ_PLAY = """

@@ -409,6 +409,26 @@ MODULE_DEFAULTS_PLAY = """
         metric: memory
         limit: 0.9
         notifiers: [on-call]
+    - name: Drain its logs (scalingo_log_drain)
+      scalingo.cloud.scalingo_log_drain:
+        app: defaults-app
+        type: papertrail
+        host: logs.example.com
+        port: 514
+    - name: An SCM integration of the account
+      ansible.builtin.uri:
+        url: "{{ sim }}/_sim/scm_integrations"
+        method: POST
+        body_format: json
+        body: {scm_type: github, username: defaults}
+        status_code: 201
+      no_log: true  # the simulator's answer holds the integration's access token
+    - name: Link its repository (scalingo_scm_repo_link)
+      scalingo.cloud.scalingo_scm_repo_link:
+        app: defaults-app
+        source: https://github.com/defaults/defaults-app
+        integration: github
+        branch: main
     - name: Read them (scalingo_app_info)
       scalingo.cloud.scalingo_app_info:
         name: defaults-app
@@ -421,27 +441,8 @@ MODULE_DEFAULTS_PLAY = """
           - defaults_db_read.users | map(attribute='name') | select('eq', 'defaults-reader') | list | length == 1
 """
 
-COVERED = {
-    "scalingo_app",
-    "scalingo_scale",
-    "scalingo_restart",
-    "scalingo_run",
-    "scalingo_child_app",
-    "scalingo_app_info",
-    "scalingo_collaborator",
-    "scalingo_env",
-    "scalingo_addon",
-    "scalingo_database",
-    "scalingo_database_backup",
-    "scalingo_database_info",
-    "scalingo_database_restore",
-    "scalingo_database_user",
-    "scalingo_autoscaler",
-    "scalingo_deployment",
-    "scalingo_domain",
-    "scalingo_notifier",
-    "scalingo_alert",
-}
+# The modules the play above runs, as it names them.
+COVERED = set(re.findall(r"^      scalingo\.cloud\.(scalingo_[a-z_]+):", MODULE_DEFAULTS_PLAY, re.M))
 
 
 def test_module_defaults_group(simulator, cache_dir, tmp_path):

@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from conftest import ROOT, SECRETS, assert_ok_and_secret_free, failures, run_playbook
 from test_roles_playbooks import api, clear, fresh, log, sim
+
+# The newest ansible-core only: a composition of modules whose targets run on both ansible-cores.
+pytestmark = pytest.mark.newest_only
 
 RELEASE = os.path.join(ROOT, "playbooks", "release.yml")
 
