@@ -302,6 +302,22 @@ APP_PARTS_PLAY = """
         - {container_type: web, metric: cpu, target: 0.75, min_containers: 2, max_containers: 4}
       domains:
         - {name: www.shop-full.example, canonical: true}
+      notifiers:
+        - name: ops-hook
+          platform: webhook
+          webhook_url: https://hooks.example.com/services/s3cr3t-hook-url
+          events: [app_deployed, app_crashed]
+        - {name: on-call, platform: email, emails: [oncall@example.com], events: [], send_all_alerts: true}
+      alerts:
+        - {container_type: web, metric: cpu, limit: 0.8, duration_before_trigger: 3m, notifiers: [ops-hook]}
+      log_drains:
+        - url: syslog://:s3cr3t-drain-token@logs.example.com:6514
+        - {type: datadog, token: s3cr3t-datadog-key, drain_region: eu}
+      scm_repo_link:
+        source: https://github.com/my-org/shop-full
+        integration: github
+        branch: main
+        auto_deploy: true
   roles:
     - scalingo.cloud.app
 """
@@ -310,16 +326,27 @@ APP_PARTS_PLAY = """
 def test_app_role_parts_apply_rerun_and_change(simulator, cache_dir, tmp_path):
     fresh(simulator)
     sim(simulator, "POST", "/_sim/apps", {"names": ["shop-full"], "deploy": [{"name": "web", "amount": 1}]})
+    sim(simulator, "POST", "/_sim/scm_integrations", {"scm_type": "github", "username": "jane"})
     playbook = tmp_path / "app.yml"
     playbook.write_text(APP_PARTS_PLAY, encoding="utf-8")
 
     result = play(simulator, cache_dir, str(playbook), "--check")
-    assert changed(result) >= 7
+    # All but the alerts, which name a notifier that does not exist yet (the task is skipped).
+    assert changed(result) == 10
     assert writes(simulator) == []
 
     result = play(simulator, cache_dir, str(playbook))
-    assert changed(result) == 7  # settings, formation, addons, env, collaborators, autoscalers, domains
+    # Settings, formation, addons, env, collaborators, autoscalers, domains, notifiers, alerts, drains, repo link.
+    assert changed(result) == 11
     done = writes(simulator)
+    assert done[-6:] == [
+        "POST /v1/apps/shop-full/notifiers",
+        "POST /v1/apps/shop-full/notifiers",
+        "POST /v1/apps/shop-full/alerts",
+        "POST /v1/apps/shop-full/log_drains",
+        "POST /v1/apps/shop-full/log_drains",
+        "POST /v1/apps/shop-full/scm_repo_link",
+    ]
     assert done[:2] == ["PATCH /v1/apps/shop-full", "POST /v1/apps/shop-full/scale"]
     assert done.count("POST /v1/apps/shop-full/addons") == 2
     assert done.count("POST /v1/apps/shop-full/collaborators") == 2
@@ -340,32 +367,55 @@ def test_app_role_parts_apply_rerun_and_change(simulator, cache_dir, tmp_path):
     ]
     domains = api(simulator, "GET", "/apps/shop-full/domains")["domains"]
     assert [(d["name"], d["canonical"]) for d in domains] == [("www.shop-full.example", True)]
+    notifiers = {n["name"]: n for n in api(simulator, "GET", "/apps/shop-full/notifiers")["notifiers"]}
+    assert notifiers["ops-hook"]["type_data"]["webhook_url"] == "https://hooks.example.com/services/s3cr3t-hook-url"
+    assert notifiers["on-call"]["send_all_alerts"] is True
+    alert = api(simulator, "GET", "/apps/shop-full/alerts")["alerts"][0]
+    assert (alert["metric"], alert["limit"], alert["notifiers"]) == ("cpu", 0.8, [notifiers["ops-hook"]["id"]])
+    drains = sorted(d["url"] for d in api(simulator, "GET", "/apps/shop-full/log_drains")["drains"])
+    assert drains == ["datadog://s3cr3t-datadog-key?region=eu", "syslog://:s3cr3t-drain-token@logs.example.com:6514"]
+    link = api(simulator, "GET", "/apps/shop-full/scm_repo_link")["scm_repo_link"]
+    assert (link["owner"], link["repo"], link["branch"], link["auto_deploy_enabled"]) == (
+        "my-org",
+        "shop-full",
+        "main",
+        True,
+    )
 
     result = play(simulator, cache_dir, str(playbook))
     assert changed(result) == 0
     assert writes(simulator) == []
     # One read per part: the app, its formation, its variables, and one per addon, collaborator and autoscaler.
+    # The notifiers are read once per notifier and once by the alerts (to name them); the event names once.
     reads = sorted(f"{r['method']} {r['path']}" for r in log(simulator))
     assert reads == sorted(
         ["GET /v1/apps/shop-full", "GET /v1/apps/shop-full/containers", "GET /v1/apps/shop-full/variables"]
         + ["GET /v1/apps/shop-full/addons"] * 2
         + ["GET /v1/apps/shop-full/collaborators"] * 2
         + ["GET /v1/apps/shop-full/autoscalers", "GET /v1/apps/shop-full/domains"]
+        + ["GET /v1/apps/shop-full/notifiers"] * 3
+        + ["GET /v1/event_types", "GET /v1/apps/shop-full/alerts", "GET /v1/apps/shop-full/log_drains"]
+        + ["GET /v1/apps/shop-full/scm_repo_link"]
     ), reads
 
-    # A change of a secret, of a role, of a plan and of an autoscaler's bound; check mode first.
+    # A change of a secret, of a role, of a plan, of an autoscaler's bound, of an alert's limit and of the
+    # deployed branch; check mode first.
     changed_play = (
         APP_PARTS_PLAY.replace("s3cr3t-api-key-42", "s3cr3t-api-key-43")
         .replace("{email: dev@example.com, limited: false}", "{email: dev@example.com, limited: true}")
         .replace("redis-sandbox", "redis-starter-256")
         .replace("max_containers: 4", "max_containers: 6")
+        .replace("limit: 0.8", "limit: 0.9")
+        .replace("branch: main", "branch: release")
     )
     playbook.write_text(changed_play, encoding="utf-8")
     result = play(simulator, cache_dir, str(playbook), "--check")
-    assert changed(result) == 4
+    assert changed(result) == 6
     assert writes(simulator) == []
     result = play(simulator, cache_dir, str(playbook))
-    assert changed(result) == 4
+    assert changed(result) == 6
+    assert "PATCH /v1/apps/shop-full/alerts/" in " ".join(writes(simulator))
+    assert api(simulator, "GET", "/apps/shop-full/scm_repo_link")["scm_repo_link"]["branch"] == "release"
     variables = {v["name"]: v["value"] for v in api(simulator, "GET", "/apps/shop-full/variables")["variables"]}
     assert variables["API_KEY"] == "s3cr3t-api-key-43"
     result = play(simulator, cache_dir, str(playbook))

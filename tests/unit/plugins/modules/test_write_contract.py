@@ -21,13 +21,19 @@ from ansible_collections.scalingo.cloud.plugins.modules.scalingo_app import App
 from ansible_collections.scalingo.cloud.plugins.modules.scalingo_autoscaler import Autoscaler
 from ansible_collections.scalingo.cloud.plugins.modules.scalingo_child_app import ChildApp
 from ansible_collections.scalingo.cloud.plugins.modules.scalingo_collaborator import Collaborator
+from ansible_collections.scalingo.cloud.plugins.modules.scalingo_database import Database
+from ansible_collections.scalingo.cloud.plugins.modules.scalingo_database_backup import DatabaseBackup
+from ansible_collections.scalingo.cloud.plugins.modules.scalingo_database_restore import DatabaseRestore
+from ansible_collections.scalingo.cloud.plugins.modules.scalingo_database_user import DatabaseUser
 from ansible_collections.scalingo.cloud.plugins.modules.scalingo_deployment import Deployment
 from ansible_collections.scalingo.cloud.plugins.modules.scalingo_domain import Domain
 from ansible_collections.scalingo.cloud.plugins.modules.scalingo_env import Env
+from ansible_collections.scalingo.cloud.plugins.modules.scalingo_log_drain import LogDrain
 from ansible_collections.scalingo.cloud.plugins.modules.scalingo_notifier import Notifier
 from ansible_collections.scalingo.cloud.plugins.modules.scalingo_restart import Restart
 from ansible_collections.scalingo.cloud.plugins.modules.scalingo_run import Run
 from ansible_collections.scalingo.cloud.plugins.modules.scalingo_scale import Scale
+from ansible_collections.scalingo.cloud.plugins.modules.scalingo_scm_repo_link import RepoLink
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules import (
     test_scalingo_addon as addon,
 )
@@ -47,6 +53,18 @@ from ansible_collections.scalingo.cloud.tests.unit.plugins.modules import (
     test_scalingo_collaborator as collab,
 )
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules import (
+    test_scalingo_database as database,
+)
+from ansible_collections.scalingo.cloud.tests.unit.plugins.modules import (
+    test_scalingo_database_backup as backup,
+)
+from ansible_collections.scalingo.cloud.tests.unit.plugins.modules import (
+    test_scalingo_database_restore as restore_db,
+)
+from ansible_collections.scalingo.cloud.tests.unit.plugins.modules import (
+    test_scalingo_database_user as db_user,
+)
+from ansible_collections.scalingo.cloud.tests.unit.plugins.modules import (
     test_scalingo_deployment as deploy,
 )
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules import (
@@ -54,6 +72,9 @@ from ansible_collections.scalingo.cloud.tests.unit.plugins.modules import (
 )
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules import (
     test_scalingo_env as env,
+)
+from ansible_collections.scalingo.cloud.tests.unit.plugins.modules import (
+    test_scalingo_log_drain as drain,
 )
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules import (
     test_scalingo_notifier as notifier,
@@ -67,9 +88,14 @@ from ansible_collections.scalingo.cloud.tests.unit.plugins.modules import (
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules import (
     test_scalingo_scale as scale,
 )
+from ansible_collections.scalingo.cloud.tests.unit.plugins.modules import (
+    test_scalingo_scm_repo_link as repo,
+)
+from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.database_fakes import on_database
 from ansible_collections.scalingo.cloud.tests.unit.plugins.modules.fakes import (
     Expected,
     again,
+    answer,
     busy,
     expect,
     fails,
@@ -91,7 +117,9 @@ class LostWrite:
     - look: a creation the API refuses to make twice is looked for this many seconds (api_timeout, or the
       task's wait_timeout) before it is sent again; None: read once;
     - resend: False when a second copy would be a second object (it is never sent again);
-    - shows: what the result holds once the write took effect, whichever way that was learnt.
+    - shows: what the result holds once the write took effect, whichever way that was learnt;
+    - blind: no read tells whether it landed, and a second copy is the same state (a password set again):
+      it is sent once more, with nothing read between (landed and missing are then []).
     """
 
     id: str
@@ -107,6 +135,7 @@ class LostWrite:
     shows: dict = field(default_factory=dict)
     # The reads after a second lost answer (Resource.write reads a last time; scale does not).
     last_read: bool = True
+    blind: bool = False
 
     def lost(self) -> Expected:
         return expect(self.done.method, self.done.path, lost())
@@ -133,6 +162,8 @@ def shown_in(result, shows):
 
 
 A_APP, A_OLD, C_CURRENT = app.app(), app.app(app.OLD), env.CURRENT
+B_NEW, B_OLD = backup.backup("bk-new", 0, status="scheduled", method="manual"), backup.backup("bk-old", 7200)
+D_TLS = [("force-ssl", "ACTIVATED")]
 
 LOST_WRITES = [
     LostWrite(
@@ -423,12 +454,137 @@ LOST_WRITES = [
         shows={"containers": [scale.web(3), scale.worker()]},
         last_read=False,
     ),
+    LostWrite(
+        "log_drain-create",
+        LogDrain,
+        drain.params(type="datadog", token=drain.TOKEN, drain_region="eu"),
+        drain.added(drain.DATADOG),
+        before=[drain.listing()],
+        landed=[drain.listing(drain.DATADOG)],
+        missing=[drain.listing()],
+        look=30,
+        shows={"added": [drain.shown(drain.DATADOG)]},
+    ),
+    LostWrite(
+        "log_drain-delete",
+        LogDrain,
+        drain.params(url=drain.ELK, state="absent"),
+        drain.removed(),
+        before=[drain.listing(drain.ELK)],
+        landed=[drain.listing()],
+        missing=[drain.listing(drain.ELK)],
+        shows={"removed": [drain.shown(drain.ELK)], "drains": []},
+    ),
+    LostWrite(
+        "scm_repo_link-create",
+        RepoLink,
+        repo.params(source=repo.SOURCE, integration=repo.GITHUB),
+        repo.created(repo.link()),
+        before=[repo.read(), repo.integrations()],
+        landed=[repo.read(repo.link())],
+        missing=[repo.read()],
+        look=30,
+        shows={"scm_repo_link": repo.link()},
+    ),
+    LostWrite(
+        "scm_repo_link-update",
+        RepoLink,
+        repo.params(auto_deploy=True),
+        expect("PATCH", repo.PATH, answer(200, {"scm_repo_link": repo.link(auto_deploy_enabled=True)})),
+        before=[repo.read(repo.link())],
+        landed=[repo.read(repo.link(auto_deploy_enabled=True))],
+        missing=[repo.read(repo.link())],
+        shows={"scm_repo_link": repo.link(auto_deploy_enabled=True)},
+    ),
+    LostWrite(
+        "scm_repo_link-delete",
+        RepoLink,
+        repo.params(state="absent"),
+        expect("DELETE", repo.PATH, answer(204)),
+        before=[repo.read(repo.link())],
+        landed=[repo.read()],
+        missing=[repo.read(repo.link())],
+        shows={"scm_repo_link": {}},
+    ),
+    LostWrite(
+        "database-settings",
+        on_database(Database),
+        database.params(periodic_backups={"enabled": False}),
+        expect("PATCH", database.ONE, answer(200, {"database": database.database(enabled=False)})),
+        before=[database.read()],
+        landed=[database.read(enabled=False)],
+        missing=[database.read()],
+        shows={"database": database.database(enabled=False)},
+    ),
+    LostWrite(
+        "database-feature",
+        on_database(Database),
+        database.params(features={"force_tls": True}, wait=False),
+        expect("POST", database.FEATURES, answer(200, {"name": "force-ssl", "status": "ACTIVATED"})),
+        before=[database.read()],
+        landed=[database.read(features=D_TLS)],
+        missing=[database.read()],
+        after=[database.read(features=D_TLS)],
+        look=300,
+        shows={"database": database.database(features=D_TLS)},
+    ),
+    LostWrite(
+        "database_backup-create",
+        on_database(DatabaseBackup),
+        backup.params(wait=False, wait_timeout=30),
+        backup.created(B_NEW),
+        before=[backup.listing(B_OLD)],
+        landed=[backup.listing(B_NEW, B_OLD)],
+        missing=[backup.listing(B_OLD)],
+        look=30,
+        resend=False,
+        shows={"backup": B_NEW, "taken": True},
+    ),
+    LostWrite(
+        "database_user-create",
+        on_database(DatabaseUser),
+        db_user.params(password=db_user.PASSWORD),
+        expect("POST", db_user.USERS, answer(201, {"database_user": db_user.user()})),
+        before=[db_user.listing()],
+        landed=[db_user.listing(db_user.user())],
+        missing=[db_user.listing()],
+        look=30,
+        shows={"user": db_user.user()},
+    ),
+    LostWrite(
+        "database_user-update",
+        on_database(DatabaseUser),
+        db_user.params(password=db_user.PASSWORD, update_password="always"),
+        expect("PATCH", f"{db_user.USERS}/analytics", answer(200, {"database_user": db_user.user()})),
+        before=[db_user.listing(db_user.user())],
+        landed=[],
+        missing=[],
+        blind=True,
+        shows={"user": db_user.user()},
+    ),
+    LostWrite(
+        "database_user-delete",
+        on_database(DatabaseUser),
+        db_user.params(state="absent"),
+        expect("DELETE", f"{db_user.USERS}/analytics", answer(204)),
+        before=[db_user.listing(db_user.user())],
+        landed=[db_user.listing()],
+        missing=[db_user.listing(db_user.user())],
+        shows={"user": {}},
+    ),
+    LostWrite(
+        "database_restore-action",
+        on_database(DatabaseRestore),
+        restore_db.params(restore_time="2027-01-14T08:00:00Z"),
+        expect("POST", f"{restore_db.DB}/pitr/restore", answer(201, {"operation": {"id": "op-1"}})),
+        before=[restore_db.window()],
+    ),
     LostWrite("restart-action", Restart, restart.params(), restart.restarted()),
     LostWrite("run-action", Run, run.params(env={"TOKEN": run.SECRET}), run.started()),
 ]
 
-READ = [w for w in LOST_WRITES if w.landed is not None]
-RESENT = [w for w in READ if w.resend]
+READ = [w for w in LOST_WRITES if w.landed is not None and not w.blind]
+RESENT = [w for w in LOST_WRITES if w.landed is not None and w.resend]
 LOOKED_FOR = [w for w in READ if w.look]
 NEVER_RESENT = [w for w in READ if not w.resend]
 ACTIONS = [w for w in LOST_WRITES if w.landed is None]
