@@ -228,7 +228,7 @@ class DatabaseApi:
         if not AddonTokenCache.SHAPE.match(token):
             # Never quoted: whatever it is, it may be a credential.
             raise ScalingoError(f"{action}: the API answered without a well-formed addon token")
-        self.client.secret_values += (token,)
+        self.client.keep_secret(token)
         now = self.client.clock()
         if self.cache is not None:
             self.cache.save(token, min(bearer_expiry(token) or now + TOKEN_LIFE, now + TOKEN_LIFE))
@@ -241,8 +241,7 @@ class DatabaseApi:
                 self.token = self.exchange(limit)
             else:
                 self.token, _kept = kept_or_new(self.cache, self.client.clock(), lambda: self.exchange(limit))
-                if self.token not in self.client.secret_values:
-                    self.client.secret_values += (self.token,)
+                self.client.keep_secret(self.token)
         return f"Bearer {self.token}"
 
     def refused(self) -> bool:
@@ -288,7 +287,7 @@ class DatabaseApi:
         path: str,
         key: str,
         kind: type = dict,
-        fields: dict[str, type] | None = None,
+        fields: Mapping[str, type] | None = None,
         params: dict | None = None,
         action: str | None = None,
         deadline: float | None = None,

@@ -74,7 +74,7 @@ def notifiers(client: Client, app: str) -> list[dict]:
         NOTIFIER_FIELDS,
         action=f"could not list the notifiers of app '{app}'",
     )
-    client.secret_values += tuple(value for notifier in found for value in secret_values(notifier))
+    client.keep_secret(*(value for notifier in found for value in secret_values(notifier)))
     return found
 
 

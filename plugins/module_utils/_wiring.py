@@ -52,7 +52,7 @@ def notifiers(client: Client, base: str, action: str, params: dict) -> list[dict
     found = client.get(f"{base}/notifiers", "notifiers", list, {"id": str}, action=action)
     data = [n["type_data"] for n in found if isinstance(n.get("type_data"), dict)]
     secrets = [v for d in data for k, v in d.items() if isinstance(v, str) and ("://" in v or k in SECRET_TYPE_DATA)]
-    client.secret_values = (*client.secret_values, *secrets)
+    client.keep_secret(*secrets)
     return [shown_notifier(notifier) for notifier in found]
 
 
@@ -63,7 +63,7 @@ def alerts(client: Client, base: str, action: str, params: dict) -> list[dict]:
 def log_drains(client: Client, base: str, action: str, params: dict) -> list[dict]:
     """The app's drains (not its addons'), each as its masked URL and digest."""
     found = client.get(f"{base}/log_drains", "drains", list, {"url": str}, action=action)
-    client.secret_values = (*client.secret_values, *(drain["url"] for drain in found))
+    client.keep_secret(*(drain["url"] for drain in found))
     return [shown_drain(drain["url"]) for drain in found]
 
 

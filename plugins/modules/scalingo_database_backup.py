@@ -267,9 +267,7 @@ class DatabaseBackup(DatabaseResource):
         return self.finished(self.until_over(backup), taken=True)
 
     def until_over(self, backup: dict) -> dict:
-        waited = self.waiter.until(
-            lambda deadline: self.read(backup["id"], deadline), lambda b: b["status"] in OVER, self.deadline
-        )
+        waited = self.wait_for(lambda deadline: self.read(backup["id"], deadline), lambda b: b["status"] in OVER)
         if not waited.finished:
             what = f"backup {backup['id']} of {self.db.described} is still {waited.value['status']}"
             self.fail(self.timed_out(what), changed=True, backup=waited.value)
@@ -296,7 +294,7 @@ class DatabaseBackup(DatabaseResource):
         reply = self.db.request("GET", self.db.path("backups", backup["id"], "archive"), action=action)
         url = reply.take("download_url", str).strip()
         # A credential for a few minutes: never quoted, whatever fails from here.
-        self.client.secret_values += (url,)
+        self.client.keep_secret(url)
         if "://" not in url:
             self.fail(f"{action}: the database API answered a download_url that is not a URL")
         return save_download(self.client, url, path, action, self.deadline)

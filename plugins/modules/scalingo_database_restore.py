@@ -199,7 +199,7 @@ class DatabaseRestore(DatabaseResource):
         started = self.act(lambda: dict(plan, status="would start"), lambda: self.start(plan))
         if self.check_mode or not self.params["wait"]:
             return self.result(True, restore=started, duration=0.0, **fields)
-        return self.result(True, **self.wait_for(started, fields))
+        return self.result(True, **self.until_over(started, fields))
 
     def confirmed(self, what: str) -> None:
         addon = self.db.addon
@@ -272,7 +272,7 @@ class DatabaseRestore(DatabaseResource):
             operation = take_either(reply, key, {"id": str})
         return dict(plan, id=operation["id"], status=operation.get("status") or "running")
 
-    def wait_for(self, restore: dict, fields: dict) -> dict:
+    def until_over(self, restore: dict, fields: dict) -> dict:
         if restore["method"] == "point_in_time":
             path, key = api_path("operations", restore["id"]), "operation"
         else:
@@ -283,8 +283,7 @@ class DatabaseRestore(DatabaseResource):
             reply = self.db.request("GET", path, action=action, deadline=deadline)
             return take_either(reply, key, {"id": str})
 
-        deadline = self.deadline if self.deadline is not None else self.waiter.deadline(self.params["wait_timeout"])
-        waited = self.waiter.until(read, lambda op: op.get("status") in ("done", *FAILED), deadline)
+        waited = self.wait_for(read, lambda op: op.get("status") in ("done", *FAILED))
         restore = dict(restore, status=waited.value.get("status"))
         done = dict(fields, restore=restore, duration=waited.duration)
         if not waited.finished:
