@@ -24,7 +24,7 @@ import hashlib
 import os
 import re
 import tempfile
-from datetime import datetime
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ._api import api_path
@@ -61,17 +61,6 @@ def age_seconds(text: str) -> int | None:
     if not AGE.fullmatch(text):
         return None
     return sum(int(count) * AGE_UNITS[unit] for count, unit in re.findall(r"([0-9]+)([smhdw])", text))
-
-
-def moment(text: Any) -> float | None:
-    """The epoch seconds of an ISO 8601 time with its offset (2026-07-18T23:00:00.123Z), or None."""
-    if not isinstance(text, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed.timestamp() if parsed.tzinfo is not None else None
 
 
 def file_sha256(path: str) -> str | None:

@@ -151,9 +151,9 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._database import (
     DatabaseResource,
     address_problems,
     age_seconds,
-    moment,
     save_download,
 )
+from ansible_collections.scalingo.cloud.plugins.module_utils._database_reads import backup_time
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
 from ansible_collections.scalingo.cloud.plugins.module_utils._settings import DATABASE
 
@@ -239,7 +239,7 @@ class DatabaseBackup(DatabaseResource):
         age = age_seconds(self.params["max_age"]) if self.params["max_age"] else None
         if age is not None:
             now = time.time()  # the wall clock, as the API's created_at
-            recent = [b for b in listed if b["status"] == "done" and now - (moment(b.get("created_at")) or 0) < age]
+            recent = [b for b in listed if b["status"] == "done" and now - backup_time(b) < age]
             if recent:
                 return newest(recent), False
         predicted = {"id": None, "status": "done" if self.params["wait"] else "scheduled", "method": "manual"}
@@ -301,7 +301,7 @@ class DatabaseBackup(DatabaseResource):
 
 
 def newest(backups: list[dict]) -> dict:
-    return max(backups, key=lambda backup: moment(backup.get("created_at")) or 0)
+    return max(backups, key=backup_time)
 
 
 def main() -> None:

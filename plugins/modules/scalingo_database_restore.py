@@ -171,7 +171,7 @@ def input_problems(params: dict) -> list[str]:
     given = [key for key in ("restore_time", "backup") if params[key] is not None]
     if len(given) != 1:
         problems.append("give one of restore_time (a point in time) and backup (a backup id, or latest)")
-    if params["restore_time"] is not None and parse_time(params["restore_time"]) is None:
+    if params["restore_time"] is not None and parse_time(params["restore_time"], strict=True) is None:
         problems.append(
             f"restore_time {params['restore_time']!r} is invalid: give an RFC 3339 time with its offset, "
             "such as 2026-07-18T23:00:00Z"
@@ -185,7 +185,9 @@ class DatabaseRestore(DatabaseResource):
         plan: dict[str, Any] = {"database_id": self.db.addon_id}
         fields: dict[str, Any] = {}
         if self.params["restore_time"] is not None:
-            at = parse_time(self.params["restore_time"]) or self.fail("restore_time is not an RFC 3339 time")
+            at = parse_time(self.params["restore_time"], strict=True) or self.fail(
+                "restore_time is not an RFC 3339 time"
+            )
             plan.update(method="point_in_time", restore_time=shown_time(at))
             what = f"its state at {plan['restore_time']}"
         else:
