@@ -10,16 +10,6 @@ class ModuleDocFragment:
     # of a database, shared by the database modules.
     DOCUMENTATION = r"""
 options:
-  app:
-    description: Name of the application the database is an addon of.
-    type: str
-    required: true
-  addon:
-    description:
-      - The database addon, by its provider id (V(postgresql), V(mysql), V(mongodb), V(redis)...) when the app has
-        one addon of that provider, or by its addon id (V(ad-...)) when it has several.
-    type: str
-    required: true
   db_api_url:
     description:
       - Base URL of Scalingo's database API, without C(/api).

@@ -21,6 +21,16 @@ description:
 author:
   - scalingo.cloud contributors (@scalingo-cloud)
 options:
+  app:
+    description: Name of the application the database is an addon of.
+    type: str
+    required: true
+  addon:
+    description:
+      - The database addon, by its provider id (V(postgresql), V(mysql), V(mongodb), V(redis)...) when the app
+        has one addon of that provider, or by its addon id (V(ad-...)) when it has several.
+    type: str
+    required: true
   features:
     description:
       - The database's network features. Each is waited for until Scalingo reports it active (or gone),

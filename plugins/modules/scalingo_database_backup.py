@@ -20,6 +20,16 @@ description:
 author:
   - scalingo.cloud contributors (@scalingo-cloud)
 options:
+  app:
+    description: Name of the application the database is an addon of.
+    type: str
+    required: true
+  addon:
+    description:
+      - The database addon, by its provider id (V(postgresql), V(mysql)...) when the app has one addon of that
+        provider, or by its addon id (V(ad-...)) when it has several.
+    type: str
+    required: true
   state:
     description:
       - V(present) takes a backup (unless O(max_age) finds a recent one). Not used with O(backup), which names

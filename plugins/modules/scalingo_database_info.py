@@ -18,6 +18,16 @@ description:
 author:
   - scalingo.cloud contributors (@scalingo-cloud)
 options:
+  app:
+    description: Name of the application.
+    type: str
+    required: true
+  addon:
+    description:
+      - The database addon, by its provider id (V(postgresql), V(redis)...) when the app has one addon of that
+        provider, or by its addon id (C(ad-...)).
+    type: str
+    required: true
   backups_limit:
     description:
       - How many backups to return, the newest first. V(0) reads none (one request less).

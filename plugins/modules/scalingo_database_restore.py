@@ -23,6 +23,16 @@ description:
 author:
   - scalingo.cloud contributors (@scalingo-cloud)
 options:
+  app:
+    description: Name of the application.
+    type: str
+    required: true
+  addon:
+    description:
+      - The database addon, by its provider id (V(postgresql)...) when the app has one addon of that provider, or
+        by its addon id (C(ad-...)).
+    type: str
+    required: true
   restore_time:
     description:
       - The moment to restore the database to, as an RFC 3339 / ISO 8601 time with its offset, for example

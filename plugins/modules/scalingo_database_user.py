@@ -20,6 +20,16 @@ description:
 author:
   - scalingo.cloud contributors (@scalingo-cloud)
 options:
+  app:
+    description: Name of the application.
+    type: str
+    required: true
+  addon:
+    description:
+      - The database addon, by its provider id (V(postgresql), V(mysql), V(mongodb), V(influxdb)) when the app has
+        one addon of that provider, or by its addon id (C(ad-...)).
+    type: str
+    required: true
   name:
     description:
       - Name of the database user. 6 to 32 characters, lowercase letters, digits and hyphens, without a hyphen

@@ -7,9 +7,8 @@ import importlib
 import pytest
 import yaml
 
-from ansible_collections.scalingo.cloud.plugins.doc_fragments import database, wait
+from ansible_collections.scalingo.cloud.plugins.doc_fragments.wait import ModuleDocFragment
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import wait_argument_spec
-from ansible_collections.scalingo.cloud.plugins.module_utils._settings import SETTINGS
 
 MODULES = [
     "scalingo_addon",
@@ -35,10 +34,6 @@ MODULES = [
     "scalingo_scm_repo_link",
 ]
 KEYS = ("type", "required", "default", "choices", "elements", "no_log")
-# Fragments documenting options of the modules' own ARGUMENT_SPEC (or of the wait options), besides the settings
-# table's options, which come from _settings and are checked there.
-SETTING_NAMES = {setting.name for setting in SETTINGS}
-FRAGMENTS = {"scalingo.cloud.wait": wait.ModuleDocFragment, "scalingo.cloud.database": database.ModuleDocFragment}
 
 
 def described(option):
@@ -66,10 +61,8 @@ def test_the_argument_spec_is_the_documentation(name):
     module = importlib.import_module(f"ansible_collections.scalingo.cloud.plugins.modules.{name}")
     documentation = yaml.safe_load(module.DOCUMENTATION)
     docs = documentation["options"]
-    for fragment in documentation["extends_documentation_fragment"]:
-        if fragment in FRAGMENTS:
-            options = yaml.safe_load(FRAGMENTS[fragment].DOCUMENTATION)["options"]
-            docs = {**{key: option for key, option in options.items() if key not in SETTING_NAMES}, **docs}
+    if "scalingo.cloud.wait" in documentation["extends_documentation_fragment"]:
+        docs = {**yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"], **docs}
     spec = dict(module.ARGUMENT_SPEC)
     if "wait" in docs:  # the wait options, from the edge (wait=True) unless the module has its own
         spec = {**wait_argument_spec(), **spec}
