@@ -185,9 +185,7 @@ class DatabaseRestore(DatabaseResource):
         plan: dict[str, Any] = {"database_id": self.db.addon_id}
         fields: dict[str, Any] = {}
         if self.params["restore_time"] is not None:
-            at = parse_time(self.params["restore_time"], strict=True) or self.fail(
-                "restore_time is not an RFC 3339 time"
-            )
+            at = self.restore_time()
             plan.update(method="point_in_time", restore_time=shown_time(at))
             what = f"its state at {plan['restore_time']}"
         else:
@@ -211,6 +209,12 @@ class DatabaseRestore(DatabaseResource):
                 f"restoring {self.db.described} replaces all its data with {what}, and can't be undone: set confirm "
                 f"to its addon id '{addon['id']}' to restore it"
             )
+
+    def restore_time(self) -> datetime:
+        at = parse_time(self.params["restore_time"], strict=True)
+        if at is None:  # input_problems refused it already
+            self.fail("restore_time is not an RFC 3339 time")
+        return at
 
     def check_window(self, at: datetime) -> dict:
         if not has_pitr(self.db):
