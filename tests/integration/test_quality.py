@@ -409,6 +409,26 @@ MODULE_DEFAULTS_PLAY = """
         metric: memory
         limit: 0.9
         notifiers: [on-call]
+    - name: Drain its logs (scalingo_log_drain)
+      scalingo.cloud.scalingo_log_drain:
+        app: defaults-app
+        type: papertrail
+        host: logs7.papertrailapp.com
+        port: 12345
+    - name: The account's GitHub integration
+      ansible.builtin.uri:
+        url: "{{ sim }}/_sim/scm_integrations"
+        method: POST
+        body_format: json
+        body: {scm_type: github, username: jane}
+        status_code: 201
+      register: defaults_integration
+      no_log: true
+    - name: Link its repository (scalingo_scm_repo_link)
+      scalingo.cloud.scalingo_scm_repo_link:
+        app: defaults-app
+        source: https://github.com/jane/defaults-app
+        integration: "{{ defaults_integration.json.scm_integration.id }}"
     - name: Read them (scalingo_app_info)
       scalingo.cloud.scalingo_app_info:
         name: defaults-app
@@ -441,6 +461,8 @@ COVERED = {
     "scalingo_domain",
     "scalingo_notifier",
     "scalingo_alert",
+    "scalingo_log_drain",
+    "scalingo_scm_repo_link",
 }
 
 
