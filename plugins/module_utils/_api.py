@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from ._cache import locked
+from ._cache import AppList, locked
 from ._errors import ScalingoError
 
 if TYPE_CHECKING:
@@ -82,11 +82,12 @@ def next_page(answer: dict, page: int) -> int | None:
     return following
 
 
-def provider_of(addon: dict) -> str | None:
+def provider_of(addon: dict) -> str:
+    # addons() checked that it is a string
     return addon["addon_provider"].get("id")
 
 
-def plan_of(addon: dict) -> str | None:
+def plan_of(addon: dict) -> str:
     return addon["plan"].get("name")
 
 
@@ -127,6 +128,9 @@ class ApiCalls:
     warnings: list[str]
     request: Callable[..., Reply]
     get: Callable[..., Any]
+    app_list: AppList
+    clock: Callable[[], float]
+    keep_secret: Callable[..., None]
 
     def find_app(self, name: str) -> dict | None:
         """The app object, or None when the API says it does not exist."""
@@ -236,7 +240,7 @@ class ApiCalls:
         action = "could not list the SCM integrations of the account"
         found = self.get("/scm_integrations", "scm_integrations", list, SCM_FIELDS, action=action, service="auth")
         tokens = [i["access_token"] for i in found if isinstance(i.get("access_token"), str) and i["access_token"]]
-        self.secret_values = (*self.secret_values, *tokens)
+        self.keep_secret(*tokens)
         integrations = [{key: i.get(key) for key in ("id", "scm_type", "url", "username")} for i in found]
         for key in ("id", "scm_type", "username"):
             matches = [i for i in integrations if i[key] == wanted]

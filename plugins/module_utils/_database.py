@@ -24,7 +24,7 @@ import hashlib
 import os
 import re
 import tempfile
-from datetime import datetime
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ._api import api_path
@@ -61,17 +61,6 @@ def age_seconds(text: str) -> int | None:
     if not AGE.fullmatch(text):
         return None
     return sum(int(count) * AGE_UNITS[unit] for count, unit in re.findall(r"([0-9]+)([smhdw])", text))
-
-
-def moment(text: Any) -> float | None:
-    """The epoch seconds of an ISO 8601 time with its offset (2026-07-18T23:00:00.123Z), or None."""
-    if not isinstance(text, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed.timestamp() if parsed.tzinfo is not None else None
 
 
 def file_sha256(path: str) -> str | None:
@@ -228,7 +217,7 @@ class DatabaseApi:
         if not AddonTokenCache.SHAPE.match(token):
             # Never quoted: whatever it is, it may be a credential.
             raise ScalingoError(f"{action}: the API answered without a well-formed addon token")
-        self.client.secret_values += (token,)
+        self.client.keep_secret(token)
         now = self.client.clock()
         if self.cache is not None:
             self.cache.save(token, min(bearer_expiry(token) or now + TOKEN_LIFE, now + TOKEN_LIFE))
@@ -241,8 +230,7 @@ class DatabaseApi:
                 self.token = self.exchange(limit)
             else:
                 self.token, _kept = kept_or_new(self.cache, self.client.clock(), lambda: self.exchange(limit))
-                if self.token not in self.client.secret_values:
-                    self.client.secret_values += (self.token,)
+                self.client.keep_secret(self.token)
         return f"Bearer {self.token}"
 
     def refused(self) -> bool:
@@ -288,7 +276,7 @@ class DatabaseApi:
         path: str,
         key: str,
         kind: type = dict,
-        fields: dict[str, type] | None = None,
+        fields: Mapping[str, type] | None = None,
         params: dict | None = None,
         action: str | None = None,
         deadline: float | None = None,

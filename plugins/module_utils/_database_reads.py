@@ -58,15 +58,19 @@ def password_problem(option: str, password: str) -> str | None:
     return f"{option} has {len(password)} characters: Scalingo takes {low} to {high}"
 
 
-def parse_time(text: Any) -> datetime | None:
-    """An RFC 3339 time with its offset (2026-07-18T23:00:00Z), in UTC; None when `text` is not one."""
-    if not isinstance(text, str) or not RFC3339.fullmatch(text.strip()):
+def parse_time(text: Any, strict: bool = False) -> datetime | None:
+    """A time with its offset, in UTC; None when `text` is not one, or has no offset.
+
+    `strict`, for a task's input: RFC 3339 only (2026-07-18T23:00:00Z), the form the docs promise. Otherwise,
+    for the API's answers: any ISO 8601 time Python reads, so that an answer in another form of it still counts.
+    """
+    if not isinstance(text, str) or (strict and not RFC3339.fullmatch(text.strip())):
         return None
-    text = text.strip().replace("z", "Z").replace("t", "T")
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "T")).astimezone(UTC)
+        parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         return None
+    return parsed.astimezone(UTC) if parsed.tzinfo is not None else None
 
 
 def shown_time(moment: datetime) -> str:
@@ -111,6 +115,7 @@ def find_user(db: DatabaseApi, name: str) -> dict | None:
 
 
 def backup_time(backup: dict) -> float:
+    """When a backup was made (epoch seconds); one without a readable created_at counts as the oldest."""
     moment = parse_time(backup.get("created_at"))
     return moment.timestamp() if moment else float("-inf")
 

@@ -88,7 +88,7 @@ def masked_url(url: str) -> str:
     if not isinstance(url, str) or "://" not in url:
         return HIDDEN
     scheme, host, port, _user, _password, _query = parts(url)
-    if not showable_host(host):
+    if host is None or not showable_host(host):
         return f"{scheme}://{HIDDEN}"
     shown = f"[{host}]" if ":" in host else host
     shown += f":{port}" if port is not None else ""

@@ -85,7 +85,7 @@ class ScalingoModule:
         if not self.connection["validate_certs"]:
             self.module.warn("validate_certs is false: TLS certificates of the Scalingo API are not verified")
         client = Client.from_settings(self.connection)
-        client.secret_values = tuple(self.module.no_log_values)
+        client.keep_secret(*self.module.no_log_values)
         return client
 
     def fail(self, msg: str, **result: Any) -> NoReturn:

@@ -41,12 +41,17 @@ def is_secret(key: str) -> bool:
     return key in SECRET_SETTINGS or "token" in key or key.endswith("_url")
 
 
-def secret_values(notifier: dict) -> list[str]:
-    """The secret settings of a notifier as the API echoed them."""
+def secret_values(notifier: dict, private: tuple[str, ...] = ()) -> list[str]:
+    """The secret settings of a notifier as the API echoed them: those is_secret() names, any URL (it may carry a
+    token, whatever its key) and the `private` keys of the caller."""
     data = notifier.get("type_data")
     if not isinstance(data, dict):
         return []
-    return [value for key, value in data.items() if is_secret(key) and isinstance(value, str) and value]
+    return [
+        value
+        for key, value in data.items()
+        if isinstance(value, str) and value and (is_secret(key) or "://" in value or key in private)
+    ]
 
 
 def masked(notifier: dict) -> dict:
@@ -74,7 +79,7 @@ def notifiers(client: Client, app: str) -> list[dict]:
         NOTIFIER_FIELDS,
         action=f"could not list the notifiers of app '{app}'",
     )
-    client.secret_values += tuple(value for notifier in found for value in secret_values(notifier))
+    client.keep_secret(*(value for notifier in found for value in secret_values(notifier)))
     return found
 
 

@@ -18,8 +18,9 @@ def link_source(link: dict) -> str | None:
     if isinstance(link.get("source"), str) and link["source"]:
         return normalized_source(link["source"])
     parts = [link.get(key) for key in ("url", "owner", "repo")]
-    if all(isinstance(part, str) and part for part in parts):
-        return normalized_source("/".join(part.strip("/") for part in parts))
+    texts = [part for part in parts if isinstance(part, str) and part]
+    if len(texts) == len(parts):
+        return normalized_source("/".join(text.strip("/") for text in texts))
     return None
 
 

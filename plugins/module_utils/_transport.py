@@ -241,7 +241,7 @@ class Transport:
 
     def keep_secret(self, *values: str | None) -> None:
         """Never quote these values (a pre-signed URL, a token an answer gave), here or in any message."""
-        self.secret_values += tuple(value for value in values if value)
+        self.secret_values += tuple(v for v in dict.fromkeys(values) if v and v not in self.secret_values)
 
     def secrets(self) -> tuple[str, ...]:
         """What no message may quote: the API token, the bearer of this run and the task's secret values."""
@@ -273,7 +273,7 @@ class Transport:
     def _authorization(self, limit: float) -> str:
         if self._bearer is None and self.cache is None:
             self._bearer = self._exchange(limit)
-        elif self._bearer is None:
+        elif self._bearer is None and self.cache is not None:
             self._bearer, self._bearer_from_cache = kept_or_new(self.cache, self.clock(), lambda: self._exchange(limit))
         return f"Bearer {self._bearer}"
 

@@ -16,20 +16,22 @@ from typing import TYPE_CHECKING, Any
 
 from ._drains import masked_url, shown_drain
 from ._errors import ScalingoError
+from ._notify import is_secret, secret_values
 from ._scm import missing_link
 
 if TYPE_CHECKING:
     from ._client import Client
 
-# Keys of a notifier's type_data that hold URLs with their credentials (webhooks) or a phone number.
-SECRET_TYPE_DATA = ("webhook_url", "phone_number")
+# Keys of a notifier's type_data hidden from app_info besides the secret ones (see _notify.is_secret).
+PRIVATE_TYPE_DATA = ("phone_number",)
 
 
 def shown_type_data(key: str, value: Any) -> Any:
-    """A URL masked (it may carry a token), a phone number hidden, the rest (emails, user ids) as it is."""
+    """A URL masked (it may carry a token), a secret setting or a phone number hidden, the rest (emails, user
+    ids) as it is."""
     if isinstance(value, str) and "://" in value:
         return masked_url(value)
-    if isinstance(value, str) and key in SECRET_TYPE_DATA:
+    if isinstance(value, str) and (is_secret(key) or key in PRIVATE_TYPE_DATA):
         return "..."
     return value
 
@@ -50,9 +52,7 @@ def shown_notifier(notifier: dict) -> dict:
 
 def notifiers(client: Client, base: str, action: str, params: dict) -> list[dict]:
     found = client.get(f"{base}/notifiers", "notifiers", list, {"id": str}, action=action)
-    data = [n["type_data"] for n in found if isinstance(n.get("type_data"), dict)]
-    secrets = [v for d in data for k, v in d.items() if isinstance(v, str) and ("://" in v or k in SECRET_TYPE_DATA)]
-    client.secret_values = (*client.secret_values, *secrets)
+    client.keep_secret(*(value for notifier in found for value in secret_values(notifier, PRIVATE_TYPE_DATA)))
     return [shown_notifier(notifier) for notifier in found]
 
 
@@ -63,7 +63,7 @@ def alerts(client: Client, base: str, action: str, params: dict) -> list[dict]:
 def log_drains(client: Client, base: str, action: str, params: dict) -> list[dict]:
     """The app's drains (not its addons'), each as its masked URL and digest."""
     found = client.get(f"{base}/log_drains", "drains", list, {"url": str}, action=action)
-    client.secret_values = (*client.secret_values, *(drain["url"] for drain in found))
+    client.keep_secret(*(drain["url"] for drain in found))
     return [shown_drain(drain["url"]) for drain in found]
 
 

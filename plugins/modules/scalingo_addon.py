@@ -249,7 +249,7 @@ class Addon(Resource):
 
     # -- reads --------------------------------------------------------------------------
 
-    def find(self):
+    def find(self) -> dict | None:
         """The managed addon, or None; fails when the app has several of the provider and no addon_id says which."""
         try:
             addons = self.client.addons(self.app)
@@ -327,7 +327,7 @@ class Addon(Resource):
         action = f"could not provision a {self.provider} addon (plan {plan['name']}) on app '{self.app}'"
         body = {"addon": {"addon_provider_id": self.provider, "plan_id": plan["id"]}}
 
-        def landed():
+        def landed() -> dict | None:
             now = next((a for a in self.client.addons(self.app) if provider_of(a) == self.provider), None)
             return now if now is not None and now["plan"].get("id") == plan["id"] else None
 

@@ -299,7 +299,7 @@ class App(Resource):
                     f"{key} is only used when an app is created: app '{app['name']}' keeps {key}={app.get(key)!r}"
                 )
 
-    def present(self):
+    def present(self) -> dict:
         listed = None if self.params["rename_from"] else self.client.listed_app(self.name)
         if listed is not None and not differences(view(listed), self.desired):
             # The shared listing (read_cache) shows the app as wanted: nothing to send. Any difference, and every

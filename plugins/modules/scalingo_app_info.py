@@ -393,13 +393,22 @@ metrics:
        data: {time: "2018-05-24T00:00:00Z", value: 0.9}}
 """
 
+from typing import Any
+
 from ansible_collections.scalingo.cloud.plugins.module_utils._api import (
     AUTOSCALER_FIELDS,
     CONTAINER_FIELDS,
     api_path,
 )
-from ansible_collections.scalingo.cloud.plugins.module_utils._checks import app_name_problem, container_type_problem
+from ansible_collections.scalingo.cloud.plugins.module_utils._checks import app_name_problem
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
+from ansible_collections.scalingo.cloud.plugins.module_utils._metrics import (
+    RECOMMENDED,
+    SERIES,
+    metric_problem,
+    metric_request,
+    no_data,
+)
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
 from ansible_collections.scalingo.cloud.plugins.module_utils._resource import Resource
 from ansible_collections.scalingo.cloud.plugins.module_utils._wiring import WIRING
@@ -436,10 +445,6 @@ DEPLOYMENT_FIELDS = {"id": str, "status": str}
 # Secrets the API puts in a section's items, never returned.
 STRIPPED = {"collaborators": ("invitation_link",)}
 SECTION_WORDS = {"env": "environment variables"}
-SERIES = ("cpu", "memory", "swap", "router")
-RECOMMENDED = ("cpu", "memory", "swap", "5XX", "all", "rpm_per_container", "p95_response_time")
-PER_CONTAINER = ("cpu", "memory", "swap")
-MAX_SINCE = 71
 CHILD_APPS_PER_PAGE = 50
 DEPLOYMENTS_LIMIT = 10
 EVENTS_LIMIT = 20
@@ -510,58 +515,8 @@ def input_warnings(params: dict, no_log: bool) -> list[str]:
     return warnings
 
 
-def metric_problem(query):
-    """Why a metric query can't be sent (in the user's terms), or None."""
-    name, kind = query["name"], query.get("container_type")
-    if query.get("recommended"):
-        if name not in RECOMMENDED:
-            return f"'{name}' has no recommended value; those metrics are: {', '.join(RECOMMENDED)}"
-        unused = [key for key in ("index", "since", "status_code") if query.get(key) is not None]
-        if unused:
-            return f"{' and '.join(unused)} can't be used with recommended=true"
-    elif name not in SERIES:
-        return f"'{name}' is only available with recommended=true; time series are: {', '.join(SERIES)}"
-    if name == "router":
-        unused = [key for key in ("container_type", "index") if query.get(key) is not None]
-        if unused:
-            return f"{' and '.join(unused)} can't be used with the router metric (it covers every container)"
-    elif query.get("status_code") is not None:
-        return "status_code is only used with the router metric"
-    if name in PER_CONTAINER and not kind:
-        return f"'{name}' needs container_type (web, worker, ...)"
-    problem = kind is not None and container_type_problem("container_type", kind)
-    if problem:
-        return problem
-    if query.get("index") is not None and query["index"] < 1:
-        return f"index must be 1 or more, got {query['index']}"
-    if query.get("index") is not None and not kind:
-        return "index needs container_type"
-    since = query.get("since")
-    if since is not None and not 1 <= since <= MAX_SINCE:
-        return f"since must be between 1 and {MAX_SINCE} hours, got {since}"
-    return None
-
-
-def metric_request(app, query):
-    """(path, params) of a metric query that metric_problem() accepted."""
-    path = api_path("apps", app, "stats", query["name"])
-    if query.get("recommended"):
-        kind = query.get("container_type")
-        return f"{path}/recommended_value", ({"container_type": kind} if kind else None)
-    for part in ("container_type", "index"):
-        if query.get(part) is not None:
-            path += api_path(query[part])
-    params = {key: query[key] for key in ("since", "status_code") if query.get(key) is not None}
-    return path, params or None
-
-
-def no_data(exc):
-    """A 404 that only says Scalingo has no points: an empty answer, not a failure."""
-    return exc.status == 404 and not exc.resource and (exc.error or "").lower() == "no metrics found"
-
-
 class AppInfo(Resource):
-    def section(self, name, section):
+    def section(self, name: str, section: str) -> Any:
         what = f"could not read the {SECTION_WORDS.get(section, section.replace('_', ' '))} of app '{name}'"
         base = api_path("apps", name)
         if section in LISTS:
@@ -585,7 +540,7 @@ class AppInfo(Resource):
             )
         return self.client.paginate(f"{base}/child_apps", "child_apps", per_page=CHILD_APPS_PER_PAGE, action=what)
 
-    def env(self, base, what):
+    def env(self, base: str, what: str) -> list[dict]:
         """The variables' names, and their values only when asked for (they are secrets)."""
         keys = ("name", "value") if self.params["env_values"] else ("name",)
         found = self.client.get(
@@ -593,7 +548,7 @@ class AppInfo(Resource):
         )
         return [{key: variable[key] for key in keys} for variable in found]
 
-    def metric(self, name, query):
+    def metric(self, name: str, query: dict) -> Any:
         path, params = metric_request(name, query)
         try:
             reply = self.client.request(
@@ -605,7 +560,7 @@ class AppInfo(Resource):
             raise
         return reply.data
 
-    def run(self):
+    def run(self) -> dict:
         name = self.params["name"]
         if name:
             app = self.client.find_app(name)

@@ -352,7 +352,7 @@ class Database(DatabaseResource):
         return any(current.get(name, "").upper().startswith("PENDING") for name in managed)
 
     def until_settled(self, changed: bool) -> dict:
-        waited = self.waiter.until(self.db.database, lambda database: not self.pending(database), self.deadline)
+        waited = self.wait_for(self.db.database, lambda database: not self.pending(database))
         features = features_of(waited.value)
         if not waited.finished:
             self.fail(self.timed_out(f"the features of {self.db.described} are still {features}"), changed=changed)

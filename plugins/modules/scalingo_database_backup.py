@@ -151,9 +151,9 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._database import (
     DatabaseResource,
     address_problems,
     age_seconds,
-    moment,
     save_download,
 )
+from ansible_collections.scalingo.cloud.plugins.module_utils._database_reads import backup_time
 from ansible_collections.scalingo.cloud.plugins.module_utils._module import ScalingoModule
 from ansible_collections.scalingo.cloud.plugins.module_utils._settings import DATABASE
 
@@ -239,7 +239,7 @@ class DatabaseBackup(DatabaseResource):
         age = age_seconds(self.params["max_age"]) if self.params["max_age"] else None
         if age is not None:
             now = time.time()  # the wall clock, as the API's created_at
-            recent = [b for b in listed if b["status"] == "done" and now - (moment(b.get("created_at")) or 0) < age]
+            recent = [b for b in listed if b["status"] == "done" and now - backup_time(b) < age]
             if recent:
                 return newest(recent), False
         predicted = {"id": None, "status": "done" if self.params["wait"] else "scheduled", "method": "manual"}
@@ -267,9 +267,7 @@ class DatabaseBackup(DatabaseResource):
         return self.finished(self.until_over(backup), taken=True)
 
     def until_over(self, backup: dict) -> dict:
-        waited = self.waiter.until(
-            lambda deadline: self.read(backup["id"], deadline), lambda b: b["status"] in OVER, self.deadline
-        )
+        waited = self.wait_for(lambda deadline: self.read(backup["id"], deadline), lambda b: b["status"] in OVER)
         if not waited.finished:
             what = f"backup {backup['id']} of {self.db.described} is still {waited.value['status']}"
             self.fail(self.timed_out(what), changed=True, backup=waited.value)
@@ -296,14 +294,14 @@ class DatabaseBackup(DatabaseResource):
         reply = self.db.request("GET", self.db.path("backups", backup["id"], "archive"), action=action)
         url = reply.take("download_url", str).strip()
         # A credential for a few minutes: never quoted, whatever fails from here.
-        self.client.secret_values += (url,)
+        self.client.keep_secret(url)
         if "://" not in url:
             self.fail(f"{action}: the database API answered a download_url that is not a URL")
         return save_download(self.client, url, path, action, self.deadline)
 
 
 def newest(backups: list[dict]) -> dict:
-    return max(backups, key=lambda backup: moment(backup.get("created_at")) or 0)
+    return max(backups, key=backup_time)
 
 
 def main() -> None:

@@ -171,7 +171,7 @@ def input_problems(params: dict) -> list[str]:
     given = [key for key in ("restore_time", "backup") if params[key] is not None]
     if len(given) != 1:
         problems.append("give one of restore_time (a point in time) and backup (a backup id, or latest)")
-    if params["restore_time"] is not None and parse_time(params["restore_time"]) is None:
+    if params["restore_time"] is not None and parse_time(params["restore_time"], strict=True) is None:
         problems.append(
             f"restore_time {params['restore_time']!r} is invalid: give an RFC 3339 time with its offset, "
             "such as 2026-07-18T23:00:00Z"
@@ -185,7 +185,7 @@ class DatabaseRestore(DatabaseResource):
         plan: dict[str, Any] = {"database_id": self.db.addon_id}
         fields: dict[str, Any] = {}
         if self.params["restore_time"] is not None:
-            at = parse_time(self.params["restore_time"]) or self.fail("restore_time is not an RFC 3339 time")
+            at = self.restore_time()
             plan.update(method="point_in_time", restore_time=shown_time(at))
             what = f"its state at {plan['restore_time']}"
         else:
@@ -199,7 +199,7 @@ class DatabaseRestore(DatabaseResource):
         started = self.act(lambda: dict(plan, status="would start"), lambda: self.start(plan))
         if self.check_mode or not self.params["wait"]:
             return self.result(True, restore=started, duration=0.0, **fields)
-        return self.result(True, **self.wait_for(started, fields))
+        return self.result(True, **self.until_over(started, fields))
 
     def confirmed(self, what: str) -> None:
         addon = self.db.addon
@@ -209,6 +209,12 @@ class DatabaseRestore(DatabaseResource):
                 f"restoring {self.db.described} replaces all its data with {what}, and can't be undone: set confirm "
                 f"to its addon id '{addon['id']}' to restore it"
             )
+
+    def restore_time(self) -> datetime:
+        at = parse_time(self.params["restore_time"], strict=True)
+        if at is None:  # input_problems refused it already
+            self.fail("restore_time is not an RFC 3339 time")
+        return at
 
     def check_window(self, at: datetime) -> dict:
         if not has_pitr(self.db):
@@ -272,7 +278,7 @@ class DatabaseRestore(DatabaseResource):
             operation = take_either(reply, key, {"id": str})
         return dict(plan, id=operation["id"], status=operation.get("status") or "running")
 
-    def wait_for(self, restore: dict, fields: dict) -> dict:
+    def until_over(self, restore: dict, fields: dict) -> dict:
         if restore["method"] == "point_in_time":
             path, key = api_path("operations", restore["id"]), "operation"
         else:
@@ -283,8 +289,7 @@ class DatabaseRestore(DatabaseResource):
             reply = self.db.request("GET", path, action=action, deadline=deadline)
             return take_either(reply, key, {"id": str})
 
-        deadline = self.deadline if self.deadline is not None else self.waiter.deadline(self.params["wait_timeout"])
-        waited = self.waiter.until(read, lambda op: op.get("status") in ("done", *FAILED), deadline)
+        waited = self.wait_for(read, lambda op: op.get("status") in ("done", *FAILED))
         restore = dict(restore, status=waited.value.get("status"))
         done = dict(fields, restore=restore, duration=waited.duration)
         if not waited.finished:

@@ -291,7 +291,7 @@ class DatabaseUser(DatabaseResource):
                 "set one with password and update_password: always",
                 changed=True,
             )
-        self.client.secret_values = (*self.client.secret_values, password)
+        self.client.keep_secret(password)
         return {"generated_password": password}
 
     def reset_password(self) -> dict | None:

@@ -191,6 +191,7 @@ addon_id:
   sample: ad-6733873b-1628-4b8e-8e74-c30f1c3f3b63
 """
 
+from functools import partial
 from typing import Any
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._api import api_path
@@ -263,7 +264,7 @@ class LogDrain(Resource):
         super().__init__(*args, **kwargs)
         self.app = self.params["app"]
         self.wanted = [normalized(drain) for drain in wanted_drains(self.params)]
-        self.addon = None
+        self.addon: dict | None = None
         self.path = api_path("apps", self.app, "log_drains")
 
     @property
@@ -295,7 +296,7 @@ class LogDrain(Resource):
             raise
         urls = [drain["url"] for drain in drains]
         # Listed URLs are secrets the task does not know (those exclusive removes): no message may quote them.
-        self.client.secret_values = (*self.client.secret_values, *urls)
+        self.client.keep_secret(*urls)
         return urls
 
     def add(self, drain: dict) -> str:
@@ -304,11 +305,11 @@ class LogDrain(Resource):
         def send() -> str:
             reply = self.client.request("POST", self.path, {"drain": drain_body(drain)}, ok=(201,), action=action)
             url = reply.take("drain", fields={"url": str})["url"]
-            self.client.secret_values = (*self.client.secret_values, url)
+            self.client.keep_secret(url)
             return url
 
         def landed() -> str | None:
-            return next((url for url in self.listed() if drain_matches(drain, url)), None)
+            return next((url for url in self.listed() or [] if drain_matches(drain, url)), None)
 
         # A drain the API already has may be accepted twice (logs sent twice): look before sending again.
         return self.write(send, landed, look=True)
@@ -324,7 +325,7 @@ class LogDrain(Resource):
                     raise
             return {}
 
-        return self.write(send, lambda: None if url in self.listed() else {})
+        return self.write(send, lambda: None if url in (self.listed() or []) else {})
 
     def run(self) -> dict:
         located = self.locate()
@@ -339,9 +340,9 @@ class LogDrain(Resource):
             to_remove = [url for url in urls if self.params["exclusive"] and url not in mine]
         else:
             to_remove = mine
-        added = [self.act(lambda d=d: predicted_url(d), lambda d=d: self.add(d)) for d in to_add]
+        added = [self.act(partial(predicted_url, d), partial(self.add, d)) for d in to_add]
         for url in to_remove:
-            self.act(lambda: None, lambda url=url: self.remove(url))
+            self.act(lambda: None, partial(self.remove, url))
         kept = [shown_drain(url) for url in urls if url not in to_remove]
         new = [shown_drain(url, drain) for url, drain in zip(added, to_add, strict=True)]
         result = {"drains": kept + new, "added": new, "removed": [shown_drain(url) for url in to_remove]}

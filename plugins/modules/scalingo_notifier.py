@@ -165,6 +165,7 @@ notifier:
     updated_at: "2024-05-02T10:12:03.123Z"
 """
 
+from functools import partial
 from typing import Any
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._api import api_path
@@ -331,7 +332,7 @@ class Notifier(Resource):
                 raise
             found = []  # no app, no notifier
         for notifier in found:
-            self.act(lambda: None, lambda notifier=notifier: self.delete(notifier))
+            self.act(lambda: None, partial(self.delete, notifier))
         return self.result(bool(found), self.shown(found[0] if found else None), self.shown(None), notifier={})
 
     def delete(self, notifier: dict) -> dict:

@@ -248,7 +248,7 @@ class RepoLink(Resource):
 
     # -- writes -------------------------------------------------------------------
 
-    def create(self, source: str, integration: str, settings: dict) -> dict:
+    def create(self, source: str, integration: str | None, settings: dict) -> dict:
         body = {key: value for key, value in settings.items() if value is not None}
         body.update(source=source, auth_integration_uuid=integration)
 

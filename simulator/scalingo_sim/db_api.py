@@ -14,7 +14,6 @@ public.
 
 import hashlib
 import secrets
-import threading
 import time
 from datetime import datetime
 
@@ -23,7 +22,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.serving import make_server
 
 from . import catalog, errors, middleware
-from .listener import HOST
+from .listener import HOST, Listener
 from .render import addon_json, iso
 from .responses import json_response, no_content
 from .state.databases import (
@@ -542,20 +541,11 @@ def http_error(exc: HTTPException):
     return errors.error(exc.code or 500, (exc.name or "error").lower())
 
 
-class DatabaseListener:
+class DatabaseListener(Listener):
     """The database app on a free loopback port, served from a daemon thread until close()."""
 
     def __init__(self, app: Flask) -> None:
-        self._server = make_server(HOST, 0, app, threaded=True)
-        self.url = f"http://{HOST}:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="scalingo-sim-database", daemon=True)
-        self._thread.start()
-
-    def close(self) -> None:
-        if self._thread.is_alive():
-            self._server.shutdown()
-            self._thread.join(timeout=5)
-        self._server.server_close()
+        self.serve(make_server(HOST, 0, app, threaded=True), "scalingo-sim-database")
 
 
 def database_url() -> str | None:

@@ -8,7 +8,7 @@ from .render import drain_json
 from .responses import json_response, no_content
 from .state import App
 from .state.wiring import DRAIN_REQUIRED, DRAIN_TYPES, drain_url
-from .web import current_user, json_object, state, visible_app
+from .web import current_user, json_object, state, visible_app, wrapped
 
 bp = Blueprint("drains", __name__, url_prefix="/v1")
 
@@ -35,9 +35,7 @@ def listing(ident: str, addon_id: str = "") -> Response:
 
 
 def adding(ident: str, addon_id: str = "") -> Response:
-    fields = json_object().get("drain")
-    if not isinstance(fields, dict):
-        return errors.missing_param("drain")
+    fields = wrapped("drain")
     kind = fields.get("type")
     if not kind:
         return errors.error(400, TYPE_REQUIRED)

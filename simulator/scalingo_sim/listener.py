@@ -4,7 +4,7 @@ reach) and the attach listener (a one-off's attach host) are both one of these."
 from __future__ import annotations
 
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 from typing import Any
 
 HOST = "127.0.0.1"
@@ -28,11 +28,13 @@ class Listener:
     """A LoopbackServer on a free port, serving from a daemon thread until close()."""
 
     def __init__(self, handler: type[BaseHTTPRequestHandler], name: str, **attributes: Any) -> None:
-        self._server = LoopbackServer(handler, **attributes)
-        self.url = f"http://{HOST}:{self._server.server_port}"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": POLL_INTERVAL}, name=name, daemon=True
-        )
+        self.serve(LoopbackServer(handler, **attributes), name, poll_interval=POLL_INTERVAL)
+
+    def serve(self, server: HTTPServer, name: str, **options: Any) -> None:
+        """Serve `server` (bound to a loopback port) from a daemon thread; `options` go to its serve_forever."""
+        self._server = server
+        self.url = f"http://{HOST}:{server.server_port}"
+        self._thread = threading.Thread(target=server.serve_forever, kwargs=options, name=name, daemon=True)
         self._thread.start()
 
     def close(self) -> None:

@@ -10,7 +10,7 @@ from .render import repo_link_json, scm_integration_json
 from .responses import json_response, no_content
 from .state import App
 from .state.wiring import LINK_FLAGS, LINK_HOURS, RepoLink
-from .web import current_user, json_object, state, visible_app
+from .web import current_user, state, visible_app, wrapped
 
 bp = Blueprint("scm", __name__, url_prefix="/v1")
 
@@ -70,9 +70,7 @@ def show_link(ident: str) -> Response:
 
 @bp.post("/apps/<ident>/scm_repo_link")
 def create_link(ident: str) -> Response:
-    fields = json_object().get("scm_repo_link")
-    if not isinstance(fields, dict):
-        return errors.missing_param("scm_repo_link")
+    fields = wrapped("scm_repo_link")
     s = state()
     with s.lock:
         app = visible_app(ident)
@@ -101,9 +99,7 @@ def create_link(ident: str) -> Response:
 
 @bp.route("/apps/<ident>/scm_repo_link", methods=["PATCH", "PUT"])
 def update_link(ident: str) -> Response:
-    fields = json_object().get("scm_repo_link")
-    if not isinstance(fields, dict):
-        return errors.missing_param("scm_repo_link")
+    fields = wrapped("scm_repo_link")
     s = state()
     with s.lock:
         app = visible_app(ident)

@@ -63,6 +63,15 @@ def json_object():
     return body if isinstance(body, dict) else {}
 
 
+def wrapped(key: str) -> dict:
+    """The object the JSON body wraps under `key` (`{"drain": {...}}`); without one, the view stops with the API's
+    400 naming the missing parameter."""
+    fields = json_object().get(key)
+    if not isinstance(fields, dict):
+        errors.abort(errors.missing_param(key))
+    return fields
+
+
 def visible_app(ident: str):
     """The app (by id or name) the current user owns or collaborates on; 404 otherwise."""
     app = state().find_app(ident)

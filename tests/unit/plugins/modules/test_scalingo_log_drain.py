@@ -301,3 +301,10 @@ def test_a_lost_post_that_did_not_land_is_sent_once_more_after_the_reads():
 def test_a_lost_delete_that_landed_is_not_sent_again():
     o = succeeds(LogDrain, params(url=ELK, state="absent"), listing(ELK), expect("DELETE", PATH, lost()), listing())
     assert [call.method for call in o.client.calls] == ["GET", "DELETE", "GET"]
+
+
+def test_a_lost_delete_on_an_app_gone_since_reads_as_removed():
+    gone = expect("GET", PATH, not_found("app"))
+    o = succeeds(LogDrain, params(url=ELK, state="absent"), listing(ELK), expect("DELETE", PATH, lost()), gone)
+    assert [call.method for call in o.client.calls] == ["GET", "DELETE", "GET"]
+    assert o.changed is True
