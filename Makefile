@@ -19,7 +19,7 @@ py_version = $(shell $(1)/bin/python -c 'import sys; print("%d.%d" % sys.version
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_NOCOLOR := 1
 
-.PHONY: demo test ruff sanity sanity-oldest units galaxy-import docs docs-browser integration integration-oldest lint bench venv venv-oldest venv-galaxy collection clean
+.PHONY: demo test ruff sanity sanity-oldest units galaxy-import docs docs-browser integration integration-oldest lint types bench venv venv-oldest venv-galaxy collection clean
 
 # The demo runs the collection as users get it: built into a tarball and installed from it.
 demo: venv
@@ -27,7 +27,7 @@ demo: venv
 	ANSIBLE_COLLECTIONS_PATH=$(BUILD)/installed $(VENV)/bin/ansible-galaxy collection install --force -p $(BUILD)/installed $(BUILD)/dist/scalingo-cloud-$$(sed -n 's/^version: //p' galaxy.yml).tar.gz
 	ANSIBLE_COLLECTIONS_PATH=$(BUILD)/installed $(VENV)/bin/python tests/utils/with_simulator.py -- $(VENV)/bin/ansible-playbook -i localhost, playbooks/demo.yml
 
-test: ruff sanity units galaxy-import docs integration sanity-oldest integration-oldest
+test: ruff types sanity units galaxy-import docs integration sanity-oldest integration-oldest
 
 $(VENV)/.installed: tests/requirements.txt tests/requirements-ecosystem.txt simulator/pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (python3.12 / python3.13 on PATH or in pyenv)"; exit 1; }
@@ -126,8 +126,11 @@ ruff: venv
 	$(VENV)/bin/ruff check --no-cache .
 	$(VENV)/bin/ruff format --no-cache --check .
 
-lint: ruff collection
+# The type checker over plugins/module_utils and plugins/modules (settings in mypy.ini); `make test` runs it.
+types: venv collection
 	$(VENV)/bin/mypy
+
+lint: ruff types
 	$(VENV)/bin/ansible-lint --offline roles/ playbooks/
 	PATH=$(VENV)/bin:$$PATH antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs --validate-collection-refs=all $(COLLECTIONS)/ansible_collections/scalingo/cloud
 
