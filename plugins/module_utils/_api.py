@@ -111,10 +111,8 @@ def pick_addon(
 
 
 def listed_addons(addons: list[dict], providers: bool = True) -> str:
-    return (
-        ", ".join(f"{a['id']} ({provider_of(a) + ', ' if providers else ''}plan {plan_of(a)})" for a in addons)
-        or "none"
-    )
+    shown = ", ".join(f"{a['id']} ({provider_of(a) + ', ' if providers else ''}plan {plan_of(a)})" for a in addons)
+    return shown or "none"
 
 
 def shown_integrations(integrations: list[dict]) -> str:

@@ -375,13 +375,8 @@ class Pacer:
         state: dict[str, Any] = {"sent": sent[oldest:], "hold": hold}
         rate, cut = data.get("rate"), data.get("cut")
         # A cut older than the time the allowance takes to grow back to `limit` is over.
-        if (
-            isinstance(rate, float)
-            and isinstance(cut, float)
-            and 1.0 <= rate <= self.limit
-            and cut < now + 3600
-            and self.allowance({"rate": rate, "cut": cut}, now) < self.limit
-        ):
+        usable = isinstance(rate, float) and isinstance(cut, float) and 1.0 <= rate <= self.limit and cut < now + 3600
+        if usable and self.allowance({"rate": rate, "cut": cut}, now) < self.limit:
             state.update(rate=rate, cut=cut)
         return state
 
@@ -461,11 +456,7 @@ class AppList:
 
     def _read(self) -> dict[str, Any] | None:
         data = parsed(self.folder.read(self.name, self.MAX_READ))
-        if (
-            not isinstance(data, dict)
-            or not isinstance(data.get("at"), float)
-            or not isinstance(data.get("apps"), list)
-        ):
+        if not (isinstance(data, dict) and isinstance(data.get("at"), float) and isinstance(data.get("apps"), list)):
             return None
         return data
 

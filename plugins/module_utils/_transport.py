@@ -80,7 +80,7 @@ def written_apps(url: str, body: Any) -> set[str]:
     names = set()
     parts = urlsplit(url).path.split("/")
     for at in range(len(parts) - 2):
-        if parts[at : at + 2] == ["v1", "apps"] and parts[at + 2]:
+        if parts[at] == "v1" and parts[at + 1] == "apps" and parts[at + 2]:
             names.add(unquote(parts[at + 2]))
             break
     if isinstance(body, dict):

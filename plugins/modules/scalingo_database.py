@@ -219,15 +219,14 @@ def applied(database: dict, change: dict) -> bool:
     settings = settings_of(database)
     hour = change.get("periodic_backups_scheduled_at")
     window = change.get("maintenance_window") or {}
-    return (
-        change.get("periodic_backups_enabled", settings["periodic_backups"]["enabled"])
-        == settings["periodic_backups"]["enabled"]
-        and (hour is None or settings["periodic_backups"]["hours"] == [hour])
-        and window.get("weekday_utc", settings["maintenance_window"]["weekday_utc"])
-        == settings["maintenance_window"]["weekday_utc"]
-        and window.get("starting_hour_utc", settings["maintenance_window"]["hour"])
-        == settings["maintenance_window"]["hour"]
-    )
+    backups, maintenance = settings["periodic_backups"], settings["maintenance_window"]
+    checks = [
+        change.get("periodic_backups_enabled", backups["enabled"]) == backups["enabled"],
+        hour is None or backups["hours"] == [hour],
+        window.get("weekday_utc", maintenance["weekday_utc"]) == maintenance["weekday_utc"],
+        window.get("starting_hour_utc", maintenance["hour"]) == maintenance["hour"],
+    ]
+    return all(checks)
 
 
 class Database(DatabaseResource):

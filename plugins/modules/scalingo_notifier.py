@@ -312,10 +312,9 @@ class Notifier(Resource):
                 self.types = event_types(self.client)  # only to name the events the diff shows as before
             notifier = self.update(current, body) if body else current
         data = type_data(current) if current else {}
-        hook_changed = (
-            bool(body)
-            and "webhook_url" in self.settings
-            and not same_setting("webhook_url", self.settings["webhook_url"], data.get("webhook_url"))
+        hook_given = bool(body) and "webhook_url" in self.settings
+        hook_changed = hook_given and not same_setting(
+            "webhook_url", self.settings["webhook_url"], data.get("webhook_url")
         )
         return self.result(
             current is None or bool(body),
