@@ -204,8 +204,10 @@ def test_pre_commit_runs_what_make_lint_runs():
     assert all(hook["language"] == "system" and "additional_dependencies" not in hook for hook in hooks)
     entries = [" ".join(hook["entry"].split()) for hook in hooks]
     makefile = read("Makefile")
-    commands = [as_hooks_write_it(c) for target in ("ruff", "collection", "lint") for c in recipe(makefile, target)]
-    assert len(commands) == len(hooks), f"one hook per command of make ruff, collection and lint: {commands}"
+    commands = [
+        as_hooks_write_it(c) for target in ("ruff", "collection", "types", "lint") for c in recipe(makefile, target)
+    ]
+    assert len(commands) == len(hooks), f"one hook per command of make ruff, collection, types and lint: {commands}"
     for command in commands:
         assert any(command in entry for entry in entries), f"no hook runs `{command}`"
 
