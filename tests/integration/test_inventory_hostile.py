@@ -9,14 +9,12 @@ The rows of docs/reliability.md ("Hostile answers") name these tests.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 
 import pytest
 import with_simulator
-from conftest import COLLECTIONS, ROOT, SECRETS, ansible_bin, sim
+from conftest import COLLECTIONS, SECRETS, ansible_bin, sim
 
 HTML_PAGE = "<html><head><title>Welcome</title></head><body><h1>It works!</h1></body></html>"
 NOT_API = (
@@ -27,10 +25,8 @@ NOT_API = (
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory):
-    """A simulator of its own with a few deployed apps."""
-    subprocess.run(
-        [sys.executable, os.path.join(ROOT, "tests", "utils", "collection_tree.py"), "--link", COLLECTIONS], check=True
-    )
+    """A simulator of its own with a few deployed apps. (The collection link is made once, by conftest, before any
+    worker starts: relinking here would pull the collection from under another worker's ansible.)"""
     process, url = with_simulator.start()
     try:
         sim(
