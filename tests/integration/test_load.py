@@ -17,8 +17,7 @@ from __future__ import annotations
 import re
 
 import pytest
-import requests
-from conftest import SECRETS, assert_ok_and_secret_free, failures, run_playbook
+from conftest import SECRETS, assert_ok_and_secret_free, failures, run_playbook, sim
 
 # The newest ansible-core only: pacing is the client's Python (module_utils), the same under any ansible-core.
 pytestmark = pytest.mark.newest_only
@@ -51,12 +50,6 @@ PLAYBOOK = """
 """
 
 
-def sim(url, method, path, body=None):
-    response = requests.request(method, f"{url}/_sim{path}", json=body, timeout=30)
-    response.raise_for_status()
-    return response.json()
-
-
 def window_peak(times, window=WINDOW):
     """The most entries of `times` (sorted) within any `window` seconds."""
     peak, first = 0, 0
@@ -69,8 +62,8 @@ def window_peak(times, window=WINDOW):
 
 def play(simulator, tmp_path, name, rate_limit):
     """One run of the play from an empty bearer cache, with the simulator reset (an empty rate window)."""
-    sim(simulator, "POST", "/reset")
-    sim(simulator, "POST", "/config", {"rate_limit": LIMIT, "rate_window": WINDOW})
+    sim(simulator, "POST", "/_sim/reset")
+    sim(simulator, "POST", "/_sim/config", {"rate_limit": LIMIT, "rate_window": WINDOW})
     try:
         result = run_playbook(
             simulator,
@@ -84,8 +77,8 @@ def play(simulator, tmp_path, name, rate_limit):
             env={"SCALINGO_RATE_LIMIT": str(rate_limit)},
         )
     finally:
-        sim(simulator, "POST", "/config", {"rate_limit": None})
-    return result, sim(simulator, "GET", "/requests")["requests"]
+        sim(simulator, "POST", "/_sim/config", {"rate_limit": None})
+    return result, sim(simulator, "GET", "/_sim/requests")["requests"]
 
 
 def test_pacing_keeps_a_small_fleet_under_the_rate_limit(simulator, tmp_path):
