@@ -9,7 +9,9 @@ when the code sleeps (or a test moves it), so waits are instant and deterministi
 
 from __future__ import annotations
 
+import http
 import json
+import threading
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,11 +20,10 @@ from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 
-from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
-
 API = "https://api.test.example"
 AUTH = "https://auth.test.example"
 LOST = "lost"
+REASONS = {status.value: status.phrase for status in http.HTTPStatus}
 
 
 class FakeClock:
@@ -47,7 +48,7 @@ class FakeClock:
 
 
 class Answer:
-    """One scripted answer: a status, a body (JSON data, or a str sent as it is) and headers."""
+    """One scripted answer: a status, a body (JSON data, or a str or bytes sent as they are) and headers."""
 
     def __init__(self, status: int, data: Any = None, headers: dict | None = None) -> None:
         self.status = status
@@ -58,10 +59,12 @@ class Answer:
         """The answer as requests gives it."""
         response = requests.Response()
         response.status_code = self.status
-        response.reason = "Scripted"
+        response.reason = REASONS.get(self.status, "Scripted")
         response.headers = CaseInsensitiveDict(self.headers)
         if self.data is None:
             response._content = b""
+        elif isinstance(self.data, bytes):
+            response._content = self.data
         elif isinstance(self.data, str):
             response._content = self.data.encode()
         else:
@@ -84,9 +87,12 @@ def lost() -> str:
 
 
 class Expected:
-    def __init__(self, method: str, path: str, reply: Any, repeat: bool, times: int, again: bool) -> None:
+    def __init__(
+        self, method: str, path: str, reply: Any, repeat: bool, times: int, again: bool, headers: dict | None
+    ) -> None:
         self.method = method
         self.path = path
+        self.headers = headers or {}
         self.reply = reply
         self.repeat = repeat
         self.times = times
@@ -94,19 +100,31 @@ class Expected:
         self.used = 0
 
     def __repr__(self) -> str:
-        return f"{self.method} {self.path}"
+        return f"{self.method} {self.path}" + "".join(f" with {name}: {value}" for name, value in self.headers.items())
 
 
-def expect(method: str, path: str, reply: Any, repeat: bool = False, times: int = 1, again: bool = False) -> Expected:
-    """The next request is `method path`, answered with `reply` (an Answer, lost(), or a ScalingoError to raise).
+def expect(
+    method: str,
+    path: str,
+    reply: Any,
+    repeat: bool = False,
+    times: int = 1,
+    again: bool = False,
+    headers: dict | None = None,
+) -> Expected:
+    """The next request is `method path`, answered with `reply`.
+
+    `reply` is an Answer, lost(), an exception to raise (a ScalingoError, a requests.SSLError...), or a
+    function of the Exchange giving one of these (to look at the request, or act while it is in flight).
 
     `path` is an API path as the code passes it to the client (`/apps/x`, relative to /v1) or a full URL.
     With repeat=True, every later request is this one, with this answer (a wait that never ends).
     With times=N, the next N requests are this one, each with this answer.
     With again=True, this one is answered as often as it is asked (at least once), until a request is
     the next scripted one: re-reads whose number depends on the backoff.
+    With headers, the request must carry these headers with these values.
     """
-    return Expected(method, path, reply, repeat, times, again)
+    return Expected(method, path, reply, repeat, times, again, headers)
 
 
 def again(expected: Expected) -> Expected:
@@ -144,10 +162,14 @@ class Exchange:
 class ScriptedTransport(BaseAdapter):
     """A requests adapter answering from a script, call by call, and logging every request (`log`)."""
 
-    def __init__(self, *script: Expected | list[Expected]) -> None:
+    def __init__(self, *script: Expected | list[Expected], ordered: bool = True) -> None:
+        """With ordered=False, a request takes the first scripted entry it fits, wherever it is in the script
+        (concurrent requests); otherwise it must fit the next one."""
         super().__init__()
         self.script = [item for entry in script for item in (entry if isinstance(entry, list) else [entry])]
+        self.ordered = ordered
         self.log: list[Exchange] = []
+        self.lock = threading.Lock()
 
     def session(self) -> requests.Session:
         """A real requests.Session whose every request comes here."""
@@ -158,14 +180,26 @@ class ScriptedTransport(BaseAdapter):
 
     def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None, **_: Any) -> Any:
         exchange = Exchange(request, timeout)
-        self.log.append(exchange)
-        expected = self.next(exchange)
+        with self.lock:
+            self.log.append(exchange)
+            expected = self.next(exchange) if self.ordered else self.any_fitting(exchange)
         reply = expected.reply
+        if callable(reply):
+            reply = reply(exchange)
         if reply is LOST:
             raise requests.ConnectionError("connection reset by the scripted transport")
-        if isinstance(reply, ScalingoError):
+        if isinstance(reply, BaseException):
             raise reply
         return reply.response(request)
+
+    def any_fitting(self, exchange: Exchange) -> Expected:
+        fitting = [item for item in self.script if self.matches(item, exchange)]
+        assert fitting, f"unexpected request {exchange}: nothing scripted fits it (left: {self.script})"
+        expected = fitting[0]
+        expected.used += 1
+        if not (expected.repeat or expected.again) and expected.used >= expected.times:
+            self.script.remove(expected)
+        return expected
 
     def next(self, exchange: Exchange) -> Expected:
         assert self.script, f"unexpected request {exchange}: the script has no more answers (sent: {self.log[:-1]})"
@@ -182,7 +216,11 @@ class ScriptedTransport(BaseAdapter):
 
     @staticmethod
     def matches(expected: Expected, exchange: Exchange) -> bool:
-        return exchange.method == expected.method and expected.path in exchange.names()
+        return (
+            exchange.method == expected.method
+            and expected.path in exchange.names()
+            and all(exchange.headers.get(name) == value for name, value in expected.headers.items())
+        )
 
     def close(self) -> None:
         pass

@@ -5,11 +5,10 @@ import json
 import os
 import stat
 import time
+from typing import Any
 
 import pytest
 import requests
-import responses
-from responses import matchers
 
 from ansible_collections.scalingo.cloud.plugins.module_utils import _transport
 from ansible_collections.scalingo.cloud.plugins.module_utils._api import app_name_problems
@@ -17,20 +16,29 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._cache import Beare
 from ansible_collections.scalingo.cloud.plugins.module_utils._client import Client
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.module_utils._transport import bearer_expiry
+from ansible_collections.scalingo.cloud.tests.unit.fake_transport import (
+    Expected,
+    ScriptedTransport,
+    answer,
+    expect,
+    lost,
+)
 
 API = "https://api.test.example"
 AUTH = "https://auth.test.example"
 TOKEN = "tk-us-unit-secret-token"
+BASIC = "Basic " + base64.b64encode(f":{TOKEN}".encode()).decode()
 
 
-def jwt(exp):
-    def part(obj):
+def jwt(exp: float) -> str:
+    def part(obj: dict) -> str:
         return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
 
     return f"{part({'alg': 'HS512', 'typ': 'JWT'})}.{part({'exp': exp, 'iss': 'Scalingo'})}.c2lnbmF0dXJl"
 
 
-def make_client(fake_clock, **kwargs):
+def make_client(fake_clock: Any, transport: ScriptedTransport | None = None, **kwargs: Any) -> Client:
+    """The real Client on `transport` (by default one with nothing scripted: any request fails the test)."""
     options = {
         "api_token": TOKEN,
         "api_url": API,
@@ -38,44 +46,50 @@ def make_client(fake_clock, **kwargs):
         "sleep": fake_clock.sleep,
         "clock": time.time,
         "monotonic": fake_clock.clock,
+        "session": (transport or ScriptedTransport()).session(),
     }
     options.update(kwargs)
     return Client(**options)
 
 
-def add_exchange(rsps, exp=None):
-    bearer = jwt(exp or time.time() + 3600)
-    auth = base64.b64encode(f":{TOKEN}".encode()).decode()
-    rsps.add(
-        responses.POST,
-        f"{AUTH}/v1/tokens/exchange",
-        json={"token": bearer},
-        match=[matchers.header_matcher({"Authorization": f"Basic {auth}"})],
+def new_bearer(exp: float | None = None) -> str:
+    return jwt(exp or time.time() + 3600)
+
+
+def token_exchange(bearer: str) -> Expected:
+    """The exchange of TOKEN (sent as Basic auth) for `bearer`."""
+    return expect(
+        "POST", f"{AUTH}/v1/tokens/exchange", answer(200, {"token": bearer}), headers={"Authorization": BASIC}
     )
-    return bearer
 
 
-@responses.activate
+def paths(transport: ScriptedTransport) -> list[str]:
+    """The path after /v1 of every request sent."""
+    return [exchange.url.split("/v1")[1] for exchange in transport.log]
+
+
 def test_exchanges_the_token_then_sends_the_bearer_and_user_agent(fake_clock):
-    bearer = add_exchange(responses)
-    responses.add(
-        responses.GET,
-        f"{API}/v1/apps/my-app",
-        json={"app": {"name": "my-app"}},
-        match=[matchers.header_matcher({"Authorization": f"Bearer {bearer}"})],
+    bearer = new_bearer()
+    transport = ScriptedTransport(
+        token_exchange(bearer),
+        expect(
+            "GET",
+            f"{API}/v1/apps/my-app",
+            answer(200, {"app": {"name": "my-app"}}),
+            headers={"Authorization": f"Bearer {bearer}"},
+        ),
     )
-    app = make_client(fake_clock).find_app("my-app")
+    app = make_client(fake_clock, transport).find_app("my-app")
     assert app == {"name": "my-app"}
-    assert responses.calls[1].request.headers["User-Agent"] == f"scalingo.cloud-ansible/{_transport.VERSION}"
+    assert transport.log[1].headers["User-Agent"] == f"scalingo.cloud-ansible/{_transport.VERSION}"
 
 
-@responses.activate
 def test_cached_bearer_is_reused_by_the_next_client_and_file_is_private(fake_clock, cache_home):
-    add_exchange(responses)
-    responses.add(responses.GET, f"{API}/v1/apps/my-app", json={"app": {"name": "my-app"}})
-    make_client(fake_clock).find_app("my-app")
-    make_client(fake_clock).find_app("my-app")
-    assert [c.request.url.split("/v1")[1] for c in responses.calls] == [
+    read = expect("GET", f"{API}/v1/apps/my-app", answer(200, {"app": {"name": "my-app"}}), times=2)
+    transport = ScriptedTransport(token_exchange(new_bearer()), read)
+    make_client(fake_clock, transport).find_app("my-app")
+    make_client(fake_clock, transport).find_app("my-app")
+    assert paths(transport) == [
         "/tokens/exchange",
         "/apps/my-app",
         "/apps/my-app",
@@ -88,23 +102,25 @@ def test_cached_bearer_is_reused_by_the_next_client_and_file_is_private(fake_clo
         assert TOKEN not in file.read_text() and TOKEN not in file.name
 
 
-@responses.activate
+def exchange_then_read(bearer: str) -> list[Expected]:
+    return [token_exchange(bearer), expect("GET", f"{API}/v1/apps/my-app", answer(200, {"app": {"name": "my-app"}}))]
+
+
 def test_bearer_cache_off_exchanges_every_time(fake_clock, cache_home):
-    add_exchange(responses)
-    responses.add(responses.GET, f"{API}/v1/apps/my-app", json={"app": {"name": "my-app"}})
-    make_client(fake_clock, bearer_cache=False).find_app("my-app")
-    make_client(fake_clock, bearer_cache=False).find_app("my-app")
-    assert len(responses.calls) == 4
+    bearer = new_bearer()
+    transport = ScriptedTransport(exchange_then_read(bearer), exchange_then_read(bearer))
+    make_client(fake_clock, transport, bearer_cache=False).find_app("my-app")
+    make_client(fake_clock, transport, bearer_cache=False).find_app("my-app")
+    assert len(transport.log) == 4
     assert [f.name[:5] for f in (cache_home / "scalingo-ansible").iterdir()] == ["pace-"]  # no bearer kept
 
 
-@responses.activate
 def test_bearer_close_to_expiry_is_not_reused(fake_clock):
-    add_exchange(responses, exp=time.time() + 200)  # inside the 5 minute margin
-    responses.add(responses.GET, f"{API}/v1/apps/my-app", json={"app": {"name": "my-app"}})
-    make_client(fake_clock).find_app("my-app")
-    make_client(fake_clock).find_app("my-app")
-    assert len([c for c in responses.calls if c.request.url.endswith("/exchange")]) == 2
+    bearer = new_bearer(exp=time.time() + 200)  # inside the 5 minute margin
+    transport = ScriptedTransport(exchange_then_read(bearer), exchange_then_read(bearer))
+    make_client(fake_clock, transport).find_app("my-app")
+    make_client(fake_clock, transport).find_app("my-app")
+    assert len([e for e in transport.log if e.url.endswith("/exchange")]) == 2
 
 
 def test_cache_file_readable_by_others_is_ignored(cache_home):
@@ -115,44 +131,40 @@ def test_cache_file_readable_by_others_is_ignored(cache_home):
     assert cache.load(time.time()) is None
 
 
-@responses.activate
 def test_revoked_cached_bearer_is_exchanged_again_once(fake_clock):
     BearerCache(AUTH, TOKEN).save("revoked.bearer.x", time.time() + 3600)
-    add_exchange(responses)
-    responses.add(
-        responses.GET,
-        f"{API}/v1/apps/my-app",
-        status=401,
-        json={"error": "expired"},
-        match=[matchers.header_matcher({"Authorization": "Bearer revoked.bearer.x"})],
+    transport = ScriptedTransport(
+        expect(
+            "GET",
+            f"{API}/v1/apps/my-app",
+            answer(401, {"error": "expired"}),
+            headers={"Authorization": "Bearer revoked.bearer.x"},
+        ),
+        exchange_then_read(new_bearer()),
     )
-    responses.add(responses.GET, f"{API}/v1/apps/my-app", json={"app": {"name": "my-app"}})
-    assert make_client(fake_clock).find_app("my-app") == {"name": "my-app"}
-    assert len(responses.calls) == 3
+    assert make_client(fake_clock, transport).find_app("my-app") == {"name": "my-app"}
+    assert len(transport.log) == 3
 
 
-@responses.activate
 def test_invalid_token_message_is_actionable_and_secret_free(fake_clock):
-    responses.add(responses.POST, f"{AUTH}/v1/tokens/exchange", status=401, json={"error": "Invalid credentials"})
+    transport = ScriptedTransport(
+        expect("POST", f"{AUTH}/v1/tokens/exchange", answer(401, {"error": "Invalid credentials"}))
+    )
     with pytest.raises(ScalingoError) as caught:
-        make_client(fake_clock).find_app("my-app")
+        make_client(fake_clock, transport).find_app("my-app")
     assert "Invalid credentials" in caught.value.message and "api_token" in caught.value.message
     assert TOKEN not in caught.value.message
     assert caught.value.status == 401
 
 
-@responses.activate
 def test_422_errors_map_becomes_one_line_and_failure_dict(fake_clock):
-    add_exchange(responses)
-    responses.add(
-        responses.POST,
-        f"{API}/v1/apps",
-        status=422,
-        headers={"X-Request-ID": "req-42"},
-        json={"errors": {"name": ["can't end with an hyphen", "can't contain 2 consecutive hyphens"]}},
+    refusal = {"errors": {"name": ["can't end with an hyphen", "can't contain 2 consecutive hyphens"]}}
+    transport = ScriptedTransport(
+        token_exchange(new_bearer()),
+        expect("POST", f"{API}/v1/apps", answer(422, refusal, **{"X-Request-ID": "req-42"})),
     )
     with pytest.raises(ScalingoError) as caught:
-        make_client(fake_clock).request(
+        make_client(fake_clock, transport).request(
             "POST", "/apps", {"app": {"name": "bad--name-"}}, ok=(201,), action="could not create app 'bad--name-'"
         )
     exc = caught.value
@@ -170,32 +182,30 @@ def test_422_errors_map_becomes_one_line_and_failure_dict(fake_clock):
     }
 
 
-@responses.activate
 def test_402_keeps_the_billing_url(fake_clock):
-    add_exchange(responses)
-    responses.add(
-        responses.POST,
-        f"{API}/v1/apps",
-        status=402,
-        json={"error": "Sorry, you need to verify your account", "url": "https://my.scalingo.com/apps/billing"},
-    )
+    refusal = {"error": "Sorry, you need to verify your account", "url": "https://my.scalingo.com/apps/billing"}
+    transport = ScriptedTransport(token_exchange(new_bearer()), expect("POST", f"{API}/v1/apps", answer(402, refusal)))
     with pytest.raises(ScalingoError) as caught:
-        make_client(fake_clock).request("POST", "/apps", {}, ok=(201,), action="could not create app 'x'")
+        make_client(fake_clock, transport).request("POST", "/apps", {}, ok=(201,), action="could not create app 'x'")
     assert "https://my.scalingo.com/apps/billing" in caught.value.message and caught.value.status == 402
 
 
-@responses.activate
+def text(status: int, body: str, content_type: str = "text/plain", **headers: str) -> Any:
+    """An answer whose body is not JSON."""
+    return answer(status, body, **{"Content-Type": content_type}, **headers)
+
+
 def test_html_and_plain_text_bodies_do_not_crash(fake_clock):
-    add_exchange(responses)
-    responses.add(
-        responses.GET,
-        f"{API}/v1/apps/a",
-        status=503,
-        content_type="text/html",
-        body="<html><body><h1>503 Service Unavailable</h1></body></html>",
+    transport = ScriptedTransport(
+        token_exchange(new_bearer()),
+        expect(
+            "GET",
+            f"{API}/v1/apps/a",
+            text(503, "<html><body><h1>503 Service Unavailable</h1></body></html>", "text/html"),
+        ),
+        expect("GET", f"{API}/v1/apps/b", text(429, "Retry later")),
     )
-    responses.add(responses.GET, f"{API}/v1/apps/b", status=429, content_type="text/plain", body="Retry later")
-    client = make_client(fake_clock, retry_timeout=0)
+    client = make_client(fake_clock, transport, retry_timeout=0)
     with pytest.raises(ScalingoError) as html:
         client.get("/apps/a", "app")
     with pytest.raises(ScalingoError) as plain:
@@ -204,53 +214,50 @@ def test_html_and_plain_text_bodies_do_not_crash(fake_clock):
     assert "Retry later" in plain.value.message and plain.value.status == 429
 
 
-@responses.activate
 def test_get_is_retried_on_503_with_backoff(fake_clock):
-    add_exchange(responses)
-    responses.add(responses.GET, f"{API}/v1/apps", status=503, body="down")
-    responses.add(responses.GET, f"{API}/v1/apps", json={"apps": []})
-    assert make_client(fake_clock).get("/apps", "apps", list) == []
+    transport = ScriptedTransport(
+        token_exchange(new_bearer()),
+        expect("GET", f"{API}/v1/apps", text(503, "down")),
+        expect("GET", f"{API}/v1/apps", answer(200, {"apps": []})),
+    )
+    assert make_client(fake_clock, transport).get("/apps", "apps", list) == []
     assert len(fake_clock.slept) == 1
 
 
-@responses.activate
 def test_post_is_not_retried_on_503_but_is_on_429_with_retry_after(fake_clock):
-    add_exchange(responses)
-    responses.add(responses.POST, f"{API}/v1/apps/a/scale", status=503, body="down")
-    with pytest.raises(ScalingoError):
-        make_client(fake_clock).request("POST", "/apps/a/scale", {})
-    assert len([c for c in responses.calls if c.request.url.endswith("/scale")]) == 1
-
-    responses.reset()
-    responses.add(
-        responses.POST, f"{API}/v1/apps/a/restart", status=429, body="Retry later", headers={"Retry-After": "7"}
+    transport = ScriptedTransport(
+        token_exchange(new_bearer()), expect("POST", f"{API}/v1/apps/a/scale", text(503, "down"))
     )
-    responses.add(responses.POST, f"{API}/v1/apps/a/restart", status=202)
-    assert make_client(fake_clock).request("POST", "/apps/a/restart", {}, ok=(202,)).status == 202
+    with pytest.raises(ScalingoError):
+        make_client(fake_clock, transport).request("POST", "/apps/a/scale", {})
+    assert len([e for e in transport.log if e.url.endswith("/scale")]) == 1
+
+    transport = ScriptedTransport(
+        expect("POST", f"{API}/v1/apps/a/restart", text(429, "Retry later", **{"Retry-After": "7"})),
+        expect("POST", f"{API}/v1/apps/a/restart", answer(202)),
+    )
+    assert make_client(fake_clock, transport).request("POST", "/apps/a/restart", {}, ok=(202,)).status == 202
     assert fake_clock.slept[-1] > 6.9  # Retry-After from the refusal, less the instants spent since
 
 
-@responses.activate
 def test_lost_answer_to_a_post_is_reported_not_resent(fake_clock):
-    add_exchange(responses)
-    responses.add(responses.POST, f"{API}/v1/apps", body=requests.ConnectionError("reset by peer"))
+    transport = ScriptedTransport(token_exchange(new_bearer()), expect("POST", f"{API}/v1/apps", lost()))
     with pytest.raises(ScalingoError) as caught:
-        make_client(fake_clock).request(
+        make_client(fake_clock, transport).request(
             "POST", "/apps", {"app": {"name": "abcdef"}}, ok=(201,), action="could not create app 'abcdef'"
         )
     assert "may or may not have been applied" in caught.value.message
     assert caught.value.unknown_outcome
-    assert len([c for c in responses.calls if c.request.url.endswith("/apps")]) == 1
+    assert len([e for e in transport.log if e.url.endswith("/apps")]) == 1
 
 
-@responses.activate
 def test_gateway_error_on_a_write_is_an_unknown_outcome_but_a_422_is_not(fake_clock):
-    add_exchange(responses)
-    responses.add(
-        responses.POST, f"{API}/v1/apps/a/scale", status=502, content_type="text/html", body="<html>bad gateway</html>"
+    transport = ScriptedTransport(
+        token_exchange(new_bearer()),
+        expect("POST", f"{API}/v1/apps/a/scale", text(502, "<html>bad gateway</html>", "text/html")),
+        expect("POST", f"{API}/v1/apps/b/scale", answer(422, {"errors": {"app": ["busy"]}})),
     )
-    responses.add(responses.POST, f"{API}/v1/apps/b/scale", status=422, json={"errors": {"app": ["busy"]}})
-    client = make_client(fake_clock)
+    client = make_client(fake_clock, transport)
     with pytest.raises(ScalingoError) as gateway:
         client.request("POST", "/apps/a/scale", {}, ok=(202,))
     with pytest.raises(ScalingoError) as refused:
@@ -261,26 +268,25 @@ def test_gateway_error_on_a_write_is_an_unknown_outcome_but_a_422_is_not(fake_cl
     )
 
 
-@responses.activate
 def test_writes_other_than_refusals_are_never_resent_by_the_client(fake_clock):
-    add_exchange(responses)
-    for method in (responses.DELETE, responses.PATCH, responses.PUT):
-        responses.add(method, f"{API}/v1/apps/a", body=requests.ConnectionError("reset"))
-    client = make_client(fake_clock)
+    transport = ScriptedTransport(
+        token_exchange(new_bearer()),
+        [expect(method, f"{API}/v1/apps/a", lost()) for method in ("DELETE", "PATCH", "PUT")],
+    )
+    client = make_client(fake_clock, transport)
     for method in ("DELETE", "PATCH", "PUT"):
         with pytest.raises(ScalingoError) as caught:
             client.request(method, "/apps/a", {})
         assert caught.value.unknown_outcome
-    assert len(responses.calls) == 4 and fake_clock.slept == []
+    assert len(transport.log) == 4 and fake_clock.slept == []
 
 
-@responses.activate
 def test_tls_failure_says_what_to_do(fake_clock):
-    responses.add(
-        responses.POST, f"{AUTH}/v1/tokens/exchange", body=requests.exceptions.SSLError("certificate verify failed")
+    transport = ScriptedTransport(
+        expect("POST", f"{AUTH}/v1/tokens/exchange", requests.exceptions.SSLError("certificate verify failed"))
     )
     with pytest.raises(ScalingoError) as caught:
-        make_client(fake_clock).get("/apps", "apps", list)
+        make_client(fake_clock, transport).get("/apps", "apps", list)
     assert "TLS certificate of https://auth.test.example could not be verified" in caught.value.message
     assert "validate_certs=false" in caught.value.message
 
@@ -290,19 +296,18 @@ def test_certificates_are_verified_unless_turned_off(fake_clock):
     assert make_client(fake_clock, validate_certs=False).session.verify is False
 
 
-@responses.activate
 def test_retry_budget_is_bounded(fake_clock):
-    add_exchange(responses)
-    responses.add(responses.GET, f"{API}/v1/apps", status=429, body="Retry later")
+    transport = ScriptedTransport(
+        token_exchange(new_bearer()), expect("GET", f"{API}/v1/apps", text(429, "Retry later"), repeat=True)
+    )
     with pytest.raises(ScalingoError):
-        make_client(fake_clock, retry_timeout=10).get("/apps", "apps", list)
+        make_client(fake_clock, transport, retry_timeout=10).get("/apps", "apps", list)
     assert sum(fake_clock.slept) <= 10
 
 
 @pytest.mark.parametrize("style", ["rails", "go"])
-@responses.activate
 def test_paginate_follows_every_page(fake_clock, style):
-    add_exchange(responses)
+    pages = []
     for page in (1, 2, 3):
         if style == "rails":
             meta = {
@@ -318,52 +323,50 @@ def test_paginate_follows_every_page(fake_clock, style):
                 "next_page": min(page + 1, 3),
                 "total_pages": 3,
             }
-        responses.add(
-            responses.GET,
-            f"{API}/v1/apps/p/child_apps",
-            json={"child_apps": [{"name": f"c{page}"}], "meta": {"pagination": meta}},
-            match=[matchers.query_param_matcher({"page": str(page), "per_page": "50"})],
+        pages.append(
+            expect(
+                "GET",
+                f"{API}/v1/apps/p/child_apps?page={page}&per_page=50",
+                answer(200, {"child_apps": [{"name": f"c{page}"}], "meta": {"pagination": meta}}),
+            )
         )
-    items = make_client(fake_clock).paginate("/apps/p/child_apps", "child_apps")
+    transport = ScriptedTransport(token_exchange(new_bearer()), pages)
+    items = make_client(fake_clock, transport).paginate("/apps/p/child_apps", "child_apps")
     assert [i["name"] for i in items] == ["c1", "c2", "c3"]
-    assert len(responses.calls) == 4
+    assert len(transport.log) == 4
 
 
-@responses.activate
 def test_cursor_pages_follow_next_cursor_and_stop_at_the_limit(fake_clock):
-    add_exchange(responses)
     url = f"{API}/v1/apps/a/logs_archives"
-    responses.add(
-        responses.GET,
-        url,
-        json={"next_cursor": "c2", "has_more": True, "archives": [{"url": "1"}, {"url": "2"}]},
-        match=[matchers.query_param_matcher({})],
-    )
-    responses.add(
-        responses.GET,
-        url,
-        json={"next_cursor": "c3", "has_more": True, "archives": [{"url": "3"}, {"url": "4"}]},
-        match=[matchers.query_param_matcher({"cursor": "c2"})],
-    )
-    responses.add(
-        responses.GET,
-        url,
-        json={"next_cursor": "", "has_more": False, "archives": [{"url": "5"}]},
-        match=[matchers.query_param_matcher({"cursor": "c3"})],
-    )
-    client = make_client(fake_clock)
+    pages = [
+        expect(
+            "GET", url, answer(200, {"next_cursor": "c2", "has_more": True, "archives": [{"url": "1"}, {"url": "2"}]})
+        ),
+        expect(
+            "GET",
+            f"{url}?cursor=c2",
+            answer(200, {"next_cursor": "c3", "has_more": True, "archives": [{"url": "3"}, {"url": "4"}]}),
+        ),
+        expect(
+            "GET", f"{url}?cursor=c3", answer(200, {"next_cursor": "", "has_more": False, "archives": [{"url": "5"}]})
+        ),
+    ]
+    transport = ScriptedTransport(token_exchange(new_bearer()), pages, pages[:2])
+    client = make_client(fake_clock, transport)
     assert [a["url"] for a in client.cursor_pages("/apps/a/logs_archives", "archives")] == ["1", "2", "3", "4", "5"]
-    calls = len(responses.calls)
+    calls = len(transport.log)
     assert [a["url"] for a in client.cursor_pages("/apps/a/logs_archives", "archives", limit=3)] == ["1", "2", "3"]
-    assert len(responses.calls) - calls == 2
+    assert len(transport.log) - calls == 2
+    assert [e.url for e in transport.log[1:]] == [url, f"{url}?cursor=c2", f"{url}?cursor=c3", url, f"{url}?cursor=c2"]
 
 
-@responses.activate
 def test_find_app_is_none_on_404_app_and_refuses_an_id(fake_clock):
-    add_exchange(responses)
-    responses.add(responses.GET, f"{API}/v1/apps/gone-app", status=404, json={"resource": "app", "error": "not found"})
-    responses.add(responses.GET, f"{API}/v1/apps/5ed12fa6f112e2000f9f93f7", json={"app": {"name": "other-app"}})
-    client = make_client(fake_clock)
+    transport = ScriptedTransport(
+        token_exchange(new_bearer()),
+        expect("GET", f"{API}/v1/apps/gone-app", answer(404, {"resource": "app", "error": "not found"})),
+        expect("GET", f"{API}/v1/apps/5ed12fa6f112e2000f9f93f7", answer(200, {"app": {"name": "other-app"}})),
+    )
+    client = make_client(fake_clock, transport)
     assert client.find_app("gone-app") is None
     with pytest.raises(ScalingoError, match="is the id of app 'other-app'"):
         client.find_app("5ed12fa6f112e2000f9f93f7")
@@ -404,18 +407,21 @@ def test_version_matches_the_collection():
             assert json.load(handle)["collection_info"]["version"] == _transport.VERSION
 
 
-@responses.activate
 def test_the_auth_service_gets_the_bearer_for_the_accounts_scm_integrations_and_their_tokens_are_kept_out(fake_clock):
-    bearer = add_exchange(responses)
+    bearer = new_bearer()
     integration = {"id": "in-1", "scm_type": "github", "url": "https://github.com", "username": "jane"}
-    responses.add(
-        responses.GET,
-        f"{AUTH}/v1/scm_integrations",
-        json={"scm_integrations": [dict(integration, access_token="s3cr3t-scm-token")]},
-        match=[matchers.header_matcher({"Authorization": f"Bearer {bearer}"})],
+    transport = ScriptedTransport(
+        token_exchange(bearer),
+        expect(
+            "GET",
+            f"{AUTH}/v1/scm_integrations",
+            answer(200, {"scm_integrations": [dict(integration, access_token="s3cr3t-scm-token")]}),
+            headers={"Authorization": f"Bearer {bearer}"},
+        ),
     )
-    client = make_client(fake_clock)
+    client = make_client(fake_clock, transport)
     assert client.scm_integration("github") == integration
     assert "s3cr3t-scm-token" in client.secrets()
     with pytest.raises(ScalingoError, match="the auth service"):
         client.request("GET", "https://elsewhere.example/v1/x", service="auth")
+    assert len(transport.log) == 2  # nothing sent elsewhere
