@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import ast
-import json
 import os
 import time
 
 import pytest
 import requests
-import responses
 import yaml
 
 from ansible_collections.scalingo.cloud.plugins.module_utils import _api, _settings
@@ -17,21 +15,29 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._cache import Beare
 from ansible_collections.scalingo.cloud.plugins.module_utils._client import Client
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.module_utils._settings import connection_settings
-from ansible_collections.scalingo.cloud.tests.unit.fake_transport import FakeClock
+from ansible_collections.scalingo.cloud.tests.unit.fake_transport import (
+    FakeClock,
+    ScriptedTransport,
+    answer,
+    expect,
+    lost,
+)
 from ansible_collections.scalingo.cloud.tests.unit.plugins.module_utils.test_client import (
     API,
     AUTH,
     TOKEN,
-    add_exchange,
     jwt,
     make_client,
+    new_bearer,
+    text,
+    token_exchange,
 )
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 
 
-def sent_authorization():
-    return [(c.request.url, c.request.headers.get("Authorization", "")) for c in responses.calls]
+def sent_authorization(transport: ScriptedTransport) -> list[tuple[str, str]]:
+    return [(exchange.url, exchange.headers.get("Authorization", "")) for exchange in transport.log]
 
 
 # -- credentials go only where they belong --------------------------------------------------------
@@ -46,16 +52,16 @@ def sent_authorization():
         "//evil.example/v1/apps/a/operations/op1",  # scheme-relative
     ],
 )
-@responses.activate
 def test_an_operation_url_on_another_origin_is_refused_before_sending(fake_clock, location):
-    client = make_client(fake_clock)
+    transport = ScriptedTransport()
+    client = make_client(fake_clock, transport)
     with pytest.raises(ScalingoError) as caught:
         client.resolve(location, "could not follow the scale")
     assert "nothing was sent there" in caught.value.message
     assert "https://api.test.example" in caught.value.message
     with pytest.raises(ScalingoError):
         client.request("GET", location if "://" in location else "https:" + location)
-    assert not responses.calls
+    assert not transport.log
 
 
 @pytest.mark.parametrize(
@@ -74,22 +80,24 @@ def test_operation_urls_on_the_api_origin_and_relative_ones_resolve_against_api_
     assert make_client(fake_clock).resolve(location, "x") == url
 
 
-@responses.activate
 def test_redirects_are_never_followed_with_the_bearer(fake_clock):
-    add_exchange(responses)
-    responses.add(responses.GET, f"{API}/v1/apps/a", status=302, headers={"Location": "https://evil.example/steal"})
-    responses.add(responses.GET, "https://evil.example/steal", json={"app": {"name": "a"}})
+    transport = ScriptedTransport(
+        token_exchange(new_bearer()),
+        expect("GET", f"{API}/v1/apps/a", answer(302, Location="https://evil.example/steal")),
+        expect("GET", "https://evil.example/steal", answer(200, {"app": {"name": "a"}})),
+    )
     with pytest.raises(ScalingoError, match="redirection"):
-        make_client(fake_clock).find_app("a")
-    assert [url for url, _header in sent_authorization()] == [f"{AUTH}/v1/tokens/exchange", f"{API}/v1/apps/a"]
+        make_client(fake_clock, transport).find_app("a")
+    assert [url for url, _header in sent_authorization(transport)] == [f"{AUTH}/v1/tokens/exchange", f"{API}/v1/apps/a"]
 
 
-@responses.activate
 def test_the_api_token_goes_to_auth_url_only_and_the_bearer_to_api_url_only(fake_clock):
-    bearer = add_exchange(responses)
-    responses.add(responses.GET, f"{API}/v1/apps/a", json={"app": {"name": "a"}})
-    make_client(fake_clock).find_app("a")
-    (auth_url, basic), (api_url, bearer_header) = sent_authorization()
+    bearer = new_bearer()
+    transport = ScriptedTransport(
+        token_exchange(bearer), expect("GET", f"{API}/v1/apps/a", answer(200, {"app": {"name": "a"}}))
+    )
+    make_client(fake_clock, transport).find_app("a")
+    (auth_url, basic), (api_url, bearer_header) = sent_authorization(transport)
     assert auth_url.startswith(AUTH) and basic.startswith("Basic ")
     assert api_url.startswith(API) and bearer_header == f"Bearer {bearer}"
 
@@ -105,7 +113,7 @@ def test_a_token_http_cannot_carry_is_refused_before_any_request(token):
 
 
 @pytest.mark.parametrize(
-    "answer",
+    "data",
     [
         {"token": "eyJhbGciOiJIUzUxMiJ9.eyJleHAiOjF9.c2ln\n"},  # a trailing newline
         {"token": "not a jwt"},
@@ -114,26 +122,23 @@ def test_a_token_http_cannot_carry_is_refused_before_any_request(token):
         ["eyJ"],
     ],
 )
-@responses.activate
-def test_a_malformed_bearer_is_refused_and_never_quoted(fake_clock, answer):
-    responses.add(responses.POST, f"{AUTH}/v1/tokens/exchange", json=answer)
+def test_a_malformed_bearer_is_refused_and_never_quoted(fake_clock, data):
+    transport = ScriptedTransport(expect("POST", f"{AUTH}/v1/tokens/exchange", answer(200, data)))
     with pytest.raises(ScalingoError) as caught:
-        make_client(fake_clock).find_app("a")
+        make_client(fake_clock, transport).find_app("a")
     assert "well-formed bearer" in caught.value.message
     assert "eyJ" not in caught.value.message and "not a jwt" not in caught.value.message
-    assert len(responses.calls) == 1
+    assert len(transport.log) == 1
 
 
-@responses.activate
 def test_exceptions_of_the_http_stack_become_one_line_without_credentials(fake_clock):
-    bearer = add_exchange(responses)
-    responses.add(
-        responses.GET,
-        f"{API}/v1/apps/a",
-        body=requests.exceptions.InvalidHeader(f"Invalid header value 'Bearer {bearer}'"),
+    bearer = new_bearer()
+    transport = ScriptedTransport(
+        token_exchange(bearer),
+        expect("GET", f"{API}/v1/apps/a", requests.exceptions.InvalidHeader(f"Invalid header value 'Bearer {bearer}'")),
     )
     with pytest.raises(ScalingoError) as caught:
-        make_client(fake_clock).find_app("a")
+        make_client(fake_clock, transport).find_app("a")
     assert caught.value.message == "could not read app 'a': the request could not be sent (InvalidHeader)"
     assert bearer not in str(caught.value) and TOKEN not in str(caught.value)
 
@@ -202,80 +207,74 @@ def test_the_modules_and_the_inventory_document_the_defaults_and_variables_of_th
 
 
 @pytest.mark.parametrize(
-    "kwargs, message",
+    "body, message",
     [
-        ({"body": "<html><body>Welcome to nginx</body></html>", "content_type": "text/html"}, "has no 'app'"),
-        ({"json": {"app": None}}, "has no 'app'"),
-        ({"json": {}}, "has no 'app'"),
-        ({"json": None}, "has no 'app'"),
-        ({"json": {"app": ["a"]}}, "has a 'app' that is not an object"),
-        ({"json": {"app": {"name": 42}}}, "has a 'app' whose 'name' is not a string"),
-        ({"json": [1, 2]}, "has no 'app'"),
+        (text(200, "<html><body>Welcome to nginx</body></html>", "text/html"), "has no 'app'"),
+        (answer(200, {"app": None}), "has no 'app'"),
+        (answer(200, {}), "has no 'app'"),
+        (answer(200), "has no 'app'"),
+        (answer(200, {"app": ["a"]}), "has a 'app' that is not an object"),
+        (answer(200, {"app": {"name": 42}}), "has a 'app' whose 'name' is not a string"),
+        (answer(200, [1, 2]), "has no 'app'"),
     ],
 )
-@responses.activate
-def test_a_2xx_answer_without_the_expected_member_fails_naming_the_endpoint(fake_clock, kwargs, message):
-    add_exchange(responses)
-    responses.add(responses.GET, f"{API}/v1/apps/a", **kwargs)
+def test_a_2xx_answer_without_the_expected_member_fails_naming_the_endpoint(fake_clock, body, message):
+    transport = ScriptedTransport(token_exchange(new_bearer()), expect("GET", f"{API}/v1/apps/a", body))
     with pytest.raises(ScalingoError) as caught:
-        make_client(fake_clock).find_app("a")
+        make_client(fake_clock, transport).find_app("a")
     assert caught.value.message.startswith(f"could not read app 'a': the answer of GET /v1/apps/a {message}")
     assert "(HTTP 200" in caught.value.message
 
 
-@responses.activate
 def test_list_items_are_checked_too(fake_clock):
-    add_exchange(responses)
-    responses.add(responses.GET, f"{API}/v1/apps/a/containers", json={"containers": [{"name": "web", "amount": "2"}]})
+    transport = ScriptedTransport(
+        token_exchange(new_bearer()),
+        expect("GET", f"{API}/v1/apps/a/containers", answer(200, {"containers": [{"name": "web", "amount": "2"}]})),
+    )
     with pytest.raises(ScalingoError, match="whose 'amount' is not a number"):
-        make_client(fake_clock).get("/apps/a/containers", "containers", list, {"name": str, "amount": int})
+        make_client(fake_clock, transport).get("/apps/a/containers", "containers", list, {"name": str, "amount": int})
 
 
 # -- every loop over answers ends --------------------------------------------------------------------
 
 
-@responses.activate
 def test_a_repeated_cursor_stops_the_listing_with_a_warning(fake_clock):
-    add_exchange(responses)
-    responses.add(
-        responses.GET,
-        f"{API}/v1/apps/a/logs_archives",
-        json={"archives": [{"url": "x"}], "has_more": True, "next_cursor": "same"},
+    transport = ScriptedTransport(
+        token_exchange(new_bearer()),
+        expect(
+            "GET",
+            f"{API}/v1/apps/a/logs_archives",
+            answer(200, {"archives": [{"url": "x"}], "has_more": True, "next_cursor": "same"}),
+            repeat=True,
+        ),
     )
-    client = make_client(fake_clock)
+    client = make_client(fake_clock, transport)
     items = client.cursor_pages("/apps/a/logs_archives", "archives", action="could not read the logs archives")
-    assert len(items) == 2 and len(responses.calls) == 3
+    assert len(items) == 2 and len(transport.log) == 3
     assert client.warnings == [
         "could not read the logs archives: the API gave the same cursor twice; stopped with 2 items"
     ]
 
 
-@responses.activate
 def test_cursor_and_page_listings_stop_at_the_ceiling(fake_clock, monkeypatch):
     monkeypatch.setattr(_api, "MAX_PAGES", 5)
-    add_exchange(responses)
     counter = iter(range(1000))
-    responses.add_callback(
-        responses.GET,
-        f"{API}/v1/apps/a/logs_archives",
-        callback=lambda r: (
-            200,
-            {},
-            json.dumps({"archives": [{}], "has_more": True, "next_cursor": f"c{next(counter)}"}),
+    transport = ScriptedTransport(
+        token_exchange(new_bearer()),
+        expect(
+            "GET",
+            f"{API}/v1/apps/a/logs_archives",
+            lambda _sent: answer(200, {"archives": [{}], "has_more": True, "next_cursor": f"c{next(counter)}"}),
+            times=5,
         ),
-        content_type="application/json",
-    )
-    responses.add_callback(
-        responses.GET,
-        f"{API}/v1/apps/a/child_apps",
-        callback=lambda r: (
-            200,
-            {},
-            json.dumps({"child_apps": [{}], "meta": {"pagination": {"next_page": next(counter) + 2}}}),
+        expect(
+            "GET",
+            f"{API}/v1/apps/a/child_apps",
+            lambda _sent: answer(200, {"child_apps": [{}], "meta": {"pagination": {"next_page": next(counter) + 2}}}),
+            times=5,
         ),
-        content_type="application/json",
     )
-    client = make_client(fake_clock)
+    client = make_client(fake_clock, transport)
     assert len(client.cursor_pages("/apps/a/logs_archives", "archives")) == 5
     assert len(client.paginate("/apps/a/child_apps", "child_apps")) == 5
     assert len(client.warnings) == 2 and all("stopped after 5 pages" in w for w in client.warnings)
@@ -284,12 +283,13 @@ def test_cursor_and_page_listings_stop_at_the_ceiling(fake_clock, monkeypatch):
 # -- changed is honest ---------------------------------------------------------------------------------
 
 
-@responses.activate
 def test_a_write_that_may_have_landed_marks_the_client(fake_clock):
-    add_exchange(responses)
-    responses.add(responses.POST, f"{API}/v1/apps", status=422, json={"errors": {"name": ["taken"]}})
-    responses.add(responses.POST, f"{API}/v1/apps", status=502)
-    client = make_client(fake_clock)
+    transport = ScriptedTransport(
+        token_exchange(new_bearer()),
+        expect("POST", f"{API}/v1/apps", answer(422, {"errors": {"name": ["taken"]}})),
+        expect("POST", f"{API}/v1/apps", answer(502)),
+    )
+    client = make_client(fake_clock, transport)
     with pytest.raises(ScalingoError):
         client.request("POST", "/apps", {}, ok=(201,))
     assert not client.wrote  # a refusal applied nothing
@@ -298,53 +298,55 @@ def test_a_write_that_may_have_landed_marks_the_client(fake_clock):
     assert client.wrote and caught.value.unknown_outcome
 
 
-@responses.activate
 def test_a_body_cut_off_after_a_write_is_an_unknown_outcome(fake_clock):
-    add_exchange(responses)
-    responses.add(
-        responses.POST, f"{API}/v1/apps/a/restart", body=requests.exceptions.ChunkedEncodingError("IncompleteRead")
+    transport = ScriptedTransport(
+        token_exchange(new_bearer()),
+        expect("POST", f"{API}/v1/apps/a/restart", requests.exceptions.ChunkedEncodingError("IncompleteRead")),
     )
-    client = make_client(fake_clock)
+    client = make_client(fake_clock, transport)
     with pytest.raises(ScalingoError) as caught:
         client.request("POST", "/apps/a/restart", {}, ok=(202,))
     assert caught.value.unknown_outcome and client.wrote
     assert "may or may not have been applied" in caught.value.message
 
 
-@responses.activate
 def test_a_dry_run_is_no_write(fake_clock):
-    add_exchange(responses)
-    responses.add(responses.POST, f"{API}/v1/apps", status=201, json={"app": {"name": "a"}})
-    client = make_client(fake_clock)
+    transport = ScriptedTransport(
+        token_exchange(new_bearer()), expect("POST", f"{API}/v1/apps", answer(201, {"app": {"name": "a"}}))
+    )
+    client = make_client(fake_clock, transport)
     client.request("POST", "/apps", {}, headers={"X-Dry-Run": "true"}, ok=(201,))
     assert not client.wrote
+    assert transport.log[1].headers["X-Dry-Run"] == "true"
 
 
 # -- time is honest --------------------------------------------------------------------------------
 
 
-@responses.activate
 def test_the_retry_budget_covers_a_re_exchange_after_401():
     clock = FakeClock()
     BearerCache(AUTH, TOKEN).save(jwt(time.time() + 3600), time.time() + 3600)
-    responses.add(responses.GET, f"{API}/v1/apps/a", status=401, json={"error": "revoked"})
-    responses.add(responses.POST, f"{AUTH}/v1/tokens/exchange", status=503)
-    client = make_client(clock, retry_timeout=10)
+    transport = ScriptedTransport(
+        expect("GET", f"{API}/v1/apps/a", answer(401, {"error": "revoked"})),
+        expect("POST", f"{AUTH}/v1/tokens/exchange", answer(503), repeat=True),
+    )
+    client = make_client(clock, transport, retry_timeout=10)
     with pytest.raises(ScalingoError):
         client.find_app("a")
     assert sum(clock.slept) <= 10
 
 
-@responses.activate
 def test_a_deadline_cuts_the_retries_and_the_attempt_timeout():
     clock = FakeClock()
-    add_exchange(responses)
-    responses.add(responses.GET, f"{API}/v1/apps/a/operations/op1", status=503)
-    client = make_client(clock, retry_timeout=60, api_timeout=30)
+    transport = ScriptedTransport(
+        token_exchange(new_bearer()),
+        expect("GET", f"{API}/v1/apps/a/operations/op1", answer(503), repeat=True),
+    )
+    client = make_client(clock, transport, retry_timeout=60, api_timeout=30)
     with pytest.raises(ScalingoError):
         client.get(f"{API}/v1/apps/a/operations/op1", "operation", deadline=clock.now + 3)
     assert sum(clock.slept) <= 3
-    assert all(call.request.req_kwargs["timeout"] <= 3 for call in responses.calls[1:])
+    assert len(transport.log) > 1 and all(exchange.timeout <= 3 for exchange in transport.log[1:])
 
 
 # -- the bearer cache -----------------------------------------------------------------------------
@@ -360,11 +362,12 @@ def test_a_refused_bearer_is_dropped_only_if_the_cache_still_holds_it(cache_home
     assert cache.load(time.time()) is None
 
 
-@responses.activate
 def test_a_dry_run_whose_answer_is_lost_is_repeated_like_a_read(fake_clock):
-    add_exchange(responses)
-    responses.add(responses.POST, f"{API}/v1/apps", body=requests.exceptions.ConnectionError("reset"))
-    responses.add(responses.POST, f"{API}/v1/apps", status=201, json={"app": {"name": "a"}})
-    client = make_client(fake_clock)
+    transport = ScriptedTransport(
+        token_exchange(new_bearer()),
+        expect("POST", f"{API}/v1/apps", lost()),
+        expect("POST", f"{API}/v1/apps", answer(201, {"app": {"name": "a"}})),
+    )
+    client = make_client(fake_clock, transport)
     reply = client.request("POST", "/apps", {}, headers={"X-Dry-Run": "true"}, ok=(201,))
     assert reply.take("app") == {"name": "a"} and not client.wrote
