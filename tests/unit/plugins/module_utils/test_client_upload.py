@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import contextlib
 import os
+from typing import Any
 
 import pytest
 import requests
-import responses
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
+from ansible_collections.scalingo.cloud.tests.unit.fake_transport import (
+    Answer,
+    Exchange,
+    Expected,
+    ScriptedTransport,
+    answer,
+    expect,
+)
 from ansible_collections.scalingo.cloud.tests.unit.plugins.module_utils.test_client import (
     API,
     TOKEN,
-    add_exchange,
     make_client,
+    new_bearer,
+    text,
+    token_exchange,
 )
 
 STORAGE = "https://storage.test.example"
@@ -28,15 +38,22 @@ def no_secret(text, *more):
         assert secret not in text
 
 
-@responses.activate
+def to_storage(reply: Any, **options: Any) -> Expected:
+    """The PUT to the pre-signed URL, answered with `reply`."""
+    return expect("PUT", UPLOAD, reply, **options)
+
+
 def test_the_archive_is_put_to_the_pre_signed_url_without_any_credential(fake_clock):
-    bearer = add_exchange(responses)
-    responses.add(responses.GET, f"{API}/v1/apps/a", json={"app": {"name": "a"}})
-    responses.add(responses.PUT, UPLOAD, status=200)
-    client = make_client(fake_clock)
+    bearer = new_bearer()
+    transport = ScriptedTransport(
+        token_exchange(bearer),
+        expect("GET", f"{API}/v1/apps/a", answer(200, {"app": {"name": "a"}})),
+        to_storage(answer(200)),
+    )
+    client = make_client(fake_clock, transport)
     client.find_app("a")  # a bearer is in hand: it still does not go to the storage
     client.upload(UPLOAD, DATA, ACTION)
-    put = responses.calls[-1].request
+    put = transport.log[-1]
     assert (put.method, put.url, put.body) == ("PUT", UPLOAD, DATA)
     assert put.headers["Content-Type"] == "application/x-gzip"
     assert put.headers["Content-Length"] == str(len(DATA))
@@ -45,34 +62,32 @@ def test_the_archive_is_put_to_the_pre_signed_url_without_any_credential(fake_cl
     assert client.wrote is False  # nothing of the app changed
 
 
-@responses.activate
 def test_an_upload_needs_no_bearer(fake_clock):
-    responses.add(responses.PUT, UPLOAD, status=200)
-    make_client(fake_clock).upload(UPLOAD, DATA, ACTION)
-    assert [call.request.method for call in responses.calls] == ["PUT"]
+    transport = ScriptedTransport(to_storage(answer(200)))
+    make_client(fake_clock, transport).upload(UPLOAD, DATA, ACTION)
+    assert [exchange.method for exchange in transport.log] == ["PUT"]
 
 
 @pytest.mark.parametrize("status", [201, 204])
-@responses.activate
 def test_any_success_status_of_the_storage_is_accepted(fake_clock, status):
-    responses.add(responses.PUT, UPLOAD, status=status)
-    make_client(fake_clock).upload(UPLOAD, DATA, ACTION)
+    transport = ScriptedTransport(to_storage(answer(status)))
+    make_client(fake_clock, transport).upload(UPLOAD, DATA, ACTION)
+    assert transport.finished
 
 
-@responses.activate
 def test_a_plain_http_upload_url_is_refused_before_sending_when_the_api_is_https(fake_clock):
+    transport = ScriptedTransport()
     with pytest.raises(ScalingoError) as caught:
-        make_client(fake_clock).upload(UPLOAD.replace("https://", "http://"), DATA, ACTION)
+        make_client(fake_clock, transport).upload(UPLOAD.replace("https://", "http://"), DATA, ACTION)
     assert caught.value.message == f"{ACTION}: the API gave an upload URL that is not https; nothing was sent there"
-    assert len(responses.calls) == 0
+    assert len(transport.log) == 0
 
 
-@responses.activate
 def test_a_plain_http_upload_url_is_fine_with_a_plain_http_api(fake_clock):
     url = "http://127.0.0.1:8080/_sources/1?token=s3cr3t-up-1"
-    responses.add(responses.PUT, url, status=200)
-    make_client(fake_clock, api_url="http://127.0.0.1:8080").upload(url, DATA, ACTION)
-    assert len(responses.calls) == 1
+    transport = ScriptedTransport(expect("PUT", url, answer(200)))
+    make_client(fake_clock, transport, api_url="http://127.0.0.1:8080").upload(url, DATA, ACTION)
+    assert len(transport.log) == 1
 
 
 @pytest.mark.parametrize("url", ["ftp://storage.test.example/x?token=s3cr3t-1", "storage/x?token=s3cr3t-1", ""])
@@ -83,87 +98,86 @@ def test_anything_but_an_http_url_is_refused(fake_clock, url):
     no_secret(caught.value.message)
 
 
-@responses.activate
 def test_a_refusal_names_the_storage_and_its_error_code_never_the_url_or_the_body(fake_clock):
     body = (
         "<?xml version='1.0'?><Error><Code>SignatureDoesNotMatch</Code><Message>The signature</Message>"
         "<StringToSign>PUT s3cr3t-up-42</StringToSign><SignatureProvided>abcdef</SignatureProvided></Error>"
     )
-    responses.add(responses.PUT, UPLOAD, status=403, body=body, content_type="application/xml")
+    transport = ScriptedTransport(to_storage(text(403, body, "application/xml")))
     with pytest.raises(ScalingoError) as caught:
-        make_client(fake_clock).upload(UPLOAD, DATA, ACTION)
+        make_client(fake_clock, transport).upload(UPLOAD, DATA, ACTION)
     exc = caught.value
     assert exc.message == f"{ACTION}: the storage at {STORAGE} refused the upload (SignatureDoesNotMatch) (HTTP 403)"
     assert (exc.status, exc.error) == (403, "SignatureDoesNotMatch")
     no_secret(exc.message + repr(exc.failure))
 
 
-@responses.activate
 def test_a_refusal_without_an_error_code(fake_clock):
-    responses.add(responses.PUT, UPLOAD, status=400, body="bad request s3cr3t-up-42")
+    transport = ScriptedTransport(to_storage(text(400, "bad request s3cr3t-up-42")))
     with pytest.raises(ScalingoError) as caught:
-        make_client(fake_clock).upload(UPLOAD, DATA, ACTION)
+        make_client(fake_clock, transport).upload(UPLOAD, DATA, ACTION)
     assert caught.value.message == f"{ACTION}: the storage at {STORAGE} refused the upload (HTTP 400)"
 
 
-@responses.activate
 def test_a_redirection_is_not_followed(fake_clock):
-    responses.add(responses.PUT, UPLOAD, status=307, headers={"Location": "https://elsewhere.example/x"})
+    transport = ScriptedTransport(
+        to_storage(answer(307, Location="https://elsewhere.example/x")),
+        expect("PUT", "https://elsewhere.example/x", answer()),
+    )
     with pytest.raises(ScalingoError) as caught:
-        make_client(fake_clock).upload(UPLOAD, DATA, ACTION)
+        make_client(fake_clock, transport).upload(UPLOAD, DATA, ACTION)
     assert caught.value.status == 307
-    assert len(responses.calls) == 1
+    assert len(transport.log) == 1
 
 
-@responses.activate
 def test_a_gateway_error_or_a_lost_connection_is_retried_as_the_put_is_repeatable(fake_clock):
-    responses.add(responses.PUT, UPLOAD, status=503)
-    responses.add(responses.PUT, UPLOAD, body=requests.ConnectionError(f"refused {UPLOAD}"))
-    responses.add(responses.PUT, UPLOAD, status=200)
-    make_client(fake_clock).upload(UPLOAD, DATA, ACTION)
-    assert len(responses.calls) == 3
-    assert all(call.request.body == DATA for call in responses.calls)
+    transport = ScriptedTransport(
+        to_storage(answer(503)), to_storage(requests.ConnectionError(f"refused {UPLOAD}")), to_storage(answer(200))
+    )
+    make_client(fake_clock, transport).upload(UPLOAD, DATA, ACTION)
+    assert len(transport.log) == 3
+    assert all(exchange.body == DATA for exchange in transport.log)
 
 
-@responses.activate
 def test_a_storage_that_never_answers_fails_with_the_exception_type_and_the_origin_only(fake_clock):
-    responses.add(responses.PUT, UPLOAD, body=requests.ConnectionError(f"HTTPSConnectionPool {UPLOAD} failed"))
+    transport = ScriptedTransport(
+        to_storage(requests.ConnectionError(f"HTTPSConnectionPool {UPLOAD} failed"), repeat=True)
+    )
     with pytest.raises(ScalingoError) as caught:
-        make_client(fake_clock, retry_timeout=5).upload(UPLOAD, DATA, ACTION)
+        make_client(fake_clock, transport, retry_timeout=5).upload(UPLOAD, DATA, ACTION)
     assert caught.value.message == f"{ACTION}: no answer from {STORAGE} (ConnectionError)"
     no_secret(caught.value.message)
     assert sum(fake_clock.slept) <= 5
 
 
-@responses.activate
 def test_other_exceptions_of_the_http_stack_are_named_by_type_only(fake_clock):
-    responses.add(responses.PUT, UPLOAD, body=requests.exceptions.InvalidHeader(f"bad {UPLOAD}"))
+    transport = ScriptedTransport(to_storage(requests.exceptions.InvalidHeader(f"bad {UPLOAD}")))
     with pytest.raises(ScalingoError) as caught:
-        make_client(fake_clock).upload(UPLOAD, DATA, ACTION)
+        make_client(fake_clock, transport).upload(UPLOAD, DATA, ACTION)
     assert caught.value.message == f"{ACTION}: the request could not be sent (InvalidHeader)"
 
 
 # -- text answers ------------------------------------------------------------------------------------
 
 
-@responses.activate
 def test_get_text_returns_a_plain_text_body(fake_clock):
-    add_exchange(responses)
     body = " \x1b[1m<-- Start deployment -->\x1b[0m\nok\n"
-    responses.add(responses.GET, f"{API}/v1/apps/a/deployments/d/output", body=body, content_type="text/plain")
-    assert make_client(fake_clock).get_text("/apps/a/deployments/d/output", action="read") == body
+    transport = ScriptedTransport(
+        token_exchange(new_bearer()), expect("GET", f"{API}/v1/apps/a/deployments/d/output", text(200, body))
+    )
+    assert make_client(fake_clock, transport).get_text("/apps/a/deployments/d/output", action="read") == body
 
 
 @pytest.mark.parametrize(
-    ("kwargs"),
-    [{"json": {"output": "x"}}, {"body": "<html>sign in</html>", "content_type": "text/html"}],
+    ("body"),
+    [answer(200, {"output": "x"}), text(200, "<html>sign in</html>", "text/html")],
 )
-@responses.activate
-def test_get_text_refuses_an_answer_that_is_not_plain_text(fake_clock, kwargs):
-    add_exchange(responses)
-    responses.add(responses.GET, f"{API}/v1/apps/a/deployments/d/output", **kwargs)
+def test_get_text_refuses_an_answer_that_is_not_plain_text(fake_clock, body):
+    transport = ScriptedTransport(
+        token_exchange(new_bearer()), expect("GET", f"{API}/v1/apps/a/deployments/d/output", body)
+    )
     with pytest.raises(ScalingoError) as caught:
-        make_client(fake_clock).get_text("/apps/a/deployments/d/output", action="could not read the output")
+        make_client(fake_clock, transport).get_text("/apps/a/deployments/d/output", action="could not read the output")
     assert caught.value.message == (
         "could not read the output: the answer of GET /v1/apps/a/deployments/d/output is not plain text; it is not "
         "what Scalingo's API answers (a proxy page or an incompatible API?) (HTTP 200)"
@@ -184,18 +198,20 @@ def open_fds(path):
 
 
 class Storage:
-    """A storage that keeps each PUT's body (responses reads a file body from where the file stands)."""
+    """A storage that keeps each PUT's body (the transport reads a file body from where the file stands)."""
 
-    def __init__(self, *outcomes):
-        self.outcomes, self.bodies = list(outcomes), []
+    def __init__(self, *outcomes: int | Exception) -> None:
+        self.outcomes: list[int | Exception] = list(outcomes)
+        self.bodies: list[bytes] = []
 
-    def __call__(self, request):
+    def __call__(self, exchange: Exchange) -> Answer | Exception:
         outcome = self.outcomes.pop(0)
-        assert int(request.headers["Content-Length"]) == len(request.body)
-        self.bodies.append(request.body)
-        if isinstance(outcome, Exception):
-            raise outcome
-        return outcome, {}, ""
+        assert int(exchange.headers["Content-Length"]) == len(exchange.body)
+        self.bodies.append(exchange.body)
+        return outcome if isinstance(outcome, Exception) else answer(outcome)
+
+    def transport(self) -> ScriptedTransport:
+        return ScriptedTransport(to_storage(self, times=len(self.outcomes)))
 
 
 def spied(client):
@@ -219,12 +235,11 @@ def archive(tmp_path):
 
 
 @pytest.mark.parametrize("given", ["path", "str", "file"])
-@responses.activate
 def test_a_file_is_streamed_whole_without_credentials_and_closed_when_given_by_path(fake_clock, archive, given):
     storage = Storage(200)
-    responses.add_callback(responses.PUT, UPLOAD, callback=storage)
+    transport = storage.transport()
     before = open_fds(archive)
-    client, handed = spied(make_client(fake_clock))
+    client, handed = spied(make_client(fake_clock, transport))
     if given == "file":
         with archive.open("rb") as handle:
             client.upload(UPLOAD, handle, ACTION)
@@ -232,42 +247,37 @@ def test_a_file_is_streamed_whole_without_credentials_and_closed_when_given_by_p
         client.upload(UPLOAD, archive if given == "path" else str(archive), ACTION)
     assert storage.bodies == [archive.read_bytes()]
     assert [type(body).__name__ for body in handed] == ["BufferedReader"]
-    put = responses.calls[-1].request
+    put = transport.log[-1]
     assert "Authorization" not in put.headers and put.url == UPLOAD
     assert open_fds(archive) == before
 
 
-@responses.activate
 def test_each_attempt_sends_the_whole_file_again(fake_clock, archive):
     storage = Storage(503, requests.ConnectionError("reset"), 200)
-    responses.add_callback(responses.PUT, UPLOAD, callback=storage)
     with archive.open("rb") as handle:
-        make_client(fake_clock).upload(UPLOAD, handle, ACTION)
+        make_client(fake_clock, storage.transport()).upload(UPLOAD, handle, ACTION)
     assert storage.bodies == [archive.read_bytes()] * 3
 
 
-@responses.activate
 def test_a_file_is_sent_from_where_it_stands(fake_clock, archive):
     storage = Storage(503, 200)
-    responses.add_callback(responses.PUT, UPLOAD, callback=storage)
     with archive.open("rb") as handle:
         handle.seek(100)
-        make_client(fake_clock).upload(UPLOAD, handle, ACTION)
+        make_client(fake_clock, storage.transport()).upload(UPLOAD, handle, ACTION)
     assert storage.bodies == [archive.read_bytes()[100:]] * 2
 
 
-@responses.activate
 def test_a_path_that_can_not_be_read_fails_on_one_line_sending_nothing(fake_clock, tmp_path):
+    transport = ScriptedTransport()
     with pytest.raises(ScalingoError) as caught:
-        make_client(fake_clock).upload(UPLOAD, tmp_path / "gone.tar.gz", ACTION)
+        make_client(fake_clock, transport).upload(UPLOAD, tmp_path / "gone.tar.gz", ACTION)
     assert caught.value.message == f"{ACTION}: could not read it (No such file or directory)"
-    assert len(responses.calls) == 0
+    assert len(transport.log) == 0
 
 
-@responses.activate
 def test_a_refusal_of_a_file_upload_closes_the_file_given_by_path(fake_clock, archive):
-    responses.add(responses.PUT, UPLOAD, status=403)
+    transport = ScriptedTransport(to_storage(answer(403)))
     before = open_fds(archive)
     with pytest.raises(ScalingoError):
-        make_client(fake_clock).upload(UPLOAD, archive, ACTION)
+        make_client(fake_clock, transport).upload(UPLOAD, archive, ACTION)
     assert open_fds(archive) == before
