@@ -10,12 +10,14 @@ when the code sleeps (or a test moves it), so waits are instant and deterministi
 from __future__ import annotations
 
 import http
+import io
 import json
 import threading
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
@@ -71,6 +73,14 @@ class Answer:
             response._content = json.dumps(self.data).encode()
             response.headers.setdefault("Content-Type", "application/json")
         response._content_consumed = True
+        # What a streamed read (stream=True, response.raw) sees: the same body.
+        response.raw = urllib3.HTTPResponse(
+            body=io.BytesIO(response._content),
+            headers=dict(response.headers),
+            status=self.status,
+            preload_content=False,
+            decode_content=False,
+        )
         response.encoding = get_encoding_from_headers(response.headers) or "utf-8"
         response.request = request
         response.url = request.url if request is not None else ""

@@ -8,10 +8,10 @@ import io
 import types
 
 import pytest
-import responses
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
-from ansible_collections.scalingo.cloud.tests.unit.plugins.module_utils.test_client import make_client
+from ansible_collections.scalingo.cloud.tests.unit.fake_transport import ScriptedTransport, answer, expect
+from ansible_collections.scalingo.cloud.tests.unit.plugins.module_utils.test_client import make_client, text
 
 URL = "https://db-api.test.example/api/databases/ad-1/backups/bk-1/download?token=dl-secret-0123456789"
 ARCHIVE = b"\x1f\x8b" + bytes(range(256)) * 300
@@ -24,23 +24,22 @@ def clock():
     return types.SimpleNamespace(sleep=lambda seconds: now.__setitem__(0, now[0] + seconds), clock=lambda: now[0])
 
 
-@responses.activate
 def test_the_archive_is_streamed_whole_without_any_credential(clock):
-    responses.add(responses.GET, URL, body=ARCHIVE, content_type="application/x-gzip")
+    transport = ScriptedTransport(expect("GET", URL, answer(200, ARCHIVE, **{"Content-Type": "application/x-gzip"})))
     handle = io.BytesIO()
-    size, sha256 = make_client(clock).download(URL, handle, "could not download")
+    size, sha256 = make_client(clock, transport).download(URL, handle, "could not download")
     assert (size, sha256) == (len(ARCHIVE), hashlib.sha256(ARCHIVE).hexdigest())
     assert handle.getvalue() == ARCHIVE
-    assert "Authorization" not in responses.calls[0].request.headers
+    assert [exchange.url for exchange in transport.log] == [URL]
+    assert "Authorization" not in transport.log[0].headers
 
 
-@responses.activate
 def test_a_refused_download_fails_without_quoting_the_url_or_the_body(clock):
-    responses.add(responses.GET, URL, body=f"<Error>bad signature for {URL}</Error>", status=403)
+    transport = ScriptedTransport(expect("GET", URL, text(403, f"<Error>bad signature for {URL}</Error>")))
     with pytest.raises(
         ScalingoError, match=r"https://db-api.test.example refused the download \(HTTP 403\)"
     ) as failure:
-        make_client(clock).download(URL, io.BytesIO(), "could not download")
+        make_client(clock, transport).download(URL, io.BytesIO(), "could not download")
     assert "dl-secret" not in failure.value.message
 
 
@@ -49,11 +48,12 @@ def test_a_plain_http_url_is_refused_when_the_api_is_https(clock):
         make_client(clock).download(URL.replace("https", "http"), io.BytesIO(), "could not download")
 
 
-@responses.activate
 def test_a_body_shorter_than_its_length_is_a_cut_download(clock):
-    responses.add(responses.GET, URL, body=ARCHIVE[:1000], headers={"Content-Length": str(len(ARCHIVE))})
+    transport = ScriptedTransport(
+        expect("GET", URL, answer(200, ARCHIVE[:1000], **{"Content-Length": str(len(ARCHIVE))}))
+    )
     with pytest.raises(ScalingoError, match="the download was cut short after"):
-        make_client(clock).download(URL, io.BytesIO(), "could not download")
+        make_client(clock, transport).download(URL, io.BytesIO(), "could not download")
 
 
 class Full(io.BytesIO):
@@ -61,8 +61,7 @@ class Full(io.BytesIO):
         raise OSError(28, "No space left on device")
 
 
-@responses.activate
 def test_a_full_disk_says_so(clock):
-    responses.add(responses.GET, URL, body=ARCHIVE)
+    transport = ScriptedTransport(expect("GET", URL, answer(200, ARCHIVE)))
     with pytest.raises(ScalingoError, match=r"could not download: could not write it \(No space left on device\)"):
-        make_client(clock).download(URL, Full(), "could not download")
+        make_client(clock, transport).download(URL, Full(), "could not download")

@@ -6,16 +6,18 @@ import base64
 import json
 
 import pytest
-import responses
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.module_utils._redact import MARKER
+from ansible_collections.scalingo.cloud.tests.unit.fake_transport import ScriptedTransport, answer, expect
 from ansible_collections.scalingo.cloud.tests.unit.plugins.module_utils.test_client import (
     API,
     AUTH,
     TOKEN,
-    add_exchange,
     make_client,
+    new_bearer,
+    text,
+    token_exchange,
 )
 
 SECRET = "s3cr3t-first-line\n    s3cr3t-second-line"
@@ -45,34 +47,33 @@ def assert_clean(exc, *secrets):
     assert "Basic O" not in text and "Bearer e" not in text
 
 
-@responses.activate
 def test_an_exchange_error_echoing_basic_auth_never_shows_the_token(fake_clock):
-    responses.add(
-        responses.POST,
-        f"{AUTH}/v1/tokens/exchange",
-        status=401,
-        content_type="text/plain",
-        body=header_echo(f"Basic {b64(':' + TOKEN)}"),
+    transport = ScriptedTransport(
+        expect("POST", f"{AUTH}/v1/tokens/exchange", text(401, header_echo(f"Basic {b64(':' + TOKEN)}")))
     )
     with pytest.raises(ScalingoError) as caught:
-        make_client(fake_clock).find_app("my-app")
+        make_client(fake_clock, transport).find_app("my-app")
     assert_clean(caught.value, TOKEN)
     assert caught.value.message.startswith("could not exchange the API token for a bearer token: Host: api")
     assert MARKER in caught.value.message and "\n" not in caught.value.message
 
 
-@responses.activate
 def test_an_api_error_echoing_the_bearer_in_its_json_error_never_shows_it(fake_clock):
-    bearer = add_exchange(responses)
-    responses.add(
-        responses.GET,
-        f"{API}/v1/apps/my-app",
-        status=403,
-        json={"error": header_echo(f"Bearer {bearer}"), "resource": f"app {bearer}"},
-        headers={"X-Request-ID": f"Bearer {bearer}"},
+    bearer = new_bearer()
+    transport = ScriptedTransport(
+        token_exchange(bearer),
+        expect(
+            "GET",
+            f"{API}/v1/apps/my-app",
+            answer(
+                403,
+                {"error": header_echo(f"Bearer {bearer}"), "resource": f"app {bearer}"},
+                **{"X-Request-ID": f"Bearer {bearer}"},
+            ),
+        ),
     )
     with pytest.raises(ScalingoError) as caught:
-        make_client(fake_clock).find_app("my-app")
+        make_client(fake_clock, transport).find_app("my-app")
     assert_clean(caught.value, TOKEN, bearer, bearer.split(".")[1])
     assert (
         caught.value.failure["error"]
@@ -81,43 +82,42 @@ def test_an_api_error_echoing_the_bearer_in_its_json_error_never_shows_it(fake_c
     assert caught.value.failure["request_id"] == f"Bearer {MARKER}"
 
 
-@responses.activate
 def test_field_errors_and_the_url_member_are_cleaned(fake_clock):
-    bearer = add_exchange(responses)
-    responses.add(
-        responses.PUT,
-        f"{API}/v1/apps/my-app/variables",
-        status=422,
-        json={
-            "errors": {"value": [f"{TOKEN} is not {bearer}"], f"Bearer {bearer}": "is unknown"},
-            "error": "refused",
-            "url": "https://storage.example/a?X-Amz-Signature=0f1e2d&X-Amz-Credential=AKIA",
-        },
+    bearer = new_bearer()
+    refusal = {
+        "errors": {"value": [f"{TOKEN} is not {bearer}"], f"Bearer {bearer}": "is unknown"},
+        "error": "refused",
+        "url": "https://storage.example/a?X-Amz-Signature=0f1e2d&X-Amz-Credential=AKIA",
+    }
+    transport = ScriptedTransport(
+        token_exchange(bearer), expect("PUT", f"{API}/v1/apps/my-app/variables", answer(422, refusal))
     )
     with pytest.raises(ScalingoError) as caught:
-        make_client(fake_clock).request("PUT", "/apps/my-app/variables", {}, action="could not set")
+        make_client(fake_clock, transport).request("PUT", "/apps/my-app/variables", {}, action="could not set")
     assert_clean(caught.value, TOKEN, bearer, "0f1e2d", "AKIA")
     assert caught.value.message == (
         f"could not set: value {MARKER} is not {MARKER}; Bearer {MARKER} is unknown (HTTP 422)"
     )
 
 
-@responses.activate
 def test_a_plain_text_echo_of_a_body_never_shows_a_secret_value_even_where_it_is_cut(fake_clock):
-    add_exchange(responses)
     body = json.dumps({"variables": [{"name": "A", "value": SECRET}]})
     long_body = "x" * (200 - 20) + " " + SECRET  # the value straddles the 200 characters kept
-    for text in (body, " ".join(body.split()), long_body, " ".join(long_body.split())):
-        responses.add(
-            responses.PUT, f"{API}/v1/apps/my-app/variables", status=422, content_type="text/plain", body=text
-        )
-    client = make_client(fake_clock)
+    transport = ScriptedTransport(
+        token_exchange(new_bearer()),
+        [
+            expect("PUT", f"{API}/v1/apps/my-app/variables", text(422, echo))
+            for echo in (body, " ".join(body.split()), long_body, " ".join(long_body.split()))
+        ],
+    )
+    client = make_client(fake_clock, transport)
     client.secret_values = (SECRET,)
     for _attempt in range(4):
         with pytest.raises(ScalingoError) as caught:
             client.request("PUT", "/apps/my-app/variables", {}, action="could not set")
         assert_clean(caught.value, SECRET, "s3cr3t")
         assert MARKER in caught.value.message
+    assert transport.finished
 
 
 def test_the_reason_phrase_is_cleaned_too():
