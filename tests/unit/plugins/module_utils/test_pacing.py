@@ -10,19 +10,31 @@ import threading
 import time
 
 import pytest
-import responses
 
+from ansible_collections.scalingo.cloud.plugins.module_utils import _cache
 from ansible_collections.scalingo.cloud.plugins.module_utils._cache import Pacer
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.module_utils._settings import connection_settings
+from ansible_collections.scalingo.cloud.tests.unit.fake_transport import (
+    Answer,
+    Exchange,
+    ScriptedTransport,
+    answer,
+    expect,
+)
 from ansible_collections.scalingo.cloud.tests.unit.plugins.module_utils.test_client import (
     API,
     AUTH,
     TOKEN,
-    add_exchange,
     jwt,
     make_client,
+    new_bearer,
+    text,
+    token_exchange,
 )
+
+APPS = answer(200, {"apps": []})
+REFUSED = text(429, "Retry later", **{"Retry-After": "20"})
 
 
 def pacer(cache_home, fake_clock, limit=3, window=60.0):
@@ -125,61 +137,71 @@ def test_processes_sharing_a_token_never_book_more_than_the_limit(cache_home):
     assert min(later - earlier for earlier, later in zip(times, times[10:], strict=False)) >= 1.5 - 1e-6
 
 
-@responses.activate
 def test_client_waits_its_turn_and_rate_limit_zero_turns_pacing_off(cache_home, fake_clock):
-    add_exchange(responses)
-    responses.add(responses.GET, f"{API}/v1/apps", json={"apps": []})
-    client = make_client(fake_clock, rate_limit=3)
+    transport = ScriptedTransport(token_exchange(new_bearer()), expect("GET", f"{API}/v1/apps", APPS, times=8))
+    client = make_client(fake_clock, transport, rate_limit=3)
     for _n in range(3):  # the exchange and three reads: the fourth request waits
         client.get("/apps", "apps", list)
     assert len(fake_clock.slept) == 1 and 59 < fake_clock.slept[0] <= 61
     assert [f for f in os.listdir(cache_home / "scalingo-ansible") if f.startswith("pace-")]
 
-    off = make_client(fake_clock, rate_limit=0)
+    off = make_client(fake_clock, transport, rate_limit=0)
     for _n in range(5):
         off.get("/apps", "apps", list)
     assert len(fake_clock.slept) == 1
+    assert transport.finished
 
 
-@responses.activate
 def test_a_refusal_pauses_the_other_tasks_of_the_token(cache_home, fake_clock):
-    add_exchange(responses)
-    responses.add(responses.GET, f"{API}/v1/apps", status=429, body="Retry later", headers={"Retry-After": "20"})
-    responses.add(responses.GET, f"{API}/v1/apps", json={"apps": []})
-    refused, other = make_client(fake_clock), make_client(fake_clock)
+    transport = ScriptedTransport(
+        token_exchange(new_bearer()),
+        expect("GET", f"{API}/v1/apps", REFUSED),
+        expect("GET", f"{API}/v1/apps", APPS, times=2),
+    )
+    refused, other = make_client(fake_clock, transport), make_client(fake_clock, transport)
     refused.get("/apps", "apps", list)
     assert fake_clock.slept[-1] >= 19  # waited out its own refusal through the shared state
-    responses.replace(responses.GET, f"{API}/v1/apps", json={"apps": []})
     # The other task waits too, although it was never refused itself.
     before = len(fake_clock.slept)
     other.get("/apps", "apps", list)  # (the pacer's clock is real time, which the fake sleeps don't move)
     assert len(fake_clock.slept) == before + 1 and fake_clock.slept[-1] >= 19
 
 
-@responses.activate
-def test_concurrent_tasks_wait_for_the_one_exchange_in_flight(cache_home, fake_clock):
+def test_concurrent_tasks_wait_for_the_one_exchange_in_flight(cache_home, fake_clock, monkeypatch):
     bearer = jwt(time.time() + 3600)
-    exchanges = []
-    others = []
+    exchanges: list[Exchange] = []
+    others: list[threading.Thread] = []
+    # Set when the second task waits for the bearer's lock, or (were there no lock) sends its own exchange.
+    contended = threading.Event()
+    flock = _cache.fcntl.flock
 
-    def exchange(request):
-        exchanges.append(request)
+    def watched_flock(fd: int, operation: int) -> None:
+        if threading.current_thread() in others and "bearer-" in os.readlink(f"/proc/self/fd/{fd}"):
+            contended.set()
+        flock(fd, operation)
+
+    def exchange(sent: Exchange) -> Answer:
+        exchanges.append(sent)
         if len(exchanges) == 1:
-            # A second task starts while this exchange is in flight.
-            other = threading.Thread(target=lambda: make_client(fake_clock).get("/apps", "apps", list))
-            other.start()
+            # A second task starts while this exchange is in flight; this one answers once that task waits.
+            other = threading.Thread(target=lambda: make_client(fake_clock, transport).get("/apps", "apps", list))
             others.append(other)
-            time.sleep(0.5)
-        return 200, {}, json.dumps({"token": bearer})
+            other.start()
+            assert contended.wait(timeout=60)
+        else:
+            contended.set()
+        return answer(200, {"token": bearer})
 
-    responses.add_callback(
-        responses.POST, f"{AUTH}/v1/tokens/exchange", callback=exchange, content_type="application/json"
+    monkeypatch.setattr(_cache.fcntl, "flock", watched_flock)
+    transport = ScriptedTransport(
+        expect("POST", f"{AUTH}/v1/tokens/exchange", exchange, repeat=True),
+        expect("GET", f"{API}/v1/apps", APPS, repeat=True),
+        ordered=False,
     )
-    responses.add(responses.GET, f"{API}/v1/apps", json={"apps": []})
-    make_client(fake_clock).get("/apps", "apps", list)
-    others[0].join(timeout=30)
+    make_client(fake_clock, transport).get("/apps", "apps", list)
+    others[0].join(timeout=60)
     assert len(exchanges) == 1
-    assert [c.request.headers["Authorization"] for c in responses.calls[1:]] == [f"Bearer {bearer}"] * 2
+    assert [e.headers["Authorization"] for e in transport.log[1:]] == [f"Bearer {bearer}"] * 2
 
 
 def test_rate_limit_must_not_be_negative():
@@ -188,13 +210,12 @@ def test_rate_limit_must_not_be_negative():
     assert connection_settings({"api_token": TOKEN})["rate_limit"] == 60
 
 
-@responses.activate
 def test_a_refusal_not_retried_still_pauses_the_others(cache_home, fake_clock):
-    add_exchange(responses)
-    responses.add(responses.GET, f"{API}/v1/apps", status=429, body="Retry later", headers={"Retry-After": "20"})
+    transport = ScriptedTransport(
+        token_exchange(new_bearer()), expect("GET", f"{API}/v1/apps", REFUSED), expect("GET", f"{API}/v1/apps", APPS)
+    )
     with pytest.raises(ScalingoError, match="Retry later"):
-        make_client(fake_clock, retry_timeout=0).get("/apps", "apps", list)
+        make_client(fake_clock, transport, retry_timeout=0).get("/apps", "apps", list)
     assert fake_clock.slept == []
-    responses.replace(responses.GET, f"{API}/v1/apps", json={"apps": []})
-    make_client(fake_clock).get("/apps", "apps", list)
+    make_client(fake_clock, transport).get("/apps", "apps", list)
     assert len(fake_clock.slept) == 1 and fake_clock.slept[0] > 19
