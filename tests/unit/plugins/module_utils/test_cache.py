@@ -9,9 +9,9 @@ import re
 import stat
 import threading
 import time
+from typing import Any
 
 import pytest
-import responses
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._cache import (
     BearerCache,
@@ -20,13 +20,16 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._cache import (
     locked,
     token_key,
 )
+from ansible_collections.scalingo.cloud.plugins.module_utils._client import Client
+from ansible_collections.scalingo.cloud.tests.unit.fake_transport import ScriptedTransport, answer, expect
 from ansible_collections.scalingo.cloud.tests.unit.plugins.module_utils.test_client import (
     API,
     AUTH,
     TOKEN,
-    add_exchange,
     jwt,
     make_client,
+    new_bearer,
+    token_exchange,
 )
 
 NOBODY = 65534
@@ -57,14 +60,22 @@ def pace_path(folder):
     return str(folder / "pace-key.json")
 
 
-def run_client(fake_clock, rate_limit=3, requests=3, **kwargs):
-    """A client that exchanges the token then reads `requests` times; returns it."""
-    add_exchange(responses)
-    responses.add(responses.GET, f"{API}/v1/apps", json={"apps": []})
-    client = make_client(fake_clock, rate_limit=rate_limit, **kwargs)
+def exchange_then_reads(requests: int) -> ScriptedTransport:
+    """The token exchange, then `requests` reads of the apps."""
+    return ScriptedTransport(
+        token_exchange(new_bearer()), expect("GET", f"{API}/v1/apps", answer(200, {"apps": []}), times=requests)
+    )
+
+
+def run_client(
+    fake_clock: Any, rate_limit: int = 3, requests: int = 3, **kwargs: Any
+) -> tuple[Client, ScriptedTransport]:
+    """A client that exchanges the token then reads `requests` times; returns it and its transport."""
+    transport = exchange_then_reads(requests)
+    client = make_client(fake_clock, transport, rate_limit=rate_limit, **kwargs)
     for _n in range(requests):
         client.get("/apps", "apps", list)
-    return client
+    return client, transport
 
 
 # -- the folder --------------------------------------------------------------------------------------
@@ -111,10 +122,9 @@ def test_a_relative_xdg_cache_home_is_ignored(monkeypatch, tmp_path):
     ],
     ids=["mode-0777", "mode-0750", "another-owner", "symlink"],
 )
-@responses.activate
 def test_a_folder_not_ours_alone_is_not_used_and_said_once(folder, fake_clock, prepare, says):
     prepare(folder)
-    client = run_client(fake_clock)
+    client, _transport = run_client(fake_clock)
     # Nothing was created or written in it (nor, for the link, where it points).
     assert os.listdir(folder) == []
     assert len(client.warnings) == 1, client.warnings
@@ -125,14 +135,13 @@ def test_a_folder_not_ours_alone_is_not_used_and_said_once(folder, fake_clock, p
     assert TOKEN not in warning
 
 
-@responses.activate
 def test_without_the_folder_a_task_still_paces_its_own_requests_and_exchanges_once(folder, fake_clock):
     folder.mkdir()
     folder.chmod(0o777)
-    client = run_client(fake_clock, rate_limit=3, requests=3)
+    client, transport = run_client(fake_clock, rate_limit=3, requests=3)
     # The exchange and three reads: the fourth request waited for the first to leave the window.
     assert len(fake_clock.slept) == 1 and 59 < fake_clock.slept[0] <= 61
-    assert [c.request.url.split("/v1")[1] for c in responses.calls].count("/tokens/exchange") == 1
+    assert [e.url.split("/v1")[1] for e in transport.log].count("/tokens/exchange") == 1
     assert len(client.warnings) == 1
     assert os.listdir(folder) == []
 
@@ -169,15 +178,12 @@ def test_a_pace_file_linked_to_a_file_of_ours_is_neither_used_nor_written(folder
     assert not (tmp_path / "created-through-the-link").exists()
 
 
-@responses.activate
 def test_a_linked_pace_file_is_said_once_and_the_task_goes_on(folder, victim, fake_clock):
     private(folder)
-    client = make_client(fake_clock, rate_limit=3)
+    client = make_client(fake_clock, exchange_then_reads(3), rate_limit=3)
     # The client's pacing file, named after the token: made a link before the first request.
     pace = folder / f"pace-{token_key(AUTH, TOKEN)}.json"
     pace.symlink_to(victim)
-    add_exchange(responses)
-    responses.add(responses.GET, f"{API}/v1/apps", json={"apps": []})
     for _n in range(3):
         client.get("/apps", "apps", list)
     assert victim.read_bytes() == VICTIM
@@ -275,12 +281,11 @@ def test_a_lock_file_of_another_user_or_open_to_others_is_not_used(folder):
     assert stat.S_IMODE(lock.stat().st_mode) == 0o600
 
 
-@responses.activate
 def test_an_exchange_lock_linked_elsewhere_costs_only_the_lock(folder, victim, fake_clock):
     private(folder)
     cache = BearerCache(AUTH, TOKEN)
     os.symlink(victim, cache.lock_path)
-    client = run_client(fake_clock, requests=1)
+    client, _transport = run_client(fake_clock, requests=1)
     assert victim.read_bytes() == VICTIM
     assert client.warnings == [f"not using the cache file {cache.lock_path}: it is a symbolic link; remove it."]
     assert cache.load(time.time())  # the bearer was kept
