@@ -12,7 +12,6 @@ import re
 import ssl
 
 import pytest
-import responses
 
 from ansible_collections.scalingo.cloud.plugins.module_utils import _attach
 from ansible_collections.scalingo.cloud.plugins.module_utils._attach import (
@@ -35,7 +34,7 @@ from ansible_collections.scalingo.cloud.plugins.module_utils._attach import (
     tail,
 )
 from ansible_collections.scalingo.cloud.plugins.module_utils._client import Client
-from ansible_collections.scalingo.cloud.tests.unit.fake_transport import FakeClock
+from ansible_collections.scalingo.cloud.tests.unit.fake_transport import FakeClock, ScriptedTransport, answer, expect
 
 API = "https://api.osc-fr1.scalingo.com"
 SIM = "http://127.0.0.1:40123"
@@ -655,11 +654,12 @@ def test_the_bearer_is_basic_with_an_empty_user_and_never_in_a_message():
 # -- the bearer the attach host gets ---------------------------------------------------------------
 
 
-@responses.activate
 def test_the_client_gives_the_bearer_it_uses_and_exchanges_once(fake_clock):
     bearer = BEARER_OF_CLIENT
-    responses.add(responses.POST, "https://auth.test.example/v1/tokens/exchange", json={"token": bearer})
-    responses.add(responses.GET, "https://api.test.example/v1/apps/my-app", json={"app": {"name": "my-app"}})
+    transport = ScriptedTransport(
+        expect("POST", "https://auth.test.example/v1/tokens/exchange", answer(200, {"token": bearer})),
+        expect("GET", "https://api.test.example/v1/apps/my-app", answer(200, {"app": {"name": "my-app"}})),
+    )
     client = Client(
         api_token="tk-us-unit",
         api_url="https://api.test.example",
@@ -668,11 +668,12 @@ def test_the_client_gives_the_bearer_it_uses_and_exchanges_once(fake_clock):
         rate_limit=0,
         sleep=fake_clock.sleep,
         monotonic=fake_clock.clock,
+        session=transport.session(),
     )
     client.find_app("my-app")
     assert client.bearer() == bearer
-    assert responses.calls[1].request.headers["Authorization"] == f"Bearer {bearer}"
-    assert len(responses.calls) == 2  # no second exchange
+    assert transport.log[1].headers["Authorization"] == f"Bearer {bearer}"
+    assert len(transport.log) == 2  # no second exchange
 
 
 # -- input checks ----------------------------------------------------------------------------------
