@@ -8,21 +8,22 @@ import os
 import stat
 import time
 import types
+from typing import Any
 
 import pytest
-import responses
-from responses import matchers
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._database import DatabaseApi, find_database_addon
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.module_utils._settings import connection_settings
+from ansible_collections.scalingo.cloud.tests.unit.fake_transport import Expected, ScriptedTransport, answer, expect
 from ansible_collections.scalingo.cloud.tests.unit.plugins.module_utils.test_client import (
     API,
     AUTH,
     TOKEN,
-    add_exchange,
     jwt,
     make_client,
+    new_bearer,
+    token_exchange,
 )
 
 DB = "https://db-api.test.example"
@@ -38,17 +39,24 @@ REGIONS = {
 }
 
 
-def add_addon_token(rsps, token="addon-token-one", bearer=None):
-    match = [matchers.header_matcher({"Authorization": f"Bearer {bearer}"})] if bearer else []
-    rsps.add(responses.POST, TOKEN_PATH, json={"addon": {"id": "ad-1234", "token": token}}, match=match)
+def addon_token(token: str = "addon-token-one", bearer: str | None = None) -> Expected:
+    """The exchange of the addon's token (with the bearer `bearer`, when given)."""
+    headers = {"Authorization": f"Bearer {bearer}"} if bearer else None
+    return expect("POST", TOKEN_PATH, answer(200, {"addon": {"id": "ad-1234", "token": token}}), headers=headers)
 
 
-def database_api(clock, db_api_url=DB, **kwargs):
-    return DatabaseApi(make_client(clock, **kwargs), "my-app", ADDON, "osc-fr1", db_api_url)
+def read_database(reply: Any = None, token: str | None = None, url: str = DATABASE_PATH) -> Expected:
+    """The database's read (with the addon token `token`, when given), answered with `reply` (by default, it)."""
+    headers = {"Authorization": f"Bearer {token}"} if token else None
+    return expect("GET", url, reply or answer(200, DATABASE), headers=headers)
 
 
-def sent(rsps):
-    return [(call.request.method, call.request.url.split("?")[0]) for call in rsps.calls]
+def database_api(clock: Any, transport: ScriptedTransport, db_api_url: str | None = DB, **kwargs: Any) -> DatabaseApi:
+    return DatabaseApi(make_client(clock, transport, **kwargs), "my-app", ADDON, "osc-fr1", db_api_url)
+
+
+def sent(transport: ScriptedTransport) -> list[tuple[str, str]]:
+    return [(exchange.method, exchange.url.split("?")[0]) for exchange in transport.log]
 
 
 @pytest.fixture
@@ -58,26 +66,18 @@ def clock():
     return types.SimpleNamespace(sleep=lambda seconds: now.__setitem__(0, now[0] + seconds), clock=lambda: now[0])
 
 
-@responses.activate
 def test_the_region_listing_gives_the_database_api_and_each_credential_goes_to_its_own_origin(clock):
-    bearer = add_exchange(responses)
-    responses.add(
-        responses.GET,
-        f"{AUTH}/v1/regions",
-        json=REGIONS,
-        match=[matchers.header_matcher({"Authorization": f"Bearer {bearer}"})],
+    bearer = new_bearer()
+    transport = ScriptedTransport(
+        token_exchange(bearer),
+        expect("GET", f"{AUTH}/v1/regions", answer(200, REGIONS), headers={"Authorization": f"Bearer {bearer}"}),
+        addon_token(bearer=bearer),
+        read_database(token="addon-token-one"),
     )
-    add_addon_token(responses, bearer=bearer)
-    responses.add(
-        responses.GET,
-        DATABASE_PATH,
-        json=DATABASE,
-        match=[matchers.header_matcher({"Authorization": "Bearer addon-token-one"})],
-    )
-    db = database_api(clock, db_api_url=None)
+    db = database_api(clock, transport, db_api_url=None)
     assert db.database() == DATABASE["database"]
     assert db.url() == f"{DB}/api"
-    assert sent(responses) == [
+    assert sent(transport) == [
         ("POST", f"{AUTH}/v1/tokens/exchange"),
         ("GET", f"{AUTH}/v1/regions"),
         ("POST", TOKEN_PATH),
@@ -88,11 +88,11 @@ def test_the_region_listing_gives_the_database_api_and_each_credential_goes_to_i
     assert "addon-token-one" in db.client.secrets()
 
 
-@responses.activate
 def test_a_region_missing_from_the_listing_fails_naming_the_listed_ones(clock):
-    add_exchange(responses)
-    responses.add(responses.GET, f"{AUTH}/v1/regions", json=REGIONS)
-    db = DatabaseApi(make_client(clock), "my-app", ADDON, "osc-elsewhere")
+    transport = ScriptedTransport(
+        token_exchange(new_bearer()), expect("GET", f"{AUTH}/v1/regions", answer(200, REGIONS))
+    )
+    db = DatabaseApi(make_client(clock, transport), "my-app", ADDON, "osc-elsewhere")
     with pytest.raises(
         ScalingoError, match=r"region osc-elsewhere is not listed .regions: osc-secnum-fr1, osc-fr1.; set"
     ):
@@ -101,19 +101,16 @@ def test_a_region_missing_from_the_listing_fails_naming_the_listed_ones(clock):
 
 @pytest.mark.parametrize("url", [API + ":443/x", AUTH])
 def test_a_database_api_on_the_origin_of_the_regional_api_or_the_auth_service_is_refused(clock, url):
-    db = database_api(clock, db_api_url=url)
+    db = database_api(clock, ScriptedTransport(), db_api_url=url)
     with pytest.raises(ScalingoError, match=r"has the origin of (api|auth)_url"):
         db.url()
 
 
-@responses.activate
 def test_the_addon_token_is_kept_between_tasks_in_a_private_file_named_after_no_secret(clock, cache_home):
-    add_exchange(responses)
-    add_addon_token(responses)
-    responses.add(responses.GET, DATABASE_PATH, json=DATABASE)
-    database_api(clock).database()
-    database_api(clock).database()
-    assert [path for _method, path in sent(responses)].count(TOKEN_PATH) == 1
+    transport = ScriptedTransport(token_exchange(new_bearer()), addon_token(), read_database(), read_database())
+    database_api(clock, transport).database()
+    database_api(clock, transport).database()
+    assert [path for _method, path in sent(transport)].count(TOKEN_PATH) == 1
     files = [name for name in os.listdir(cache_home / "scalingo-ansible") if name.startswith("addon-")]
     kept = [name for name in files if name.endswith(".json")]
     assert len(kept) == 1
@@ -122,88 +119,83 @@ def test_the_addon_token_is_kept_between_tasks_in_a_private_file_named_after_no_
     assert "ad-1234" not in kept[0] and TOKEN not in kept[0]
 
 
-@responses.activate
 def test_the_kept_token_is_for_one_addon_one_origin_and_one_api_token(clock):
-    add_exchange(responses)
-    add_addon_token(responses)
-    responses.add(responses.GET, DATABASE_PATH, json=DATABASE)
-    responses.add(responses.GET, "https://db2.test.example/api/databases/ad-1234", json=DATABASE)
-    database_api(clock).database()
-    database_api(clock, db_api_url="https://db2.test.example").database()
-    assert [path for _method, path in sent(responses)].count(TOKEN_PATH) == 2
+    transport = ScriptedTransport(
+        token_exchange(new_bearer()),
+        addon_token(),
+        read_database(),
+        addon_token(),
+        read_database(url="https://db2.test.example/api/databases/ad-1234"),
+    )
+    database_api(clock, transport).database()
+    database_api(clock, transport, db_api_url="https://db2.test.example").database()
+    assert [path for _method, path in sent(transport)].count(TOKEN_PATH) == 2
 
 
-@responses.activate
 def test_a_token_expiring_within_five_minutes_is_exchanged_again(clock):
-    add_exchange(responses)
-    add_addon_token(responses, token=jwt(time.time() + 200))
-    responses.add(responses.GET, DATABASE_PATH, json=DATABASE)
-    database_api(clock).database()
-    database_api(clock).database()
-    assert [path for _method, path in sent(responses)].count(TOKEN_PATH) == 2
+    soon = jwt(time.time() + 200)
+    transport = ScriptedTransport(
+        token_exchange(new_bearer()), addon_token(soon), read_database(), addon_token(soon), read_database()
+    )
+    database_api(clock, transport).database()
+    database_api(clock, transport).database()
+    assert [path for _method, path in sent(transport)].count(TOKEN_PATH) == 2
 
 
-@responses.activate
 def test_a_401_drops_the_kept_token_and_exchanges_once_more(clock):
-    add_exchange(responses)
-    add_addon_token(responses, token="addon-token-one")
-    responses.add(responses.GET, DATABASE_PATH, json=DATABASE)
-    database_api(clock).database()
-    responses.replace(responses.POST, TOKEN_PATH, json={"addon": {"id": "ad-1234", "token": "addon-token-two"}})
-    responses.replace(
-        responses.GET,
-        DATABASE_PATH,
-        json={"error": "token expired"},
-        status=401,
-        match=[matchers.header_matcher({"Authorization": "Bearer addon-token-one"})],
+    unauthorized = answer(401, {"error": "unauthorized"})
+    transport = ScriptedTransport(
+        token_exchange(new_bearer()),
+        addon_token("addon-token-one"),
+        read_database(),
+        # The next task: the kept token is refused, dropped and exchanged once more.
+        read_database(answer(401, {"error": "token expired"}), token="addon-token-one"),
+        addon_token("addon-token-two"),
+        read_database(token="addon-token-two"),
+        # Once more only: a token refused twice is a failure, not a loop.
+        read_database(unauthorized),
+        addon_token("addon-token-two"),
+        read_database(unauthorized),
     )
-    responses.add(
-        responses.GET,
-        DATABASE_PATH,
-        json=DATABASE,
-        match=[matchers.header_matcher({"Authorization": "Bearer addon-token-two"})],
-    )
-    assert database_api(clock).database() == DATABASE["database"]
-    # Once more only: a token refused twice is a failure, not a loop.
-    responses.remove(responses.GET, DATABASE_PATH)
-    responses.remove(responses.GET, DATABASE_PATH)
-    responses.add(responses.GET, DATABASE_PATH, json={"error": "unauthorized"}, status=401)
+    database_api(clock, transport).database()
+    assert database_api(clock, transport).database() == DATABASE["database"]
     with pytest.raises(ScalingoError, match="HTTP 401"):
-        database_api(clock).database()
-    assert [path for _method, path in sent(responses)].count(TOKEN_PATH) == 3
+        database_api(clock, transport).database()
+    assert [path for _method, path in sent(transport)].count(TOKEN_PATH) == 3
+    assert transport.finished
 
 
-@responses.activate
 def test_the_addon_token_is_never_quoted_even_when_an_answer_echoes_it(clock):
-    add_exchange(responses)
-    add_addon_token(responses, token="addon-token-echoed")
-    responses.add(responses.GET, DATABASE_PATH, json={"error": "bad token addon-token-echoed"}, status=400)
-    db = database_api(clock)
+    transport = ScriptedTransport(
+        token_exchange(new_bearer()),
+        addon_token("addon-token-echoed"),
+        read_database(answer(400, {"error": "bad token addon-token-echoed"})),
+    )
+    db = database_api(clock, transport)
     with pytest.raises(ScalingoError) as failure:
         db.database()
     assert "addon-token-echoed" not in failure.value.message
 
 
-@responses.activate
 def test_no_redirect_is_followed_from_the_database_api(clock):
-    add_exchange(responses)
-    add_addon_token(responses)
-    responses.add(responses.GET, DATABASE_PATH, status=302, headers={"Location": "https://elsewhere.example/x"})
+    transport = ScriptedTransport(
+        token_exchange(new_bearer()),
+        addon_token(),
+        read_database(answer(302, Location="https://elsewhere.example/x")),
+        expect("GET", "https://elsewhere.example/x", answer(200, DATABASE)),
+    )
     with pytest.raises(ScalingoError, match="HTTP 302"):
-        database_api(clock).database()
-    assert "elsewhere" not in " ".join(url for _method, url in sent(responses))
+        database_api(clock, transport).database()
+    assert "elsewhere" not in " ".join(url for _method, url in sent(transport))
 
 
-@responses.activate
 def test_a_malformed_token_answer_fails_without_quoting_it(clock):
-    add_exchange(responses)
-    add_addon_token(responses, token="has a space")
+    transport = ScriptedTransport(token_exchange(new_bearer()), addon_token("has a space"))
     with pytest.raises(ScalingoError, match="without a well-formed addon token") as failure:
-        database_api(clock).database()
+        database_api(clock, transport).database()
     assert "has a space" not in failure.value.message
 
 
-@responses.activate
 @pytest.mark.parametrize(
     ("wanted", "found", "problem"),
     [
@@ -214,14 +206,15 @@ def test_a_malformed_token_answer_fails_without_quoting_it(clock):
     ],
 )
 def test_the_addon_is_found_by_id_or_by_its_provider_when_it_is_the_only_one(clock, wanted, found, problem):
-    add_exchange(responses)
     addons = [
         {"id": "ad-1", "addon_provider": {"id": "postgresql"}},
         {"id": "ad-2", "addon_provider": {"id": "postgresql"}},
         {"id": "ad-3", "addon_provider": {"id": "redis"}},
     ]
-    responses.add(responses.GET, f"{API}/v1/apps/my-app/addons", json={"addons": addons})
-    client = make_client(clock)
+    transport = ScriptedTransport(
+        token_exchange(new_bearer()), expect("GET", f"{API}/v1/apps/my-app/addons", answer(200, {"addons": addons}))
+    )
+    client = make_client(clock, transport)
     if problem:
         with pytest.raises(ScalingoError, match=problem):
             find_database_addon(client, "my-app", wanted)
