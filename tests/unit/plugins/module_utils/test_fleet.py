@@ -6,18 +6,28 @@ from __future__ import annotations
 import json
 import os
 import stat
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import responses
 
 from ansible_collections.scalingo.cloud.plugins.module_utils._cache import Pacer
 from ansible_collections.scalingo.cloud.plugins.module_utils._errors import ScalingoError
 from ansible_collections.scalingo.cloud.plugins.module_utils._settings import connection_settings
+from ansible_collections.scalingo.cloud.tests.unit.fake_transport import (
+    Answer,
+    Exchange,
+    Expected,
+    ScriptedTransport,
+    answer,
+    expect,
+)
 from ansible_collections.scalingo.cloud.tests.unit.plugins.module_utils.test_client import (
     API,
     TOKEN,
-    add_exchange,
     make_client,
+    new_bearer,
+    text,
+    token_exchange,
 )
 
 LIMIT = 60
@@ -148,16 +158,17 @@ def test_a_damaged_allowance_is_started_afresh(cache_home, fake_clock, fields):
     assert set(state(cache_home)) == {"sent", "hold"}
 
 
-@responses.activate
 def test_a_refusal_through_the_client_cuts_the_shared_allowance_and_is_counted(cache_home, fake_clock):
-    add_exchange(responses)
-    responses.add(responses.GET, f"{API}/v1/apps", json={"apps": []})
-    client = make_client(fake_clock, clock=fake_clock.clock)
+    transport = ScriptedTransport(
+        token_exchange(new_bearer()),
+        expect("GET", f"{API}/v1/apps", answer(200, {"apps": []}), times=9),
+        expect("GET", f"{API}/v1/apps/x", text(429, "Retry later", **{"Retry-After": "5"})),
+        expect("GET", f"{API}/v1/apps/x", answer(200, {"app": {"name": "x"}})),
+    )
+    client = make_client(fake_clock, transport, clock=fake_clock.clock)
     for _n in range(9):
         client.get("/apps", "apps", list)
         fake_clock.now += 1
-    responses.add(responses.GET, f"{API}/v1/apps/x", status=429, body="Retry later", headers={"Retry-After": "5"})
-    responses.add(responses.GET, f"{API}/v1/apps/x", json={"app": {"name": "x"}})
     assert client.find_app("x") == {"name": "x"}
     # The exchange and nine reads admitted: cut to DECREASE of those ten, which the window already holds.
     assert client_state(cache_home)["rate"] == pytest.approx(Pacer.DECREASE * 10)
@@ -178,74 +189,73 @@ def listing_files(cache_home):
     ]
 
 
-@responses.activate
+def listing(apps: list = APPS, api: str = API) -> Expected:
+    """The listing of the apps, answered with `apps`."""
+    return expect("GET", f"{api}/v1/apps", answer(200, {"apps": apps}))
+
+
 def test_the_first_task_lists_the_apps_and_the_others_read_nothing(cache_home, fake_clock):
-    add_exchange(responses)
-    responses.add(responses.GET, f"{API}/v1/apps", json={"apps": APPS})
-    first = make_client(fake_clock, clock=fake_clock.clock, read_cache=30)
+    transport = ScriptedTransport(token_exchange(new_bearer()), listing())
+    first = make_client(fake_clock, transport, clock=fake_clock.clock, read_cache=30)
     assert first.listed_app("app-one") == APPS[0]  # a miss: listed
-    second = make_client(fake_clock, clock=fake_clock.clock, read_cache=30)
+    second = make_client(fake_clock, transport, clock=fake_clock.clock, read_cache=30)
     assert second.listed_app("app-two") == APPS[1]  # a hit: nothing sent
     assert second.listed_app("app-three") is None  # not listed: the caller reads it fresh
-    assert [c.request.url.split("?")[0] for c in responses.calls[1:]] == [f"{API}/v1/apps"]
+    assert [e.url.split("?")[0] for e in transport.log[1:]] == [f"{API}/v1/apps"]
 
 
-@responses.activate
 def test_the_listing_follows_every_page(cache_home, fake_clock):
-    add_exchange(responses)
     pages = {"1": (APPS[:1], 2), "2": (APPS[1:], None)}
 
-    def page(request):
-        apps, following = pages[request.params["page"]]
-        return 200, {}, json.dumps({"apps": apps, "meta": {"pagination": {"next_page": following}}})
+    def page(sent: Exchange) -> Answer:
+        apps, following = pages[parse_qs(urlsplit(sent.url).query)["page"][0]]
+        return answer(200, {"apps": apps, "meta": {"pagination": {"next_page": following}}})
 
-    responses.add_callback(responses.GET, f"{API}/v1/apps", callback=page, content_type="application/json")
-    assert make_client(fake_clock, read_cache=30).listed_app("app-two") == APPS[1]
-    assert len(responses.calls) == 3
+    transport = ScriptedTransport(token_exchange(new_bearer()), expect("GET", f"{API}/v1/apps", page, times=2))
+    assert make_client(fake_clock, transport, read_cache=30).listed_app("app-two") == APPS[1]
+    assert len(transport.log) == 3
 
 
-@responses.activate
 def test_an_expired_listing_is_made_again(cache_home, fake_clock):
-    add_exchange(responses)
-    responses.add(responses.GET, f"{API}/v1/apps", json={"apps": APPS})
-    make_client(fake_clock, clock=fake_clock.clock, read_cache=30).listed_app("app-one")
+    transport = ScriptedTransport(token_exchange(new_bearer()), listing(), listing())
+    make_client(fake_clock, transport, clock=fake_clock.clock, read_cache=30).listed_app("app-one")
     fake_clock.now += 29
-    make_client(fake_clock, clock=fake_clock.clock, read_cache=30).listed_app("app-one")
-    assert len([c for c in responses.calls if c.request.url.startswith(f"{API}/v1/apps")]) == 1
+    make_client(fake_clock, transport, clock=fake_clock.clock, read_cache=30).listed_app("app-one")
+    assert len([e for e in transport.log if e.url.startswith(f"{API}/v1/apps")]) == 1
     fake_clock.now += 2
-    make_client(fake_clock, clock=fake_clock.clock, read_cache=30).listed_app("app-one")
-    assert len([c for c in responses.calls if c.request.url.startswith(f"{API}/v1/apps")]) == 2
+    make_client(fake_clock, transport, clock=fake_clock.clock, read_cache=30).listed_app("app-one")
+    assert len([e for e in transport.log if e.url.startswith(f"{API}/v1/apps")]) == 2
 
 
-@responses.activate
 def test_off_by_default_and_then_nothing_is_listed(cache_home, fake_clock):
     assert connection_settings({"api_token": TOKEN})["read_cache"] == 0
     with pytest.raises(ScalingoError, match="read_cache must be 0"):
         connection_settings({"api_token": TOKEN, "read_cache": -1})
-    assert make_client(fake_clock).listed_app("app-one") is None
-    assert len(responses.calls) == 0
+    transport = ScriptedTransport()
+    assert make_client(fake_clock, transport).listed_app("app-one") is None
+    assert len(transport.log) == 0
 
 
-@responses.activate
 def test_a_write_drops_its_app_from_the_listing_even_in_a_task_without_read_cache(cache_home, fake_clock):
-    add_exchange(responses)
-    responses.add(responses.GET, f"{API}/v1/apps", json={"apps": APPS})
-    responses.add(responses.PATCH, f"{API}/v1/apps/app-one", json={"app": APPS[0]})
-    responses.add(responses.POST, f"{API}/v1/apps/app-two/rename", json={"app": {"name": "app-2"}})
-    make_client(fake_clock, read_cache=30).listed_app("app-one")
-    make_client(fake_clock).request("PATCH", "/apps/app-one", {"app": {"force_https": False}})
-    reader = make_client(fake_clock, read_cache=30)
+    transport = ScriptedTransport(
+        token_exchange(new_bearer()),
+        listing(),
+        expect("PATCH", f"{API}/v1/apps/app-one", answer(200, {"app": APPS[0]})),
+        expect("POST", f"{API}/v1/apps/app-two/rename", answer(200, {"app": {"name": "app-2"}})),
+    )
+    make_client(fake_clock, transport, read_cache=30).listed_app("app-one")
+    make_client(fake_clock, transport).request("PATCH", "/apps/app-one", {"app": {"force_https": False}})
+    reader = make_client(fake_clock, transport, read_cache=30)
     assert reader.listed_app("app-one") is None and reader.listed_app("app-two") == APPS[1]
     reader.request("POST", "/apps/app-two/rename", {"current_name": "app-two", "new_name": "app-2"})
     assert reader.listed_app("app-two") is None
-    assert len([c for c in responses.calls if c.request.method == "GET"]) == 1  # never listed again
+    assert len([e for e in transport.log if e.method == "GET"]) == 1  # never listed again
 
 
-@responses.activate
 def test_the_listing_file_is_private_holds_no_credential_and_is_keyed_by_api_origin(cache_home, fake_clock):
-    add_exchange(responses)
-    responses.add(responses.GET, f"{API}/v1/apps", json={"apps": APPS})
-    client = make_client(fake_clock, read_cache=30)
+    other = "https://api.other.example"
+    transport = ScriptedTransport(token_exchange(new_bearer()), listing(), listing([], other))
+    client = make_client(fake_clock, transport, read_cache=30)
     client.listed_app("app-one")
     (name,) = listing_files(cache_home)
     path = cache_home / "scalingo-ansible" / name
@@ -253,20 +263,16 @@ def test_the_listing_file_is_private_holds_no_credential_and_is_keyed_by_api_ori
     content = path.read_text()
     assert TOKEN not in content and client._bearer not in content and "Bearer" not in content
     assert json.loads(content)["apps"] == APPS
-    other = "https://api.other.example"
-    responses.add(responses.GET, f"{other}/v1/apps", json={"apps": []})
-    assert make_client(fake_clock, read_cache=30, api_url=other).listed_app("app-one") is None
+    assert make_client(fake_clock, transport, read_cache=30, api_url=other).listed_app("app-one") is None
     assert len(listing_files(cache_home)) == 2
 
 
 @pytest.mark.parametrize("content", ["", "not json", '{"at": "x", "apps": []}', '{"at": 1.5, "apps": {}}', "[]"])
-@responses.activate
 def test_a_damaged_listing_is_made_again(cache_home, fake_clock, content):
-    add_exchange(responses)
-    responses.add(responses.GET, f"{API}/v1/apps", json={"apps": APPS})
-    client = make_client(fake_clock, read_cache=30)
+    transport = ScriptedTransport(token_exchange(new_bearer()), listing(), listing())
+    client = make_client(fake_clock, transport, read_cache=30)
     client.listed_app("app-one")
     (name,) = listing_files(cache_home)
     (cache_home / "scalingo-ansible" / name).write_text(content)
-    assert make_client(fake_clock, read_cache=30).listed_app("app-one") == APPS[0]
-    assert len([c for c in responses.calls if c.request.method == "GET"]) == 2
+    assert make_client(fake_clock, transport, read_cache=30).listed_app("app-one") == APPS[0]
+    assert len([e for e in transport.log if e.method == "GET"]) == 2
