@@ -189,9 +189,9 @@ def listing_files(cache_home):
     ]
 
 
-def listing(apps: list = APPS, api: str = API) -> Expected:
-    """The listing of the apps, answered with `apps`."""
-    return expect("GET", f"{api}/v1/apps", answer(200, {"apps": apps}))
+def listing(apps: list | None = None, api: str = API) -> Expected:
+    """The listing of the apps, answered with `apps` (by default, APPS)."""
+    return expect("GET", f"{api}/v1/apps", answer(200, {"apps": APPS if apps is None else apps}))
 
 
 def test_the_first_task_lists_the_apps_and_the_others_read_nothing(cache_home, fake_clock):
