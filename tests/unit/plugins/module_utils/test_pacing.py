@@ -124,7 +124,7 @@ def book_many(path, count, queue):
 
 def test_processes_sharing_a_token_never_book_more_than_the_limit(cache_home):
     path = str(cache_home / "scalingo-ansible" / "pace-shared.json")
-    context = multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("spawn")  # fork in a threaded process (an xdist worker) may deadlock
     queue = context.Queue()
     workers = [context.Process(target=book_many, args=(path, 15, queue)) for _n in range(4)]
     for worker in workers:
