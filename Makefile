@@ -27,7 +27,10 @@ demo: venv
 	ANSIBLE_COLLECTIONS_PATH=$(BUILD)/installed $(VENV)/bin/ansible-galaxy collection install --force -p $(BUILD)/installed $(BUILD)/dist/scalingo-cloud-$$(sed -n 's/^version: //p' galaxy.yml).tar.gz
 	ANSIBLE_COLLECTIONS_PATH=$(BUILD)/installed $(VENV)/bin/python tests/utils/with_simulator.py -- $(VENV)/bin/ansible-playbook -i localhost, playbooks/demo.yml
 
-test: ruff types sanity units galaxy-import docs integration sanity-oldest integration-oldest
+# The three virtualenvs install side by side first (mostly waiting on downloads and disk), then the steps run in turn.
+test:
+	@$(MAKE) --no-print-directory -j3 venv venv-oldest venv-galaxy
+	@$(MAKE) --no-print-directory ruff types sanity units galaxy-import docs integration sanity-oldest integration-oldest
 
 $(VENV)/.installed: tests/requirements.txt tests/requirements-ecosystem.txt simulator/pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (python3.12 / python3.13 on PATH or in pyenv)"; exit 1; }
@@ -75,7 +78,7 @@ sanity-oldest: venv-oldest venv
 	$(call sanity_run,$(VENV_OLDEST))
 
 units: venv collection
-	PYTHONPATH=$(COLLECTIONS) $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/unit tests/contract/unit simulator/tests
+	PYTHONPATH=$(COLLECTIONS) $(VENV)/bin/python -m pytest -q -p no:cacheprovider -n 2 tests/unit tests/contract/unit simulator/tests
 
 # The tarball as Galaxy gets it: galaxy-importer (the check Galaxy runs on every upload, settings in
 # tests/galaxy-importer.cfg) must report no error and no warning; the tarball ships only what an installed collection

@@ -301,6 +301,8 @@ MODULE_DEFAULTS_PLAY = """
       auth_url: "{{ sim }}"
       api_token: "{{ lookup('ansible.builtin.env', 'MODULE_DEFAULTS_TOKEN') }}"
       bearer_cache: false
+      # The simulator sets no limit here: paced at Scalingo's 60 a minute, this play would mostly wait.
+      rate_limit: 1200
   tasks:
     - name: Nothing from the environment
       ansible.builtin.assert:

@@ -15,8 +15,9 @@ import pytest
 import with_simulator
 from conftest import ROOT, assert_ok_and_secret_free, failures, run_playbook
 
-# The review app and fleet audit playbooks run on the newest ansible-core only: they compose modules whose targets
-# run on both; the app role (argument specs, module_defaults) runs on both.
+# The review app and fleet audit playbooks, and the app role with every part, run on the newest ansible-core only:
+# they compose modules whose targets run on both; the app role's entry (argument specs, module_defaults, an apply
+# and its rerun) runs on both.
 NEWEST_ONLY = pytest.mark.newest_only
 
 PLAYBOOKS = os.path.join(ROOT, "playbooks")
@@ -323,6 +324,7 @@ APP_PARTS_PLAY = """
 """
 
 
+@NEWEST_ONLY
 def test_app_role_parts_apply_rerun_and_change(simulator, cache_dir, tmp_path):
     fresh(simulator)
     sim(simulator, "POST", "/_sim/apps", {"names": ["shop-full"], "deploy": [{"name": "web", "amount": 1}]})

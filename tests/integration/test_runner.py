@@ -92,6 +92,8 @@ def test_demo_through_ansible_runner(simulator, cache_dir, tmp_path):
         PATH=binary_dir + os.pathsep + os.environ.get("PATH", ""),
         ANSIBLE_NOCOLOR="1",
         ANSIBLE_LOCALHOST_WARNING="0",
+        # The simulator sets no limit here: paced at Scalingo's 60 a minute, the job would mostly wait.
+        SCALINGO_RATE_LIMIT="1200",
     )
     private = tmp_path / "job"
     private.mkdir()
