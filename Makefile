@@ -89,7 +89,8 @@ galaxy-import: venv venv-galaxy
 	GALAXY_VENV=$(VENV_GALAXY) $(VENV)/bin/python -m pytest -q -s -p no:cacheprovider tests/package
 
 # The integration tests run in parallel (pytest-xdist), each worker with a simulator and a bearer cache of its own;
-# the longest tests start first (tests/integration/conftest.py). INTEGRATION_WORKERS=0 runs them in one process.
+# the longest tests start first (tests/integration/conftest.py: the last run's durations, or on a fresh clone those of
+# tests/integration/durations.json, which tests/utils/save_durations.py rewrites). INTEGRATION_WORKERS=0 runs them in one process.
 # They hold one small pacing case under the rate limit (tests/integration/test_load.py, about 1.5 min, mostly asleep);
 # the long load and fleet runs (minutes to most of an hour each) are `make bench`'s scenarios 6 to 8.
 # 3 workers for 2 cores: one process keeps 0.87 of a core busy (the rest is waiting on simulated operations), so

@@ -67,6 +67,7 @@ def secret_leaks(output):
 # and its targets never see another worker's apps, faults, config or request log.
 
 DURATIONS_KEY = "scalingo/integration-durations"
+DURATIONS_FILE = os.path.join(HERE, "durations.json")
 # What a test is expected to take when no earlier run measured it (a fresh clone): the playbook runs of
 # test_targets.py take 10 s to 100 s, test_load.py about 1.5 min (mostly asleep, waiting a rate window), the other
 # playbook runs against the simulator 5 s to 25 s, most other tests a few seconds or less. The long load and
@@ -100,8 +101,11 @@ def pytest_configure(config):
         config.scalingo_durations = config.workerinput["scalingo_durations"]
         return
     collection_link()
-    # Each test's duration in the last run that ran it (pytest's cache), to start the longest tests first.
-    config.scalingo_durations = dict(config.cache.get(DURATIONS_KEY, {})) if hasattr(config, "cache") else {}
+    # Each test's duration in the last run that ran it (pytest's cache), to start the longest tests first; on a fresh
+    # clone, the durations measured when durations.json was last written (tests/utils/save_durations.py).
+    config.scalingo_durations = committed_durations()
+    if hasattr(config, "cache"):
+        config.scalingo_durations.update(config.cache.get(DURATIONS_KEY, {}))
     if hasattr(config, "cache"):
         config.pluginmanager.register(DurationRecorder(config), "scalingo-durations")
 
@@ -130,6 +134,14 @@ class DurationRecorder:
         measured = {nodeid: round(seconds, 1) for nodeid, seconds in self.measured.items() if nodeid not in self.failed}
         if measured:
             self.config.cache.set(DURATIONS_KEY, {**self.config.scalingo_durations, **measured})
+
+
+def committed_durations():
+    try:
+        with open(DURATIONS_FILE, encoding="utf-8") as handle:
+            return dict(json.load(handle))
+    except FileNotFoundError:
+        return {}
 
 
 def expected_duration(config, item):
