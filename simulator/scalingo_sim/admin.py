@@ -128,6 +128,12 @@ def requests_log():
     return json_response({"requests": s.requests_since(since)})
 
 
+@bp.get("/requests/mark")
+def requests_mark():
+    """The last seq given: a later `GET /_sim/requests?since=<seq>` shows only what came after (a clear keeps seq)."""
+    return json_response({"seq": state().last_seq()})
+
+
 # ---------------------------------------------------------- users, auth
 @bp.route("/users", methods=["GET", "POST"])
 def users():

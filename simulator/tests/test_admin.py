@@ -55,6 +55,19 @@ def test_request_log_since_and_clear(sim):
     assert sim.admin("/requests", method="GET")["requests"][0]["seq"] == 1
 
 
+def test_request_log_mark_is_the_last_seq_also_after_a_clear(sim):
+    sim.get("/v1/apps")
+    sim.get("/v1/apps/none-such")
+    last = sim.admin("/requests", method="GET")["requests"][-1]["seq"]
+    assert sim.admin("/requests/mark", method="GET") == {"seq": last}
+    sim.admin("/requests", method="DELETE")
+    assert sim.admin("/requests/mark", method="GET") == {"seq": last}
+    sim.get("/v1/apps")
+    assert sim.admin("/requests/mark", method="GET") == {"seq": last + 1}
+    assert [e["seq"] for e in sim.admin(f"/requests?since={last}", method="GET")["requests"]] == [last + 1]
+    assert sim.admin(f"/requests?since={last + 1}", method="GET")["requests"] == []
+
+
 def test_reset_restores_initial_state(client, sim):
     sim.create_app("before-reset")
     sim.admin("/users", {"email": "x@example.com", "username": "x", "token": "tk-us-x"})

@@ -70,6 +70,10 @@ class RequestLog(Part):
         with self.lock:
             return [e for e in self.request_log if e["seq"] > seq]
 
+    def last_seq(self) -> int:
+        with self.lock:
+            return self.seq
+
     def clear_requests(self) -> None:
         with self.lock:
             self.request_log = []
